@@ -1,0 +1,21 @@
+package io.codehub.agent;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+
+/** Starts a Runtime Agent: {@code bin/codehub agent}. */
+@SpringBootApplication
+@ConfigurationPropertiesScan
+public class AgentApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(AgentApplication.class, args);
+    }
+
+    /** The agent's version, from the jar manifest; {@code dev} when run from classes. */
+    public static String version() {
+        String version = AgentApplication.class.getPackage().getImplementationVersion();
+        return version == null ? "dev" : version;
+    }
+}

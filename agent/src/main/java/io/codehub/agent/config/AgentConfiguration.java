@@ -1,0 +1,175 @@
+package io.codehub.agent.config;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.security.interfaces.ECPublicKey;
+import java.time.Clock;
+import java.util.regex.Pattern;
+
+import io.codehub.agent.AgentApplication;
+import io.codehub.agent.api.ProblemResponses;
+import io.codehub.agent.api.ProblemWebExceptionHandler;
+import io.codehub.agent.auth.BearerTokenFilter;
+import io.codehub.agent.auth.HubPublicKey;
+import io.codehub.agent.auth.HubTokenVerifier;
+import io.codehub.runtime.Runtime;
+import io.codehub.runtime.docker.DockerRuntime;
+import io.codehub.runtime.docker.DockerRuntimeConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.boot.web.server.reactive.ConfigurableReactiveWebServerFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.codec.ServerCodecConfigurer;
+import org.springframework.web.reactive.config.WebFluxConfigurer;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Wires the agent from {@link AgentProperties}, validating each value first: a bad value stops
+ * start-up with an {@link AgentConfigurationException} naming the environment variable to change.
+ */
+@Configuration(proxyBeanMethods = false)
+public class AgentConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(AgentConfiguration.class);
+    private static final Pattern AGENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]{0,127}");
+
+    @Bean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    HubTokenVerifier hubTokenVerifier(AgentProperties properties, Clock clock) {
+        String id = properties.id();
+        if (id == null || id.isBlank()) {
+            throw new AgentConfigurationException("CODEHUB_AGENT_ID", "not set",
+                    "Set CODEHUB_AGENT_ID to the id the hub returned when this agent was registered "
+                            + "(POST /api/v1/agents).");
+        }
+        if (!AGENT_ID.matcher(id).matches()) {
+            throw new AgentConfigurationException("CODEHUB_AGENT_ID", "'" + id + "' is not an agent id",
+                    "Use the id the hub assigned: letters, digits, '.' and '-', at most 128 characters.");
+        }
+        if (properties.hubPublicKey() == null) {
+            throw new AgentConfigurationException("CODEHUB_AGENT_HUB_PUBLIC_KEY", "not set",
+                    "Save the hub's public key (publicKeyPem of GET /api/v1/hub) to a file and point "
+                            + "CODEHUB_AGENT_HUB_PUBLIC_KEY at it.");
+        }
+        ECPublicKey key;
+        try {
+            key = HubPublicKey.read(properties.hubPublicKey());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new AgentConfigurationException("CODEHUB_AGENT_HUB_PUBLIC_KEY",
+                    "cannot use " + properties.hubPublicKey() + ": " + e.getMessage(),
+                    "Point it at a readable PEM file holding the hub's EC P-256 public key "
+                            + "(-----BEGIN PUBLIC KEY-----), as served by GET /api/v1/hub.", e);
+        }
+        AgentProperties.Auth auth = properties.auth();
+        return new HubTokenVerifier(key, id, auth.clockSkew(), auth.maxTokenBytes(), auth.cacheSize(), clock);
+    }
+
+    @Bean(destroyMethod = "close")
+    Runtime runtime(AgentProperties properties) {
+        if (!"docker".equals(properties.runtime())) {
+            throw new AgentConfigurationException("CODEHUB_AGENT_RUNTIME", "'" + properties.runtime() + "' is not supported",
+                    "Set CODEHUB_AGENT_RUNTIME=docker.");
+        }
+        if (!properties.archiveDir().isAbsolute()) {
+            throw new AgentConfigurationException("CODEHUB_AGENT_ARCHIVE_DIR",
+                    "'" + properties.archiveDir() + "' is relative",
+                    "Use an absolute directory; job containers bind-mount it from the Docker host.");
+        }
+        try {
+            Files.createDirectories(properties.archiveDir());
+        } catch (IOException e) {
+            throw new AgentConfigurationException("CODEHUB_AGENT_ARCHIVE_DIR",
+                    "cannot create " + properties.archiveDir() + ": " + e.getMessage(),
+                    "Create the directory, or choose one the agent can write.", e);
+        }
+        AgentProperties.Docker docker = properties.docker();
+        URI host;
+        try {
+            host = URI.create(docker.host());
+        } catch (IllegalArgumentException e) {
+            throw new AgentConfigurationException("CODEHUB_AGENT_DOCKER_HOST", "'" + docker.host() + "' is not a URI",
+                    "Use unix:///var/run/docker.sock or tcp://host:port.", e);
+        }
+        DockerRuntimeConfig config;
+        try {
+            config = DockerRuntimeConfig.builder()
+                    .dockerHost(host)
+                    .archiveDir(properties.archiveDir())
+                    .jobImage(docker.jobImage())
+                    .publishAddress(docker.publishAddress())
+                    .callTimeout(docker.callTimeout())
+                    .jobTimeout(docker.jobTimeout())
+                    .maxConcurrentCalls(docker.maxConcurrentCalls())
+                    .agentVersion(AgentApplication.version())
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new AgentConfigurationException("CODEHUB_AGENT_DOCKER_*", e.getMessage(),
+                    "Correct the Docker runtime setting named in the message.", e);
+        }
+        log.info("agent {} drives the Docker engine at {}; archives in {}", properties.id(), host, properties.archiveDir());
+        return new DockerRuntime(config);
+    }
+
+    @Bean
+    ProblemResponses problemResponses(JsonMapper json) {
+        return new ProblemResponses(json);
+    }
+
+    @Bean
+    @Order(-2) // ahead of Boot's DefaultErrorWebExceptionHandler (-1)
+    ProblemWebExceptionHandler problemWebExceptionHandler(ProblemResponses problems) {
+        return new ProblemWebExceptionHandler(problems);
+    }
+
+    @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE)
+    BearerTokenFilter bearerTokenFilter(HubTokenVerifier verifier, ProblemResponses problems) {
+        return new BearerTokenFilter(verifier, problems);
+    }
+
+    @Bean
+    WebFluxConfigurer bodyLimits(AgentProperties properties) {
+        if (properties.maxBodyBytes() < 1024) {
+            throw new AgentConfigurationException("CODEHUB_AGENT_MAX_BODY_BYTES", properties.maxBodyBytes() + " bytes",
+                    "Use at least 1024.");
+        }
+        return new WebFluxConfigurer() {
+            @Override
+            public void configureHttpMessageCodecs(ServerCodecConfigurer configurer) {
+                configurer.defaultCodecs().maxInMemorySize(properties.maxBodyBytes());
+            }
+        };
+    }
+
+    @Bean
+    WebServerFactoryCustomizer<ConfigurableReactiveWebServerFactory> listenAddress(AgentProperties properties) {
+        return factory -> {
+            if (properties.listen() == null) {
+                return;
+            }
+            ListenAddress listen;
+            try {
+                listen = ListenAddress.parse(properties.listen());
+            } catch (IllegalArgumentException e) {
+                throw new AgentConfigurationException("CODEHUB_AGENT_LISTEN", e.getMessage(),
+                        "Use host:port, e.g. 127.0.0.1:8081 (this host only) or 0.0.0.0:8081 (every interface).");
+            }
+            try {
+                factory.setAddress(java.net.InetAddress.getByName(listen.host()));
+            } catch (java.net.UnknownHostException e) {
+                throw new AgentConfigurationException("CODEHUB_AGENT_LISTEN", "unknown host '" + listen.host() + "'",
+                        "Use an address of this machine, e.g. 0.0.0.0.", e);
+            }
+            factory.setPort(listen.port());
+        };
+    }
+}

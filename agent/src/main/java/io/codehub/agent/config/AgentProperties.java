@@ -1,0 +1,73 @@
+package io.codehub.agent.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The agent's configuration, bound from {@code codehub.agent.*} (environment variables
+ * {@code CODEHUB_AGENT_*}). The environment variable names are the public interface; they are
+ * listed in {@code docs/operations.md}. Validated at start-up by {@link AgentConfiguration}.
+ *
+ * @param id            the agent id the hub assigned at registration ({@code CODEHUB_AGENT_ID}); tokens
+ *                      whose {@code aud} is not this id are refused
+ * @param listen        host:port of the direct listener ({@code CODEHUB_AGENT_LISTEN}, default
+ *                      {@code 127.0.0.1:8081}); use {@code 0.0.0.0:8081} to serve other hosts
+ * @param hubPublicKey  path to the hub's ES256 public key in PEM ({@code CODEHUB_AGENT_HUB_PUBLIC_KEY});
+ *                      the hub serves it at {@code GET /api/v1/hub}
+ * @param runtime       the backend this agent drives ({@code CODEHUB_AGENT_RUNTIME}): {@code docker}
+ * @param archiveDir    absolute directory where archives are written and read
+ *                      ({@code CODEHUB_AGENT_ARCHIVE_DIR}, default {@code /var/lib/codehub/archives})
+ * @param docker        Docker runtime settings ({@code CODEHUB_AGENT_DOCKER_*})
+ * @param auth          token verification settings ({@code CODEHUB_AGENT_AUTH_*})
+ * @param maxBodyBytes  largest request body accepted ({@code CODEHUB_AGENT_MAX_BODY_BYTES}, default 65536)
+ */
+@ConfigurationProperties("codehub.agent")
+public record AgentProperties(
+        @Nullable String id,
+        @Nullable String listen,
+        @Nullable Path hubPublicKey,
+        @DefaultValue("docker") String runtime,
+        @DefaultValue("/var/lib/codehub/archives") Path archiveDir,
+        @DefaultValue Docker docker,
+        @DefaultValue Auth auth,
+        @DefaultValue("65536") int maxBodyBytes) {
+
+    /**
+     * Docker runtime settings.
+     *
+     * @param host           the Docker engine ({@code CODEHUB_AGENT_DOCKER_HOST}, default the local socket
+     *                       {@code unix:///var/run/docker.sock}; {@code tcp://host:port} also works)
+     * @param jobImage       image of the archive/restore job containers; it needs {@code sh}, {@code tar},
+     *                       {@code find} and {@code gzip} ({@code CODEHUB_AGENT_DOCKER_JOB_IMAGE})
+     * @param publishAddress host address instance ports are published on; the upstream the agent reports
+     *                       ({@code CODEHUB_AGENT_DOCKER_PUBLISH_ADDRESS}, default {@code 127.0.0.1})
+     * @param callTimeout    timeout of one Docker engine call ({@code CODEHUB_AGENT_DOCKER_CALL_TIMEOUT}, default 30s)
+     * @param jobTimeout     longest an archive or restore job may run ({@code CODEHUB_AGENT_DOCKER_JOB_TIMEOUT}, default 1h)
+     * @param maxConcurrentCalls  blocking Docker calls in flight at once ({@code CODEHUB_AGENT_DOCKER_MAX_CONCURRENT_CALLS}, default 16)
+     */
+    public record Docker(
+            @DefaultValue("unix:///var/run/docker.sock") String host,
+            @DefaultValue("codehub/busybox:local") String jobImage,
+            @DefaultValue("127.0.0.1") String publishAddress,
+            @DefaultValue("30s") Duration callTimeout,
+            @DefaultValue("1h") Duration jobTimeout,
+            @DefaultValue("16") int maxConcurrentCalls) {
+    }
+
+    /**
+     * Token verification settings.
+     *
+     * @param clockSkew       tolerated clock difference with the hub ({@code CODEHUB_AGENT_AUTH_CLOCK_SKEW}, default 30s)
+     * @param maxTokenBytes   longest bearer token accepted ({@code CODEHUB_AGENT_AUTH_MAX_TOKEN_BYTES}, default 8192)
+     * @param cacheSize       verified tokens remembered until they expire ({@code CODEHUB_AGENT_AUTH_CACHE_SIZE}, default 10000)
+     */
+    public record Auth(
+            @DefaultValue("30s") Duration clockSkew,
+            @DefaultValue("8192") int maxTokenBytes,
+            @DefaultValue("10000") int cacheSize) {
+    }
+}

@@ -1,0 +1,77 @@
+package io.codehub.agent;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.List;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+
+/** A hub key pair made in the test, and tokens signed with it, as the hub will sign them. */
+public final class TestHubKeys {
+
+    private final KeyPair pair;
+
+    private TestHubKeys(KeyPair pair) {
+        this.pair = pair;
+    }
+
+    public static TestHubKeys generate() {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+            generator.initialize(new ECGenParameterSpec("secp256r1"));
+            return new TestHubKeys(generator.generateKeyPair());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public ECPublicKey publicKey() {
+        return (ECPublicKey) pair.getPublic();
+    }
+
+    public String publicKeyPem() {
+        String base64 = Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(pair.getPublic().getEncoded());
+        return "-----BEGIN PUBLIC KEY-----\n" + base64 + "\n-----END PUBLIC KEY-----\n";
+    }
+
+    /** Writes the public key as PEM into {@code dir} and returns the file. */
+    public Path writePublicKey(Path dir) {
+        try {
+            return Files.writeString(dir.resolve("hub-public.pem"), publicKeyPem());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A token for {@code audience} valid until {@code expiry}. */
+    public String token(String audience, Instant expiry) {
+        return sign(new JWTClaimsSet.Builder().issuer("test-hub").audience(List.of(audience))
+                .issueTime(new Date()).expirationTime(Date.from(expiry)).build());
+    }
+
+    /** A token with arbitrary claims. */
+    public String sign(JWTClaimsSet claims) {
+        try {
+            SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.ES256), claims);
+            jwt.sign(new ECDSASigner((ECPrivateKey) pair.getPrivate()));
+            return jwt.serialize();
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,5 @@
+package io.codehub.runtime;
+
+/** The body of {@code GET /volumes/{id}/exists}. */
+public record VolumeExistence(boolean exists) {
+}

@@ -1,0 +1,97 @@
+package io.codehub.runtime.docker;
+
+import java.util.concurrent.TimeUnit;
+
+import com.github.dockerjava.api.command.PullImageResultCallback;
+import com.github.dockerjava.api.exception.DockerClientException;
+import io.codehub.runtime.BackendUnavailableException;
+import io.codehub.runtime.ImagePullPolicy;
+import io.codehub.runtime.InvalidSpecException;
+import io.codehub.runtime.ProblemType;
+import io.codehub.runtime.RuntimeProblemException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
+/**
+ * Makes an image present on the engine as its pull policy says, before anything is created from
+ * it: an image that is absent under {@code Never}, or whose pull fails, is
+ * {@link ProblemType#IMAGE_UNAVAILABLE} and leaves nothing behind.
+ */
+final class DockerImages {
+
+    private static final Logger log = LoggerFactory.getLogger(DockerImages.class);
+
+    private final DockerCalls calls;
+
+    DockerImages(DockerCalls calls) {
+        this.calls = calls;
+    }
+
+    /** Completes once {@code image} is present, pulling it when {@code policy} says so. */
+    Mono<Void> ensure(String image, ImagePullPolicy policy) {
+        return switch (policy) {
+            case ALWAYS -> pull(image);
+            case NEVER -> isPresent(image).flatMap(present -> present ? Mono.<Void>empty()
+                    : Mono.error(new InvalidSpecException(ProblemType.IMAGE_UNAVAILABLE, "image '" + image
+                            + "' is not present on the Docker engine and imagePullPolicy is Never")));
+            case IF_NOT_PRESENT -> isPresent(image).flatMap(present -> present ? Mono.<Void>empty() : pull(image));
+        };
+    }
+
+    /** Whether the engine has {@code image}. */
+    Mono<Boolean> isPresent(String image) {
+        return calls.call("inspect image", image, client -> {
+            try {
+                client.inspectImageCmd(image).exec();
+                return true;
+            } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+                return false;
+            }
+        });
+    }
+
+    private Mono<Void> pull(String image) {
+        String[] reference = splitReference(image);
+        long timeoutMillis = calls.config().jobTimeout().toMillis();
+        return calls.run("pull image", image, client -> {
+            log.info("pulling image {}", image);
+            PullImageResultCallback callback = client.pullImageCmd(reference[0]).withTag(reference[1])
+                    .exec(new PullImageResultCallback());
+            try (callback) {
+                if (!callback.awaitCompletion(timeoutMillis, TimeUnit.MILLISECONDS)) {
+                    throw new DockerClientException("timed out after " + calls.config().jobTimeout());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DockerClientException("interrupted", e);
+            } catch (java.io.IOException e) {
+                throw new DockerClientException("closing the pull stream failed", e);
+            }
+            log.info("pulled image {}", image);
+        }).onErrorMap(error -> !(error instanceof BackendUnavailableException), error -> {
+            String reason = error instanceof RuntimeProblemException problem ? problem.detail() : error.toString();
+            String engine = reason.startsWith("pull image " + image + ": ")
+                    ? reason.substring(("pull image " + image + ": ").length()) : reason;
+            log.warn("pulling image {} failed: {}", image, engine);
+            return new InvalidSpecException(ProblemType.IMAGE_UNAVAILABLE,
+                    "image '" + image + "' could not be pulled: " + engine, error);
+        });
+    }
+
+    /**
+     * {@code [repository, tag]} of an image reference; the tag is a digest for {@code repo@sha256:...}
+     * and {@code latest} when none is given, so that a pull never fetches every tag.
+     */
+    static String[] splitReference(String image) {
+        int at = image.indexOf('@');
+        if (at >= 0) {
+            return new String[] {image.substring(0, at), image.substring(at + 1)};
+        }
+        int colon = image.lastIndexOf(':');
+        if (colon > image.lastIndexOf('/')) {
+            return new String[] {image.substring(0, colon), image.substring(colon + 1)};
+        }
+        return new String[] {image, "latest"};
+    }
+}

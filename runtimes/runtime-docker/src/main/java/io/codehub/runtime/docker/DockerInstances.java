@@ -1,0 +1,244 @@
+package io.codehub.runtime.docker;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Mount;
+import com.github.dockerjava.api.model.MountType;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.RestartPolicy;
+import io.codehub.runtime.ConflictException;
+import io.codehub.runtime.InstanceSpec;
+import io.codehub.runtime.InstanceState;
+import io.codehub.runtime.InstanceStatus;
+import io.codehub.runtime.InvalidSpecException;
+import io.codehub.runtime.JobKind;
+import io.codehub.runtime.JobStatus;
+import io.codehub.runtime.NotFoundException;
+import io.codehub.runtime.ProblemType;
+import io.codehub.runtime.Upstream;
+import io.codehub.runtime.WorkspaceId;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Workspace instances: one container {@code codehub-ws-<id>} per workspace, with the workspace
+ * volume mounted at the spec's mount path and the spec's port published on a random host port of
+ * {@code publishAddress}. A container that has the name but not the managed label is foreign:
+ * its status is {@code missing}, and starting or deleting it is a conflict.
+ */
+final class DockerInstances {
+
+    private static final Logger log = LoggerFactory.getLogger(DockerInstances.class);
+    private static final Pattern PREFIX = Pattern.compile("[a-z0-9-]{0,63}");
+    private static final int LIST_CONCURRENCY = 4;
+
+    private final DockerCalls calls;
+    private final DockerImages images;
+    private final DockerVolumes volumes;
+    private final JobRegistry jobs;
+
+    DockerInstances(DockerCalls calls, DockerImages images, DockerVolumes volumes, JobRegistry jobs) {
+        this.calls = calls;
+        this.images = images;
+        this.volumes = volumes;
+        this.jobs = jobs;
+    }
+
+    /**
+     * Starts the instance, creating the image (per pull policy), the volume and the container when
+     * missing. An existing managed container is started as it is, even when it was created from a
+     * different spec: delete the instance first to apply a new spec. Concurrent starts of the same
+     * workspace converge on one container.
+     */
+    Mono<InstanceStatus> start(WorkspaceId id, InstanceSpec spec) {
+        String name = DockerNames.workspace(id);
+        return Mono.defer(() -> {
+            JobStatus job = jobs.active(id);
+            if (job != null && job.kind() == JobKind.RESTORE) {
+                return Mono.error(new ConflictException(ProblemType.JOB_IN_PROGRESS, "volume " + name
+                        + " is being restored by job " + job.jobId() + "; start the instance when it has finished"));
+            }
+            return inspect(name)
+                    .switchIfEmpty(Mono.defer(() -> images.ensure(spec.image(), spec.imagePullPolicy())
+                            .then(volumes.create(id))
+                            .then(create(id, spec))))
+                    .flatMap(container -> {
+                        DockerVolumes.requireManaged(name, container.getConfig().getLabels(), "container");
+                        return startIfStopped(name, container);
+                    })
+                    .map(container -> ContainerStates.toStatus(id, container));
+        });
+    }
+
+    /** The instance's status; {@code missing} when there is no managed container. */
+    Mono<InstanceStatus> status(WorkspaceId id) {
+        return inspect(DockerNames.workspace(id))
+                .filter(container -> DockerNames.isManaged(container.getConfig().getLabels()))
+                .map(container -> ContainerStates.toStatus(id, container))
+                .defaultIfEmpty(InstanceStatus.missing(id));
+    }
+
+    /** Removes the instance's container by force; missing is fine, foreign is a conflict. The volume stays. */
+    Mono<Void> delete(WorkspaceId id) {
+        String name = DockerNames.workspace(id);
+        return inspect(name).flatMap(container -> {
+            DockerVolumes.requireManaged(name, container.getConfig().getLabels(), "container");
+            return calls.run("remove container", name, client -> {
+                try {
+                    client.removeContainerCmd(container.getId()).withForce(true).exec();
+                    log.info("deleted instance {}", name);
+                } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+                    log.debug("instance {} was already gone", name);
+                } catch (com.github.dockerjava.api.exception.ConflictException e) {
+                    if (!DockerErrors.engineMessage(e).contains("already in progress")) {
+                        throw e;
+                    }
+                }
+            });
+        });
+    }
+
+    /** The published address of the running instance's port. */
+    Mono<Upstream> upstream(WorkspaceId id) {
+        String name = DockerNames.workspace(id);
+        return inspect(name)
+                .filter(container -> DockerNames.isManaged(container.getConfig().getLabels()))
+                .switchIfEmpty(Mono.error(() -> new NotFoundException(ProblemType.INSTANCE_NOT_FOUND,
+                        "workspace " + id + " has no instance (no managed container " + name + ")")))
+                .map(container -> {
+                    InstanceStatus status = ContainerStates.toStatus(id, container);
+                    if (status.state() != InstanceState.RUNNING) {
+                        throw new ConflictException(ProblemType.INSTANCE_NOT_RUNNING, "instance " + name + " is "
+                                + status.state().wire() + (status.reason() == null ? "" : " (" + status.reason() + ")"));
+                    }
+                    return new Upstream(calls.config().upstreamHost(), hostPort(name, container));
+                });
+    }
+
+    /** Managed instances whose workspace id starts with {@code prefix}, sorted by workspace id. */
+    Mono<List<InstanceStatus>> list(String prefix) {
+        if (prefix == null || !PREFIX.matcher(prefix).matches()) {
+            return Mono.error(new InvalidSpecException(ProblemType.INVALID_SPEC, "prefix: '"
+                    + (prefix == null ? "" : prefix.length() > 64 ? prefix.substring(0, 64) + "..." : prefix)
+                    + "' (expected: [a-z0-9-]{0,63})"));
+        }
+        return calls.call("list containers", "labelled " + DockerNames.MANAGED, client -> client.listContainersCmd()
+                        .withShowAll(true).withLabelFilter(Map.of(DockerNames.MANAGED, "true")).exec())
+                .flatMapMany(Flux::fromIterable)
+                .filter(container -> isInstance(container, prefix))
+                .flatMap(container -> {
+                    WorkspaceId id = DockerNames.workspaceOf(container.getLabels());
+                    return inspect(DockerNames.workspace(id)).map(inspected -> ContainerStates.toStatus(id, inspected));
+                }, LIST_CONCURRENCY)
+                .collectSortedList(Comparator.comparing(status -> status.workspaceId().value()));
+    }
+
+    /** The container named {@code name}, managed or not; empty when there is none. */
+    Mono<InspectContainerResponse> inspect(String name) {
+        return calls.call("inspect container", name, client -> {
+            try {
+                return client.inspectContainerCmd(name).exec();
+            } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+                return null;
+            }
+        });
+    }
+
+    private Mono<InspectContainerResponse> create(WorkspaceId id, InstanceSpec spec) {
+        String name = DockerNames.workspace(id);
+        return calls.run("create container", name, client -> {
+            try {
+                containerFor(client, id, spec).exec();
+                log.info("created instance {} from image {}", name, spec.image());
+            } catch (com.github.dockerjava.api.exception.ConflictException e) {
+                log.debug("instance {} was created concurrently: {}", name, DockerErrors.engineMessage(e));
+            }
+        }).then(inspect(name)).switchIfEmpty(Mono.error(() -> new NotFoundException(ProblemType.INSTANCE_NOT_FOUND,
+                "instance " + name + " disappeared while it was being created")));
+    }
+
+    private CreateContainerCmd containerFor(DockerClient client, WorkspaceId id, InstanceSpec spec) {
+        String name = DockerNames.workspace(id);
+        ExposedPort port = ExposedPort.tcp(spec.port());
+        Ports bindings = new Ports();
+        bindings.bind(port, Ports.Binding.bindIp(calls.config().publishAddress()));
+        HostConfig host = HostConfig.newHostConfig()
+                .withMounts(List.of(new Mount().withType(MountType.VOLUME).withSource(name).withTarget(spec.mountPath())))
+                .withPortBindings(bindings)
+                .withRestartPolicy(RestartPolicy.unlessStoppedRestart());
+        if (spec.memoryMb() != null) {
+            host.withMemory(spec.memoryMb() * 1024L * 1024L);
+        }
+        if (spec.cpus() != null) {
+            host.withNanoCPUs(Math.round(spec.cpus() * 1_000_000_000d));
+        }
+        Map<String, String> labels = new HashMap<>(DockerNames.workspaceLabels(id));
+        labels.put(DockerNames.IMAGE, spec.image());
+        labels.put(DockerNames.PORT, Integer.toString(spec.port()));
+        List<String> env = new ArrayList<>();
+        spec.env().forEach((key, value) -> env.add(key + "=" + value));
+        CreateContainerCmd create = client.createContainerCmd(spec.image()).withName(name).withLabels(labels)
+                .withEnv(env).withExposedPorts(port).withHostConfig(host);
+        // Like Kubernetes' command: it replaces the image's entrypoint, and with it the image's CMD.
+        return spec.command().isEmpty() ? create : create.withEntrypoint(spec.command());
+    }
+
+    private Mono<InspectContainerResponse> startIfStopped(String name, InspectContainerResponse container) {
+        String status = container.getState() == null ? "" : String.valueOf(container.getState().getStatus());
+        if (!status.equals("created") && !status.equals("exited")) {
+            return Mono.just(container);
+        }
+        return calls.run("start container", name, client -> {
+            try {
+                client.startContainerCmd(container.getId()).exec();
+                log.info("started instance {}", name);
+            } catch (com.github.dockerjava.api.exception.NotModifiedException e) {
+                log.debug("instance {} was started concurrently", name);
+            }
+        }).then(inspect(name)).defaultIfEmpty(container);
+    }
+
+    private static boolean isInstance(Container container, String prefix) {
+        Map<String, String> labels = container.getLabels();
+        WorkspaceId id = DockerNames.workspaceOf(labels);
+        if (id == null || labels.containsKey(DockerNames.JOB) || !id.value().startsWith(prefix)) {
+            return false;
+        }
+        String[] names = container.getNames();
+        return names != null && List.of(names).contains("/" + DockerNames.workspace(id));
+    }
+
+    private static int hostPort(String name, InspectContainerResponse container) {
+        String label = container.getConfig().getLabels().get(DockerNames.PORT);
+        Map<ExposedPort, Ports.Binding[]> bindings = container.getNetworkSettings() == null
+                || container.getNetworkSettings().getPorts() == null ? Map.of()
+                        : container.getNetworkSettings().getPorts().getBindings();
+        for (Map.Entry<ExposedPort, Ports.Binding[]> entry : bindings.entrySet()) {
+            boolean wanted = label == null || Integer.toString(entry.getKey().getPort()).equals(label);
+            if (wanted && entry.getValue() != null) {
+                for (Ports.Binding binding : entry.getValue()) {
+                    String spec = binding.getHostPortSpec();
+                    if (spec != null && spec.matches("\\d{1,5}")) {
+                        return Integer.parseInt(spec);
+                    }
+                }
+            }
+        }
+        throw new io.codehub.runtime.BackendFailureException(ProblemType.BACKEND_ERROR,
+                "inspect container " + name + ": no published host port for container port " + label, null);
+    }
+}
