@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.util.regex.Pattern;
 
 import io.codehub.agent.AgentApplication;
+import io.codehub.agent.api.BodyLimitFilter;
 import io.codehub.agent.api.ProblemResponses;
 import io.codehub.agent.api.ProblemWebExceptionHandler;
 import io.codehub.agent.auth.BearerTokenFilter;
@@ -119,6 +120,11 @@ public class AgentConfiguration {
         return new DockerRuntime(config);
     }
 
+    @Bean("runtime-health")
+    RuntimeReadiness runtimeReadiness(Runtime runtime) {
+        return new RuntimeReadiness(runtime);
+    }
+
     @Bean
     ProblemResponses problemResponses(JsonMapper json) {
         return new ProblemResponses(json);
@@ -132,6 +138,12 @@ public class AgentConfiguration {
 
     @Bean
     @Order(Ordered.HIGHEST_PRECEDENCE)
+    BodyLimitFilter bodyLimitFilter(AgentProperties properties, ProblemResponses problems) {
+        return new BodyLimitFilter(properties.maxBodyBytes(), problems);
+    }
+
+    @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE + 1)
     BearerTokenFilter bearerTokenFilter(HubTokenVerifier verifier, ProblemResponses problems) {
         return new BearerTokenFilter(verifier, problems);
     }

@@ -60,8 +60,12 @@ class AgentApiIT {
     }
 
     @AfterEach
+    void cleanUpWorkspaces() {
+        Docker.removeWorkspaces(PREFIX);
+    }
+
     @AfterAll
-    static void cleanUp() {
+    static void cleanUpLeftovers() {
         Docker.removeWorkspaces(PREFIX);
     }
 
@@ -181,7 +185,7 @@ class AgentApiIT {
         assertThat(Docker.exec(ws, "cd /home/coder && sha256sum notes.txt blob.bin private/key bin/run")).isEqualTo(before);
         assertThat(Docker.exec(ws, "cd /home/coder && stat -c '%n %a %F' private private/key bin/run link-to-notes"))
                 .isEqualTo(modesBefore);
-        assertThat(Docker.exec(ws, "readlink /home/coder/link-to-notes /home/coder/absolute-link"))
+        assertThat(Docker.exec(ws, "readlink /home/coder/link-to-notes; readlink /home/coder/absolute-link"))
                 .isEqualTo("notes.txt\n/etc/passwd");
         assertThat(fetch(api.get("/instances/" + ws + "/upstream").json(), "/notes.txt")).isEqualTo("line one\nline two\n");
     }
