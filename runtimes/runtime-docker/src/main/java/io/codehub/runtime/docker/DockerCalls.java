@@ -10,6 +10,8 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient;
+import io.codehub.runtime.BackendFailureException;
+import io.codehub.runtime.RuntimeProblemException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -77,7 +79,12 @@ final class DockerCalls implements AutoCloseable {
     }
 
     private Throwable translate(Throwable error, String operation, String resource) {
-        Throwable problem = errors.translate(error, operation, resource);
+        RuntimeProblemException problem = errors.translate(error, operation, resource);
+        // Unexpected engine errors warn; an unreachable engine is reported to the caller and by
+        // health(), so it is not logged once per call. Stack traces only at debug.
+        if (problem instanceof BackendFailureException) {
+            log.warn("{}", problem.detail());
+        }
         if (problem != error) {
             log.debug("{} {} failed", operation, resource, error);
         }

@@ -2,13 +2,14 @@ package io.codehub.runtime.docker;
 
 import java.util.concurrent.TimeUnit;
 
-import com.github.dockerjava.api.command.PullImageResultCallback;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.model.PullResponseItem;
 import com.github.dockerjava.api.exception.DockerClientException;
 import io.codehub.runtime.BackendUnavailableException;
 import io.codehub.runtime.ImagePullPolicy;
 import io.codehub.runtime.InvalidSpecException;
 import io.codehub.runtime.ProblemType;
-import io.codehub.runtime.RuntimeProblemException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -56,12 +57,12 @@ final class DockerImages {
         long timeoutMillis = calls.config().jobTimeout().toMillis();
         return calls.run("pull image", image, client -> {
             log.info("pulling image {}", image);
-            PullImageResultCallback callback = client.pullImageCmd(reference[0]).withTag(reference[1])
-                    .exec(new PullImageResultCallback());
-            try (callback) {
-                if (!callback.awaitCompletion(timeoutMillis, TimeUnit.MILLISECONDS)) {
+            PullProgress progress = client.pullImageCmd(reference[0]).withTag(reference[1]).exec(new PullProgress());
+            try (progress) {
+                if (!progress.awaitCompletion(timeoutMillis, TimeUnit.MILLISECONDS)) {
                     throw new DockerClientException("timed out after " + calls.config().jobTimeout());
                 }
+                progress.throwIfFailed();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new DockerClientException("interrupted", e);
@@ -70,13 +71,51 @@ final class DockerImages {
             }
             log.info("pulled image {}", image);
         }).onErrorMap(error -> !(error instanceof BackendUnavailableException), error -> {
-            String reason = error instanceof RuntimeProblemException problem ? problem.detail() : error.toString();
-            String engine = reason.startsWith("pull image " + image + ": ")
-                    ? reason.substring(("pull image " + image + ": ").length()) : reason;
-            log.warn("pulling image {} failed: {}", image, engine);
+            String engine = DockerErrors.engineMessage(error.getCause() != null ? error.getCause() : error);
             return new InvalidSpecException(ProblemType.IMAGE_UNAVAILABLE,
                     "image '" + image + "' could not be pulled: " + engine, error);
         });
+    }
+
+    /**
+     * Follows a pull's progress stream; unlike docker-java's own callback it leaves logging a
+     * failure to the caller, which reports it once, translated.
+     */
+    private static final class PullProgress extends ResultCallback.Adapter<PullResponseItem> {
+
+        private volatile @Nullable Throwable failure;
+        private volatile @Nullable String error;
+
+        @Override
+        public void onNext(PullResponseItem item) {
+            if (item.getErrorDetail() != null) {
+                String message = item.getErrorDetail().getMessage();
+                error = message == null || message.isBlank() ? "the engine reported an error" : message;
+            }
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            failure = throwable;
+            try {
+                close();
+            } catch (java.io.IOException e) {
+                throwable.addSuppressed(e);
+            }
+        }
+
+        void throwIfFailed() {
+            Throwable thrown = failure;
+            if (thrown instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (thrown != null) {
+                throw new DockerClientException(String.valueOf(thrown.getMessage()), thrown);
+            }
+            if (error != null) {
+                throw new DockerClientException(error);
+            }
+        }
     }
 
     /**

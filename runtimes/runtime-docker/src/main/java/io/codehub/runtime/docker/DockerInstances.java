@@ -1,5 +1,6 @@
 package io.codehub.runtime.docker;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -45,6 +46,8 @@ final class DockerInstances {
     private static final Logger log = LoggerFactory.getLogger(DockerInstances.class);
     private static final Pattern PREFIX = Pattern.compile("[a-z0-9-]{0,63}");
     private static final int LIST_CONCURRENCY = 4;
+    private static final int CONCURRENT_CREATE_RETRIES = 50;
+    private static final Duration CONCURRENT_CREATE_POLL = Duration.ofMillis(100);
 
     private final DockerCalls calls;
     private final DockerImages images;
@@ -160,15 +163,20 @@ final class DockerInstances {
 
     private Mono<InspectContainerResponse> create(WorkspaceId id, InstanceSpec spec) {
         String name = DockerNames.workspace(id);
-        return calls.run("create container", name, client -> {
+        return calls.call("create container", name, client -> {
             try {
                 containerFor(client, id, spec).exec();
                 log.info("created instance {} from image {}", name, spec.image());
+                return true;
             } catch (com.github.dockerjava.api.exception.ConflictException e) {
                 log.debug("instance {} was created concurrently: {}", name, DockerErrors.engineMessage(e));
+                return false;
             }
-        }).then(inspect(name)).switchIfEmpty(Mono.error(() -> new NotFoundException(ProblemType.INSTANCE_NOT_FOUND,
-                "instance " + name + " disappeared while it was being created")));
+        }).flatMap(createdHere -> createdHere ? inspect(name)
+                // The engine reserves a name before the container can be inspected by it.
+                : inspect(name).repeatWhenEmpty(CONCURRENT_CREATE_RETRIES, ticks -> ticks.delayElements(CONCURRENT_CREATE_POLL)))
+                .switchIfEmpty(Mono.error(() -> new NotFoundException(ProblemType.INSTANCE_NOT_FOUND,
+                        "instance " + name + " disappeared while it was being created")));
     }
 
     private CreateContainerCmd containerFor(DockerClient client, WorkspaceId id, InstanceSpec spec) {

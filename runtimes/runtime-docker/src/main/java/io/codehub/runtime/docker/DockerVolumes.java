@@ -2,6 +2,7 @@ package io.codehub.runtime.docker;
 
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -66,11 +67,13 @@ final class DockerVolumes {
             var response = client.listVolumesCmd()
                     .withFilter("label", List.of(DockerNames.MANAGED + "=true")).exec();
             List<InspectVolumeResponse> volumes = response.getVolumes() == null ? List.of() : response.getVolumes();
+            Map<String, Instant> created = createdTimes(response);
             return volumes.stream()
                     .filter(volume -> DockerNames.isManaged(volume.getLabels()))
                     .map(volume -> {
                         WorkspaceId id = DockerNames.workspaceOf(volume.getLabels());
-                        return id == null || !DockerNames.workspace(id).equals(volume.getName()) ? null : info(id, volume);
+                        return id == null || !DockerNames.workspace(id).equals(volume.getName()) ? null
+                                : new VolumeInfo(id, volume.getName(), created.get(volume.getName()));
                     })
                     .filter(Objects::nonNull)
                     .sorted(Comparator.comparing(volume -> volume.workspaceId().value()))
@@ -145,6 +148,26 @@ final class DockerVolumes {
         Object createdAt = volume.getRawValues().get("CreatedAt");
         Instant created = createdAt instanceof String text ? ContainerStates.parseTime(text) : null;
         return new VolumeInfo(id, DockerNames.workspace(id), created);
+    }
+
+    /**
+     * Creation times by volume name. docker-java keeps unmapped fields only on the top-level
+     * object, so they are read from the raw {@code Volumes} list of the response.
+     */
+    private static Map<String, Instant> createdTimes(DockerObject response) {
+        Map<String, Instant> created = new HashMap<>();
+        if (response.getRawValues().get("Volumes") instanceof List<?> raw) {
+            for (Object item : raw) {
+                if (item instanceof Map<?, ?> volume && volume.get("Name") instanceof String name
+                        && volume.get("CreatedAt") instanceof String createdAt) {
+                    Instant instant = ContainerStates.parseTime(createdAt);
+                    if (instant != null) {
+                        created.put(name, instant);
+                    }
+                }
+            }
+        }
+        return created;
     }
 
     private static String nameOf(Container container) {
