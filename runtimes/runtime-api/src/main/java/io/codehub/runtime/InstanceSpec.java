@@ -15,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * cap because this arrives from the network.
  *
  * @param image           image reference, required
- * @param command         command and arguments; empty means the image's default
+ * @param command         command and arguments; when given it replaces the image's entrypoint and command
+ *                        (like Kubernetes' {@code command}); empty means the image's default
  * @param env             environment variables
  * @param port            the port the workspace serves on inside the instance (default 8080)
  * @param mountPath       where the workspace volume is mounted (default {@code /home/coder})
