@@ -21,6 +21,7 @@ final class AgentApiClient {
 
     private static final AgentApiConformance DOCUMENT = AgentApiConformance.load();
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final java.util.Set<String> EXERCISED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
@@ -55,8 +56,13 @@ final class AgentApiClient {
     /** Sends a request and validates the response against the document (unless it is off-document). */
     Reply send(String method, String path, String body, String contentType) {
         Reply reply = raw(method, path, body, contentType, authorization);
-        DOCUMENT.assertResponse(method, path, reply.status, reply.contentType, reply.body);
+        EXERCISED.add(DOCUMENT.assertResponse(method, path, reply.status, reply.contentType, reply.body));
         return reply;
+    }
+
+    /** The document's operations that no validated response has exercised yet. */
+    static java.util.List<String> unexercisedOperations() {
+        return DOCUMENT.operations().stream().filter(operation -> !EXERCISED.contains(operation)).toList();
     }
 
     /** Sends a request without validating it; for routes the document does not have. */

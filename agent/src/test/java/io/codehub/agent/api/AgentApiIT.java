@@ -65,8 +65,10 @@ class AgentApiIT {
     }
 
     @AfterAll
-    static void cleanUpLeftovers() {
+    static void cleanUpLeftoversAndCheckCoverage() {
         Docker.removeWorkspaces(PREFIX);
+        assertThat(AgentApiClient.unexercisedOperations())
+                .as("operations of agent-api.yaml no test response was validated against").isEmpty();
     }
 
     static String newWorkspace() {
