@@ -1,0 +1,23 @@
+package io.codehub.hub;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.scheduling.annotation.EnableScheduling;
+
+/** Starts the control plane: {@code bin/codehub hub}. */
+@SpringBootApplication
+@ConfigurationPropertiesScan
+@EnableScheduling
+public class HubApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(HubApplication.class, args);
+    }
+
+    /** The hub's version, from the jar manifest; {@code dev} when run from classes. */
+    public static String version() {
+        String version = HubApplication.class.getPackage().getImplementationVersion();
+        return version == null ? "dev" : version;
+    }
+}

@@ -1,0 +1,158 @@
+package io.codehub.hub.agents;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+
+import io.codehub.hub.problem.HubProblemException;
+import io.codehub.hub.problem.HubProblemType;
+import io.codehub.hub.remote.AgentConnectors;
+import io.codehub.hub.workspaces.WorkspaceRepository;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Registers agents and changes them: the service behind the agents API. Key hashing (bcrypt) runs
+ * on a bounded scheduler, never on an event loop; every change is one transaction.
+ */
+public final class AgentRegistry {
+
+    private static final Logger log = LoggerFactory.getLogger(AgentRegistry.class);
+
+    private final AgentRepository agents;
+    private final WorkspaceRepository workspaces;
+    private final ApiKeys keys;
+    private final AgentConnectors connectors;
+    private final TransactionalOperator tx;
+    private final Scheduler hashing;
+    private final Duration gracePeriod;
+    private final Clock clock;
+
+    public AgentRegistry(AgentRepository agents, WorkspaceRepository workspaces, ApiKeys keys, AgentConnectors connectors,
+            TransactionalOperator tx, Scheduler hashing, Duration gracePeriod, Clock clock) {
+        this.agents = agents;
+        this.workspaces = workspaces;
+        this.keys = keys;
+        this.connectors = connectors;
+        this.tx = tx;
+        this.hashing = hashing;
+        this.gracePeriod = gracePeriod;
+        this.clock = clock;
+    }
+
+    /** Registers an agent; the answer holds its API key, which is never shown again. */
+    public Mono<AgentWithKey> register(RegisterAgentRequest request) {
+        URI endpoint = endpoint(request.endpoint());
+        Labels labels = Labels.of(request.labels());
+        String id = UUID.randomUUID().toString();
+        return Mono.fromCallable(() -> keys.issue(id)).subscribeOn(hashing).flatMap(issued -> {
+            Instant now = clock.instant();
+            Agent agent = new Agent(id, request.name().trim(), endpoint, issued.hash(), null, null, request.type(),
+                    AgentStatus.ACTIVE, request.capacity(), 0, blankToNull(request.region()), labels, null, 0, null, null,
+                    now, now);
+            return agents.insert(agent).then(agents.findById(id))
+                    .doOnNext(saved -> log.info("registered agent {} ({}) at {}", saved.id(), saved.name(), saved.endpoint()))
+                    .map(saved -> new AgentWithKey(AgentView.of(saved), issued.key()));
+        });
+    }
+
+    /** Agents matching every given filter. */
+    public Flux<Agent> list(@Nullable AgentStatus status, @Nullable String region, Labels labels) {
+        return agents.findAll(status, region).filter(agent -> agent.labels().containsAll(labels));
+    }
+
+    /** The agent, or an {@code agent-not-found} problem. */
+    public Mono<Agent> get(String id) {
+        return agents.findById(id).switchIfEmpty(Mono.error(() -> HubProblemException.agentNotFound(id)));
+    }
+
+    /** Applies the fields present in {@code request}. */
+    public Mono<Agent> update(String id, UpdateAgentRequest request) {
+        return get(id).flatMap(current -> {
+            URI endpoint = request.endpoint() == null ? current.endpoint() : endpoint(request.endpoint());
+            int capacity = request.capacity() == null ? current.capacity() : request.capacity();
+            Labels labels = request.labels() == null ? current.labels() : Labels.of(request.labels());
+            String region = request.region() == null ? current.region() : blankToNull(request.region());
+            AgentStatus status = request.status() == null ? current.status() : AgentStatus.fromWire(request.status());
+            Agent changed = current.withSettings(endpoint, capacity, labels, region, status, clock.instant());
+            return agents.updateSettings(changed);
+        }).switchIfEmpty(Mono.error(() -> HubProblemException.agentNotFound(id)));
+    }
+
+    /** Deletes an agent that holds no workspace; {@code agent-has-workspaces} otherwise. */
+    public Mono<Void> delete(String id) {
+        Mono<Void> delete = workspaces.countByAgent(id).flatMap(count -> {
+            if (count > 0) {
+                return Mono.error(hasWorkspaces(id, count));
+            }
+            return agents.delete(id).flatMap(deleted -> deleted ? Mono.<Void>empty()
+                    : Mono.error(HubProblemException.agentNotFound(id)));
+        });
+        return tx.transactional(delete)
+                // A workspace placed between the count and the delete: the foreign key refuses.
+                .onErrorMap(DataIntegrityViolationException.class, e -> hasWorkspaces(id, 1))
+                .doOnSuccess(v -> log.info("deleted agent {}", id));
+    }
+
+    /** Issues a new key; the previous one keeps working for the grace period. */
+    public Mono<AgentWithKey> rotateKey(String id) {
+        return get(id).flatMap(agent -> Mono.fromCallable(() -> keys.issue(id)).subscribeOn(hashing).flatMap(issued -> {
+            Instant now = clock.instant();
+            return agents.rotateKey(id, issued.hash(), now.plus(gracePeriod), now)
+                    .flatMap(rotated -> rotated ? get(id) : Mono.error(HubProblemException.agentNotFound(id)))
+                    .doOnNext(saved -> log.info("rotated the API key of agent {}; the previous key works until {}", id,
+                            saved.previousKeyExpiresAt()))
+                    .map(saved -> new AgentWithKey(AgentView.of(saved), issued.key()));
+        }));
+    }
+
+    /**
+     * The agent whose API key {@code presented} is: its current key, or the previous one within the
+     * grace period after a rotation. Empty for any other key. (For agent connections: the tunnel.)
+     */
+    public Mono<Agent> authenticate(String presented) {
+        return Mono.justOrEmpty(ApiKeys.parse(presented)).flatMap(key -> agents.findById(key.agentId())
+                .publishOn(hashing)
+                .filter(agent -> keys.matches(key.secret(), agent.apiKeyHash())
+                        || (agent.previousApiKeyHash() != null && agent.previousKeyExpiresAt() != null
+                                && clock.instant().isBefore(agent.previousKeyExpiresAt())
+                                && keys.matches(key.secret(), agent.previousApiKeyHash()))));
+    }
+
+    private URI endpoint(String value) {
+        URI uri;
+        try {
+            uri = new URI(value.trim());
+        } catch (URISyntaxException e) {
+            throw HubProblemException.invalid("endpoint", "'" + value + "' is not a URL (" + e.getReason() + ")");
+        }
+        if (!connectors.supports(uri)) {
+            throw HubProblemException.invalid("endpoint", "'" + value + "': scheme '" + uri.getScheme()
+                    + "' is not supported (expected one of: " + String.join(", ", connectors.schemes()) + ")");
+        }
+        if (uri.getHost() == null || uri.getRawUserInfo() != null || uri.getRawQuery() != null
+                || uri.getRawFragment() != null) {
+            throw HubProblemException.invalid("endpoint", "'" + value
+                    + "' (expected: scheme://host[:port][/path], without credentials, query or fragment)");
+        }
+        return uri;
+    }
+
+    private static HubProblemException hasWorkspaces(String id, long count) {
+        return new HubProblemException(HubProblemType.AGENT_HAS_WORKSPACES, "agent " + id + " still holds " + count
+                + " workspace(s); delete them (DELETE /api/v1/workspaces/{id}) first");
+    }
+
+    private static @Nullable String blankToNull(@Nullable String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+}

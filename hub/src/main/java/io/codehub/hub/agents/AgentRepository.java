@@ -1,0 +1,210 @@
+package io.codehub.hub.agents;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.Map;
+
+import io.codehub.hub.db.Sql;
+import io.r2dbc.spi.Readable;
+import org.jspecify.annotations.Nullable;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.r2dbc.core.DatabaseClient.GenericExecuteSpec;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The {@code agents} table, in plain SQL that runs the same on H2 and PostgreSQL. Every change is
+ * one statement; {@link #reserveSlot} is the one conditional {@code UPDATE} that keeps placement
+ * from over-booking an agent, whatever the concurrency.
+ */
+public final class AgentRepository {
+
+    private static final TypeReference<Map<String, String>> LABELS = new TypeReference<>() {
+    };
+
+    private final DatabaseClient db;
+    private final JsonMapper json;
+
+    public AgentRepository(DatabaseClient db, JsonMapper json) {
+        this.db = db;
+        this.json = json;
+    }
+
+    public Mono<Void> insert(Agent agent) {
+        GenericExecuteSpec spec = db.sql("""
+                INSERT INTO agents (id, name, endpoint, api_key_hash, previous_api_key_hash, previous_key_expires_at,
+                    type, status, capacity, current_load, region, labels, last_health_at, consecutive_failures,
+                    last_error, agent_version, created_at, updated_at)
+                VALUES (:id, :name, :endpoint, :apiKeyHash, :previousApiKeyHash, :previousKeyExpiresAt,
+                    :type, :status, :capacity, :currentLoad, :region, :labels, :lastHealthAt, :consecutiveFailures,
+                    :lastError, :agentVersion, :createdAt, :updatedAt)""")
+                .bind("id", agent.id())
+                .bind("name", agent.name())
+                .bind("endpoint", agent.endpoint().toString())
+                .bind("apiKeyHash", agent.apiKeyHash())
+                .bind("type", agent.type())
+                .bind("status", agent.status().wire())
+                .bind("capacity", agent.capacity())
+                .bind("currentLoad", agent.currentLoad())
+                .bind("labels", json.writeValueAsString(agent.labels().values()))
+                .bind("consecutiveFailures", agent.consecutiveFailures());
+        spec = Sql.bind(spec, "previousApiKeyHash", agent.previousApiKeyHash(), String.class);
+        spec = Sql.bind(spec, "previousKeyExpiresAt", agent.previousKeyExpiresAt(), Instant.class);
+        spec = Sql.bind(spec, "region", agent.region(), String.class);
+        spec = Sql.bind(spec, "lastHealthAt", agent.lastHealthAt(), Instant.class);
+        spec = Sql.bind(spec, "lastError", agent.lastError(), String.class);
+        spec = Sql.bind(spec, "agentVersion", agent.agentVersion(), String.class);
+        spec = Sql.bind(spec, "createdAt", agent.createdAt(), Instant.class);
+        spec = Sql.bind(spec, "updatedAt", agent.updatedAt(), Instant.class);
+        return spec.then();
+    }
+
+    public Mono<Agent> findById(String id) {
+        return db.sql("SELECT * FROM agents WHERE id = :id").bind("id", id).map(this::map).one();
+    }
+
+    /** Agents with {@code status} and {@code region} when given, oldest first. */
+    public Flux<Agent> findAll(@Nullable AgentStatus status, @Nullable String region) {
+        String sql = "SELECT * FROM agents WHERE 1 = 1"
+                + (status == null ? "" : " AND status = :status")
+                + (region == null ? "" : " AND region = :region")
+                + " ORDER BY created_at, id";
+        GenericExecuteSpec spec = db.sql(sql);
+        if (status != null) {
+            spec = spec.bind("status", status.wire());
+        }
+        if (region != null) {
+            spec = spec.bind("region", region);
+        }
+        return spec.map(this::map).all();
+    }
+
+    /** Active agents with room for one more workspace, in {@code region} when given, least loaded first. */
+    public Flux<Agent> findPlaceable(@Nullable String region) {
+        String sql = "SELECT * FROM agents WHERE status = 'active' AND current_load < capacity"
+                + (region == null ? "" : " AND region = :region")
+                + " ORDER BY CAST(current_load AS DOUBLE PRECISION) / capacity, current_load, created_at, id";
+        GenericExecuteSpec spec = db.sql(sql);
+        if (region != null) {
+            spec = spec.bind("region", region);
+        }
+        return spec.map(this::map).all();
+    }
+
+    /** Writes the settings an admin may change; empty when the agent does not exist. */
+    public Mono<Agent> updateSettings(Agent agent) {
+        GenericExecuteSpec spec = db.sql("""
+                UPDATE agents SET endpoint = :endpoint, capacity = :capacity, labels = :labels, region = :region,
+                    status = :status, updated_at = :updatedAt
+                WHERE id = :id""")
+                .bind("id", agent.id())
+                .bind("endpoint", agent.endpoint().toString())
+                .bind("capacity", agent.capacity())
+                .bind("labels", json.writeValueAsString(agent.labels().values()))
+                .bind("status", agent.status().wire());
+        spec = Sql.bind(spec, "region", agent.region(), String.class);
+        spec = Sql.bind(spec, "updatedAt", agent.updatedAt(), Instant.class);
+        return spec.fetch().rowsUpdated().flatMap(rows -> rows == 1 ? findById(agent.id()) : Mono.empty());
+    }
+
+    /** Replaces the key hash, keeping the old one valid until {@code previousExpiresAt}; false when no such agent. */
+    public Mono<Boolean> rotateKey(String id, String newHash, Instant previousExpiresAt, Instant now) {
+        GenericExecuteSpec spec = db.sql("""
+                UPDATE agents SET previous_api_key_hash = api_key_hash, previous_key_expires_at = :expiresAt,
+                    api_key_hash = :hash, updated_at = :now
+                WHERE id = :id""")
+                .bind("id", id)
+                .bind("hash", newHash);
+        spec = Sql.bind(spec, "expiresAt", previousExpiresAt, Instant.class);
+        spec = Sql.bind(spec, "now", now, Instant.class);
+        return spec.fetch().rowsUpdated().map(rows -> rows == 1);
+    }
+
+    /** Deletes the agent; false when there was none. Fails (foreign key) while workspaces reference it. */
+    public Mono<Boolean> delete(String id) {
+        return db.sql("DELETE FROM agents WHERE id = :id").bind("id", id).fetch().rowsUpdated().map(rows -> rows == 1);
+    }
+
+    /**
+     * Takes one slot of the agent's capacity if it is active and has one free: a single conditional
+     * {@code UPDATE}, so concurrent placements serialise on the row and never over-book.
+     */
+    public Mono<Boolean> reserveSlot(String id, Instant now) {
+        GenericExecuteSpec spec = db.sql("""
+                UPDATE agents SET current_load = current_load + 1, updated_at = :now
+                WHERE id = :id AND status = 'active' AND current_load < capacity""")
+                .bind("id", id);
+        return Sql.bind(spec, "now", now, Instant.class).fetch().rowsUpdated().map(rows -> rows == 1);
+    }
+
+    /** Gives back one slot (a workspace left the agent). */
+    public Mono<Boolean> releaseSlot(String id, Instant now) {
+        GenericExecuteSpec spec = db.sql("""
+                UPDATE agents SET current_load = current_load - 1, updated_at = :now
+                WHERE id = :id AND current_load > 0""")
+                .bind("id", id);
+        return Sql.bind(spec, "now", now, Instant.class).fetch().rowsUpdated().map(rows -> rows == 1);
+    }
+
+    /** Records a passed health check: failures reset, {@code error} back to {@code active}. */
+    public Mono<Agent> recordHealthy(String id, Instant at, @Nullable String agentVersion) {
+        GenericExecuteSpec spec = db.sql("""
+                UPDATE agents SET status = CASE WHEN status = 'error' THEN 'active' ELSE status END,
+                    consecutive_failures = 0, last_error = NULL, last_health_at = :at, agent_version = :version,
+                    updated_at = :at
+                WHERE id = :id""")
+                .bind("id", id);
+        spec = Sql.bind(spec, "at", at, Instant.class);
+        spec = Sql.bind(spec, "version", agentVersion, String.class);
+        return spec.fetch().rowsUpdated().then(findById(id));
+    }
+
+    /** Records a failed health check and returns the agent's new failure count. */
+    public Mono<Agent> recordUnhealthy(String id, Instant at, String error) {
+        GenericExecuteSpec spec = db.sql("""
+                UPDATE agents SET consecutive_failures = consecutive_failures + 1, last_error = :error, updated_at = :at
+                WHERE id = :id""")
+                .bind("id", id)
+                .bind("error", error.length() > 1024 ? error.substring(0, 1021) + "..." : error);
+        spec = Sql.bind(spec, "at", at, Instant.class);
+        return spec.fetch().rowsUpdated().then(findById(id));
+    }
+
+    /**
+     * Marks an {@code active} agent {@code error} once it has failed {@code threshold} checks in a
+     * row; true only for the call that made the change.
+     */
+    public Mono<Boolean> markErrorIfFailing(String id, int threshold, Instant at) {
+        GenericExecuteSpec spec = db.sql("""
+                UPDATE agents SET status = 'error', updated_at = :at
+                WHERE id = :id AND status = 'active' AND consecutive_failures >= :threshold""")
+                .bind("id", id)
+                .bind("threshold", threshold);
+        return Sql.bind(spec, "at", at, Instant.class).fetch().rowsUpdated().map(rows -> rows == 1);
+    }
+
+    private Agent map(Readable row) {
+        String labels = row.get("labels", String.class);
+        return new Agent(
+                Sql.text(row, "id"),
+                Sql.text(row, "name"),
+                URI.create(Sql.text(row, "endpoint")),
+                Sql.text(row, "api_key_hash"),
+                row.get("previous_api_key_hash", String.class),
+                Sql.instant(row, "previous_key_expires_at"),
+                Sql.text(row, "type"),
+                AgentStatus.fromWire(Sql.text(row, "status")),
+                Sql.integer(row, "capacity"),
+                Sql.integer(row, "current_load"),
+                row.get("region", String.class),
+                labels == null ? Labels.NONE : new Labels(json.readValue(labels, LABELS)),
+                Sql.instant(row, "last_health_at"),
+                Sql.integer(row, "consecutive_failures"),
+                row.get("last_error", String.class),
+                row.get("agent_version", String.class),
+                Sql.requiredInstant(row, "created_at"),
+                Sql.requiredInstant(row, "updated_at"));
+    }
+}

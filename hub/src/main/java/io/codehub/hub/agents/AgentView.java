@@ -1,0 +1,39 @@
+package io.codehub.hub.agents;
+
+import java.time.Instant;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An agent as the API shows it: everything but the key hashes, with its health.
+ *
+ * @param id                  the agent's id; the agent's {@code CODEHUB_AGENT_ID}
+ * @param name                a name for people
+ * @param endpoint            where the hub reaches it
+ * @param type                its backend, e.g. {@code docker}
+ * @param status              {@code active}, {@code inactive} or {@code error}
+ * @param capacity            how many workspaces it may hold
+ * @param currentLoad         how many it holds
+ * @param region              its region
+ * @param labels              its labels
+ * @param lastHealthAt        when it last passed a health check
+ * @param consecutiveFailures failed health checks since the last success
+ * @param lastError           why the last health check failed
+ * @param agentVersion        the version it last reported
+ * @param previousKeyExpiresAt until when the key replaced by the last rotation still works
+ * @param createdAt           when it was registered
+ * @param updatedAt           when it last changed
+ */
+public record AgentView(String id, String name, String endpoint, String type, String status, int capacity,
+        int currentLoad, @Nullable String region, Map<String, String> labels, @Nullable Instant lastHealthAt,
+        int consecutiveFailures, @Nullable String lastError, @Nullable String agentVersion,
+        @Nullable Instant previousKeyExpiresAt, Instant createdAt, Instant updatedAt) {
+
+    public static AgentView of(Agent agent) {
+        return new AgentView(agent.id(), agent.name(), agent.endpoint().toString(), agent.type(), agent.status().wire(),
+                agent.capacity(), agent.currentLoad(), agent.region(), agent.labels().values(), agent.lastHealthAt(),
+                agent.consecutiveFailures(), agent.lastError(), agent.agentVersion(), agent.previousKeyExpiresAt(),
+                agent.createdAt(), agent.updatedAt());
+    }
+}

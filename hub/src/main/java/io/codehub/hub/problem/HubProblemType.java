@@ -1,0 +1,59 @@
+package io.codehub.hub.problem;
+
+import java.net.URI;
+
+import io.codehub.runtime.ProblemType;
+
+/**
+ * The stable problem types of the hub's API that the Agent API's {@link ProblemType} does not
+ * have, under the same {@code urn:codehub:problem:} prefix. Where an Agent API type fits
+ * ({@code unauthorized}, {@code malformed-request}, {@code invalid-spec}, {@code internal}, ...),
+ * the hub serves that one instead. The {@link #uri()} never changes once published.
+ */
+public enum HubProblemType {
+
+    /** A request field is missing, malformed or out of range; the detail names the field. */
+    VALIDATION_FAILED("validation-failed", 400, "Validation failed"),
+    /** No agent with that id. */
+    AGENT_NOT_FOUND("agent-not-found", 404, "Agent not found"),
+    /** No workspace with that id (or it has been deleted). */
+    WORKSPACE_NOT_FOUND("workspace-not-found", 404, "Workspace not found"),
+    /** The agent still has workspaces, so it cannot be deleted. */
+    AGENT_HAS_WORKSPACES("agent-has-workspaces", 409, "Agent has workspaces"),
+    /** No active, healthy agent with free capacity matches the placement request. */
+    NO_ELIGIBLE_AGENT("no-eligible-agent", 409, "No eligible agent"),
+    /** The workspace cannot go where the request asks from where it is (e.g. restore of a workspace never archived). */
+    INVALID_TRANSITION("invalid-transition", 409, "Invalid state transition"),
+    /** The database cannot be reached; retry later. */
+    DATABASE_UNAVAILABLE("database-unavailable", 503, "Database unavailable");
+
+    private final String slug;
+    private final int status;
+    private final String title;
+
+    HubProblemType(String slug, int status, String title) {
+        this.slug = slug;
+        this.status = status;
+        this.title = title;
+    }
+
+    /** The short, stable name, e.g. {@code no-eligible-agent}. */
+    public String slug() {
+        return slug;
+    }
+
+    /** The HTTP status this problem is served with. */
+    public int status() {
+        return status;
+    }
+
+    /** The human-readable summary, the same for every occurrence. */
+    public String title() {
+        return title;
+    }
+
+    /** The RFC 9457 {@code type}, e.g. {@code urn:codehub:problem:no-eligible-agent}. */
+    public URI uri() {
+        return URI.create(ProblemType.URI_PREFIX + slug);
+    }
+}

@@ -1,0 +1,62 @@
+package io.codehub.hub.remote;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+import io.netty.channel.ChannelOption;
+import org.springframework.http.client.reactive.ClientHttpConnector;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+
+/**
+ * Agents the hub can open a connection to: {@code http://} and {@code https://} endpoints, all
+ * through one Reactor Netty client and its connection pool. Idle pooled connections are dropped
+ * quickly, so that a restarted agent is reached on a fresh connection.
+ */
+public final class DirectAgentConnectors implements AgentConnectors, AutoCloseable {
+
+    private static final List<String> SCHEMES = List.of("http", "https");
+
+    private final ConnectionProvider connections;
+    private final ReactorClientHttpConnector connector;
+
+    public DirectAgentConnectors(Duration connectTimeout) {
+        this.connections = ConnectionProvider.builder("codehub-agents")
+                .maxConnections(512)
+                .pendingAcquireMaxCount(4096)
+                .maxIdleTime(Duration.ofSeconds(20))
+                .evictInBackground(Duration.ofSeconds(30))
+                .build();
+        HttpClient client = HttpClient.create(connections)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Math.toIntExact(connectTimeout.toMillis()))
+                .followRedirect(false)
+                .compress(false);
+        this.connector = new ReactorClientHttpConnector(client);
+    }
+
+    @Override
+    public boolean supports(URI endpoint) {
+        return endpoint.getScheme() != null && SCHEMES.contains(endpoint.getScheme());
+    }
+
+    @Override
+    public List<String> schemes() {
+        return SCHEMES;
+    }
+
+    @Override
+    public ClientHttpConnector connector(URI endpoint) {
+        if (!supports(endpoint)) {
+            throw new IllegalArgumentException("endpoint " + endpoint + ": scheme '" + endpoint.getScheme()
+                    + "' is not supported (expected one of: " + SCHEMES + ")");
+        }
+        return connector;
+    }
+
+    @Override
+    public void close() {
+        connections.dispose();
+    }
+}

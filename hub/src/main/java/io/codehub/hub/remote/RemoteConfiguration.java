@@ -1,0 +1,43 @@
+package io.codehub.hub.remote;
+
+import java.time.Clock;
+
+import io.codehub.hub.config.HubProperties;
+import io.codehub.hub.identity.HubIdentity;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.codec.json.JacksonJsonDecoder;
+import org.springframework.http.codec.json.JacksonJsonEncoder;
+import org.springframework.web.reactive.function.client.WebClient;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Wires RemoteRuntime: the transports, the token issuer, and the hub's one JSON mapper on the wire. */
+@Configuration(proxyBeanMethods = false)
+public class RemoteConfiguration {
+
+    /** Agent API bodies are small; a list of many instances is the largest. */
+    private static final int MAX_AGENT_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+    @Bean(destroyMethod = "close")
+    DirectAgentConnectors agentConnectors(HubProperties properties) {
+        return new DirectAgentConnectors(properties.remote().connectTimeout());
+    }
+
+    @Bean
+    HubTokenIssuer hubTokenIssuer(HubIdentity identity, HubProperties properties, Clock clock) {
+        return new HubTokenIssuer(identity, properties.remote().tokenTtl(), properties.remote().tokenRenewBefore(), clock);
+    }
+
+    @Bean
+    RemoteRuntimes agentRuntimes(JsonMapper json, AgentConnectors connectors, HubTokenIssuer tokens,
+            HubProperties properties) {
+        HubProperties.Remote remote = properties.remote();
+        WebClient.Builder clients = WebClient.builder().codecs(codecs -> {
+            codecs.defaultCodecs().jacksonJsonDecoder(new JacksonJsonDecoder(json));
+            codecs.defaultCodecs().jacksonJsonEncoder(new JacksonJsonEncoder(json));
+            codecs.defaultCodecs().maxInMemorySize(MAX_AGENT_RESPONSE_BYTES);
+        });
+        return new RemoteRuntimes(clients, connectors, tokens,
+                new RemoteCallPolicy(remote.callTimeout(), remote.maxRetries(), remote.retryBackoff(), remote.retryMaxBackoff()));
+    }
+}

@@ -1,0 +1,234 @@
+package io.codehub.hub.remote;
+
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+
+import io.codehub.runtime.ArchiveRequest;
+import io.codehub.runtime.BackendFailureException;
+import io.codehub.runtime.BackendUnavailableException;
+import io.codehub.runtime.Health;
+import io.codehub.runtime.HealthStatus;
+import io.codehub.runtime.InstanceSpec;
+import io.codehub.runtime.InstanceStatus;
+import io.codehub.runtime.ItemList;
+import io.codehub.runtime.JobStatus;
+import io.codehub.runtime.ProblemType;
+import io.codehub.runtime.RestoreRequest;
+import io.codehub.runtime.Runtime;
+import io.codehub.runtime.RuntimeProblemException;
+import io.codehub.runtime.Upstream;
+import io.codehub.runtime.VolumeExistence;
+import io.codehub.runtime.VolumeInfo;
+import io.codehub.runtime.WorkspaceId;
+import org.jspecify.annotations.Nullable;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.client.ClientResponse;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.client.WebClientRequestException;
+import reactor.core.publisher.Mono;
+
+/**
+ * A Runtime Agent seen as a {@link Runtime}: each SPI call is one Agent API v1 call over
+ * {@link WebClient}, whatever the transport underneath (the connector chosen by
+ * {@link AgentConnectors} from the endpoint's scheme).
+ *
+ * <h2>Authentication</h2>
+ * Every call carries {@code Authorization: Bearer} with a token from {@link HubTokenIssuer}
+ * ({@code aud} = this agent's id).
+ *
+ * <h2>Failures</h2>
+ * An agent's problem+json answer becomes the SPI's typed exception for its {@link ProblemType}
+ * ({@link RuntimeProblemException#of}), so callers cannot tell a remote runtime from a local one.
+ * A connection failure or a timeout is a {@link BackendUnavailableException} naming the agent and
+ * its endpoint. Idempotent calls (every call but starting an archive or restore job) are retried
+ * on those and on 503 as {@link RemoteCallPolicy} says; nothing else is retried.
+ */
+public final class RemoteRuntime implements Runtime {
+
+    private static final ParameterizedTypeReference<ItemList<InstanceStatus>> INSTANCES = new ParameterizedTypeReference<>() {
+    };
+    private static final ParameterizedTypeReference<ItemList<VolumeInfo>> VOLUMES = new ParameterizedTypeReference<>() {
+    };
+
+    private final String agentId;
+    private final URI endpoint;
+    private final WebClient client;
+    private final HubTokenIssuer tokens;
+    private final RemoteCallPolicy policy;
+
+    /**
+     * @param agentId  the agent's id, the audience of its tokens
+     * @param endpoint its endpoint, for messages (the client already targets it)
+     * @param client   a client whose base URL is the endpoint and whose connector reaches it
+     * @param tokens   the hub's token issuer
+     * @param policy   timeouts and retries
+     */
+    public RemoteRuntime(String agentId, URI endpoint, WebClient client, HubTokenIssuer tokens, RemoteCallPolicy policy) {
+        this.agentId = agentId;
+        this.endpoint = endpoint;
+        this.client = client;
+        this.tokens = tokens;
+        this.policy = policy;
+    }
+
+    /** The agent this runtime calls. */
+    public String agentId() {
+        return agentId;
+    }
+
+    /** Its endpoint. */
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    @Override
+    public Mono<InstanceStatus> startInstance(WorkspaceId workspaceId, InstanceSpec spec) {
+        return call(HttpMethod.POST, "/instances/{id}/start", spec, InstanceStatus.class, true, workspaceId.value());
+    }
+
+    @Override
+    public Mono<Void> deleteInstance(WorkspaceId workspaceId) {
+        return call(HttpMethod.DELETE, "/instances/{id}", null, Void.class, true, workspaceId.value());
+    }
+
+    @Override
+    public Mono<InstanceStatus> instanceStatus(WorkspaceId workspaceId) {
+        return call(HttpMethod.GET, "/instances/{id}/status", null, InstanceStatus.class, true, workspaceId.value());
+    }
+
+    @Override
+    public Mono<Upstream> upstream(WorkspaceId workspaceId) {
+        return call(HttpMethod.GET, "/instances/{id}/upstream", null, Upstream.class, true, workspaceId.value());
+    }
+
+    @Override
+    public Mono<List<InstanceStatus>> listInstances(String prefix) {
+        return call(HttpMethod.GET, "/instances?prefix={prefix}", null, INSTANCES, true, prefix).map(ItemList::items);
+    }
+
+    @Override
+    public Mono<VolumeInfo> createVolume(WorkspaceId workspaceId) {
+        return call(HttpMethod.POST, "/volumes/{id}", null, VolumeInfo.class, true, workspaceId.value());
+    }
+
+    @Override
+    public Mono<Void> deleteVolume(WorkspaceId workspaceId) {
+        return call(HttpMethod.DELETE, "/volumes/{id}", null, Void.class, true, workspaceId.value());
+    }
+
+    @Override
+    public Mono<Boolean> volumeExists(WorkspaceId workspaceId) {
+        return call(HttpMethod.GET, "/volumes/{id}/exists", null, VolumeExistence.class, true, workspaceId.value())
+                .map(VolumeExistence::exists);
+    }
+
+    @Override
+    public Mono<List<VolumeInfo>> listVolumes() {
+        return call(HttpMethod.GET, "/volumes", null, VOLUMES, true).map(ItemList::items);
+    }
+
+    @Override
+    public Mono<JobStatus> startArchive(ArchiveRequest request) {
+        // Not retried: a retry after a lost answer would start a second archive job.
+        return call(HttpMethod.POST, "/jobs/archive", request, JobStatus.class, false);
+    }
+
+    @Override
+    public Mono<JobStatus> startRestore(RestoreRequest request) {
+        return call(HttpMethod.POST, "/jobs/restore", request, JobStatus.class, false);
+    }
+
+    @Override
+    public Mono<JobStatus> job(String jobId) {
+        return call(HttpMethod.GET, "/jobs/{id}", null, JobStatus.class, true, jobId);
+    }
+
+    /**
+     * The agent's health, in one attempt (the health checker has its own backoff). Never fails: an
+     * agent that cannot be reached, times out or refuses the hub's token is {@code DOWN}, with why.
+     */
+    @Override
+    public Mono<Health> health() {
+        return call(HttpMethod.GET, "/health", null, Health.class, false)
+                .onErrorResume(RuntimeProblemException.class,
+                        e -> Mono.just(new Health(HealthStatus.DOWN, "unknown", "unknown", null, e.detail())));
+    }
+
+    @Override
+    public String toString() {
+        return "RemoteRuntime[agent=" + agentId + ", endpoint=" + endpoint + "]";
+    }
+
+    private <T> Mono<T> call(HttpMethod method, String template, @Nullable Object body, Class<T> type,
+            boolean idempotent, Object... variables) {
+        return call(method, template, body, ParameterizedTypeReference.forType(type), idempotent, variables);
+    }
+
+    private <T> Mono<T> call(HttpMethod method, String template, @Nullable Object body,
+            ParameterizedTypeReference<T> type, boolean idempotent, Object... variables) {
+        String operation = method.name() + " " + describe(template, variables);
+        Mono<T> attempt = Mono.defer(() -> {
+            WebClient.RequestBodySpec request = client.method(method)
+                    .uri(template, variables)
+                    .headers(headers -> headers.setBearerAuth(tokens.tokenFor(agentId)))
+                    .accept(MediaType.APPLICATION_JSON, MediaType.APPLICATION_PROBLEM_JSON);
+            WebClient.RequestHeadersSpec<?> withBody = body == null ? request : request.bodyValue(body);
+            return withBody.exchangeToMono(response -> decode(response, type, operation));
+        })
+                .timeout(policy.callTimeout())
+                .onErrorMap(TimeoutException.class, e -> new BackendUnavailableException("agent " + agentId + " at "
+                        + endpoint + " did not answer " + operation + " within " + policy.callTimeout(), e))
+                .onErrorMap(WebClientRequestException.class, e -> new BackendUnavailableException("agent " + agentId
+                        + " at " + endpoint + " cannot be reached (" + operation + "): " + rootMessage(e), e));
+        return idempotent ? attempt.retryWhen(policy.retry()) : attempt;
+    }
+
+    private <T> Mono<T> decode(ClientResponse response, ParameterizedTypeReference<T> type, String operation) {
+        int status = response.statusCode().value();
+        if (response.statusCode().is2xxSuccessful()) {
+            if (type.getType() == Void.class) {
+                return response.releaseBody().then(Mono.empty());
+            }
+            return response.bodyToMono(type).switchIfEmpty(Mono.error(() -> new BackendFailureException(
+                    ProblemType.BACKEND_ERROR, "agent " + agentId + " answered " + operation + " with an empty body", null)));
+        }
+        return response.bodyToMono(AgentProblem.class)
+                .onErrorResume(e -> Mono.empty())
+                .defaultIfEmpty(new AgentProblem(null, null, status, null))
+                .flatMap(problem -> Mono.error(toException(problem, status, operation)));
+    }
+
+    private RuntimeException toException(AgentProblem problem, int status, String operation) {
+        ProblemType type = ProblemType.fromUri(problem.type());
+        String detail = problem.detail() == null ? "HTTP " + status : problem.detail();
+        if (type == null) {
+            ProblemType byStatus = status == 503 ? ProblemType.BACKEND_UNAVAILABLE : ProblemType.BACKEND_ERROR;
+            return RuntimeProblemException.of(byStatus, "agent " + agentId + " at " + endpoint + " answered " + operation
+                    + " with HTTP " + status + (problem.type() == null ? "" : " (" + problem.type() + ")") + ": " + detail);
+        }
+        if (type == ProblemType.UNAUTHORIZED) {
+            return RuntimeProblemException.of(type, "agent " + agentId + " at " + endpoint + " refused the hub's token ("
+                    + detail + "); is its CODEHUB_AGENT_HUB_PUBLIC_KEY this hub's key and its CODEHUB_AGENT_ID " + agentId + "?");
+        }
+        return RuntimeProblemException.of(type, "agent " + agentId + ": " + detail);
+    }
+
+    private static String describe(String template, Object... variables) {
+        String result = template;
+        for (Object variable : variables) {
+            result = result.replaceFirst("\\{[a-z]+}", java.util.regex.Matcher.quoteReplacement(String.valueOf(variable)));
+        }
+        return result;
+    }
+
+    private static String rootMessage(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    }
+}

@@ -1,0 +1,34 @@
+package io.codehub.hub.workspaces;
+
+import java.util.List;
+import java.util.Map;
+
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Size;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The body of {@code POST /api/v1/workspaces}. The instance fields are validated by the Agent API's
+ * {@code InstanceSpec}, so the hub accepts exactly what an agent will.
+ *
+ * @param name            a name for people
+ * @param image           the image its instance runs
+ * @param command         command and arguments (default: the image's)
+ * @param env             environment variables
+ * @param port            the port it serves on (default 8080)
+ * @param imagePullPolicy {@code IfNotPresent} (default), {@code Always} or {@code Never}
+ * @param agentId         the agent to put it on; chosen by placement when absent
+ * @param region          the region its agent must be in
+ * @param labels          labels its agent must carry
+ */
+public record CreateWorkspaceRequest(
+        @NotBlank @Size(max = 128) String name,
+        @NotBlank @Size(max = 512) String image,
+        @Nullable List<String> command,
+        @Nullable Map<String, String> env,
+        @Nullable Integer port,
+        @Nullable String imagePullPolicy,
+        @Nullable @Size(max = 128) String agentId,
+        @Nullable @Size(max = 64) String region,
+        @Nullable Map<String, String> labels) {
+}

@@ -1,0 +1,93 @@
+package io.codehub.hub.workspaces;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import io.codehub.hub.agents.Agent;
+import io.codehub.hub.agents.AgentRepository;
+import io.codehub.hub.agents.AgentStatus;
+import io.codehub.hub.problem.HubProblemException;
+import io.codehub.hub.problem.HubProblemType;
+import reactor.core.publisher.Mono;
+
+/**
+ * Chooses the agent for a new workspace and takes one slot of its capacity.
+ *
+ * <h2>Choice</h2>
+ * Among {@code active} agents (an agent that fails its health checks is {@code error}) with free
+ * capacity, in the requested region, carrying every requested label: the least loaded
+ * (load / capacity), then the oldest.
+ *
+ * <h2>No over-booking</h2>
+ * The slot is taken by {@link AgentRepository#reserveSlot}, one conditional {@code UPDATE ...
+ * WHERE current_load < capacity}; when another placement took the last slot first, the next
+ * candidate is tried. Run it in the transaction that inserts the workspace, so that a failed insert
+ * gives the slot back.
+ */
+public final class Placement {
+
+    private final AgentRepository agents;
+    private final Clock clock;
+
+    public Placement(AgentRepository agents, Clock clock) {
+        this.agents = agents;
+        this.clock = clock;
+    }
+
+    /** The agent that now holds a slot for the workspace; {@code no-eligible-agent} (409) when none can. */
+    public Mono<Agent> reserve(PlacementRequest request) {
+        if (request.agentId() != null) {
+            return reserveOn(request.agentId());
+        }
+        return agents.findPlaceable(request.region())
+                .filter(agent -> agent.labels().containsAll(request.labels()))
+                .concatMap(agent -> agents.reserveSlot(agent.id(), clock.instant()).filter(Boolean::booleanValue)
+                        .map(reserved -> agent))
+                .next()
+                .switchIfEmpty(Mono.defer(() -> explainNoAgent(request)));
+    }
+
+    private Mono<Agent> reserveOn(String agentId) {
+        return agents.findById(agentId)
+                .switchIfEmpty(Mono.error(() -> HubProblemException.agentNotFound(agentId)))
+                .flatMap(agent -> agents.reserveSlot(agentId, clock.instant()).flatMap(reserved -> reserved
+                        ? Mono.just(agent)
+                        : agents.findById(agentId).flatMap(now -> Mono.error(noAgent("agent " + agentId + " cannot take "
+                                + "the workspace: " + (now.status() != AgentStatus.ACTIVE
+                                        ? "it is " + now.status().wire()
+                                        : "it is full (" + now.currentLoad() + " of " + now.capacity() + ")"))))));
+    }
+
+    private Mono<Agent> explainNoAgent(PlacementRequest request) {
+        return agents.findAll(null, null).collectList().flatMap(all -> {
+            long active = all.stream().filter(a -> a.status() == AgentStatus.ACTIVE).count();
+            List<Agent> matching = all.stream()
+                    .filter(a -> request.region() == null || request.region().equals(a.region()))
+                    .filter(a -> a.labels().containsAll(request.labels()))
+                    .toList();
+            String wanted = (request.region() == null ? "" : " in region " + request.region())
+                    + (request.labels().values().isEmpty() ? "" : " with labels " + request.labels().values());
+            String why;
+            if (all.isEmpty()) {
+                why = "no agent is registered";
+            } else if (matching.isEmpty()) {
+                why = "none of the " + all.size() + " agents is" + wanted;
+            } else {
+                String states = matching.stream()
+                        .collect(Collectors.groupingBy(a -> a.status() != AgentStatus.ACTIVE ? a.status().wire()
+                                : "full", Collectors.counting()))
+                        .entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).sorted()
+                        .collect(Collectors.joining(", "));
+                why = "every agent" + wanted + " is unavailable (" + states + "; " + active + " of " + all.size()
+                        + " agents active)";
+            }
+            return Mono.<Agent>error(noAgent("no agent can take the workspace: " + why));
+        });
+    }
+
+    private static HubProblemException noAgent(String detail) {
+        return new HubProblemException(HubProblemType.NO_ELIGIBLE_AGENT, detail);
+    }
+
+}

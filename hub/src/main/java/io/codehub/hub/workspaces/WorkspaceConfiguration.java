@@ -1,0 +1,46 @@
+package io.codehub.hub.workspaces;
+
+import java.time.Clock;
+
+import io.codehub.hub.agents.AgentRepository;
+import io.codehub.hub.config.HubProperties;
+import io.codehub.hub.health.AgentHealthChecker;
+import io.codehub.hub.remote.AgentRuntimes;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Wires workspaces: repository, placement, reconciler, service, and the agents' health checker. */
+@Configuration(proxyBeanMethods = false)
+public class WorkspaceConfiguration {
+
+    @Bean
+    WorkspaceRepository workspaceRepository(DatabaseClient db, JsonMapper json) {
+        return new WorkspaceRepository(db, json);
+    }
+
+    @Bean
+    Placement placement(AgentRepository agents, Clock clock) {
+        return new Placement(agents, clock);
+    }
+
+    @Bean
+    WorkspaceReconciler workspaceReconciler(WorkspaceRepository workspaces, AgentRepository agents,
+            AgentRuntimes runtimes, TransactionalOperator tx, HubProperties properties, Clock clock) {
+        return new WorkspaceReconciler(workspaces, agents, runtimes, tx, properties.reconciler(), clock);
+    }
+
+    @Bean
+    WorkspaceService workspaceService(WorkspaceRepository workspaces, Placement placement,
+            WorkspaceReconciler reconciler, TransactionalOperator tx, Clock clock) {
+        return new WorkspaceService(workspaces, placement, reconciler, tx, clock);
+    }
+
+    @Bean
+    AgentHealthChecker agentHealthChecker(AgentRepository agents, WorkspaceRepository workspaces,
+            AgentRuntimes runtimes, TransactionalOperator tx, HubProperties properties, Clock clock) {
+        return new AgentHealthChecker(agents, workspaces, runtimes, tx, properties.health(), clock);
+    }
+}

@@ -1,0 +1,114 @@
+package io.codehub.hub.workspaces;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+
+import io.codehub.hub.agents.Labels;
+import io.codehub.hub.problem.HubProblemException;
+import io.codehub.hub.problem.HubProblemType;
+import io.codehub.runtime.ImagePullPolicy;
+import io.codehub.runtime.InstanceSpec;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.OptimisticLockingFailureException;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
+
+/**
+ * The workspaces API's service: it records what is asked (one transaction per change) and nudges
+ * the {@link WorkspaceReconciler}, which does the work on the agent. Nothing here calls an agent,
+ * so an unreachable agent never slows the API.
+ */
+public final class WorkspaceService {
+
+    private static final Logger log = LoggerFactory.getLogger(WorkspaceService.class);
+
+    private final WorkspaceRepository workspaces;
+    private final Placement placement;
+    private final WorkspaceReconciler reconciler;
+    private final TransactionalOperator tx;
+    private final Clock clock;
+
+    public WorkspaceService(WorkspaceRepository workspaces, Placement placement, WorkspaceReconciler reconciler,
+            TransactionalOperator tx, Clock clock) {
+        this.workspaces = workspaces;
+        this.placement = placement;
+        this.reconciler = reconciler;
+        this.tx = tx;
+        this.clock = clock;
+    }
+
+    /** Places and records a new workspace (desired {@code RUNNING}); the reconciler starts it. */
+    public Mono<Workspace> create(CreateWorkspaceRequest request) {
+        InstanceSpec spec = InstanceSpec.of(request.image(), request.command(), request.env(), request.port(), null,
+                request.imagePullPolicy() == null ? null : ImagePullPolicy.fromWire(request.imagePullPolicy()), null, null);
+        PlacementRequest where = new PlacementRequest(blankToNull(request.agentId()), blankToNull(request.region()),
+                Labels.of(request.labels()));
+        String id = UUID.randomUUID().toString();
+        Mono<Workspace> create = placement.reserve(where).flatMap(agent -> {
+            Instant now = clock.instant();
+            return workspaces.insert(new Workspace(id, request.name().trim(), agent.id(), spec, DesiredState.RUNNING,
+                    ObservedState.PENDING, null, null, null, 0, null, now, now, 0));
+        });
+        return tx.transactional(create)
+                .doOnNext(created -> {
+                    log.info("workspace {} ({}) placed on agent {}", created.id(), created.name(), created.agentId());
+                    reconciler.nudge(created);
+                });
+    }
+
+    /** Workspaces on {@code agentId}, in {@code state}, when given. */
+    public Flux<Workspace> list(@Nullable String agentId, @Nullable ObservedState state) {
+        return workspaces.findAll(agentId, state);
+    }
+
+    /** The workspace, or {@code workspace-not-found}. */
+    public Mono<Workspace> get(String id) {
+        return workspaces.findById(id).switchIfEmpty(Mono.error(() -> HubProblemException.workspaceNotFound(id)));
+    }
+
+    /**
+     * Records {@code action}'s desired state. A workspace in {@code ERROR} goes back to
+     * {@code PENDING}, where the reconciler first looks at what exists on the agent: that is how a
+     * failed step is retried.
+     */
+    public Mono<Workspace> request(String id, WorkspaceAction action) {
+        return Mono.defer(() -> get(id).flatMap(current -> workspaces.update(apply(current, action), clock.instant())))
+                .retryWhen(Retry.backoff(5, Duration.ofMillis(10))
+                        .filter(OptimisticLockingFailureException.class::isInstance)
+                        .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
+                .doOnNext(saved -> {
+                    log.info("workspace {}: {} requested (desired {}, observed {})", id, action, saved.desired(),
+                            saved.observed());
+                    reconciler.nudge(saved);
+                });
+    }
+
+    private static Workspace apply(Workspace current, WorkspaceAction action) {
+        if (current.desired() == DesiredState.DELETED) {
+            throw new HubProblemException(HubProblemType.INVALID_TRANSITION,
+                    "workspace " + current.id() + " is being deleted");
+        }
+        if (action == WorkspaceAction.RESTORE && current.observed() != ObservedState.ARCHIVED
+                && current.desired() != DesiredState.ARCHIVED
+                && !(current.observed() == ObservedState.ERROR && current.archiveKey() != null)) {
+            throw new HubProblemException(HubProblemType.INVALID_TRANSITION, "workspace " + current.id()
+                    + " is not archived (it is " + current.observed() + "); restore applies to archived workspaces");
+        }
+        Workspace next = current.withDesired(action.desired());
+        if (current.observed() == ObservedState.ERROR) {
+            return next.moveTo(ObservedState.PENDING).withJob(null);
+        }
+        // A new request is worked on at once, with a fresh count of attempts.
+        return next.retryNow();
+    }
+
+    private static @Nullable String blankToNull(@Nullable String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+}

@@ -1,0 +1,56 @@
+package io.codehub.hub.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+
+import io.codehub.hub.HubApplication;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+/** A bad setting stops start-up with a report that names the environment variable and the fix. */
+@ExtendWith(OutputCaptureExtension.class)
+class HubConfigurationTest {
+
+    @TempDir
+    Path dir;
+
+    private void start(String... properties) {
+        new SpringApplicationBuilder(HubApplication.class).web(WebApplicationType.NONE)
+                .properties("codehub.hub.data-dir=" + dir, "codehub.admin.token=a-valid-admin-token-123")
+                .properties(properties).run().close();
+    }
+
+    @Test
+    void aNonPositiveIntervalNamesItsVariable(CapturedOutput output) {
+        assertThatThrownBy(() -> start("codehub.hub.health.interval=0s")).isNotNull();
+        assertThat(output).contains("The hub's configuration is invalid: CODEHUB_HUB_HEALTH_INTERVAL: PT0S")
+                .contains("Set CODEHUB_HUB_HEALTH_INTERVAL to a positive duration");
+    }
+
+    @Test
+    void aBadDatabaseUrlNamesItsVariableAndTheFix(CapturedOutput output) {
+        assertThatThrownBy(() -> start("codehub.database.url=mysql://root@localhost/db")).isNotNull();
+        assertThat(output).contains("The hub's configuration is invalid: CODEHUB_DATABASE_URL: scheme 'mysql'")
+                .contains("Use postgresql://user[:password]@host:port/database");
+    }
+
+    @Test
+    void aShortAdminTokenIsRefused(CapturedOutput output) {
+        assertThatThrownBy(() -> start("codehub.admin.token=short")).isNotNull();
+        assertThat(output).contains("CODEHUB_ADMIN_TOKEN: the token has 5 characters");
+    }
+
+    @Test
+    void anUnreachableDatabaseSaysSo(CapturedOutput output) {
+        assertThatThrownBy(() -> start("codehub.database.url=postgresql://nobody@127.0.0.1:1/none")).isNotNull();
+        assertThat(output).contains("CODEHUB_DATABASE_URL: cannot migrate the PostgreSQL database none at 127.0.0.1:1")
+                .contains("Check that the database is running");
+    }
+}

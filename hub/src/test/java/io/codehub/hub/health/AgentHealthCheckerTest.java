@@ -1,0 +1,109 @@
+package io.codehub.hub.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import io.codehub.hub.agents.Agent;
+import io.codehub.hub.agents.AgentRepository;
+import io.codehub.hub.agents.AgentStatus;
+import io.codehub.hub.config.HubProperties;
+import io.codehub.hub.support.InMemoryAgents;
+import io.codehub.hub.support.MutableClock;
+import io.codehub.hub.support.TestAgents;
+import io.codehub.hub.support.TestDatabase;
+import io.codehub.hub.workspaces.DesiredState;
+import io.codehub.hub.workspaces.ObservedState;
+import io.codehub.hub.workspaces.Workspace;
+import io.codehub.hub.workspaces.WorkspaceRepository;
+import io.codehub.runtime.InstanceSpec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AgentHealthCheckerTest {
+
+    private static final Duration BLOCK = Duration.ofSeconds(10);
+    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+    @TempDir
+    Path dir;
+
+    private TestDatabase database;
+    private AgentRepository agents;
+    private WorkspaceRepository workspaces;
+    private final InMemoryAgents memory = new InMemoryAgents();
+    private final MutableClock clock = new MutableClock(T0);
+    private AgentHealthChecker checker;
+
+    @BeforeEach
+    void open() {
+        database = TestDatabase.h2(dir);
+        agents = database.agents();
+        workspaces = database.workspaces();
+        checker = new AgentHealthChecker(agents, workspaces, memory, database.tx(),
+                new HubProperties.Health(Duration.ofSeconds(30), Duration.ofSeconds(5), 3, Duration.ofMinutes(5)), clock);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        database.close();
+    }
+
+    private Workspace workspace(Agent agent, DesiredState desired, ObservedState observed) {
+        return workspaces.insert(new Workspace(UUID.randomUUID().toString(), "ws", agent.id(),
+                InstanceSpec.ofImage("codehub/busybox:local"), desired, observed, null, null, null, 0, null, T0, T0, 0))
+                .block(BLOCK);
+    }
+
+    private Agent check(String agentId) {
+        return checker.check(agents.findById(agentId).block(BLOCK)).block(BLOCK);
+    }
+
+    @Test
+    void repeatedFailuresMarkTheAgentErrorAndItsStepsInFlightError() {
+        Agent agent = TestAgents.agent(5);
+        agents.insert(agent).block(BLOCK);
+        Workspace starting = workspace(agent, DesiredState.RUNNING, ObservedState.STARTING);
+        Workspace running = workspace(agent, DesiredState.RUNNING, ObservedState.RUNNING);
+        memory.of(agent.id()).unreachable("connection refused");
+
+        for (int i = 1; i <= 2; i++) {
+            Agent after = check(agent.id());
+            assertThat(after.status()).isEqualTo(AgentStatus.ACTIVE);
+            assertThat(after.consecutiveFailures()).isEqualTo(i);
+            assertThat(after.lastError()).isEqualTo("connection refused");
+        }
+        assertThat(workspaces.findById(starting.id()).block(BLOCK).observed()).isEqualTo(ObservedState.STARTING);
+
+        Agent failed = check(agent.id());
+        assertThat(failed.status()).isEqualTo(AgentStatus.ERROR);
+        Workspace errored = workspaces.findById(starting.id()).block(BLOCK);
+        assertThat(errored.observed()).isEqualTo(ObservedState.ERROR);
+        assertThat(errored.reason()).contains("failed 3 health checks in a row").contains("connection refused")
+                .contains(agent.id());
+        assertThat(workspaces.findById(running.id()).block(BLOCK).observed()).isEqualTo(ObservedState.RUNNING);
+
+        memory.of(agent.id()).reachable();
+        clock.advance(Duration.ofMinutes(1));
+        Agent recovered = check(agent.id());
+        assertThat(recovered.status()).isEqualTo(AgentStatus.ACTIVE);
+        assertThat(recovered.consecutiveFailures()).isZero();
+        assertThat(recovered.lastError()).isNull();
+        assertThat(recovered.lastHealthAt()).isEqualTo(T0.plus(Duration.ofMinutes(1)));
+        assertThat(recovered.agentVersion()).isEqualTo("test");
+    }
+
+    @Test
+    void aFailingAgentIsCheckedWithExponentialBackoff() {
+        List<Duration> delays = List.of(1, 2, 3, 4, 5, 6, 10, 30).stream().map(checker::delayAfter).toList();
+        assertThat(delays).containsExactly(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(30),
+                Duration.ofSeconds(60), Duration.ofSeconds(120), Duration.ofSeconds(240), Duration.ofMinutes(5),
+                Duration.ofMinutes(5));
+    }
+}

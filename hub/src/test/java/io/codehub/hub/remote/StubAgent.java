@@ -1,0 +1,77 @@
+package io.codehub.hub.remote;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+/**
+ * A scripted HTTP server on a loopback port standing in for an agent, so that RemoteRuntime's
+ * transport behaviour (headers, problems, retries, timeouts) can be tested without one.
+ */
+final class StubAgent implements AutoCloseable {
+
+    /** A request as the stub saw it. */
+    record Seen(String method, String uri, String authorization, String body) {
+    }
+
+    /** A scripted answer; {@code delay} holds it back. */
+    record Answer(int status, String contentType, String body, Duration delay) {
+        static Answer json(int status, String body) {
+            return new Answer(status, "application/json", body, Duration.ZERO);
+        }
+
+        static Answer problem(int status, String slug, String detail) {
+            return new Answer(status, "application/problem+json", "{\"type\":\"urn:codehub:problem:" + slug
+                    + "\",\"title\":\"t\",\"status\":" + status + ",\"detail\":\"" + detail + "\"}", Duration.ZERO);
+        }
+    }
+
+    private final List<Seen> seen = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicReference<Function<Seen, Answer>> script = new AtomicReference<>(s -> Answer.json(200, "{}"));
+    private final DisposableServer server;
+
+    StubAgent() {
+        server = HttpServer.create().host("127.0.0.1").port(0)
+                .handle((request, response) -> request.receive().aggregate().asString(StandardCharsets.UTF_8)
+                        .defaultIfEmpty("")
+                        .flatMap(body -> {
+                            Seen request1 = new Seen(request.method().name(), request.uri(),
+                                    request.requestHeaders().get("Authorization"), body);
+                            seen.add(request1);
+                            Answer answer = script.get().apply(request1);
+                            return Mono.delay(answer.delay()).then(response.status(HttpResponseStatus.valueOf(answer.status()))
+                                    .header("Content-Type", answer.contentType())
+                                    .sendString(Mono.just(answer.body())).then());
+                        }))
+                .bindNow();
+    }
+
+    /** Answers every request with {@code answer}. */
+    void answer(Function<Seen, Answer> answer) {
+        script.set(answer);
+    }
+
+    String endpoint() {
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    List<Seen> seen() {
+        synchronized (seen) {
+            return List.copyOf(seen);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.disposeNow(Duration.ofSeconds(5));
+    }
+}

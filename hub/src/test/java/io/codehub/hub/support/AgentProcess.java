@@ -1,0 +1,135 @@
+package io.codehub.hub.support;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Runtime Agent ({@code agent/target/codehub-agent.jar}, built by the reactor before the hub)
+ * run as a separate process on a free loopback port, trusting a hub key the test controls. The hub
+ * never depends on the agent's code: this is the only way tests meet it.
+ */
+public final class AgentProcess implements AutoCloseable {
+
+    /** Where the reactor puts the agent jar, seen from the hub module. */
+    public static final Path JAR = Path.of("..", "agent", "target", "codehub-agent.jar");
+
+    private final String agentId;
+    private final int port;
+    private final Path publicKey;
+    private final Path archiveDir;
+    private final Path log;
+    private Process process;
+
+    private AgentProcess(String agentId, int port, Path publicKey, Path archiveDir, Path log) {
+        this.agentId = agentId;
+        this.port = port;
+        this.publicKey = publicKey;
+        this.archiveDir = archiveDir;
+        this.log = log;
+    }
+
+    /**
+     * Starts an agent with id {@code agentId} that trusts {@code hubPublicKeyPem}, keeping its
+     * archives and log in {@code dir}; returns once it is ready.
+     */
+    public static AgentProcess start(String agentId, String hubPublicKeyPem, Path dir) throws IOException {
+        return start(agentId, freePort(), hubPublicKeyPem, dir);
+    }
+
+    /** Starts an agent as {@link #start(String, String, Path)} does, on {@code port}. */
+    public static AgentProcess start(String agentId, int port, String hubPublicKeyPem, Path dir) throws IOException {
+        if (!Files.isRegularFile(JAR)) {
+            throw new IllegalStateException(JAR.toAbsolutePath().normalize() + " is missing: build the agent first "
+                    + "(mvn -pl agent -am package -DskipTests, or the whole reactor)");
+        }
+        Files.createDirectories(dir);
+        Path key = Files.writeString(dir.resolve("hub-public.pem"), hubPublicKeyPem);
+        AgentProcess agent = new AgentProcess(agentId, port, key, dir.resolve("archives").toAbsolutePath(),
+                dir.resolve("agent.log"));
+        agent.start();
+        return agent;
+    }
+
+    /** Starts (again) the agent process with the same id, port, key and archive directory. */
+    public void start() throws IOException {
+        ProcessBuilder builder = new ProcessBuilder("java", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar",
+                JAR.toAbsolutePath().toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().put("CODEHUB_AGENT_ID", agentId);
+        builder.environment().put("CODEHUB_AGENT_HUB_PUBLIC_KEY", publicKey.toAbsolutePath().toString());
+        builder.environment().put("CODEHUB_AGENT_LISTEN", "127.0.0.1:" + port);
+        builder.environment().put("CODEHUB_AGENT_ARCHIVE_DIR", archiveDir.toString());
+        process = builder.start();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpRequest ready = HttpRequest.newBuilder(URI.create(endpoint() + "/actuator/health/readiness"))
+                .timeout(Duration.ofSeconds(2)).build();
+        try {
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                    .until(() -> {
+                        if (!process.isAlive()) {
+                            throw new IllegalStateException("the agent exited with " + process.exitValue() + "; see " + log);
+                        }
+                        return http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                    });
+        } catch (RuntimeException e) {
+            kill();
+            throw new IllegalStateException("the agent did not become ready; its log: " + Files.readString(log), e);
+        }
+    }
+
+    /** The agent's id. */
+    public String agentId() {
+        return agentId;
+    }
+
+    /** Where the hub reaches it. */
+    public String endpoint() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** Kills the process at once (SIGKILL), as a crash would. */
+    public void kill() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                    kill();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                kill();
+            }
+        }
+    }
+
+    /** A loopback port that was free a moment ago. */
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
