@@ -5,18 +5,22 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.security.interfaces.ECPublicKey;
 import java.time.Clock;
+import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import io.codehub.agent.AgentApplication;
-import io.codehub.agent.api.BodyLimitFilter;
-import io.codehub.agent.api.ProblemResponses;
-import io.codehub.agent.api.ProblemWebExceptionHandler;
-import io.codehub.agent.auth.BearerTokenFilter;
 import io.codehub.agent.auth.HubPublicKey;
 import io.codehub.agent.auth.HubTokenVerifier;
+import io.codehub.agent.auth.TokenRejectedException;
 import io.codehub.runtime.Runtime;
 import io.codehub.runtime.docker.DockerRuntime;
 import io.codehub.runtime.docker.DockerRuntimeConfig;
+import io.codehub.web.BearerTokenFilter;
+import io.codehub.web.BodyLimitFilter;
+import io.codehub.web.ConfigurationException;
+import io.codehub.web.ProblemResponses;
+import io.codehub.web.ProblemWebExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -31,13 +35,16 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Wires the agent from {@link AgentProperties}, validating each value first: a bad value stops
- * start-up with an {@link AgentConfigurationException} naming the environment variable to change.
+ * start-up with a {@link ConfigurationException} naming the environment variable to change.
  */
 @Configuration(proxyBeanMethods = false)
 public class AgentConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(AgentConfiguration.class);
     private static final Pattern AGENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]{0,127}");
+    /** Reachable without a token: the API document and the orchestrator probes, which reveal nothing. */
+    private static final Set<String> OPEN_PATHS = Set.of("/openapi.yaml", "/actuator/health",
+            "/actuator/health/liveness", "/actuator/health/readiness");
 
     @Bean
     Clock clock() {
@@ -48,16 +55,16 @@ public class AgentConfiguration {
     HubTokenVerifier hubTokenVerifier(AgentProperties properties, Clock clock) {
         String id = properties.id();
         if (id == null || id.isBlank()) {
-            throw new AgentConfigurationException("CODEHUB_AGENT_ID", "not set",
+            throw new ConfigurationException("CODEHUB_AGENT_ID", "not set",
                     "Set CODEHUB_AGENT_ID to the id the hub returned when this agent was registered "
                             + "(POST /api/v1/agents).");
         }
         if (!AGENT_ID.matcher(id).matches()) {
-            throw new AgentConfigurationException("CODEHUB_AGENT_ID", "'" + id + "' is not an agent id",
+            throw new ConfigurationException("CODEHUB_AGENT_ID", "'" + id + "' is not an agent id",
                     "Use the id the hub assigned: letters, digits, '.' and '-', at most 128 characters.");
         }
         if (properties.hubPublicKey() == null) {
-            throw new AgentConfigurationException("CODEHUB_AGENT_HUB_PUBLIC_KEY", "not set",
+            throw new ConfigurationException("CODEHUB_AGENT_HUB_PUBLIC_KEY", "not set",
                     "Save the hub's public key (publicKeyPem of GET /api/v1/hub) to a file and point "
                             + "CODEHUB_AGENT_HUB_PUBLIC_KEY at it.");
         }
@@ -65,7 +72,7 @@ public class AgentConfiguration {
         try {
             key = HubPublicKey.read(properties.hubPublicKey());
         } catch (IOException | IllegalArgumentException e) {
-            throw new AgentConfigurationException("CODEHUB_AGENT_HUB_PUBLIC_KEY",
+            throw new ConfigurationException("CODEHUB_AGENT_HUB_PUBLIC_KEY",
                     "cannot use " + properties.hubPublicKey() + ": " + e.getMessage(),
                     "Point it at a readable PEM file holding the hub's EC P-256 public key "
                             + "(-----BEGIN PUBLIC KEY-----), as served by GET /api/v1/hub.", e);
@@ -77,18 +84,18 @@ public class AgentConfiguration {
     @Bean(destroyMethod = "close")
     Runtime runtime(AgentProperties properties) {
         if (!"docker".equals(properties.runtime())) {
-            throw new AgentConfigurationException("CODEHUB_AGENT_RUNTIME", "'" + properties.runtime() + "' is not supported",
+            throw new ConfigurationException("CODEHUB_AGENT_RUNTIME", "'" + properties.runtime() + "' is not supported",
                     "Set CODEHUB_AGENT_RUNTIME=docker.");
         }
         if (!properties.archiveDir().isAbsolute()) {
-            throw new AgentConfigurationException("CODEHUB_AGENT_ARCHIVE_DIR",
+            throw new ConfigurationException("CODEHUB_AGENT_ARCHIVE_DIR",
                     "'" + properties.archiveDir() + "' is relative",
                     "Use an absolute directory; job containers bind-mount it from the Docker host.");
         }
         try {
             Files.createDirectories(properties.archiveDir());
         } catch (IOException e) {
-            throw new AgentConfigurationException("CODEHUB_AGENT_ARCHIVE_DIR",
+            throw new ConfigurationException("CODEHUB_AGENT_ARCHIVE_DIR",
                     "cannot create " + properties.archiveDir() + ": " + e.getMessage(),
                     "Create the directory, or choose one the agent can write.", e);
         }
@@ -97,7 +104,7 @@ public class AgentConfiguration {
         try {
             host = URI.create(docker.host());
         } catch (IllegalArgumentException e) {
-            throw new AgentConfigurationException("CODEHUB_AGENT_DOCKER_HOST", "'" + docker.host() + "' is not a URI",
+            throw new ConfigurationException("CODEHUB_AGENT_DOCKER_HOST", "'" + docker.host() + "' is not a URI",
                     "Use unix:///var/run/docker.sock or tcp://host:port.", e);
         }
         DockerRuntimeConfig config;
@@ -113,7 +120,7 @@ public class AgentConfiguration {
                     .agentVersion(AgentApplication.version())
                     .build();
         } catch (IllegalArgumentException e) {
-            throw new AgentConfigurationException("CODEHUB_AGENT_DOCKER_*", e.getMessage(),
+            throw new ConfigurationException("CODEHUB_AGENT_DOCKER_*", e.getMessage(),
                     "Correct the Docker runtime setting named in the message.", e);
         }
         log.info("agent {} drives the Docker engine at {}; archives in {}", properties.id(), host, properties.archiveDir());
@@ -133,7 +140,7 @@ public class AgentConfiguration {
     @Bean
     @Order(-2) // ahead of Boot's DefaultErrorWebExceptionHandler (-1)
     ProblemWebExceptionHandler problemWebExceptionHandler(ProblemResponses problems) {
-        return new ProblemWebExceptionHandler(problems);
+        return new ProblemWebExceptionHandler(problems, "agent", List.of());
     }
 
     @Bean
@@ -145,13 +152,20 @@ public class AgentConfiguration {
     @Bean
     @Order(Ordered.HIGHEST_PRECEDENCE + 1)
     BearerTokenFilter bearerTokenFilter(HubTokenVerifier verifier, ProblemResponses problems) {
-        return new BearerTokenFilter(verifier, problems);
+        return new BearerTokenFilter(path -> !OPEN_PATHS.contains(path), token -> {
+            try {
+                verifier.verify(token);
+                return null;
+            } catch (TokenRejectedException e) {
+                return e.getMessage();
+            }
+        }, "<hub-signed token>", problems);
     }
 
     @Bean
     WebFluxConfigurer bodyLimits(AgentProperties properties) {
         if (properties.maxBodyBytes() < 1024) {
-            throw new AgentConfigurationException("CODEHUB_AGENT_MAX_BODY_BYTES", properties.maxBodyBytes() + " bytes",
+            throw new ConfigurationException("CODEHUB_AGENT_MAX_BODY_BYTES", properties.maxBodyBytes() + " bytes",
                     "Use at least 1024.");
         }
         return new WebFluxConfigurer() {
@@ -172,13 +186,13 @@ public class AgentConfiguration {
             try {
                 listen = ListenAddress.parse(properties.listen());
             } catch (IllegalArgumentException e) {
-                throw new AgentConfigurationException("CODEHUB_AGENT_LISTEN", e.getMessage(),
+                throw new ConfigurationException("CODEHUB_AGENT_LISTEN", e.getMessage(),
                         "Use host:port, e.g. 127.0.0.1:8081 (this host only) or 0.0.0.0:8081 (every interface).");
             }
             try {
                 factory.setAddress(java.net.InetAddress.getByName(listen.host()));
             } catch (java.net.UnknownHostException e) {
-                throw new AgentConfigurationException("CODEHUB_AGENT_LISTEN", "unknown host '" + listen.host() + "'",
+                throw new ConfigurationException("CODEHUB_AGENT_LISTEN", "unknown host '" + listen.host() + "'",
                         "Use an address of this machine, e.g. 0.0.0.0.", e);
             }
             factory.setPort(listen.port());

@@ -11,17 +11,18 @@ import java.util.Map;
 import io.codehub.agent.AgentApplication;
 import io.codehub.agent.TestHubKeys;
 import io.codehub.agent.auth.HubTokenVerifier;
+import io.codehub.web.ConfigurationFailureAnalyzer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.springframework.boot.test.system.CapturedOutput;
-import org.springframework.boot.test.system.OutputCaptureExtension;
 
 /**
  * Start-up with the public environment variable names, and the failure analysis of bad values.
@@ -84,13 +85,13 @@ class AgentConfigurationTest {
         env.remove("CODEHUB_AGENT_ID");
         assertThatThrownBy(() -> start(env).close()).isNotNull();
         assertThat(output.getOut() + output.getErr())
-                .contains("The agent's configuration is invalid: CODEHUB_AGENT_ID: not set")
+                .contains("Invalid configuration: CODEHUB_AGENT_ID: not set")
                 .contains("Set CODEHUB_AGENT_ID to the id the hub returned");
     }
 
     private void assertAnalysis(Map<String, Object> env, String description, String action) {
         assertThatThrownBy(() -> start(env).close()).satisfies(failure -> {
-            FailureAnalysis analysis = new AgentConfigurationFailureAnalyzer().analyze(failure);
+            FailureAnalysis analysis = new ConfigurationFailureAnalyzer().analyze(failure);
             assertThat(analysis).as("analysis of %s", failure).isNotNull();
             assertThat(analysis.getDescription()).contains(description);
             assertThat(analysis.getAction()).contains(action);

@@ -4,8 +4,9 @@ import java.io.IOException;
 
 import io.codehub.hub.config.AdminProperties;
 import io.codehub.hub.config.DataDirectory;
-import io.codehub.hub.config.HubConfigurationException;
-import io.codehub.hub.problem.ProblemResponses;
+import io.codehub.web.BearerTokenFilter;
+import io.codehub.web.ConfigurationException;
+import io.codehub.web.ProblemResponses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
@@ -34,19 +35,21 @@ public class AdminConfiguration {
                     ==========================================================================""",
                     dataDirectory.resolve(AdminToken.HASH_FILE), token));
         } catch (IllegalArgumentException e) {
-            throw new HubConfigurationException("CODEHUB_ADMIN_TOKEN", e.getMessage(),
+            throw new ConfigurationException("CODEHUB_ADMIN_TOKEN", e.getMessage(),
                     "Use a random token of at least " + AdminToken.MIN_LENGTH
                             + " characters (e.g. openssl rand -base64 32), or unset it to have one generated.", e);
         } catch (IOException e) {
-            throw new HubConfigurationException("CODEHUB_HUB_DATA_DIR", "cannot use the admin token hash in "
+            throw new ConfigurationException("CODEHUB_HUB_DATA_DIR", "cannot use the admin token hash in "
                     + dataDirectory.path() + ": " + e.getMessage(),
                     "Remove " + AdminToken.HASH_FILE + " to generate a new token, or set CODEHUB_ADMIN_TOKEN.", e);
         }
     }
 
     @Bean
-    @Order(Ordered.HIGHEST_PRECEDENCE)
-    AdminTokenFilter adminTokenFilter(AdminToken token, ProblemResponses problems) {
-        return new AdminTokenFilter(token, problems);
+    @Order(Ordered.HIGHEST_PRECEDENCE + 1)
+    BearerTokenFilter adminTokenFilter(AdminToken token, ProblemResponses problems) {
+        return new BearerTokenFilter(path -> path.startsWith("/api/"),
+                candidate -> token.matches(candidate) ? null : "the bearer token is not the admin token",
+                "<admin token>", problems);
     }
 }

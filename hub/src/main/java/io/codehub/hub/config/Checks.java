@@ -2,6 +2,8 @@ package io.codehub.hub.config;
 
 import java.time.Duration;
 
+import io.codehub.web.ConfigurationException;
+
 /** Range checks of configuration values; a failure names the environment variable and the fix. */
 final class Checks {
 
@@ -10,7 +12,7 @@ final class Checks {
 
     static Duration positive(String variable, Duration value) {
         if (value.isZero() || value.isNegative()) {
-            throw new HubConfigurationException(variable, value + " (expected: a positive duration)",
+            throw new ConfigurationException(variable, value + " (expected: a positive duration)",
                     "Set " + variable + " to a positive duration such as 500ms, 30s or 5m.");
         }
         return value;
@@ -18,7 +20,7 @@ final class Checks {
 
     static int between(String variable, int value, int min, int max) {
         if (value < min || value > max) {
-            throw new HubConfigurationException(variable, value + " (expected: " + min + ".." + max + ")",
+            throw new ConfigurationException(variable, value + " (expected: " + min + ".." + max + ")",
                     "Set " + variable + " to a number between " + min + " and " + max + ".");
         }
         return value;

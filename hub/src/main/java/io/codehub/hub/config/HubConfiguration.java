@@ -5,8 +5,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 
+import io.codehub.web.BodyLimitFilter;
+import io.codehub.web.ConfigurationException;
+import io.codehub.web.ProblemResponses;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.codec.ServerCodecConfigurer;
 import org.springframework.web.reactive.config.WebFluxConfigurer;
 
@@ -26,14 +31,20 @@ public class HubConfiguration {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new HubConfigurationException("CODEHUB_HUB_DATA_DIR", "cannot create " + dir + ": " + e.getMessage(),
+            throw new ConfigurationException("CODEHUB_HUB_DATA_DIR", "cannot create " + dir + ": " + e.getMessage(),
                     "Create the directory, or point CODEHUB_HUB_DATA_DIR at one the hub can write.", e);
         }
         if (!Files.isWritable(dir)) {
-            throw new HubConfigurationException("CODEHUB_HUB_DATA_DIR", dir + " is not writable",
+            throw new ConfigurationException("CODEHUB_HUB_DATA_DIR", dir + " is not writable",
                     "Make it writable by the hub's user, or point CODEHUB_HUB_DATA_DIR elsewhere.");
         }
         return new DataDirectory(dir);
+    }
+
+    @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE)
+    BodyLimitFilter bodyLimitFilter(HubProperties properties, ProblemResponses problems) {
+        return new BodyLimitFilter(properties.maxBodyBytes(), problems);
     }
 
     @Bean

@@ -3,6 +3,7 @@ package io.codehub.hub.config;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import io.codehub.web.ConfigurationException;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -84,7 +85,7 @@ public record HubProperties(
             Checks.positive("CODEHUB_HUB_REMOTE_TOKEN_TTL", tokenTtl);
             Checks.positive("CODEHUB_HUB_REMOTE_TOKEN_RENEW_BEFORE", tokenRenewBefore);
             if (tokenRenewBefore.compareTo(tokenTtl) >= 0) {
-                throw new HubConfigurationException("CODEHUB_HUB_REMOTE_TOKEN_RENEW_BEFORE",
+                throw new ConfigurationException("CODEHUB_HUB_REMOTE_TOKEN_RENEW_BEFORE",
                         tokenRenewBefore + " is not shorter than the token lifetime " + tokenTtl,
                         "Make CODEHUB_HUB_REMOTE_TOKEN_RENEW_BEFORE shorter than CODEHUB_HUB_REMOTE_TOKEN_TTL.");
             }

@@ -2,7 +2,7 @@ package io.codehub.hub.db;
 
 import io.codehub.hub.config.DataDirectory;
 import io.codehub.hub.config.DatabaseProperties;
-import io.codehub.hub.config.HubConfigurationException;
+import io.codehub.web.ConfigurationException;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.spi.ConnectionFactory;
 import org.flywaydb.core.api.FlywayException;
@@ -30,7 +30,7 @@ public class DatabaseConfiguration {
         try {
             return DatabaseTarget.of(properties.url(), dataDirectory.path());
         } catch (IllegalArgumentException e) {
-            throw new HubConfigurationException("CODEHUB_DATABASE_URL", e.getMessage(),
+            throw new ConfigurationException("CODEHUB_DATABASE_URL", e.getMessage(),
                     "Use postgresql://user[:password]@host:port/database, or unset it for the embedded database.", e);
         }
     }
@@ -43,7 +43,7 @@ public class DatabaseConfiguration {
                     result.targetSchemaVersion == null ? result.initialSchemaVersion : result.targetSchemaVersion,
                     result.migrationsExecuted);
         } catch (FlywayException e) {
-            throw new HubConfigurationException("CODEHUB_DATABASE_URL", "cannot migrate the " + target.describe()
+            throw new ConfigurationException("CODEHUB_DATABASE_URL", "cannot migrate the " + target.describe()
                     + ": " + e.getMessage().lines().findFirst().orElse(""),
                     "Check that the database is running and reachable with these credentials, "
                             + "or unset CODEHUB_DATABASE_URL for the embedded database.", e);

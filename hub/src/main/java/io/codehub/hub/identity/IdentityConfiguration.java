@@ -3,7 +3,7 @@ package io.codehub.hub.identity;
 import java.io.IOException;
 
 import io.codehub.hub.config.DataDirectory;
-import io.codehub.hub.config.HubConfigurationException;
+import io.codehub.web.ConfigurationException;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -16,7 +16,7 @@ public class IdentityConfiguration {
         try {
             return HubKeyStore.loadOrCreate(dataDirectory.path());
         } catch (IOException e) {
-            throw new HubConfigurationException("CODEHUB_HUB_DATA_DIR",
+            throw new ConfigurationException("CODEHUB_HUB_DATA_DIR",
                     "cannot use the hub key " + dataDirectory.resolve(HubKeyStore.FILE_NAME) + ": " + e.getMessage(),
                     "Restore the key file from a backup, or remove it to generate a new key (agents must then be "
                             + "given the new public key).", e);

@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * A failure of a hub API call with a stable {@link HubProblemType}; served as problem+json by
- * {@link ProblemWebExceptionHandler}. The detail says what was attempted on what.
+ * {@link HubProblemMapper}. The detail says what was attempted on what.
  */
 public final class HubProblemException extends RuntimeException {
 

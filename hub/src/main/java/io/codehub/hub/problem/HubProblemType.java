@@ -3,6 +3,7 @@ package io.codehub.hub.problem;
 import java.net.URI;
 
 import io.codehub.runtime.ProblemType;
+import io.codehub.web.Problem;
 
 /**
  * The stable problem types of the hub's API that the Agent API's {@link ProblemType} does not
@@ -50,6 +51,11 @@ public enum HubProblemType {
     /** The human-readable summary, the same for every occurrence. */
     public String title() {
         return title;
+    }
+
+    /** This problem with an occurrence's {@code detail}, ready to serve. */
+    public Problem problem(String detail) {
+        return new Problem(uri(), title, status, detail);
     }
 
     /** The RFC 9457 {@code type}, e.g. {@code urn:codehub:problem:no-eligible-agent}. */

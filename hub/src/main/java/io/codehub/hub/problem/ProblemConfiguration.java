@@ -1,5 +1,9 @@
 package io.codehub.hub.problem;
 
+import java.util.List;
+
+import io.codehub.web.ProblemResponses;
+import io.codehub.web.ProblemWebExceptionHandler;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -17,6 +21,6 @@ public class ProblemConfiguration {
     @Bean
     @Order(-2) // ahead of Boot's DefaultErrorWebExceptionHandler (-1)
     ProblemWebExceptionHandler problemWebExceptionHandler(ProblemResponses problems) {
-        return new ProblemWebExceptionHandler(problems);
+        return new ProblemWebExceptionHandler(problems, "hub", List.of(new HubProblemMapper()));
     }
 }

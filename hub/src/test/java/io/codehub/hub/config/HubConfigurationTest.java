@@ -30,14 +30,14 @@ class HubConfigurationTest {
     @Test
     void aNonPositiveIntervalNamesItsVariable(CapturedOutput output) {
         assertThatThrownBy(() -> start("codehub.hub.health.interval=0s")).isNotNull();
-        assertThat(output).contains("The hub's configuration is invalid: CODEHUB_HUB_HEALTH_INTERVAL: PT0S")
+        assertThat(output).contains("Invalid configuration: CODEHUB_HUB_HEALTH_INTERVAL: PT0S")
                 .contains("Set CODEHUB_HUB_HEALTH_INTERVAL to a positive duration");
     }
 
     @Test
     void aBadDatabaseUrlNamesItsVariableAndTheFix(CapturedOutput output) {
         assertThatThrownBy(() -> start("codehub.database.url=mysql://root@localhost/db")).isNotNull();
-        assertThat(output).contains("The hub's configuration is invalid: CODEHUB_DATABASE_URL: scheme 'mysql'")
+        assertThat(output).contains("Invalid configuration: CODEHUB_DATABASE_URL: scheme 'mysql'")
                 .contains("Use postgresql://user[:password]@host:port/database");
     }
 

@@ -1,4 +1,4 @@
-package io.codehub.hub.problem;
+package io.codehub.web;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -13,12 +13,13 @@ import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Writes RFC 9457 problem+json bodies: the one place the hub's error responses are shaped, used by
- * the exception handler and the admin-token filter alike.
+ * Writes RFC 9457 problem+json bodies: the one place error responses are shaped, used by the
+ * exception handler and the filters alike. Details are cut at 1 KiB so that no error echoes
+ * unbounded input.
  */
 public final class ProblemResponses {
 
-    private static final int MAX_DETAIL_LENGTH = 1024;
+    static final int MAX_DETAIL_LENGTH = 1024;
 
     private final JsonMapper json;
 
@@ -32,7 +33,7 @@ public final class ProblemResponses {
         response.setStatusCode(HttpStatus.valueOf(problem.status()));
         HttpHeaders headers = response.getHeaders();
         headers.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
-        if (problem.status() == 401) {
+        if (problem.status() == HttpStatus.UNAUTHORIZED.value()) {
             headers.set(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"codehub\"");
         }
         String detail = problem.detail();

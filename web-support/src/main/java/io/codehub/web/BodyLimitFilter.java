@@ -1,4 +1,4 @@
-package io.codehub.agent.api;
+package io.codehub.web;
 
 import io.codehub.runtime.ProblemType;
 import org.springframework.web.server.ServerWebExchange;
@@ -7,9 +7,10 @@ import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
 
 /**
- * Refuses a request whose declared {@code Content-Length} exceeds the agent's body limit with 413
- * before a byte of it is read. Bodies without a length (chunked) are still capped by the codecs'
- * in-memory limit while they are decoded.
+ * Refuses a request whose declared {@code Content-Length} exceeds the body limit with 413 before a
+ * byte of it is read. Bodies without a length (chunked) are still capped by the codecs' in-memory
+ * limit while they are decoded. (Refusing early also avoids a reactor-netty reference-count error
+ * seen when the codec limit trips in the middle of a large body.)
  */
 public final class BodyLimitFilter implements WebFilter {
 
@@ -17,6 +18,9 @@ public final class BodyLimitFilter implements WebFilter {
     private final ProblemResponses problems;
 
     public BodyLimitFilter(long maxBodyBytes, ProblemResponses problems) {
+        if (maxBodyBytes < 1) {
+            throw new IllegalArgumentException("maxBodyBytes: " + maxBodyBytes + " (expected: > 0)");
+        }
         this.maxBodyBytes = maxBodyBytes;
         this.problems = problems;
     }
@@ -25,8 +29,8 @@ public final class BodyLimitFilter implements WebFilter {
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
         long length = exchange.getRequest().getHeaders().getContentLength();
         if (length > maxBodyBytes) {
-            return problems.write(exchange, ProblemType.PAYLOAD_TOO_LARGE,
-                    "request body of " + length + " bytes exceeds the limit of " + maxBodyBytes + " bytes");
+            return problems.write(exchange, Problem.of(ProblemType.PAYLOAD_TOO_LARGE,
+                    "request body of " + length + " bytes exceeds the limit of " + maxBodyBytes + " bytes"));
         }
         return chain.filter(exchange);
     }

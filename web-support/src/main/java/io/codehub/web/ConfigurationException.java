@@ -1,21 +1,23 @@
-package io.codehub.agent.config;
+package io.codehub.web;
+
+import org.jspecify.annotations.Nullable;
 
 /**
- * A configuration value the agent cannot start with. Carries the environment variable to change
- * and how, so that {@link AgentConfigurationFailureAnalyzer} can say both.
+ * A setting the application cannot start with. Carries the environment variable to change and
+ * how, so that the start-up report ({@link ConfigurationFailureAnalyzer}) can say both.
  */
-public final class AgentConfigurationException extends RuntimeException {
+public final class ConfigurationException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
     private final String variable;
     private final String action;
 
-    public AgentConfigurationException(String variable, String problem, String action) {
+    public ConfigurationException(String variable, String problem, String action) {
         this(variable, problem, action, null);
     }
 
-    public AgentConfigurationException(String variable, String problem, String action, Throwable cause) {
+    public ConfigurationException(String variable, String problem, String action, @Nullable Throwable cause) {
         super(variable + ": " + problem, cause);
         this.variable = variable;
         this.action = action;
