@@ -15,6 +15,7 @@ import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.codehub.agent.TestHubKeys;
+import io.codehub.runtime.contract.DockerCli;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -61,12 +62,12 @@ class AgentApiIT {
 
     @AfterEach
     void cleanUpWorkspaces() {
-        Docker.removeWorkspaces(PREFIX);
+        DockerCli.removeWorkspaces(PREFIX);
     }
 
     @AfterAll
     static void cleanUpLeftoversAndCheckCoverage() {
-        Docker.removeWorkspaces(PREFIX);
+        DockerCli.removeWorkspaces(PREFIX);
         assertThat(AgentApiClient.unexercisedOperations())
                 .as("operations of agent-api.yaml no test response was validated against").isEmpty();
     }
@@ -136,7 +137,7 @@ class AgentApiIT {
         assertThat(api.post("/instances/" + ws + "/start", WORKSPACE_SPEC).json().get("state").asString()).isEqualTo("running");
         assertThat(api.get("/instances?prefix=" + ws).json().get("items").findValuesAsString("workspaceId")).containsExactly(ws);
 
-        Docker.exec(ws, "echo 'served through the upstream' > /home/coder/index.html");
+        DockerCli.exec(ws, "echo 'served through the upstream' > /home/coder/index.html");
         JsonNode upstream = api.get("/instances/" + ws + "/upstream").json();
         assertThat(upstream.get("host").asString()).isEqualTo("127.0.0.1");
         assertThat(fetch(upstream, "/index.html")).isEqualTo("served through the upstream\n");
@@ -156,13 +157,13 @@ class AgentApiIT {
         String ws = newWorkspace();
         api.post("/instances/" + ws + "/start", WORKSPACE_SPEC);
         awaitState(ws, "running");
-        Docker.exec(ws, """
+        DockerCli.exec(ws, """
                 cd /home/coder && mkdir -p private bin && printf 'line one\\nline two\\n' > notes.txt \
                 && head -c 200000 /dev/urandom > blob.bin && chmod 750 private && echo secret > private/key \
                 && chmod 600 private/key && printf '#!/bin/sh\\necho hi\\n' > bin/run && chmod 755 bin/run \
                 && ln -s notes.txt link-to-notes && ln -s /etc/passwd absolute-link""");
-        String before = Docker.exec(ws, "cd /home/coder && sha256sum notes.txt blob.bin private/key bin/run");
-        String modesBefore = Docker.exec(ws, "cd /home/coder && stat -c '%n %a %F' private private/key bin/run link-to-notes");
+        String before = DockerCli.exec(ws, "cd /home/coder && sha256sum notes.txt blob.bin private/key bin/run");
+        String modesBefore = DockerCli.exec(ws, "cd /home/coder && stat -c '%n %a %F' private private/key bin/run link-to-notes");
 
         assertThat(api.delete("/instances/" + ws).status()).isEqualTo(204);
         AgentApiClient.Reply accepted = api.post("/jobs/archive", "{\"workspaceId\": \"" + ws + "\"}");
@@ -184,10 +185,10 @@ class AgentApiIT {
 
         api.post("/instances/" + ws + "/start", WORKSPACE_SPEC);
         awaitState(ws, "running");
-        assertThat(Docker.exec(ws, "cd /home/coder && sha256sum notes.txt blob.bin private/key bin/run")).isEqualTo(before);
-        assertThat(Docker.exec(ws, "cd /home/coder && stat -c '%n %a %F' private private/key bin/run link-to-notes"))
+        assertThat(DockerCli.exec(ws, "cd /home/coder && sha256sum notes.txt blob.bin private/key bin/run")).isEqualTo(before);
+        assertThat(DockerCli.exec(ws, "cd /home/coder && stat -c '%n %a %F' private private/key bin/run link-to-notes"))
                 .isEqualTo(modesBefore);
-        assertThat(Docker.exec(ws, "readlink /home/coder/link-to-notes; readlink /home/coder/absolute-link"))
+        assertThat(DockerCli.exec(ws, "readlink /home/coder/link-to-notes; readlink /home/coder/absolute-link"))
                 .isEqualTo("notes.txt\n/etc/passwd");
         assertThat(fetch(api.get("/instances/" + ws + "/upstream").json(), "/notes.txt")).isEqualTo("line one\nline two\n");
     }
@@ -197,7 +198,7 @@ class AgentApiIT {
         String ws = newWorkspace();
         api.post("/instances/" + ws + "/start", WORKSPACE_SPEC);
         awaitState(ws, "running");
-        Docker.exec(ws, "echo original > /home/coder/file.txt");
+        DockerCli.exec(ws, "echo original > /home/coder/file.txt");
         api.delete("/instances/" + ws);
         JsonNode archived = awaitJob(api.post("/jobs/archive", "{\"workspaceId\": \"" + ws + "\"}").json().get("jobId").asString());
         String key = archived.get("archiveKey").asString();
@@ -208,7 +209,7 @@ class AgentApiIT {
 
         api.post("/instances/" + ws + "/start", WORKSPACE_SPEC);
         awaitState(ws, "running");
-        Docker.exec(ws, "echo changed-after-archive > /home/coder/file.txt");
+        DockerCli.exec(ws, "echo changed-after-archive > /home/coder/file.txt");
         api.post("/jobs/restore", "{\"workspaceId\": \"" + ws + "\", \"archiveKey\": \"" + key + "\"}")
                 .assertProblem(409, "volume-in-use");
         api.delete("/instances/" + ws);
@@ -219,18 +220,18 @@ class AgentApiIT {
         assertThat(failed.get("error").asString()).contains("checksum");
         api.post("/instances/" + ws + "/start", WORKSPACE_SPEC);
         awaitState(ws, "running");
-        assertThat(Docker.exec(ws, "cat /home/coder/file.txt")).isEqualTo("changed-after-archive");
+        assertThat(DockerCli.exec(ws, "cat /home/coder/file.txt")).isEqualTo("changed-after-archive");
     }
 
     @Test
     void neverTouchesContainersItDidNotCreate() {
         String ws = newWorkspace();
-        Docker.run("create", "--name", "codehub-ws-" + ws, "codehub/busybox:local", "sleep", "600");
+        DockerCli.run("create", "--name", "codehub-ws-" + ws, "codehub/busybox:local", "sleep", "600");
         assertThat(api.get("/instances?prefix=" + ws).json().get("items")).isEmpty();
         assertThat(api.get("/instances/" + ws + "/status").json().get("state").asString()).isEqualTo("missing");
         api.delete("/instances/" + ws).assertProblem(409, "foreign-resource");
         api.post("/instances/" + ws + "/start", WORKSPACE_SPEC).assertProblem(409, "foreign-resource");
-        assertThat(Docker.run("inspect", "-f", "{{.Name}}", "codehub-ws-" + ws)).isEqualTo("/codehub-ws-" + ws);
+        assertThat(DockerCli.run("inspect", "-f", "{{.Name}}", "codehub-ws-" + ws)).isEqualTo("/codehub-ws-" + ws);
     }
 
     // ---- errors ---------------------------------------------------------------------------------

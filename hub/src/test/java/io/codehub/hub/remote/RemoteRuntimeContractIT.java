@@ -11,11 +11,11 @@ import java.util.UUID;
 import io.codehub.hub.identity.HubIdentity;
 import io.codehub.hub.identity.HubKeyStore;
 import io.codehub.hub.support.AgentProcess;
-import io.codehub.hub.support.Docker;
 import io.codehub.hub.support.TestFiles;
 import io.codehub.runtime.InstanceSpec;
 import io.codehub.runtime.Runtime;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.contract.DockerCli;
 import io.codehub.runtime.contract.RuntimeContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,7 +40,7 @@ class RemoteRuntimeContractIT extends RuntimeContract {
 
     @BeforeAll
     static void startAgent() throws Exception {
-        Docker.removeWorkspaces(PREFIX);
+        DockerCli.removeWorkspaces(PREFIX);
         dir = Files.createTempDirectory("remote-contract");
         HubIdentity hub = HubKeyStore.loadOrCreate(Files.createDirectories(dir.resolve("hub")));
         agent = AgentProcess.start(UUID.randomUUID().toString(), hub.publicKeyPem(), dir.resolve("agent"));
@@ -66,7 +66,7 @@ class RemoteRuntimeContractIT extends RuntimeContract {
                 connectors.close();
             }
         } finally {
-            Docker.removeWorkspaces(PREFIX);
+            DockerCli.removeWorkspaces(PREFIX);
             TestFiles.deleteRecursively(dir);
         }
     }
@@ -89,11 +89,11 @@ class RemoteRuntimeContractIT extends RuntimeContract {
 
     @Override
     protected void writeFile(WorkspaceId id, String relativePath, String content) {
-        Docker.writeFile(id.value(), relativePath, content);
+        DockerCli.writeFile(id.value(), relativePath, content);
     }
 
     @Override
     protected String readFile(WorkspaceId id, String relativePath) {
-        return Docker.readFile(id.value(), relativePath);
+        return DockerCli.readFile(id.value(), relativePath);
     }
 }

@@ -13,8 +13,8 @@ import java.util.Map;
 
 import io.codehub.hub.HubApplication;
 import io.codehub.hub.support.AgentProcess;
-import io.codehub.hub.support.Docker;
 import io.codehub.hub.support.TestFiles;
+import io.codehub.runtime.contract.DockerCli;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -75,7 +75,7 @@ class WorkspaceLifecycleIT {
                 agent.close();
             }
         } finally {
-            created.forEach(Docker::removeWorkspaces);
+            created.forEach(DockerCli::removeWorkspaces);
             TestFiles.deleteRecursively(dir);
         }
     }
@@ -110,8 +110,8 @@ class WorkspaceLifecycleIT {
         String id = create("lifecycle");
         JsonNode running = awaitState(id, "RUNNING");
         assertThat(running.get("agentId").asString()).isEqualTo(agentId);
-        assertThat(Docker.hasContainer(id)).isTrue();
-        Docker.writeFile(id, "notes/kept.txt", "survives stop, archive and restore");
+        assertThat(DockerCli.hasContainer(id)).isTrue();
+        DockerCli.writeFile(id, "notes/kept.txt", "survives stop, archive and restore");
 
         JsonNode agentView = get("/api/v1/agents/" + agentId);
         assertThat(agentView.get("currentLoad").asInt()).isGreaterThanOrEqualTo(1);
@@ -120,25 +120,25 @@ class WorkspaceLifecycleIT {
 
         act(id, "stop");
         awaitState(id, "STOPPED");
-        assertThat(Docker.hasContainer(id)).isFalse();
-        assertThat(Docker.hasVolume(id)).isTrue();
+        assertThat(DockerCli.hasContainer(id)).isFalse();
+        assertThat(DockerCli.hasVolume(id)).isTrue();
 
         act(id, "archive");
         JsonNode archived = awaitState(id, "ARCHIVED");
         assertThat(archived.get("archiveKey").asString()).startsWith(id + "-").endsWith(".tar.gz");
-        assertThat(Docker.hasVolume(id)).isFalse();
+        assertThat(DockerCli.hasVolume(id)).isFalse();
 
         act(id, "restore");
         awaitState(id, "STOPPED");
-        assertThat(Docker.hasVolume(id)).isTrue();
+        assertThat(DockerCli.hasVolume(id)).isTrue();
 
         act(id, "start");
         awaitState(id, "RUNNING");
-        assertThat(Docker.readFile(id, "notes/kept.txt")).isEqualTo("survives stop, archive and restore");
+        assertThat(DockerCli.readFile(id, "notes/kept.txt")).isEqualTo("survives stop, archive and restore");
 
         delete(id);
-        assertThat(Docker.hasContainer(id)).isFalse();
-        assertThat(Docker.hasVolume(id)).isFalse();
+        assertThat(DockerCli.hasContainer(id)).isFalse();
+        assertThat(DockerCli.hasVolume(id)).isFalse();
     }
 
     @Test
@@ -146,7 +146,7 @@ class WorkspaceLifecycleIT {
     void aHubStoppedMidStepFinishesTheStepAfterARestart() {
         String id = create("restart");
         awaitState(id, "RUNNING");
-        Docker.writeFile(id, "data.txt", "archived across a hub restart");
+        DockerCli.writeFile(id, "data.txt", "archived across a hub restart");
         act(id, "archive");
         await().atMost(CONVERGE).pollInterval(Duration.ofMillis(20))
                 .until(() -> get("/api/v1/workspaces/" + id).get("state").asString(), "ARCHIVING"::equals);
@@ -155,10 +155,10 @@ class WorkspaceLifecycleIT {
         startHub();
 
         awaitState(id, "ARCHIVED");
-        assertThat(Docker.hasVolume(id)).isFalse();
+        assertThat(DockerCli.hasVolume(id)).isFalse();
         act(id, "start"); // restore, then start
         awaitState(id, "RUNNING");
-        assertThat(Docker.readFile(id, "data.txt")).isEqualTo("archived across a hub restart");
+        assertThat(DockerCli.readFile(id, "data.txt")).isEqualTo("archived across a hub restart");
         delete(id);
     }
 
@@ -187,7 +187,7 @@ class WorkspaceLifecycleIT {
 
         act(id, "stop"); // the retry a user makes once the agent is back
         awaitState(id, "STOPPED");
-        assertThat(Docker.hasContainer(id)).isFalse();
+        assertThat(DockerCli.hasContainer(id)).isFalse();
         delete(id);
     }
 

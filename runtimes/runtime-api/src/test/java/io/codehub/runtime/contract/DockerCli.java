@@ -1,4 +1,4 @@
-package io.codehub.hub.support;
+package io.codehub.runtime.contract;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -6,10 +6,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** The docker CLI, for what tests do behind the agent's back (files in a workspace, cleanup). */
-public final class Docker {
+/**
+ * The docker CLI, for what tests of Docker-backed runtimes do behind the runtime's back: files in a
+ * workspace, foreign containers, cleanup. Shared by the agent's and the hub's integration tests.
+ */
+public final class DockerCli {
 
-    private Docker() {
+    private DockerCli() {
     }
 
     public static String run(String... args) {
@@ -66,7 +69,13 @@ public final class Docker {
         }
     }
 
-    private static void quietly(String... args) {
+    /** Runs a shell command inside the workspace's container and returns its output. */
+    public static String exec(String workspaceId, String script) {
+        return run("exec", "codehub-ws-" + workspaceId, "sh", "-c", script);
+    }
+
+    /** Runs a docker command, ignoring failure: for cleanup of something that may already be gone. */
+    public static void quietly(String... args) {
         try {
             run(args);
         } catch (IllegalStateException ignored) {
