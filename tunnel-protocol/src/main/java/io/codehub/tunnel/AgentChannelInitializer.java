@@ -1,0 +1,59 @@
+package io.codehub.tunnel;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.proxy.HttpProxyHandler;
+import io.netty.handler.ssl.SslContext;
+import java.net.InetSocketAddress;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The agent's pipeline for one connection attempt, before the upgrade:
+ * {@code [HTTP CONNECT proxy] [TLS] HTTP/1.1 codec, aggregator (16 KiB), handshake}. The proxy
+ * handler comes first so TLS runs end to end through the proxy's tunnel; both buffer the upgrade
+ * request until they are ready.
+ */
+final class AgentChannelInitializer extends ChannelInitializer<SocketChannel> {
+
+    private final @Nullable HubAddress proxy;
+    private final InetSocketAddress proxyAddress;
+    private final @Nullable SslContext sslContext;
+    private final String tlsServerName;
+    private final int hubPort;
+    private final ClientHandshakeHandler handshake;
+
+    /**
+     * @param proxyAddress the resolved proxy address (unused without a proxy)
+     * @param tlsServerName SNI and verified name of the hub certificate
+     */
+    AgentChannelInitializer(@Nullable HubAddress proxy, InetSocketAddress proxyAddress, @Nullable SslContext sslContext,
+            String tlsServerName, int hubPort, ClientHandshakeHandler handshake) {
+        this.proxy = proxy;
+        this.proxyAddress = proxyAddress;
+        this.sslContext = sslContext;
+        this.tlsServerName = tlsServerName;
+        this.hubPort = hubPort;
+        this.handshake = handshake;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ChannelPipeline p = ch.pipeline();
+        HubAddress px = proxy;
+        if (px != null) {
+            p.addLast("proxy", px.user().isEmpty()
+                    ? new HttpProxyHandler(proxyAddress)
+                    : new HttpProxyHandler(proxyAddress, px.user(), px.password()));
+        }
+        SslContext ssl = sslContext;
+        if (ssl != null) {
+            p.addLast("tls", ssl.newHandler(ch.alloc(), tlsServerName, hubPort));
+        }
+        p.addLast(ClientHandshakeHandler.HTTP_CODEC, new HttpClientCodec(4096, 8192, 8192));
+        p.addLast(ClientHandshakeHandler.AGGREGATOR, new HttpObjectAggregator(ClientHandshakeHandler.MAX_RESPONSE_BYTES));
+        p.addLast("handshake", handshake);
+    }
+}

@@ -1,0 +1,200 @@
+package io.codehub.tunnel;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Agent side of the upgrade: sends the request once the connection (and TLS, and the proxy
+ * tunnel, which buffer the write) is up, and on {@code 101} turns the pipeline into the HTTP/2
+ * server of the session; bytes the hub sent right behind the 101 (its preface) are handed to the
+ * HTTP/2 codec when the HTTP codec is removed. Any other answer fails {@link #result} with a
+ * {@link HandshakeRejectedException} carrying the problem type and Retry-After.
+ */
+final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
+
+    static final String HTTP_CODEC = "http-codec";
+    static final String AGGREGATOR = "http-aggregator";
+    static final int MAX_RESPONSE_BYTES = 16 * 1024;
+    private static final int MAX_KEEPALIVE_SECONDS = 3600;
+
+    /** Everything one attempt needs; credentials never printed. */
+    record Attempt(String hostHeader, @Nullable String apiKey, @Nullable String ticket, String agentVersion,
+            TunnelLimits limits, IncomingStreamHandlerFactory streams, AgentSessionHandler.Events events) {
+        @Override
+        public String toString() {
+            return "Attempt{host=" + hostHeader + ", credential=" + (ticket != null ? "ticket" : "apiKey") + '}';
+        }
+    }
+
+    /** The 101's session facts plus the new ticket, if the hub issued one. */
+    record Upgraded(HubSessionInfo info, @Nullable String ticket) {
+    }
+
+    private final Attempt attempt;
+    private final CompletableFuture<Upgraded> result = new CompletableFuture<>();
+    private @Nullable ScheduledFuture<?> timeout;
+
+    ClientHandshakeHandler(Attempt attempt) {
+        this.attempt = attempt;
+    }
+
+    CompletableFuture<Upgraded> result() {
+        return result;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        timeout = ctx.executor().schedule(() -> {
+            if (result.completeExceptionally(new TunnelException("handshake with " + attempt.hostHeader()
+                    + " did not complete within " + attempt.limits().handshakeTimeout()))) {
+                ctx.close();
+            }
+        }, attempt.limits().handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
+                TunnelProtocol.PATH, Unpooled.EMPTY_BUFFER);
+        HttpHeaders headers = request.headers();
+        headers.set(HttpHeaderNames.HOST, attempt.hostHeader());
+        headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        headers.set(HttpHeaderNames.UPGRADE, TunnelProtocol.UPGRADE_TOKEN);
+        headers.set(TunnelProtocol.AGENT_VERSION_HEADER, attempt.agentVersion());
+        if (attempt.ticket() != null) {
+            headers.set(TunnelProtocol.RESUMPTION_TICKET_HEADER, attempt.ticket());
+        } else if (attempt.apiKey() != null) {
+            headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + attempt.apiKey());
+        }
+        ctx.writeAndFlush(request).addListener(f -> {
+            if (!f.isSuccess()) {
+                fail(ctx, new TunnelException("sending the upgrade request to " + attempt.hostHeader() + " failed",
+                        f.cause()));
+            }
+        });
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpResponse response) || result.isDone()) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        try {
+            if (HttpResponseStatus.SWITCHING_PROTOCOLS.equals(response.status())) {
+                upgrade(ctx, response);
+            } else {
+                fail(ctx, rejection(response));
+            }
+        } finally {
+            response.release();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        fail(ctx, new TunnelException("handshake with " + attempt.hostHeader() + " failed: " + cause, cause));
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        fail(ctx, new TunnelException("connection to " + attempt.hostHeader() + " closed during the handshake"));
+        ctx.fireChannelInactive();
+    }
+
+    private void upgrade(ChannelHandlerContext ctx, FullHttpResponse response) {
+        HttpHeaders headers = response.headers();
+        String sessionId = headers.get(TunnelProtocol.SESSION_ID_HEADER);
+        String hubId = headers.get(TunnelProtocol.HUB_ID_HEADER);
+        Integer interval = headers.getInt(TunnelProtocol.KEEPALIVE_INTERVAL_HEADER);
+        String ticket = headers.get(TunnelProtocol.RESUMPTION_TICKET_HEADER);
+        String problem = null;
+        if (!UpgradeRequests.hasToken(headers.get(HttpHeaderNames.UPGRADE), TunnelProtocol.UPGRADE_TOKEN)) {
+            problem = "101 without Upgrade: " + TunnelProtocol.UPGRADE_TOKEN;
+        } else if (!HeaderValues.isPrintable(sessionId, 128) || !HeaderValues.isPrintable(hubId, 64)) {
+            problem = "101 without a valid session id or hub id";
+        } else if (interval == null || interval < 1 || interval > MAX_KEEPALIVE_SECONDS) {
+            problem = "101 with keepalive interval " + interval + " (expected: 1 to " + MAX_KEEPALIVE_SECONDS + ")";
+        } else if (ticket != null && !HeaderValues.isToken68(ticket, 4096)) {
+            problem = "101 with a malformed resumption ticket";
+        }
+        if (problem != null) {
+            fail(ctx, new TunnelException("handshake with " + attempt.hostHeader() + ": " + problem));
+            return;
+        }
+        cancelTimeout();
+        Duration keepalive = Duration.ofSeconds(interval);
+        HubSessionInfo info = new HubSessionInfo(sessionId, hubId, keepalive, ctx.channel().remoteAddress());
+        ChannelPipeline pipeline = ctx.pipeline();
+        // From here the HTTP encoder passes bytes through: the HTTP/2 codec writes its preface at once.
+        ((HttpClientCodec) pipeline.get(HTTP_CODEC)).prepareUpgradeFrom(ctx);
+        pipeline.addAfter(HTTP_CODEC, "agent-idle", new AgentIdleHandler(keepalive));
+        pipeline.addAfter("agent-idle", Http2Pipelines.CODEC, Http2Pipelines.agentCodec(attempt.limits()));
+        pipeline.addAfter(Http2Pipelines.CODEC, Http2Pipelines.MULTIPLEX,
+                Http2Pipelines.agentMultiplexer(sessionId, attempt.limits(), attempt.streams()));
+        pipeline.addAfter(Http2Pipelines.MULTIPLEX, "agent-session", new AgentSessionHandler(info, attempt.events()));
+        pipeline.remove(AGGREGATOR);
+        pipeline.remove(this);
+        // Removed last: the HTTP decoder hands what it buffered beyond the 101 to the HTTP/2 codec.
+        pipeline.remove(HTTP_CODEC);
+        Http2Pipelines.widenConnectionWindow(ctx.channel(), attempt.limits());
+        result.complete(new Upgraded(info, ticket));
+    }
+
+    private HandshakeRejectedException rejection(FullHttpResponse response) {
+        String body = response.content().toString(StandardCharsets.UTF_8);
+        String type = ProblemBodies.stringMember(body, "type");
+        String detail = ProblemBodies.stringMember(body, "detail");
+        return new HandshakeRejectedException(attempt.hostHeader(), response.status().code(),
+                type == null ? "about:blank" : type, detail == null ? "" : detail,
+                retryAfter(response.headers().get(HttpHeaderNames.RETRY_AFTER)));
+    }
+
+    /** Delta-seconds only (what the hub sends); anything else is ignored. */
+    static @Nullable Duration retryAfter(@Nullable String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            long seconds = Long.parseLong(value.trim());
+            return seconds < 0 || seconds > 86_400 ? null : Duration.ofSeconds(seconds);
+        } catch (NumberFormatException httpDate) {
+            return null;
+        }
+    }
+
+    private void fail(ChannelHandlerContext ctx, Throwable cause) {
+        cancelTimeout();
+        if (result.completeExceptionally(cause)) {
+            ctx.close();
+        }
+    }
+
+    private void cancelTimeout() {
+        ScheduledFuture<?> t = timeout;
+        if (t != null) {
+            t.cancel(false);
+            timeout = null;
+        }
+    }
+}

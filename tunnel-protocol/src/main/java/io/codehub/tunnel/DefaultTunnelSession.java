@@ -1,0 +1,178 @@
+package io.codehub.tunnel;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Hub-side {@link TunnelSession} over the parent channel of an HTTP/2 client connection.
+ *
+ * <h2>Draining</h2>
+ * {@link #drain()} sends GOAWAY {@value TunnelProtocol#GOAWAY_DRAINING}, refuses new streams and
+ * closes the connection as soon as the last open stream closes; the server's grace timer closes it
+ * anyway when that takes too long.
+ */
+final class DefaultTunnelSession implements TunnelSession {
+
+    private final String sessionId;
+    private final String agentId;
+    private final String agentVersion;
+    private final InetSocketAddress remoteAddress;
+    private final Instant openedAt;
+    private final Channel channel;
+    private final TunnelLimits limits;
+    private final AtomicInteger activeStreams = new AtomicInteger();
+    private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+    private volatile @Nullable Duration lastRtt;
+    private volatile boolean draining;
+    private volatile @Nullable Throwable closeCause;
+
+    DefaultTunnelSession(String sessionId, String agentId, String agentVersion, InetSocketAddress remoteAddress,
+            Instant openedAt, Channel channel, TunnelLimits limits) {
+        this.sessionId = sessionId;
+        this.agentId = agentId;
+        this.agentVersion = agentVersion;
+        this.remoteAddress = remoteAddress;
+        this.openedAt = openedAt;
+        this.channel = channel;
+        this.limits = limits;
+        channel.closeFuture().addListener(f -> closeFuture.complete(null));
+    }
+
+    @Override public String sessionId() { return sessionId; }
+    @Override public String agentId() { return agentId; }
+    @Override public InetSocketAddress remoteAddress() { return remoteAddress; }
+    @Override public String agentVersion() { return agentVersion; }
+    @Override public Instant openedAt() { return openedAt; }
+    @Override public @Nullable Duration lastRtt() { return lastRtt; }
+    @Override public int activeStreams() { return activeStreams.get(); }
+    @Override public CompletableFuture<Void> closeFuture() { return closeFuture; }
+
+    @Override
+    public boolean isActive() {
+        return channel.isActive() && !draining;
+    }
+
+    @Override
+    public CompletableFuture<TunnelStream> openStream(TunnelStreamHandler handler) {
+        CompletableFuture<TunnelStream> result = new CompletableFuture<>();
+        if (!channel.isActive() || draining) {
+            result.completeExceptionally(new TunnelException("openStream on session " + sessionId + " of agent "
+                    + agentId + ": session " + (draining ? "draining" : "closed")));
+            return result;
+        }
+        if (activeStreams.incrementAndGet() > limits.maxConcurrentStreams()) {
+            activeStreams.decrementAndGet();
+            result.completeExceptionally(new TunnelException("openStream on session " + sessionId + " of agent "
+                    + agentId + ": " + limits.maxConcurrentStreams() + " streams open (maxConcurrentStreams)"));
+            return result;
+        }
+        StreamChannelHandler streamHandler = new StreamChannelHandler(sessionId, handler);
+        new Http2StreamChannelBootstrap(channel)
+                .option(ChannelOption.AUTO_READ, false)
+                .handler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel ch) {
+                        ch.pipeline().addLast(Http2Pipelines.streamIdleHandler(limits), streamHandler);
+                    }
+                })
+                .open()
+                .addListener(f -> {
+                    if (f.isSuccess()) {
+                        ((Http2StreamChannel) f.getNow()).closeFuture().addListener(c -> streamClosed());
+                        result.complete(streamHandler.stream());
+                    } else {
+                        streamClosed();
+                        result.completeExceptionally(new TunnelException(
+                                "openStream on session " + sessionId + " of agent " + agentId + " failed", f.cause()));
+                    }
+                });
+        return result;
+    }
+
+    @Override
+    public CompletableFuture<Void> close(String reason) {
+        onEventLoop(() -> goAwayAndClose(reason));
+        return closeFuture;
+    }
+
+    /** Sends GOAWAY draining; closes now if idle, else when the last stream closes. */
+    CompletableFuture<Void> drain() {
+        onEventLoop(() -> {
+            if (draining || !channel.isActive()) {
+                return;
+            }
+            draining = true;
+            goAway(TunnelProtocol.GOAWAY_DRAINING);
+            if (activeStreams.get() == 0) {
+                channel.close();
+            }
+        });
+        return closeFuture;
+    }
+
+    /** The agent said GOAWAY: it will not serve new streams. */
+    void peerGoingAway() {
+        draining = true;
+    }
+
+    void recordRtt(Duration rtt) {
+        lastRtt = rtt;
+    }
+
+    void recordCloseCause(Throwable cause) {
+        if (closeCause == null) {
+            closeCause = cause;
+        }
+    }
+
+    @Nullable Throwable closeCause() {
+        return closeCause;
+    }
+
+    private void streamClosed() {
+        if (activeStreams.decrementAndGet() == 0 && draining) {
+            onEventLoop(channel::close);
+        }
+    }
+
+    private void goAwayAndClose(String reason) {
+        if (channel.isActive()) {
+            goAway(reason);
+            channel.close();
+        }
+    }
+
+    private void goAway(String reason) {
+        byte[] debug = reason.getBytes(StandardCharsets.US_ASCII);
+        channel.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR, Unpooled.wrappedBuffer(debug)));
+    }
+
+    private void onEventLoop(Runnable task) {
+        EventLoop loop = channel.eventLoop();
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            loop.execute(task);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TunnelSession{id=" + sessionId + ", agent=" + agentId + ", remote=" + remoteAddress
+                + ", streams=" + activeStreams.get() + (draining ? ", draining" : "") + '}';
+    }
+}

@@ -1,0 +1,106 @@
+package io.codehub.tunnel;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * {@link TunnelStream} over a multiplexer child channel. Writes go through the channel (which
+ * hands calls from other threads to its event loop in order); demand and resets go to the
+ * {@link StreamChannelHandler} on the event loop.
+ */
+final class DefaultTunnelStream implements TunnelStream {
+
+    private final Http2StreamChannel channel;
+    private final String sessionId;
+    private final StreamChannelHandler handler;
+
+    DefaultTunnelStream(Http2StreamChannel channel, String sessionId, StreamChannelHandler handler) {
+        this.channel = channel;
+        this.sessionId = sessionId;
+        this.handler = handler;
+    }
+
+    @Override
+    public CompletableFuture<Void> writeHeaders(Http2Headers headers, boolean endStream) {
+        Objects.requireNonNull(headers, "headers");
+        return completable(channel.writeAndFlush(new DefaultHttp2HeadersFrame(headers, endStream)), "writeHeaders");
+    }
+
+    @Override
+    public CompletableFuture<Void> writeData(ByteBuf data, boolean endStream) {
+        Objects.requireNonNull(data, "data");
+        return completable(channel.writeAndFlush(new DefaultHttp2DataFrame(data, endStream)), "writeData");
+    }
+
+    @Override
+    public boolean isWritable() {
+        return channel.isWritable();
+    }
+
+    @Override
+    public void request(int n) {
+        if (n <= 0) {
+            throw new IllegalArgumentException("n: " + n + " (expected: > 0)");
+        }
+        onEventLoop(() -> handler.request(n));
+    }
+
+    @Override
+    public void reset(Http2Error error) {
+        Objects.requireNonNull(error, "error");
+        onEventLoop(() -> handler.reset(error));
+    }
+
+    @Override
+    public boolean isOpen() {
+        return channel.isActive();
+    }
+
+    @Override
+    public String sessionId() {
+        return sessionId;
+    }
+
+    EventLoop eventLoop() {
+        return channel.eventLoop();
+    }
+
+    Http2StreamChannel channel() {
+        return channel;
+    }
+
+    private void onEventLoop(Runnable task) {
+        EventLoop loop = channel.eventLoop();
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            loop.execute(task);
+        }
+    }
+
+    private CompletableFuture<Void> completable(ChannelFuture future, String operation) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        future.addListener(f -> {
+            if (f.isSuccess()) {
+                result.complete(null);
+            } else {
+                result.completeExceptionally(new TunnelException(
+                        operation + " on " + this + " failed: " + f.cause(), f.cause()));
+            }
+        });
+        return result;
+    }
+
+    @Override
+    public String toString() {
+        return "TunnelStream{session=" + sessionId + ", id=" + channel.stream().id() + '}';
+    }
+}

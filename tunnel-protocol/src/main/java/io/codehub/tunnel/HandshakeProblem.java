@@ -1,0 +1,69 @@
+package io.codehub.tunnel;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The stable problem types a hub answers a failed upgrade with (RFC 9457 {@code type}), each with
+ * its HTTP status. Agents match on {@link #uri()}, never on the human-readable detail.
+ */
+public enum HandshakeProblem {
+
+    /** The request is not a well-formed tunnel upgrade (method, headers, body). */
+    MALFORMED("tunnel-malformed-handshake", 400, "Malformed tunnel handshake"),
+    /** The credential is missing, unknown, wrong or expired. */
+    UNAUTHORIZED("tunnel-unauthorized", 401, "Unauthorized"),
+    /** The agent is known but may not open a tunnel (disabled, revoked, wrong hub). */
+    FORBIDDEN("tunnel-forbidden", 403, "Forbidden"),
+    /** The request target is not {@value TunnelProtocol#PATH}. */
+    NOT_FOUND("tunnel-not-found", 404, "Not found"),
+    /** The request did not complete within the handshake timeout. */
+    TIMEOUT("tunnel-handshake-timeout", 408, "Handshake timeout"),
+    /** The {@code Upgrade} header names a protocol version this hub does not speak. */
+    UNSUPPORTED_VERSION("tunnel-unsupported-version", 426, "Unsupported tunnel protocol version"),
+    /** Too many failed authentications from this source address; see {@code Retry-After}. */
+    RATE_LIMITED("tunnel-rate-limited", 429, "Too many failed handshakes"),
+    /** The request line or headers exceed the hub's pre-authentication cap. */
+    HEADERS_TOO_LARGE("tunnel-headers-too-large", 431, "Handshake headers too large"),
+    /** The hub is draining, at its tunnel limit, or cannot authenticate now; see Retry-After. */
+    UNAVAILABLE("tunnel-unavailable", 503, "Hub unavailable");
+
+    /** Prefix of every codehub problem type URI (shared with the Agent API). */
+    public static final String URI_PREFIX = "urn:codehub:problem:";
+
+    private static final Map<String, HandshakeProblem> BY_URI = Arrays.stream(values())
+            .collect(Collectors.toUnmodifiableMap(HandshakeProblem::uri, Function.identity()));
+
+    private final String slug;
+    private final int status;
+    private final String title;
+
+    HandshakeProblem(String slug, int status, String title) {
+        this.slug = slug;
+        this.status = status;
+        this.title = title;
+    }
+
+    /** The problem {@code type}, for example {@code urn:codehub:problem:tunnel-unauthorized}. */
+    public String uri() {
+        return URI_PREFIX + slug;
+    }
+
+    /** The HTTP status this problem is sent with. */
+    public int status() {
+        return status;
+    }
+
+    /** The short, stable human-readable summary ({@code title}). */
+    public String title() {
+        return title;
+    }
+
+    /** The problem with that {@code type} URI, or {@code null} for one this version does not know. */
+    public static @Nullable HandshakeProblem fromUri(@Nullable String uri) {
+        return uri == null ? null : BY_URI.get(uri);
+    }
+}

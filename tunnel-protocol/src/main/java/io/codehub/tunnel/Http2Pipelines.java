@@ -1,0 +1,109 @@
+package io.codehub.tunnel;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP/2 half of both pipelines, built from {@link TunnelLimits} in one place so hub and agent
+ * cannot drift: the hub is the client (it advertises MAX_CONCURRENT_STREAMS 0 and ENABLE_PUSH 0, so
+ * the agent can open nothing), the agent is the server (its SETTINGS bind the hub's streams).
+ * Both enforce the reset-rate limits each way and the empty-DATA limit.
+ */
+final class Http2Pipelines {
+
+    static final String CODEC = "h2-codec";
+    static final String MULTIPLEX = "h2-multiplex";
+
+    private Http2Pipelines() {
+    }
+
+    static Http2FrameCodec hubCodec(TunnelLimits limits) {
+        Http2Settings settings = commonSettings(limits).maxConcurrentStreams(0).pushEnabled(false);
+        return withLimits(Http2FrameCodecBuilder.forClient(), limits).initialSettings(settings).build();
+    }
+
+    static Http2FrameCodec agentCodec(TunnelLimits limits) {
+        Http2Settings settings = commonSettings(limits).maxConcurrentStreams(limits.maxConcurrentStreams());
+        return withLimits(Http2FrameCodecBuilder.forServer(), limits).initialSettings(settings).build();
+    }
+
+    /**
+     * Widens the connection-level receive window to {@code maxConcurrentStreams * initialWindowSize}
+     * (capped at 2^31-1). The multiplexer returns connection window only as streams consume data,
+     * so with the RFC default of 65,535 a single stalled stream would shut the whole connection;
+     * this way stalled streams can only ever use their own windows. Call right after the codec is
+     * added (its preface, with SETTINGS, is already written).
+     */
+    static void widenConnectionWindow(Channel channel, TunnelLimits limits) {
+        long target = Math.min(Integer.MAX_VALUE, (long) limits.maxConcurrentStreams() * limits.initialWindowSize());
+        int delta = (int) (target - Http2CodecUtil.DEFAULT_WINDOW_SIZE);
+        if (delta > 0) {
+            channel.writeAndFlush(new DefaultHttp2WindowUpdateFrame(delta));
+        }
+    }
+
+    /** The hub never accepts a stream (push is off): any that appears is closed at once. */
+    static Http2MultiplexHandler hubMultiplexer() {
+        return new Http2MultiplexHandler(new RefuseInboundStreams());
+    }
+
+    static Http2MultiplexHandler agentMultiplexer(String sessionId, TunnelLimits limits,
+            IncomingStreamHandlerFactory factory) {
+        return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel ch) {
+                ch.config().setOption(ChannelOption.AUTO_READ, false);
+                ch.pipeline().addLast(streamIdleHandler(limits), new StreamChannelHandler(sessionId, factory));
+            }
+        });
+    }
+
+    static IdleStateHandler streamIdleHandler(TunnelLimits limits) {
+        return new IdleStateHandler(0, 0, limits.streamIdleTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private static Http2Settings commonSettings(TunnelLimits limits) {
+        return new Http2Settings()
+                .maxHeaderListSize(limits.maxHeaderListSize())
+                .maxFrameSize(limits.maxFrameSize())
+                .initialWindowSize(limits.initialWindowSize());
+    }
+
+    private static Http2FrameCodecBuilder withLimits(Http2FrameCodecBuilder builder, TunnelLimits limits) {
+        int windowSeconds = (int) limits.rstWindow().toSeconds();
+        return builder
+                .validateHeaders(true)
+                // The tunnel closes connections itself (GOAWAY first); no extra waiting in close().
+                .gracefulShutdownTimeoutMillis(0)
+                .decoderEnforceMaxRstFramesPerWindow(limits.maxRstFramesPerWindow(), windowSeconds)
+                .encoderEnforceMaxRstFramesPerWindow(limits.maxRstFramesPerWindow(), windowSeconds)
+                .decoderEnforceMaxConsecutiveEmptyDataFrames(limits.maxConsecutiveEmptyDataFrames());
+    }
+
+    @ChannelHandler.Sharable
+    private static final class RefuseInboundStreams extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.codehub.tunnel;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+
+/**
+ * What every connection of one {@link TunnelServer} shares: configuration, the session registry,
+ * the failed-authentication limiter and the draining flag. Immutable apart from those
+ * thread-safe parts.
+ */
+final class ServerContext {
+
+    private static final SecureRandom IDS = new SecureRandom();
+
+    final String hubId;
+    final TunnelLimits limits;
+    final Keepalive keepalive;
+    final TunnelAuthenticator authenticator;
+    final TunnelListener listener;
+    final SessionRegistry registry;
+    final FailedAuthRateLimiter rateLimiter;
+    final Clock clock;
+    final Duration unavailableRetryAfter;
+    private volatile boolean draining;
+
+    ServerContext(String hubId, TunnelLimits limits, Keepalive keepalive, TunnelAuthenticator authenticator,
+            TunnelListener listener, FailedAuthRateLimiter rateLimiter, Clock clock, Duration unavailableRetryAfter) {
+        this.hubId = hubId;
+        this.limits = limits;
+        this.keepalive = keepalive;
+        this.authenticator = authenticator;
+        this.listener = listener;
+        this.registry = new SessionRegistry(limits.maxTunnels());
+        this.rateLimiter = rateLimiter;
+        this.clock = clock;
+        this.unavailableRetryAfter = unavailableRetryAfter;
+    }
+
+    boolean draining() {
+        return draining;
+    }
+
+    void startDraining() {
+        draining = true;
+    }
+
+    /** 128 random bits, base64url without padding. */
+    static String newSessionId() {
+        byte[] bytes = new byte[16];
+        IDS.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+}

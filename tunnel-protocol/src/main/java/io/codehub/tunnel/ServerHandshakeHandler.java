@@ -1,0 +1,260 @@
+package io.codehub.tunnel;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Hub side of the upgrade: validates the HTTP/1.1 request, applies the pre-authentication limits,
+ * runs the {@link TunnelAuthenticator} without blocking, answers 101 or a problem, and on 101
+ * replaces itself with the HTTP/2 client pipeline of a new session.
+ *
+ * <h2>Limits</h2>
+ * The channel has {@code AUTO_READ} off: exactly one request is read, and nothing while the
+ * authenticator runs. The request line and headers are capped by the {@link HttpServerCodec}
+ * in front ({@code 431}), and {@link TunnelLimits#handshakeTimeout()} covers everything from
+ * accept (TLS included) to the 101. A source whose failed-authentication bucket is empty gets
+ * {@code 429} before the authenticator runs.
+ */
+final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
+
+    static final String HTTP_CODEC = "http-codec";
+    static final int MAX_INITIAL_LINE = 4096;
+    private static final int MAX_API_KEY = 1024;
+    private static final int MAX_TICKET = 4096;
+    private static final System.Logger LOG = System.getLogger(ServerHandshakeHandler.class.getName());
+
+    private enum State { WAITING, AUTHENTICATING, DONE }
+
+    private final ServerContext server;
+    private State state = State.WAITING;
+    private @Nullable ScheduledFuture<?> timeout;
+
+    ServerHandshakeHandler(ServerContext server) {
+        this.server = server;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        timeout = ctx.executor().schedule(() -> timedOut(ctx),
+                server.limits.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (state == State.WAITING && msg instanceof HttpRequest request) {
+                state = State.AUTHENTICATING;
+                handle(ctx, request);
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.log(System.Logger.Level.DEBUG, "handshake from " + ctx.channel().remoteAddress() + " failed", cause);
+        state = State.DONE;
+        ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        state = State.DONE;
+        cancelTimeout();
+        ctx.fireChannelInactive();
+    }
+
+    private void handle(ChannelHandlerContext ctx, HttpRequest request) {
+        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        DecoderResult decoded = request.decoderResult();
+        if (decoded.isFailure()) {
+            if (decoded.cause() instanceof TooLongHttpHeaderException) {
+                reject(ctx, HandshakeProblem.HEADERS_TOO_LARGE,
+                        "headers exceed " + server.limits.maxHandshakeHeaderBytes() + " bytes", null);
+            } else {
+                reject(ctx, HandshakeProblem.MALFORMED, "unparseable request: " + decoded.cause().getMessage(), null);
+            }
+            return;
+        }
+        HttpHeaders headers = request.headers();
+        String malformed = UpgradeRequests.malformed(request);
+        if (malformed != null) {
+            reject(ctx, HandshakeProblem.MALFORMED, malformed, null);
+            return;
+        }
+        if (!TunnelProtocol.PATH.equals(request.uri())) {
+            reject(ctx, HandshakeProblem.NOT_FOUND, "the tunnel is at " + TunnelProtocol.PATH, null);
+            return;
+        }
+        if (!UpgradeRequests.hasToken(headers.get(HttpHeaderNames.UPGRADE), TunnelProtocol.UPGRADE_TOKEN)) {
+            reject(ctx, HandshakeProblem.UNSUPPORTED_VERSION,
+                    "this hub speaks " + TunnelProtocol.UPGRADE_TOKEN, null);
+            return;
+        }
+        if (server.draining()) {
+            reject(ctx, HandshakeProblem.UNAVAILABLE, "hub is draining", server.unavailableRetryAfter);
+            return;
+        }
+        if (!server.registry.hasRoomFor(null)) {
+            reject(ctx, HandshakeProblem.UNAVAILABLE, "hub is at its tunnel limit", server.unavailableRetryAfter);
+            return;
+        }
+        Duration wait = server.rateLimiter.retryAfter(remote.getAddress());
+        if (wait != null) {
+            reject(ctx, HandshakeProblem.RATE_LIMITED, "too many failed handshakes from this address", wait);
+            return;
+        }
+        String apiKey = null;
+        String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
+        if (authorization != null) {
+            apiKey = UpgradeRequests.bearer(authorization, MAX_API_KEY);
+            if (apiKey == null) {
+                failAuth(ctx, remote, "Authorization is not a Bearer token");
+                return;
+            }
+        }
+        String ticket = headers.get(TunnelProtocol.RESUMPTION_TICKET_HEADER);
+        if (ticket != null && !HeaderValues.isToken68(ticket, MAX_TICKET)) {
+            failAuth(ctx, remote, "malformed resumption ticket");
+            return;
+        }
+        List<X509Certificate> certificates = UpgradeRequests.peerCertificates(ctx);
+        if (apiKey == null && ticket == null && certificates.isEmpty()) {
+            failAuth(ctx, remote, "no credentials");
+            return;
+        }
+        HandshakeRequest handshake = new HandshakeRequest(apiKey, ticket,
+                headers.get(TunnelProtocol.AGENT_VERSION_HEADER), remote, certificates);
+        CompletionStage<AuthDecision> decision;
+        try {
+            decision = server.authenticator.authenticate(handshake);
+        } catch (RuntimeException e) {
+            decision = CompletableFuture.failedFuture(e);
+        }
+        decision.whenComplete((d, error) -> {
+            try {
+                ctx.executor().execute(() -> decided(ctx, handshake, d, error));
+            } catch (RejectedExecutionException shuttingDown) {
+                ctx.channel().close();
+            }
+        });
+    }
+
+    private void decided(ChannelHandlerContext ctx, HandshakeRequest handshake, @Nullable AuthDecision decision,
+            @Nullable Throwable error) {
+        if (state != State.AUTHENTICATING || !ctx.channel().isActive()) {
+            return;
+        }
+        if (error != null || decision == null) {
+            LOG.log(System.Logger.Level.WARNING, "authenticator failed for " + handshake, error);
+            reject(ctx, HandshakeProblem.UNAVAILABLE, "authentication unavailable", server.unavailableRetryAfter);
+        } else if (decision instanceof AuthDecision.Rejected rejected) {
+            if (rejected.problem() != HandshakeProblem.RATE_LIMITED) {
+                server.rateLimiter.recordFailure(handshake.remoteAddress().getAddress());
+            }
+            reject(ctx, rejected.problem(), rejected.detail(), rejected.retryAfter());
+        } else {
+            accept(ctx, handshake, (AuthDecision.Accepted) decision);
+        }
+    }
+
+    private void accept(ChannelHandlerContext ctx, HandshakeRequest handshake, AuthDecision.Accepted accepted) {
+        if (server.draining()) {
+            reject(ctx, HandshakeProblem.UNAVAILABLE, "hub is draining", server.unavailableRetryAfter);
+            return;
+        }
+        if (!server.registry.hasRoomFor(accepted.agentId())) {
+            reject(ctx, HandshakeProblem.UNAVAILABLE, "hub is at its tunnel limit", server.unavailableRetryAfter);
+            return;
+        }
+        state = State.DONE;
+        cancelTimeout();
+        String sessionId = ServerContext.newSessionId();
+        DefaultTunnelSession session = new DefaultTunnelSession(sessionId, accepted.agentId(),
+                handshake.agentVersion(), handshake.remoteAddress(), server.clock.instant(), ctx.channel(),
+                server.limits);
+        ctx.writeAndFlush(HandshakeResponses.switchingProtocols(sessionId, server.hubId, server.keepalive,
+                accepted.resumptionTicket()));
+        ChannelPipeline pipeline = ctx.pipeline();
+        pipeline.remove(HTTP_CODEC);
+        pipeline.addLast(Http2Pipelines.CODEC, Http2Pipelines.hubCodec(server.limits));
+        pipeline.addLast(Http2Pipelines.MULTIPLEX, Http2Pipelines.hubMultiplexer());
+        pipeline.addLast(new HubKeepaliveHandler(server.keepalive, session::recordRtt));
+        pipeline.addLast(new HubSessionHandler(session, server));
+        pipeline.remove(this);
+        Http2Pipelines.widenConnectionWindow(ctx.channel(), server.limits);
+        DefaultTunnelSession replaced = server.registry.register(session);
+        if (replaced != null) {
+            replaced.close(TunnelProtocol.GOAWAY_REPLACED);
+        }
+        ctx.channel().config().setAutoRead(true);
+        ctx.channel().read();
+        try {
+            server.listener.sessionOpened(session);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "TunnelListener.sessionOpened failed", e);
+        }
+    }
+
+    private void failAuth(ChannelHandlerContext ctx, InetSocketAddress remote, String detail) {
+        server.rateLimiter.recordFailure(remote.getAddress());
+        reject(ctx, HandshakeProblem.UNAUTHORIZED, detail, null);
+    }
+
+    private void reject(ChannelHandlerContext ctx, HandshakeProblem problem, String detail,
+            @Nullable Duration retryAfter) {
+        state = State.DONE;
+        cancelTimeout();
+        try {
+            server.listener.handshakeRejected(ctx.channel().remoteAddress(), problem, detail);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "TunnelListener.handshakeRejected failed", e);
+        }
+        ctx.writeAndFlush(HandshakeResponses.problem(problem, detail, retryAfter))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void timedOut(ChannelHandlerContext ctx) {
+        if (state == State.WAITING) {
+            reject(ctx, HandshakeProblem.TIMEOUT,
+                    "no complete upgrade request within " + server.limits.handshakeTimeout(), null);
+        } else if (state == State.AUTHENTICATING) {
+            reject(ctx, HandshakeProblem.UNAVAILABLE, "authentication did not finish within "
+                    + server.limits.handshakeTimeout(), server.unavailableRetryAfter);
+        }
+    }
+
+    private void cancelTimeout() {
+        ScheduledFuture<?> t = timeout;
+        if (t != null) {
+            t.cancel(false);
+            timeout = null;
+        }
+    }
+}

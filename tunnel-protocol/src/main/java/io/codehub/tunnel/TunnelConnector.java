@@ -1,0 +1,297 @@
+package io.codehub.tunnel;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.ssl.SslContext;
+import io.netty.resolver.NoopAddressResolverGroup;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Agent side of the tunnel: dials the hub (through an HTTP CONNECT proxy if configured), upgrades
+ * to {@code codehub-tunnel/1}, serves the streams the hub opens with the configured
+ * {@link IncomingStreamHandlerFactory}, and keeps one session up for as long as it runs.
+ *
+ * <h2>Reconnect</h2>
+ * After a failed attempt or a lost session it waits per {@link Backoff} (full jitter, reset after
+ * a healthy session); a 429/503 Retry-After is honoured; after a GOAWAY
+ * {@value TunnelProtocol#GOAWAY_DRAINING} it reconnects within the drain jitter while the old
+ * connection finishes its streams. A refused resumption ticket is forgotten and the API key is
+ * presented at once.
+ *
+ * <h2>Threading</h2>
+ * All state lives on one event loop; host names are resolved on a separate thread so DNS never
+ * blocks it.
+ */
+public final class TunnelConnector {
+
+    private static final System.Logger LOG = System.getLogger(TunnelConnector.class.getName());
+
+    private enum State { NEW, RUNNING, STOPPED }
+
+    private final HubAddress hub;
+    private final @Nullable HubAddress proxy;
+    private final @Nullable SslContext sslContext;
+    private final String tlsServerName;
+    private final @Nullable String apiKey;
+    private final String agentVersion;
+    private final IncomingStreamHandlerFactory streams;
+    private final TicketStore ticketStore;
+    private final ConnectorListener listener;
+    private final TunnelLimits limits;
+    private final ReconnectPlanner planner;
+    private final EventLoopGroup group;
+    private final boolean ownsGroup;
+    private final EventLoop loop;
+    private final ExecutorService resolver;
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private final Set<Channel> channels = new HashSet<>();
+    private State state = State.NEW;
+    private @Nullable ScheduledFuture<?> reconnect;
+    private volatile @Nullable HubSessionInfo current;
+
+    TunnelConnector(TunnelConnectorBuilder b) {
+        this.hub = b.hub;
+        this.proxy = b.proxy;
+        this.sslContext = b.sslContext;
+        this.tlsServerName = b.tlsServerName != null ? b.tlsServerName : b.hub.host();
+        this.apiKey = b.apiKey;
+        this.agentVersion = b.agentVersion;
+        this.streams = b.streams;
+        this.ticketStore = b.ticketStore;
+        this.listener = b.listener;
+        this.limits = b.limits;
+        this.planner = new ReconnectPlanner(b.backoff, b.random, b.ticker);
+        this.ownsGroup = b.eventLoopGroup == null;
+        this.group = ownsGroup ? new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()) : b.eventLoopGroup;
+        this.loop = group.next();
+        this.resolver = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "tunnel-resolver-" + hub.authority());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public static TunnelConnectorBuilder builder() {
+        return new TunnelConnectorBuilder();
+    }
+
+    /** Starts dialling; from then on the connector keeps a session up until {@link #stop()}. */
+    public void start() {
+        loop.execute(() -> {
+            if (state == State.NEW) {
+                state = State.RUNNING;
+                connect();
+            }
+        });
+    }
+
+    /** Sends GOAWAY on every connection, closes them and stops reconnecting. */
+    public CompletableFuture<Void> stop() {
+        loop.execute(() -> {
+            if (state == State.STOPPED) {
+                return;
+            }
+            state = State.STOPPED;
+            current = null;
+            if (reconnect != null) {
+                reconnect.cancel(false);
+            }
+            List<CompletableFuture<Void>> closes = new ArrayList<>();
+            for (Channel ch : List.copyOf(channels)) {
+                if (ch.pipeline().get(Http2Pipelines.CODEC) != null) {
+                    ch.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR,
+                            Unpooled.copiedBuffer(TunnelProtocol.GOAWAY_CLOSED, StandardCharsets.US_ASCII)));
+                }
+                CompletableFuture<Void> closed = new CompletableFuture<>();
+                ch.close().addListener(f -> closed.complete(null));
+                closes.add(closed);
+            }
+            CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
+                resolver.shutdownNow();
+                if (ownsGroup) {
+                    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).addListener(f -> stopped.complete(null));
+                } else {
+                    stopped.complete(null);
+                }
+            });
+        });
+        return stopped;
+    }
+
+    /** The current session, or null while (re)connecting or after a draining GOAWAY. */
+    public @Nullable HubSessionInfo currentSession() {
+        return current;
+    }
+
+    public boolean isConnected() {
+        return current != null;
+    }
+
+    private void connect() {
+        reconnect = null;
+        if (state != State.RUNNING) {
+            return;
+        }
+        String ticket = ticketStore.load();
+        HubAddress target = proxy != null ? proxy : hub;
+        try {
+            resolver.execute(() -> {
+                try {
+                    InetSocketAddress resolved = new InetSocketAddress(InetAddress.getByName(target.host()),
+                            target.port());
+                    loop.execute(() -> dial(resolved, ticket));
+                } catch (UnknownHostException e) {
+                    loop.execute(() -> attemptFailed(new TunnelException("resolve " + target, e), ticket != null));
+                }
+            });
+        } catch (RejectedExecutionException stopping) {
+            LOG.log(System.Logger.Level.DEBUG, "connector stopping: not dialling {0}", hub);
+        }
+    }
+
+    private void dial(InetSocketAddress resolved, @Nullable String ticket) {
+        if (state != State.RUNNING) {
+            return;
+        }
+        ClientHandshakeHandler handshake = new ClientHandshakeHandler(new ClientHandshakeHandler.Attempt(
+                hub.authority(), ticket == null ? apiKey : null, ticket, agentVersion, limits, streams, new Events()));
+        Bootstrap bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
+                        limits.handshakeTimeout().toMillis()))
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new AgentChannelInitializer(proxy, resolved, sslContext, tlsServerName, hub.port(), handshake));
+        SocketAddress remote = resolved;
+        if (proxy != null) {
+            bootstrap.resolver(NoopAddressResolverGroup.INSTANCE);
+            remote = InetSocketAddress.createUnresolved(hub.host(), hub.port());
+        }
+        boolean[] reported = new boolean[1];
+        ChannelFuture connecting = bootstrap.connect(remote);
+        Channel channel = connecting.channel();
+        channels.add(channel);
+        channel.closeFuture().addListener(f -> channels.remove(channel));
+        connecting.addListener(f -> {
+            if (!f.isSuccess() && !reported[0]) {
+                reported[0] = true;
+                attemptFailed(new TunnelException("connect to " + (proxy != null ? proxy + " (proxy for " + hub + ")"
+                        : hub.toString()) + " failed: " + f.cause(), f.cause()), ticket != null);
+            }
+        });
+        handshake.result().whenComplete((upgraded, error) -> {
+            if (reported[0]) {
+                return;
+            }
+            reported[0] = true;
+            if (error != null) {
+                attemptFailed(error, ticket != null);
+            } else {
+                opened(channel, upgraded);
+            }
+        });
+    }
+
+    private void opened(Channel channel, ClientHandshakeHandler.Upgraded upgraded) {
+        if (state != State.RUNNING) {
+            channel.close();
+            return;
+        }
+        if (upgraded.ticket() != null) {
+            ticketStore.store(upgraded.ticket());
+        }
+        planner.sessionOpened();
+        current = upgraded.info();
+        LOG.log(System.Logger.Level.INFO, "tunnel session {0} to hub {1} at {2} open",
+                upgraded.info().sessionId(), upgraded.info().hubId(), hub);
+        tellListener(() -> listener.sessionOpened(upgraded.info()));
+    }
+
+    private void attemptFailed(Throwable cause, boolean usedTicket) {
+        if (state != State.RUNNING) {
+            return;
+        }
+        Duration delay;
+        if (cause instanceof HandshakeRejectedException rejected) {
+            if (rejected.status() == 401 && usedTicket && apiKey != null) {
+                ticketStore.store(null);
+                delay = Duration.ZERO;
+            } else {
+                delay = planner.afterRejection(rejected.retryAfter());
+            }
+        } else {
+            delay = planner.afterFailure();
+        }
+        LOG.log(System.Logger.Level.INFO, "tunnel to {0} failed ({1}); retrying in {2}", hub, cause.getMessage(), delay);
+        Duration retryIn = delay;
+        tellListener(() -> listener.connectFailed(cause, retryIn));
+        scheduleReconnect(delay);
+    }
+
+    private void scheduleReconnect(Duration delay) {
+        if (state == State.RUNNING && reconnect == null) {
+            reconnect = loop.schedule(this::connect, delay.toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void tellListener(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "ConnectorListener failed", e);
+        }
+    }
+
+    /** Session events of the pipeline; all on {@link #loop}. */
+    private final class Events implements AgentSessionHandler.Events {
+        @Override
+        public void goAway(HubSessionInfo session, String reason) {
+            tellListener(() -> listener.goAwayReceived(session, reason));
+            if (TunnelProtocol.GOAWAY_DRAINING.equals(reason) && session == current) {
+                current = null;
+                scheduleReconnect(planner.afterDrain());
+            }
+        }
+
+        @Override
+        public void closed(HubSessionInfo session, @Nullable Throwable cause) {
+            tellListener(() -> listener.sessionClosed(session, cause));
+            if (session == current) {
+                current = null;
+                scheduleReconnect(planner.afterSessionClosed());
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TunnelConnector{hub=" + hub + (proxy != null ? ", proxy=" + proxy : "")
+                + ", session=" + (current == null ? "none" : current.sessionId()) + '}';
+    }
+}

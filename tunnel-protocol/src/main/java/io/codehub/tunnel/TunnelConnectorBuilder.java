@@ -1,0 +1,156 @@
+package io.codehub.tunnel;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.Ticker;
+import java.net.URI;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Configures a {@link TunnelConnector}. Required: {@link #hubUri}, {@link #agentVersion},
+ * {@link #streamHandlerFactory}, and a credential ({@link #apiKey}, or a client certificate in the
+ * {@link #sslContext}). A {@code tls://} hub needs an {@link #sslContext}. Setters validate at once.
+ */
+public final class TunnelConnectorBuilder {
+
+    @Nullable HubAddress hub;
+    @Nullable HubAddress proxy;
+    @Nullable SslContext sslContext;
+    @Nullable String tlsServerName;
+    @Nullable String apiKey;
+    @Nullable String agentVersion;
+    @Nullable IncomingStreamHandlerFactory streams;
+    TicketStore ticketStore = TicketStore.inMemory();
+    ConnectorListener listener = new ConnectorListener() { };
+    TunnelLimits limits = TunnelLimits.defaults();
+    Backoff backoff = Backoff.DEFAULT;
+    RandomGenerator random = new Random();
+    Ticker ticker = Ticker.systemTicker();
+    @Nullable EventLoopGroup eventLoopGroup;
+
+    TunnelConnectorBuilder() {
+    }
+
+    /** {@code tcp://host:port} (plaintext) or {@code tls://host:port}. */
+    public TunnelConnectorBuilder hubUri(URI value) {
+        hub = HubAddress.hub(Objects.requireNonNull(value, "hubUri"));
+        return this;
+    }
+
+    /** Client TLS context (trust anchors; a key for mTLS). Required for {@code tls://}. */
+    public TunnelConnectorBuilder sslContext(@Nullable SslContext value) {
+        if (value != null && !value.isClient()) {
+            throw new IllegalArgumentException("sslContext: server context (expected: a client SslContext)");
+        }
+        sslContext = value;
+        return this;
+    }
+
+    /** Name for SNI and certificate verification when it differs from the hub URI's host. */
+    public TunnelConnectorBuilder tlsServerName(@Nullable String value) {
+        tlsServerName = value;
+        return this;
+    }
+
+    /** The agent's API key ({@code chk_<agent id>_<secret>}), sent as a Bearer token. */
+    public TunnelConnectorBuilder apiKey(@Nullable String value) {
+        if (value != null && !HeaderValues.isToken68(value, 1024)) {
+            throw new IllegalArgumentException("apiKey: " + value.length()
+                    + " chars (expected: a token68 of at most 1024 characters)");
+        }
+        apiKey = value;
+        return this;
+    }
+
+    /** Sent as {@value TunnelProtocol#AGENT_VERSION_HEADER} (1 to 64 printable characters). */
+    public TunnelConnectorBuilder agentVersion(String value) {
+        if (!HeaderValues.isPrintable(value, 64)) {
+            throw new IllegalArgumentException("agentVersion: \"" + value + "\" (expected: 1 to 64 printable characters)");
+        }
+        agentVersion = value;
+        return this;
+    }
+
+    /** HTTP CONNECT proxy, {@code http://[user:password@]host:port}; null for a direct connection. */
+    public TunnelConnectorBuilder proxy(@Nullable URI value) {
+        proxy = value == null ? null : HubAddress.proxy(value);
+        return this;
+    }
+
+    /** The proxy from {@code HTTPS_PROXY} (or {@code https_proxy}) in {@code environment}, if set. */
+    public TunnelConnectorBuilder proxyFromEnvironment(Map<String, String> environment) {
+        String value = environment.getOrDefault("HTTPS_PROXY", environment.get("https_proxy"));
+        return proxy(value == null || value.isBlank() ? null : URI.create(value.trim()));
+    }
+
+    /** Makes the handler of each stream the hub opens. */
+    public TunnelConnectorBuilder streamHandlerFactory(IncomingStreamHandlerFactory value) {
+        streams = Objects.requireNonNull(value, "streamHandlerFactory");
+        return this;
+    }
+
+    public TunnelConnectorBuilder ticketStore(TicketStore value) {
+        ticketStore = Objects.requireNonNull(value, "ticketStore");
+        return this;
+    }
+
+    public TunnelConnectorBuilder listener(ConnectorListener value) {
+        listener = Objects.requireNonNull(value, "listener");
+        return this;
+    }
+
+    /** HTTP/2 limits the agent advertises and enforces, and the handshake timeout. */
+    public TunnelConnectorBuilder limits(TunnelLimits value) {
+        limits = Objects.requireNonNull(value, "limits");
+        return this;
+    }
+
+    public TunnelConnectorBuilder backoff(Backoff value) {
+        backoff = Objects.requireNonNull(value, "backoff");
+        return this;
+    }
+
+    /** Source of backoff jitter (seeded in tests). */
+    public TunnelConnectorBuilder random(RandomGenerator value) {
+        random = Objects.requireNonNull(value, "random");
+        return this;
+    }
+
+    /** Monotonic time for the healthy-session reset (fake in tests). */
+    public TunnelConnectorBuilder ticker(Ticker value) {
+        ticker = Objects.requireNonNull(value, "ticker");
+        return this;
+    }
+
+    /** Run on a caller-owned group (not shut down by {@link TunnelConnector#stop()}). */
+    public TunnelConnectorBuilder eventLoopGroup(@Nullable EventLoopGroup value) {
+        eventLoopGroup = value;
+        return this;
+    }
+
+    public TunnelConnector build() {
+        if (hub == null) {
+            throw new IllegalStateException("hubUri: not set (expected: tcp://host:port or tls://host:port)");
+        }
+        if (agentVersion == null) {
+            throw new IllegalStateException("agentVersion: not set");
+        }
+        if (streams == null) {
+            throw new IllegalStateException("streamHandlerFactory: not set");
+        }
+        if (hub.tls() && sslContext == null) {
+            throw new IllegalStateException("sslContext: not set (expected: a client SslContext for " + hub + ")");
+        }
+        if (!hub.tls() && sslContext != null) {
+            throw new IllegalStateException("sslContext: set for plaintext " + hub + " (expected: a tls:// hub URI)");
+        }
+        if (apiKey == null && sslContext == null) {
+            throw new IllegalStateException("apiKey: not set (expected: an API key, or mTLS)");
+        }
+        return new TunnelConnector(this);
+    }
+}

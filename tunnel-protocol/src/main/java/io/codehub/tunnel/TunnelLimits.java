@@ -1,0 +1,218 @@
+package io.codehub.tunnel;
+
+import java.time.Duration;
+
+/**
+ * Every cap a tunnel endpoint enforces, with safe defaults. Immutable; change values through
+ * {@link #toBuilder()}. The hub uses all of them; the agent uses the HTTP/2 ones (it advertises
+ * {@code maxConcurrentStreams}, {@code maxHeaderListSize}, {@code maxFrameSize} and
+ * {@code initialWindowSize} in its SETTINGS, and they bind the hub) and the handshake timeout.
+ *
+ * <p>Pre-authentication (hub): {@code handshakeTimeout} from accept to 101 (TLS included),
+ * {@code maxHandshakeHeaderBytes} for the request line and headers, a token bucket of
+ * {@code failedAuthBurst} failed authentications per source address refilled by one token every
+ * {@code failedAuthRefillPeriod}, and at most {@code maxTunnels} sessions per hub.
+ *
+ * <p>HTTP/2 (both): {@code maxConcurrentStreams}, {@code maxHeaderListSize},
+ * {@code maxFrameSize}, {@code initialWindowSize}, at most {@code maxRstFramesPerWindow} RST_STREAM
+ * frames in {@code rstWindow} (rapid-reset and MadeYouReset protection, in both directions), at
+ * most {@code maxConsecutiveEmptyDataFrames}, and {@code streamIdleTimeout} without a frame in
+ * either direction before a stream is cancelled.
+ */
+public final class TunnelLimits {
+
+    private static final TunnelLimits DEFAULTS = new Builder().build();
+
+    private final Duration handshakeTimeout;
+    private final int maxHandshakeHeaderBytes;
+    private final int failedAuthBurst;
+    private final Duration failedAuthRefillPeriod;
+    private final int maxTunnels;
+    private final int maxConcurrentStreams;
+    private final int maxHeaderListSize;
+    private final int maxFrameSize;
+    private final int initialWindowSize;
+    private final int maxRstFramesPerWindow;
+    private final Duration rstWindow;
+    private final int maxConsecutiveEmptyDataFrames;
+    private final Duration streamIdleTimeout;
+
+    private TunnelLimits(Builder b) {
+        handshakeTimeout = b.handshakeTimeout;
+        maxHandshakeHeaderBytes = b.maxHandshakeHeaderBytes;
+        failedAuthBurst = b.failedAuthBurst;
+        failedAuthRefillPeriod = b.failedAuthRefillPeriod;
+        maxTunnels = b.maxTunnels;
+        maxConcurrentStreams = b.maxConcurrentStreams;
+        maxHeaderListSize = b.maxHeaderListSize;
+        maxFrameSize = b.maxFrameSize;
+        initialWindowSize = b.initialWindowSize;
+        maxRstFramesPerWindow = b.maxRstFramesPerWindow;
+        rstWindow = b.rstWindow;
+        maxConsecutiveEmptyDataFrames = b.maxConsecutiveEmptyDataFrames;
+        streamIdleTimeout = b.streamIdleTimeout;
+    }
+
+    /** The defaults listed on each builder method. */
+    public static TunnelLimits defaults() {
+        return DEFAULTS;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding these values. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    public Duration handshakeTimeout() { return handshakeTimeout; }
+    public int maxHandshakeHeaderBytes() { return maxHandshakeHeaderBytes; }
+    public int failedAuthBurst() { return failedAuthBurst; }
+    public Duration failedAuthRefillPeriod() { return failedAuthRefillPeriod; }
+    public int maxTunnels() { return maxTunnels; }
+    public int maxConcurrentStreams() { return maxConcurrentStreams; }
+    public int maxHeaderListSize() { return maxHeaderListSize; }
+    public int maxFrameSize() { return maxFrameSize; }
+    public int initialWindowSize() { return initialWindowSize; }
+    public int maxRstFramesPerWindow() { return maxRstFramesPerWindow; }
+    public Duration rstWindow() { return rstWindow; }
+    public int maxConsecutiveEmptyDataFrames() { return maxConsecutiveEmptyDataFrames; }
+    public Duration streamIdleTimeout() { return streamIdleTimeout; }
+
+    @Override
+    public String toString() {
+        return "TunnelLimits{handshakeTimeout=" + handshakeTimeout
+                + ", maxHandshakeHeaderBytes=" + maxHandshakeHeaderBytes
+                + ", failedAuthBurst=" + failedAuthBurst
+                + ", failedAuthRefillPeriod=" + failedAuthRefillPeriod
+                + ", maxTunnels=" + maxTunnels
+                + ", maxConcurrentStreams=" + maxConcurrentStreams
+                + ", maxHeaderListSize=" + maxHeaderListSize
+                + ", maxFrameSize=" + maxFrameSize
+                + ", initialWindowSize=" + initialWindowSize
+                + ", maxRstFramesPerWindow=" + maxRstFramesPerWindow
+                + ", rstWindow=" + rstWindow
+                + ", maxConsecutiveEmptyDataFrames=" + maxConsecutiveEmptyDataFrames
+                + ", streamIdleTimeout=" + streamIdleTimeout + '}';
+    }
+
+    /** Validating builder; every setter rejects a bad value at once, naming it. */
+    public static final class Builder {
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private int maxHandshakeHeaderBytes = 8 * 1024;
+        private int failedAuthBurst = 10;
+        private Duration failedAuthRefillPeriod = Duration.ofSeconds(6);
+        private int maxTunnels = 10_000;
+        private int maxConcurrentStreams = 256;
+        private int maxHeaderListSize = 16 * 1024;
+        private int maxFrameSize = 16 * 1024;
+        private int initialWindowSize = 65_535;
+        private int maxRstFramesPerWindow = 200;
+        private Duration rstWindow = Duration.ofSeconds(30);
+        private int maxConsecutiveEmptyDataFrames = 2;
+        private Duration streamIdleTimeout = Duration.ofMinutes(5);
+
+        private Builder() {
+        }
+
+        private Builder(TunnelLimits l) {
+            handshakeTimeout = l.handshakeTimeout;
+            maxHandshakeHeaderBytes = l.maxHandshakeHeaderBytes;
+            failedAuthBurst = l.failedAuthBurst;
+            failedAuthRefillPeriod = l.failedAuthRefillPeriod;
+            maxTunnels = l.maxTunnels;
+            maxConcurrentStreams = l.maxConcurrentStreams;
+            maxHeaderListSize = l.maxHeaderListSize;
+            maxFrameSize = l.maxFrameSize;
+            initialWindowSize = l.initialWindowSize;
+            maxRstFramesPerWindow = l.maxRstFramesPerWindow;
+            rstWindow = l.rstWindow;
+            maxConsecutiveEmptyDataFrames = l.maxConsecutiveEmptyDataFrames;
+            streamIdleTimeout = l.streamIdleTimeout;
+        }
+
+        /** Accept to 101, TLS handshake included (default 10 s). */
+        public Builder handshakeTimeout(Duration value) {
+            handshakeTimeout = Checks.positive("handshakeTimeout", value);
+            return this;
+        }
+
+        /** Cap on the upgrade request line and headers, in bytes (default 8 KiB). */
+        public Builder maxHandshakeHeaderBytes(int value) {
+            maxHandshakeHeaderBytes = Checks.inRange("maxHandshakeHeaderBytes", value, 1024, 65_536);
+            return this;
+        }
+
+        /** Failed authentications one source address may have before it is refused (default 10). */
+        public Builder failedAuthBurst(int value) {
+            failedAuthBurst = Checks.positive("failedAuthBurst", value);
+            return this;
+        }
+
+        /** A source address earns back one failed attempt per period (default 6 s). */
+        public Builder failedAuthRefillPeriod(Duration value) {
+            failedAuthRefillPeriod = Checks.positive("failedAuthRefillPeriod", value);
+            return this;
+        }
+
+        /** Sessions one hub holds at most; more handshakes get 503 (default 10,000). */
+        public Builder maxTunnels(int value) {
+            maxTunnels = Checks.positive("maxTunnels", value);
+            return this;
+        }
+
+        /** Concurrent streams per tunnel (default 256). */
+        public Builder maxConcurrentStreams(int value) {
+            maxConcurrentStreams = Checks.positive("maxConcurrentStreams", value);
+            return this;
+        }
+
+        /** SETTINGS_MAX_HEADER_LIST_SIZE (default 16 KiB). */
+        public Builder maxHeaderListSize(int value) {
+            maxHeaderListSize = Checks.inRange("maxHeaderListSize", value, 1024, 1 << 20);
+            return this;
+        }
+
+        /** SETTINGS_MAX_FRAME_SIZE (default 16 KiB, the RFC 9113 minimum). */
+        public Builder maxFrameSize(int value) {
+            maxFrameSize = Checks.inRange("maxFrameSize", value, 16_384, 16_777_215);
+            return this;
+        }
+
+        /** SETTINGS_INITIAL_WINDOW_SIZE, per stream (default 65,535). */
+        public Builder initialWindowSize(int value) {
+            initialWindowSize = Checks.inRange("initialWindowSize", value, 1024, Integer.MAX_VALUE);
+            return this;
+        }
+
+        /** RST_STREAM frames allowed per {@link #rstWindow(Duration)}, each way (default 200 per 30 s). */
+        public Builder maxRstFramesPerWindow(int value) {
+            maxRstFramesPerWindow = Checks.positive("maxRstFramesPerWindow", value);
+            return this;
+        }
+
+        /** Window of the reset-rate limit, whole seconds (default 30 s). */
+        public Builder rstWindow(Duration value) {
+            rstWindow = Checks.wholeSeconds("rstWindow", value);
+            return this;
+        }
+
+        /** Consecutive empty DATA frames without END_STREAM allowed (default 2). */
+        public Builder maxConsecutiveEmptyDataFrames(int value) {
+            maxConsecutiveEmptyDataFrames = Checks.positive("maxConsecutiveEmptyDataFrames", value);
+            return this;
+        }
+
+        /** A stream with no frame either way for this long is cancelled (default 5 min). */
+        public Builder streamIdleTimeout(Duration value) {
+            streamIdleTimeout = Checks.positive("streamIdleTimeout", value);
+            return this;
+        }
+
+        public TunnelLimits build() {
+            return new TunnelLimits(this);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package io.codehub.tunnel;
+
+/**
+ * The wire constants of tunnel protocol v1: the upgrade path and token, the handshake header
+ * names and the GOAWAY reasons. They are normative ({@code docs/tunnel-protocol.md}); an agent
+ * written in another language uses exactly these strings.
+ */
+public final class TunnelProtocol {
+
+    /** Request target of the upgrade request. */
+    public static final String PATH = "/v1/tunnel";
+    /** The {@code Upgrade} token of this protocol version. */
+    public static final String UPGRADE_TOKEN = "codehub-tunnel/1";
+    /** Prefix shared by every version's upgrade token. */
+    public static final String UPGRADE_TOKEN_PREFIX = "codehub-tunnel/";
+
+    /** Request header: the agent's software version (informational, at most 64 visible chars). */
+    public static final String AGENT_VERSION_HEADER = "Codehub-Agent-Version";
+    /** Request and 101 header: a hub-signed resumption ticket. */
+    public static final String RESUMPTION_TICKET_HEADER = "Codehub-Resumption-Ticket";
+    /** 101 header: the session id the hub gave this connection. */
+    public static final String SESSION_ID_HEADER = "Codehub-Session-Id";
+    /** 101 header: the id of the hub instance that holds the session. */
+    public static final String HUB_ID_HEADER = "Codehub-Hub-Id";
+    /** 101 header: the hub's PING interval in whole seconds. */
+    public static final String KEEPALIVE_INTERVAL_HEADER = "Codehub-Keepalive-Interval";
+
+    /** Media type of every handshake error body (RFC 9457). */
+    public static final String PROBLEM_JSON = "application/problem+json";
+
+    /** The agent closes a session after hearing nothing for this many keepalive intervals. */
+    public static final int AGENT_IDLE_INTERVALS = 3;
+
+    /** GOAWAY debug data: the hub is shutting down; reconnect at once (with jitter). */
+    public static final String GOAWAY_DRAINING = "draining";
+    /** GOAWAY debug data: a newer session of the same agent replaced this one. */
+    public static final String GOAWAY_REPLACED = "replaced";
+    /** GOAWAY debug data: an ordinary close (administrative, or the peer is stopping). */
+    public static final String GOAWAY_CLOSED = "closed";
+
+    private TunnelProtocol() {
+    }
+}

@@ -1,0 +1,174 @@
+package io.codehub.tunnel;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Hub side of the tunnel: listens on the tunnel port, runs the upgrade handshake and holds one
+ * {@link TunnelSession} per connected agent.
+ *
+ * <h2>Lifecycle</h2>
+ * {@link #start()} binds; {@link #drain(Duration)} stops admitting agents (503 with
+ * Retry-After), sends GOAWAY {@value TunnelProtocol#GOAWAY_DRAINING} to every session, lets open
+ * streams finish within the grace period, then closes; {@link #close()} closes at once (GOAWAY
+ * {@value TunnelProtocol#GOAWAY_CLOSED} first). An event loop group passed to the builder is not
+ * shut down; the server's own is.
+ */
+public final class TunnelServer {
+
+    private static final System.Logger LOG = System.getLogger(TunnelServer.class.getName());
+
+    private final InetSocketAddress bindAddress;
+    private final @Nullable SslContext sslContext;
+    private final ServerContext context;
+    private final EventLoopGroup group;
+    private final boolean ownsGroup;
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private volatile @Nullable Channel serverChannel;
+
+    TunnelServer(TunnelServerBuilder b) {
+        this.bindAddress = b.bindAddress;
+        this.sslContext = b.sslContext;
+        this.context = new ServerContext(b.hubId, b.limits, b.keepalive, b.authenticator, b.listener,
+                new FailedAuthRateLimiter(b.limits.failedAuthBurst(), b.limits.failedAuthRefillPeriod(), b.ticker),
+                b.clock, b.unavailableRetryAfter);
+        this.ownsGroup = b.eventLoopGroup == null;
+        this.group = ownsGroup
+                ? new MultiThreadIoEventLoopGroup(b.ioThreads, NioIoHandler.newFactory())
+                : b.eventLoopGroup;
+    }
+
+    public static TunnelServerBuilder builder() {
+        return new TunnelServerBuilder();
+    }
+
+    /** Binds the tunnel port; completes with the bound address (the real port when 0 was asked). */
+    public CompletableFuture<InetSocketAddress> start() {
+        CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
+        new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ChannelPipeline p = ch.pipeline();
+                        if (sslContext != null) {
+                            p.addLast("tls", sslContext.newHandler(ch.alloc()));
+                        }
+                        p.addLast(ServerHandshakeHandler.HTTP_CODEC, new HttpServerCodec(new HttpDecoderConfig()
+                                .setMaxInitialLineLength(ServerHandshakeHandler.MAX_INITIAL_LINE)
+                                .setMaxHeaderSize(context.limits.maxHandshakeHeaderBytes())));
+                        p.addLast("handshake", new ServerHandshakeHandler(context));
+                    }
+                })
+                .bind(bindAddress)
+                .addListener(f -> {
+                    if (f.isSuccess()) {
+                        Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
+                        serverChannel = ch;
+                        bound.complete((InetSocketAddress) ch.localAddress());
+                    } else {
+                        bound.completeExceptionally(new TunnelException("bind tunnel port " + bindAddress, f.cause()));
+                    }
+                });
+        return bound;
+    }
+
+    /** The bound address, or null before {@link #start()} completed. */
+    public @Nullable InetSocketAddress localAddress() {
+        Channel ch = serverChannel;
+        return ch == null ? null : (InetSocketAddress) ch.localAddress();
+    }
+
+    /** The live session of {@code agentId}, if it is connected to this hub. */
+    public Optional<TunnelSession> session(String agentId) {
+        return context.registry.find(agentId);
+    }
+
+    /** A snapshot of the live sessions. */
+    public Collection<TunnelSession> sessions() {
+        return List.copyOf(context.registry.all());
+    }
+
+    public boolean isDraining() {
+        return context.draining();
+    }
+
+    /**
+     * Drains: GOAWAY to every session, new handshakes answered 503, sessions closed as their last
+     * stream ends or when {@code grace} runs out; then the server closes. Completes when closed.
+     */
+    public CompletableFuture<Void> drain(Duration grace) {
+        Checks.notNegative("grace", grace);
+        context.startDraining();
+        List<CompletableFuture<Void>> sessionsClosed = new ArrayList<>();
+        for (DefaultTunnelSession session : context.registry.all()) {
+            sessionsClosed.add(session.drain());
+        }
+        CompletableFuture<Void> allClosed = CompletableFuture.allOf(sessionsClosed.toArray(CompletableFuture[]::new));
+        group.next().schedule(() -> {
+            if (!allClosed.isDone()) {
+                LOG.log(System.Logger.Level.INFO, "drain grace {0} over: closing remaining sessions", grace);
+            }
+            close();
+        }, grace.toNanos(), TimeUnit.NANOSECONDS);
+        allClosed.thenRun(this::close);
+        return closed;
+    }
+
+    /** Closes the port and every session (GOAWAY first); completes when everything is closed. */
+    public CompletableFuture<Void> close() {
+        if (!closing.compareAndSet(false, true)) {
+            return closed;
+        }
+        context.startDraining();
+        List<CompletableFuture<Void>> pending = new ArrayList<>();
+        Channel ch = serverChannel;
+        if (ch != null) {
+            CompletableFuture<Void> unbound = new CompletableFuture<>();
+            ch.close().addListener(f -> unbound.complete(null));
+            pending.add(unbound);
+        }
+        for (DefaultTunnelSession session : context.registry.all()) {
+            pending.add(session.close(TunnelProtocol.GOAWAY_CLOSED));
+        }
+        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
+            if (ownsGroup) {
+                group.shutdownGracefully(0, 2, TimeUnit.SECONDS).addListener(f -> closed.complete(null));
+            } else {
+                closed.complete(null);
+            }
+        });
+        return closed;
+    }
+
+    @Override
+    public String toString() {
+        return "TunnelServer{hubId=" + context.hubId + ", address=" + localAddress()
+                + ", tls=" + (sslContext != null) + ", sessions=" + context.registry.size() + '}';
+    }
+}

@@ -1,0 +1,121 @@
+package io.codehub.tunnel;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.Ticker;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Configures a {@link TunnelServer}. Required: {@link #bindAddress}, {@link #authenticator},
+ * {@link #hubId}. Every setter validates at once and names the offending value.
+ */
+public final class TunnelServerBuilder {
+
+    @Nullable InetSocketAddress bindAddress;
+    @Nullable TunnelAuthenticator authenticator;
+    @Nullable String hubId;
+    @Nullable SslContext sslContext;
+    TunnelListener listener = new TunnelListener() { };
+    TunnelLimits limits = TunnelLimits.defaults();
+    Keepalive keepalive = Keepalive.DEFAULT;
+    Duration unavailableRetryAfter = Duration.ofSeconds(5);
+    Ticker ticker = Ticker.systemTicker();
+    Clock clock = Clock.systemUTC();
+    @Nullable EventLoopGroup eventLoopGroup;
+    int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+
+    TunnelServerBuilder() {
+    }
+
+    /** Where to listen, for example {@code 0.0.0.0:7443}; port 0 picks a free port. */
+    public TunnelServerBuilder bindAddress(InetSocketAddress value) {
+        bindAddress = Objects.requireNonNull(value, "bindAddress");
+        return this;
+    }
+
+    /** Decides who may connect; see {@link TunnelAuthenticator}. */
+    public TunnelServerBuilder authenticator(TunnelAuthenticator value) {
+        authenticator = Objects.requireNonNull(value, "authenticator");
+        return this;
+    }
+
+    /** This hub instance's id, sent in {@value TunnelProtocol#HUB_ID_HEADER} (1 to 64 printable chars). */
+    public TunnelServerBuilder hubId(String value) {
+        if (!HeaderValues.isPrintable(value, 64)) {
+            throw new IllegalArgumentException("hubId: \"" + value + "\" (expected: 1 to 64 printable ASCII characters)");
+        }
+        hubId = value;
+        return this;
+    }
+
+    /** TLS for the tunnel port; a server context. Without one the port is plaintext. */
+    public TunnelServerBuilder sslContext(@Nullable SslContext value) {
+        if (value != null && !value.isServer()) {
+            throw new IllegalArgumentException("sslContext: client context (expected: a server SslContext)");
+        }
+        sslContext = value;
+        return this;
+    }
+
+    public TunnelServerBuilder listener(TunnelListener value) {
+        listener = Objects.requireNonNull(value, "listener");
+        return this;
+    }
+
+    public TunnelServerBuilder limits(TunnelLimits value) {
+        limits = Objects.requireNonNull(value, "limits");
+        return this;
+    }
+
+    public TunnelServerBuilder keepalive(Keepalive value) {
+        keepalive = Objects.requireNonNull(value, "keepalive");
+        return this;
+    }
+
+    /** Retry-After of 503 answers (draining, tunnel limit, authenticator failure); default 5 s. */
+    public TunnelServerBuilder unavailableRetryAfter(Duration value) {
+        unavailableRetryAfter = Checks.positive("unavailableRetryAfter", value);
+        return this;
+    }
+
+    /** Monotonic time of the failed-authentication limiter (a fake one in tests). */
+    public TunnelServerBuilder ticker(Ticker value) {
+        ticker = Objects.requireNonNull(value, "ticker");
+        return this;
+    }
+
+    /** Wall clock for {@link TunnelSession#openedAt()}. */
+    public TunnelServerBuilder clock(Clock value) {
+        clock = Objects.requireNonNull(value, "clock");
+        return this;
+    }
+
+    /** Run on a group owned by the caller (not shut down by the server); default: an own group. */
+    public TunnelServerBuilder eventLoopGroup(@Nullable EventLoopGroup value) {
+        eventLoopGroup = value;
+        return this;
+    }
+
+    /** Threads of the server's own group, when no group is given (default: available processors). */
+    public TunnelServerBuilder ioThreads(int value) {
+        ioThreads = Checks.positive("ioThreads", value);
+        return this;
+    }
+
+    public TunnelServer build() {
+        if (bindAddress == null) {
+            throw new IllegalStateException("bindAddress: not set (expected: the tunnel port's address)");
+        }
+        if (authenticator == null) {
+            throw new IllegalStateException("authenticator: not set (expected: a TunnelAuthenticator)");
+        }
+        if (hubId == null) {
+            throw new IllegalStateException("hubId: not set (expected: this hub instance's id)");
+        }
+        return new TunnelServer(this);
+    }
+}

@@ -1,0 +1,53 @@
+package io.codehub.tunnel;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Hub side: one connected agent. The hub is the HTTP/2 client of the session, so it opens every
+ * stream; the agent answers them. A newer session of the same agent replaces this one (GOAWAY
+ * {@value TunnelProtocol#GOAWAY_REPLACED}, then close). Thread-safe.
+ */
+public interface TunnelSession {
+
+    /** Random id, also sent to the agent in {@value TunnelProtocol#SESSION_ID_HEADER}. */
+    String sessionId();
+
+    /** The agent id the authenticator accepted. */
+    String agentId();
+
+    /** The TCP peer of the tunnel (the NAT or proxy address for agents behind one). */
+    InetSocketAddress remoteAddress();
+
+    /** The agent's {@value TunnelProtocol#AGENT_VERSION_HEADER}. */
+    String agentVersion();
+
+    /** When the 101 was sent. */
+    Instant openedAt();
+
+    /** Round-trip time of the last acknowledged PING, or null before the first. */
+    @Nullable Duration lastRtt();
+
+    /** Open and not draining: new streams may be opened. */
+    boolean isActive();
+
+    /** Streams currently open on this session. */
+    int activeStreams();
+
+    /**
+     * Opens a stream whose inbound frames go to {@code handler}. The future fails with a
+     * {@link TunnelException} when the session is closed or draining, or when
+     * {@link TunnelLimits#maxConcurrentStreams()} streams are open. The agent's own
+     * SETTINGS_MAX_CONCURRENT_STREAMS is enforced when the first HEADERS is written.
+     */
+    CompletableFuture<TunnelStream> openStream(TunnelStreamHandler handler);
+
+    /** Sends GOAWAY with {@code reason} as debug data and closes the connection. */
+    CompletableFuture<Void> close(String reason);
+
+    /** Completes when the connection is closed, whoever closed it. */
+    CompletableFuture<Void> closeFuture();
+}

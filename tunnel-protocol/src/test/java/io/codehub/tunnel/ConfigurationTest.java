@@ -1,0 +1,156 @@
+package io.codehub.tunnel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** Validation messages of every config and value type, and no secrets in toString. */
+class ConfigurationTest {
+
+    @Test
+    void limitsRejectBadValuesNamingThem() {
+        assertThatThrownBy(() -> TunnelLimits.builder().maxConcurrentStreams(0))
+                .hasMessage("maxConcurrentStreams: 0 (expected: > 0)");
+        assertThatThrownBy(() -> TunnelLimits.builder().maxFrameSize(1000))
+                .hasMessage("maxFrameSize: 1000 (expected: 16384 <= maxFrameSize <= 16777215)");
+        assertThatThrownBy(() -> TunnelLimits.builder().handshakeTimeout(Duration.ZERO))
+                .hasMessage("handshakeTimeout: PT0S (expected: > 0)");
+        assertThatThrownBy(() -> TunnelLimits.builder().rstWindow(Duration.ofMillis(1500)))
+                .hasMessage("rstWindow: PT1.5S (expected: whole seconds)");
+        assertThatThrownBy(() -> TunnelLimits.builder().maxHandshakeHeaderBytes(100))
+                .hasMessageStartingWith("maxHandshakeHeaderBytes: 100 (expected: 1024 <=");
+    }
+
+    @Test
+    void limitsHaveTheDocumentedDefaultsAndCopyOnWrite() {
+        TunnelLimits d = TunnelLimits.defaults();
+        assertThat(d.handshakeTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(d.maxHandshakeHeaderBytes()).isEqualTo(8192);
+        assertThat(d.maxConcurrentStreams()).isEqualTo(256);
+        assertThat(d.maxHeaderListSize()).isEqualTo(16384);
+        assertThat(d.maxFrameSize()).isEqualTo(16384);
+        assertThat(d.initialWindowSize()).isEqualTo(65_535);
+        assertThat(d.streamIdleTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(d.maxTunnels()).isEqualTo(10_000);
+        TunnelLimits changed = d.toBuilder().maxTunnels(5).build();
+        assertThat(changed.maxTunnels()).isEqualTo(5);
+        assertThat(d.maxTunnels()).isEqualTo(10_000);
+        assertThat(changed.toString()).contains("maxTunnels=5");
+    }
+
+    @Test
+    void keepaliveAndBackoffValidate() {
+        assertThat(Keepalive.DEFAULT.agentIdleTimeout()).isEqualTo(Duration.ofSeconds(15));
+        assertThatThrownBy(() -> new Keepalive(Duration.ofMillis(1500), Duration.ofSeconds(1)))
+                .hasMessage("interval: PT1.5S (expected: whole seconds)");
+        assertThatThrownBy(() -> new Keepalive(Duration.ofSeconds(5), Duration.ofSeconds(5)))
+                .hasMessage("ackTimeout: PT5S (expected: < interval PT5S)");
+        assertThatThrownBy(() -> new Backoff(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(60),
+                Duration.ZERO)).hasMessage("cap: PT1S (expected: >= base PT2S)");
+        assertThatThrownBy(() -> Backoff.DEFAULT.ceiling(-1)).hasMessage("failures: -1 (expected: >= 0)");
+    }
+
+    @Test
+    void credentialsNeverAppearInToString() {
+        HandshakeRequest request = new HandshakeRequest("chk_a_SECRET", "TICKET-SECRET", "1.0",
+                new InetSocketAddress("127.0.0.1", 1), List.of());
+        assertThat(request.toString()).doesNotContain("SECRET").contains("apiKey=present");
+        assertThat(AuthDecision.accept("agent-1", "TICKET-SECRET").toString()).doesNotContain("SECRET");
+        assertThat(HubAddress.proxy(URI.create("http://user:p%40SECRET@127.0.0.1:3128")).toString())
+                .isEqualTo("http://user:***@127.0.0.1:3128");
+        assertThatThrownBy(() -> HubAddress.proxy(URI.create("socks5://user:SECRET@127.0.0.1:1080")))
+                .hasMessageNotContaining("SECRET");
+        assertThatThrownBy(() -> TunnelConnector.builder().apiKey("has space SECRET"))
+                .hasMessageNotContaining("SECRET");
+    }
+
+    @Test
+    void decisionsValidate() {
+        assertThatThrownBy(() -> AuthDecision.reject(500, "x", null))
+                .hasMessage("status: 500 (expected: 401, 403 or 429)");
+        assertThatThrownBy(() -> AuthDecision.reject(429, "x", null))
+                .hasMessage("retryAfter: null (expected: set for 429)");
+        assertThatThrownBy(() -> AuthDecision.accept("has space", null)).hasMessageStartingWith("agentId:");
+        assertThatThrownBy(() -> new HandshakeRequest(null, null, "1", new InetSocketAddress("127.0.0.1", 1), List.of()))
+                .hasMessageStartingWith("credentials: none");
+    }
+
+    @Test
+    void hubAndProxyUrisParse() {
+        HubAddress hub = HubAddress.hub(URI.create("tls://hub.example:7443"));
+        assertThat(hub.tls()).isTrue();
+        assertThat(hub.authority()).isEqualTo("hub.example:7443");
+        assertThat(HubAddress.hub(URI.create("tcp://[::1]:7443")).authority()).isEqualTo("[::1]:7443");
+        assertThatThrownBy(() -> HubAddress.hub(URI.create("https://hub.example:7443")))
+                .hasMessageContaining("expected: tcp://host:port or tls://host:port");
+        assertThatThrownBy(() -> HubAddress.hub(URI.create("tcp://hub.example")))
+                .hasMessageContaining("expected: tcp://host:port");
+        HubAddress proxy = HubAddress.proxy(URI.create("http://u%3Aser:pa%2Bss@127.0.0.1:3128"));
+        assertThat(proxy.user()).isEqualTo("u:ser");
+        assertThat(proxy.password()).isEqualTo("pa+ss");
+    }
+
+    @Test
+    void buildersRequireWhatTheyNeed() {
+        assertThatThrownBy(() -> TunnelServer.builder().hubId("h").authenticator(r -> new CompletableFuture<>()).build())
+                .hasMessageStartingWith("bindAddress: not set");
+        assertThatThrownBy(() -> TunnelServer.builder().hubId("bad\nid"))
+                .hasMessageContaining("expected: 1 to 64 printable ASCII characters");
+        assertThatThrownBy(() -> TunnelConnector.builder().hubUri(URI.create("tls://127.0.0.1:1")).agentVersion("1")
+                .apiKey("k").streamHandlerFactory(TunnelTestKit.echo()).build())
+                .hasMessageStartingWith("sslContext: not set");
+        assertThatThrownBy(() -> TunnelConnector.builder().hubUri(URI.create("tcp://127.0.0.1:1")).agentVersion("1")
+                .streamHandlerFactory(TunnelTestKit.echo()).build())
+                .hasMessageStartingWith("apiKey: not set");
+        TunnelConnectorBuilder noProxy = TunnelConnector.builder().proxyFromEnvironment(Map.of("HTTPS_PROXY", " "));
+        assertThat(noProxy.proxy).isNull();
+        assertThat(TunnelConnector.builder().proxyFromEnvironment(Map.of("https_proxy", "http://127.0.0.1:3128")).proxy)
+                .isNotNull();
+    }
+
+    @Test
+    void problemBodiesRoundTripAndEscape() {
+        String json = new String(ProblemBodies.encode(HandshakeProblem.FORBIDDEN, "say \"no\"\n\\ \u0001"),
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(json).startsWith("{\"type\":\"urn:codehub:problem:tunnel-forbidden\",\"title\":\"Forbidden\","
+                + "\"status\":403,");
+        assertThat(ProblemBodies.stringMember(json, "detail")).isEqualTo("say \"no\"\n\\ \u0001");
+        assertThat(ProblemBodies.stringMember(json, "type")).isEqualTo(HandshakeProblem.FORBIDDEN.uri());
+        assertThat(ProblemBodies.stringMember("{\"status\": 403}", "status")).isNull();
+        assertThat(ProblemBodies.stringMember("{\"detail\": \"unterminated", "detail")).isNull();
+        assertThat(HandshakeProblem.fromUri("urn:codehub:problem:tunnel-unauthorized"))
+                .isEqualTo(HandshakeProblem.UNAUTHORIZED);
+        assertThat(HandshakeResponses.retryAfterSeconds(Duration.ofMillis(1))).isEqualTo(1);
+        assertThat(HandshakeResponses.retryAfterSeconds(Duration.ofMillis(2001))).isEqualTo(3);
+    }
+
+    @Test
+    void headerValueSyntax() {
+        assertThat(HeaderValues.isToken68("abc-._~+/==", 64)).isTrue();
+        assertThat(HeaderValues.isToken68("a=b", 64)).isFalse();
+        assertThat(HeaderValues.isToken68("=", 64)).isFalse();
+        assertThat(HeaderValues.isToken68("a".repeat(65), 64)).isFalse();
+        assertThat(HeaderValues.isPrintable("agent 1.0", 64)).isTrue();
+        assertThat(HeaderValues.isPrintable("bad\r\nx", 64)).isFalse();
+    }
+
+    @Test
+    void connectAuthoritiesParse() {
+        assertThat(ConnectRelay.host("127.0.0.1:8080")).isEqualTo("127.0.0.1");
+        assertThat(ConnectRelay.port("127.0.0.1:8080")).isEqualTo(8080);
+        assertThat(ConnectRelay.host("[::1]:22")).isEqualTo("::1");
+        assertThat(ConnectRelay.port("[::1]:22")).isEqualTo(22);
+        assertThat(ConnectRelay.host("::1:22")).isNull();
+        assertThat(ConnectRelay.host("a b:1")).isNull();
+        assertThat(ConnectRelay.port("host:0")).isEqualTo(-1);
+        assertThat(ConnectRelay.port("host:65536")).isEqualTo(-1);
+        assertThat(ConnectRelay.port("host")).isEqualTo(-1);
+    }
+}

@@ -1,0 +1,143 @@
+package io.codehub.tunnel;
+
+import static io.codehub.tunnel.TunnelTestKit.WAIT;
+import static io.codehub.tunnel.TunnelTestKit.awaitSession;
+import static io.codehub.tunnel.TunnelTestKit.connect;
+import static io.codehub.tunnel.TunnelTestKit.connector;
+import static io.codehub.tunnel.TunnelTestKit.echo;
+import static io.codehub.tunnel.TunnelTestKit.server;
+import static io.codehub.tunnel.TunnelTestKit.writeChunks;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.codehub.tunnel.TunnelTestKit.Collector;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** CONNECT streams relayed by the agent to a loopback echo server, and refused by policy. */
+@ExtendWith(NoLeaks.class)
+class ConnectRelayIT {
+
+    private EventLoopGroup echoGroup;
+    private Channel echoServer;
+    private int echoPort;
+    private TunnelServer server;
+    private TunnelConnector agent;
+
+    @BeforeEach
+    void startEchoServer() throws Exception {
+        echoGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        echoServer = new ServerBootstrap().group(echoGroup).channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childHandler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public boolean isSharable() {
+                        return true;
+                    }
+
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        ctx.writeAndFlush(msg);
+                    }
+
+                    @Override
+                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                        if (evt instanceof ChannelInputShutdownEvent) {
+                            ((SocketChannel) ctx.channel()).shutdownOutput();
+                        }
+                    }
+                })
+                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        echoPort = ((InetSocketAddress) echoServer.localAddress()).getPort();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        try {
+            if (agent != null) {
+                agent.stop().get(10, TimeUnit.SECONDS);
+            }
+            if (server != null) {
+                server.close().get(10, TimeUnit.SECONDS);
+            }
+        } finally {
+            echoServer.close().sync();
+            echoGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    private TunnelSession start(UpstreamPolicy policy) throws Exception {
+        server = server("hub").build();
+        InetSocketAddress address = server.start().get(10, TimeUnit.SECONDS);
+        agent = connector(address, "agent-1", ConnectRelay.create(policy).orElse(echo())).build();
+        agent.start();
+        return awaitSession(server, "agent-1");
+    }
+
+    @Test
+    void relaysBytesBothWaysToAnAllowedUpstream() throws Exception {
+        TunnelSession session = start((host, port) -> host.equals("127.0.0.1") && port == echoPort);
+        Collector answer = new Collector();
+        TunnelStream stream = session.openStream(answer).get(10, TimeUnit.SECONDS);
+        answer.attach(stream);
+        stream.writeHeaders(connect("127.0.0.1:" + echoPort), false);
+        assertThat(answer.headers.get(10, TimeUnit.SECONDS).status().toString()).isEqualTo("200");
+
+        CRC32 sent = new CRC32();
+        writeChunks(stream, 64, 16 * 1024, sent).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        // END_STREAM half-closes the upstream; the echo server then closes its side, ending ours.
+        assertThat(answer.body.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(64L * 16 * 1024);
+        assertThat(answer.crc.getValue()).isEqualTo(sent.getValue());
+    }
+
+    @Test
+    void refusesAnUpstreamThePolicyDoesNotAllowWith403() throws Exception {
+        TunnelSession session = start((host, port) -> false);
+        Collector answer = new Collector();
+        TunnelStream stream = session.openStream(answer).get(10, TimeUnit.SECONDS);
+        answer.attach(stream);
+        stream.writeHeaders(connect("127.0.0.1:" + echoPort), false);
+
+        assertThat(answer.headers.get(10, TimeUnit.SECONDS).status().toString()).isEqualTo("403");
+        assertThat(answer.body.get(10, TimeUnit.SECONDS)).isZero();
+    }
+
+    @Test
+    void answers502WhenTheUpstreamRefusesTheConnection() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            closedPort = probe.getLocalPort();
+        }
+        TunnelSession session = start((host, port) -> true);
+        Collector answer = new Collector();
+        TunnelStream stream = session.openStream(answer).get(10, TimeUnit.SECONDS);
+        answer.attach(stream);
+        stream.writeHeaders(connect("127.0.0.1:" + closedPort), false);
+        assertThat(answer.headers.get(10, TimeUnit.SECONDS).status().toString()).isEqualTo("502");
+    }
+
+    @Test
+    void malformedAuthorityGets400() throws Exception {
+        TunnelSession session = start((host, port) -> true);
+        Collector answer = new Collector();
+        TunnelStream stream = session.openStream(answer).get(10, TimeUnit.SECONDS);
+        answer.attach(stream);
+        stream.writeHeaders(connect("127.0.0.1"), false);
+        assertThat(answer.headers.get(10, TimeUnit.SECONDS).status().toString()).isEqualTo("400");
+    }
+}

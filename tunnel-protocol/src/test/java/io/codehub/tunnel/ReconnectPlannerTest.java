@@ -1,0 +1,116 @@
+package io.codehub.tunnel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.util.concurrent.MockTicker;
+import io.netty.util.concurrent.Ticker;
+import java.time.Duration;
+import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class ReconnectPlannerTest {
+
+    private final MockTicker ticker = Ticker.newMockTicker();
+
+    private ReconnectPlanner planner(long seed) {
+        return new ReconnectPlanner(Backoff.DEFAULT, new SplittableRandom(seed), ticker);
+    }
+
+    @Test
+    void ceilingDoublesFromBaseToCap() {
+        Backoff b = Backoff.DEFAULT;
+        assertThat(b.ceiling(0)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(b.ceiling(1)).isEqualTo(Duration.ofSeconds(2));
+        assertThat(b.ceiling(4)).isEqualTo(Duration.ofSeconds(16));
+        assertThat(b.ceiling(5)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(b.ceiling(1_000)).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void fullJitterStaysWithinZeroAndTheCeilingAndSpreadsOverIt() {
+        for (int attempt = 0; attempt < 8; attempt++) {
+            Duration ceiling = Backoff.DEFAULT.ceiling(attempt);
+            long min = Long.MAX_VALUE;
+            long max = 0;
+            for (long seed = 0; seed < 200; seed++) {
+                ReconnectPlanner p = planner(seed);
+                for (int i = 0; i < attempt; i++) {
+                    p.afterFailure();
+                }
+                long nanos = p.afterFailure().toNanos();
+                assertThat(nanos).isBetween(0L, ceiling.toNanos() - 1);
+                min = Math.min(min, nanos);
+                max = Math.max(max, nanos);
+            }
+            assertThat(min).as("attempt %d reaches near 0", attempt).isLessThan(ceiling.toNanos() / 10);
+            assertThat(max).as("attempt %d reaches near the ceiling", attempt).isGreaterThan(ceiling.toNanos() * 9 / 10);
+        }
+    }
+
+    @Test
+    void neverWaitsLongerThanTheCap() {
+        ReconnectPlanner p = planner(7);
+        for (int i = 0; i < 100; i++) {
+            assertThat(p.afterFailure()).isLessThan(Duration.ofSeconds(30));
+        }
+        assertThat(p.failures()).isEqualTo(62);
+    }
+
+    @Test
+    void aSessionHealthyForAMinuteResetsTheFailureCount() {
+        ReconnectPlanner p = planner(1);
+        for (int i = 0; i < 6; i++) {
+            p.afterFailure();
+        }
+        p.sessionOpened();
+        ticker.advance(60, TimeUnit.SECONDS);
+        Duration delay = p.afterSessionClosed();
+
+        assertThat(delay).isLessThan(Duration.ofSeconds(1));
+        assertThat(p.failures()).isEqualTo(1);
+    }
+
+    @Test
+    void aShortLivedSessionDoesNotResetTheFailureCount() {
+        ReconnectPlanner p = planner(1);
+        for (int i = 0; i < 6; i++) {
+            p.afterFailure();
+        }
+        p.sessionOpened();
+        ticker.advance(59, TimeUnit.SECONDS);
+        p.afterSessionClosed();
+        assertThat(p.failures()).isEqualTo(7);
+    }
+
+    @Test
+    void retryAfterIsHonouredWithAtMostTheDrainJitterOnTop() {
+        for (long seed = 0; seed < 50; seed++) {
+            Duration delay = planner(seed).afterRejection(Duration.ofSeconds(12));
+            assertThat(delay).isBetween(Duration.ofSeconds(12), Duration.ofSeconds(13));
+        }
+        ReconnectPlanner p = planner(3);
+        p.afterRejection(Duration.ofSeconds(12));
+        assertThat(p.failures()).as("a rejection counts as a failure").isEqualTo(1);
+        assertThat(p.afterRejection(null)).as("no Retry-After: plain backoff").isLessThan(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void drainingGoAwayReconnectsWithinTheDrainJitter() {
+        for (long seed = 0; seed < 50; seed++) {
+            ReconnectPlanner p = planner(seed);
+            for (int i = 0; i < 5; i++) {
+                p.afterFailure();
+            }
+            p.sessionOpened();
+            assertThat(p.afterDrain()).isBetween(Duration.ZERO, Duration.ofMillis(999));
+        }
+    }
+
+    @Test
+    void seededRandomGivesReproducibleDelays() {
+        assertThat(new ReconnectPlanner(Backoff.DEFAULT, new Random(42), ticker).afterFailure())
+                .isEqualTo(new ReconnectPlanner(Backoff.DEFAULT, new Random(42), ticker).afterFailure());
+    }
+}

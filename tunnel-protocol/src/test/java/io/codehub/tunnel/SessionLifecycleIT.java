@@ -1,0 +1,264 @@
+package io.codehub.tunnel;
+
+import static io.codehub.tunnel.TunnelTestKit.WAIT;
+import static io.codehub.tunnel.TunnelTestKit.awaitSession;
+import static io.codehub.tunnel.TunnelTestKit.connector;
+import static io.codehub.tunnel.TunnelTestKit.echo;
+import static io.codehub.tunnel.TunnelTestKit.keyAuthenticator;
+import static io.codehub.tunnel.TunnelTestKit.post;
+import static io.codehub.tunnel.TunnelTestKit.server;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.codehub.tunnel.TunnelTestKit.Collector;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Session replacement, drain, resumption tickets, keepalive and proxies over real loopback sockets. */
+@ExtendWith(NoLeaks.class)
+class SessionLifecycleIT {
+
+    private final List<TunnelServer> servers = new ArrayList<>();
+    private final List<TunnelConnector> agents = new ArrayList<>();
+    private final List<AutoCloseable> others = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (TunnelConnector agent : agents) {
+            agent.stop().get(10, TimeUnit.SECONDS);
+        }
+        for (TunnelServer server : servers) {
+            server.close().get(10, TimeUnit.SECONDS);
+        }
+        for (AutoCloseable other : others) {
+            other.close();
+        }
+    }
+
+    private TunnelServer started(TunnelServerBuilder builder) throws Exception {
+        TunnelServer server = builder.build();
+        servers.add(server);
+        server.start().get(10, TimeUnit.SECONDS);
+        return server;
+    }
+
+    private TunnelConnector started(TunnelConnectorBuilder builder) {
+        TunnelConnector agent = builder.build();
+        agents.add(agent);
+        agent.start();
+        return agent;
+    }
+
+    /** Records what the connector saw. */
+    static final class Events implements ConnectorListener {
+        final List<String> goAways = new CopyOnWriteArrayList<>();
+        final List<HubSessionInfo> opened = new CopyOnWriteArrayList<>();
+        final List<HubSessionInfo> closed = new CopyOnWriteArrayList<>();
+        final List<Throwable> failures = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void sessionOpened(HubSessionInfo session) {
+            opened.add(session);
+        }
+
+        @Override
+        public void goAwayReceived(HubSessionInfo session, String reason) {
+            goAways.add(reason);
+        }
+
+        @Override
+        public void sessionClosed(HubSessionInfo session, @Nullable Throwable cause) {
+            closed.add(session);
+        }
+
+        @Override
+        public void connectFailed(Throwable cause, Duration retryIn) {
+            failures.add(cause);
+        }
+    }
+
+    @Test
+    void aSecondSessionOfTheSameAgentReplacesTheFirstWithGoAway() throws Exception {
+        TunnelServer server = started(server("hub"));
+        InetSocketAddress address = server.localAddress();
+        Events first = new Events();
+        started(connector(address, "agent-1", echo()).listener(first)
+                .backoff(new Backoff(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(60),
+                        Duration.ofSeconds(1))));
+        String firstId = awaitSession(server, "agent-1").sessionId();
+
+        Events second = new Events();
+        TunnelConnector replacement = started(connector(address, "agent-1", echo()).listener(second));
+        await().atMost(WAIT).until(() -> replacement.isConnected());
+
+        await().atMost(WAIT).until(() -> first.closed.size() == 1);
+        assertThat(first.goAways).containsExactly(TunnelProtocol.GOAWAY_REPLACED);
+        assertThat(server.session("agent-1")).get().extracting(TunnelSession::sessionId)
+                .isNotEqualTo(firstId).isEqualTo(replacement.currentSession().sessionId());
+        assertThat(server.sessions()).hasSize(1);
+    }
+
+    @Test
+    void drainSendsGoAwayLetsTheInFlightStreamFinishAndTheAgentMovesOn() throws Exception {
+        TunnelServer hubA = started(server("hub-a").unavailableRetryAfter(Duration.ofSeconds(1)));
+        InetSocketAddress address = hubA.localAddress();
+        CompletableFuture<TunnelStream> slowStream = new CompletableFuture<>();
+        IncomingStreamHandlerFactory slow = (stream, headers, endStream) -> {
+            slowStream.complete(stream);
+            return new TunnelStreamHandler() {
+                @Override
+                public void onHeaders(Http2Headers h, boolean end) {
+                }
+
+                @Override
+                public void onData(ByteBuf data, boolean end) {
+                    data.release();
+                }
+            };
+        };
+        Events events = new Events();
+        TunnelConnector agent = started(connector(address, "agent-1", slow).listener(events));
+        TunnelSession session = awaitSession(hubA, "agent-1");
+        Collector answer = new Collector();
+        TunnelStream stream = session.openStream(answer).get(10, TimeUnit.SECONDS);
+        answer.attach(stream);
+        stream.writeHeaders(post("/slow"), true);
+        TunnelStream agentSide = slowStream.get(10, TimeUnit.SECONDS);
+
+        CompletableFuture<Void> drained = hubA.drain(Duration.ofSeconds(15));
+        await().atMost(WAIT).until(() -> events.goAways.contains(TunnelProtocol.GOAWAY_DRAINING));
+        assertThat(session.isActive()).as("no new streams on a draining session").isFalse();
+        await().atMost(WAIT).until(() -> events.failures.stream().anyMatch(f ->
+                f instanceof HandshakeRejectedException r && r.status() == 503));
+        assertThat(drained).as("the in-flight stream holds the drain").isNotDone();
+
+        agentSide.writeHeaders(new DefaultHttp2Headers().status("200"), false);
+        agentSide.writeData(Unpooled.copiedBuffer("done", StandardCharsets.UTF_8), true);
+        assertThat(answer.body.get(10, TimeUnit.SECONDS)).isEqualTo(4L);
+        drained.get(10, TimeUnit.SECONDS);
+
+        TunnelServer hubB = started(server("hub-b").bindAddress(address));
+        await().atMost(WAIT).until(() -> agent.currentSession() != null
+                && agent.currentSession().hubId().equals("hub-b"));
+        assertThat(hubB.session("agent-1")).isPresent();
+    }
+
+    @Test
+    void reconnectsWithTheResumptionTicketAndFallsBackToTheKeyWhenItIsRefused() throws Exception {
+        List<HandshakeRequest> handshakes = new CopyOnWriteArrayList<>();
+        TunnelAuthenticator recording = request -> {
+            handshakes.add(request);
+            return keyAuthenticator().authenticate(request);
+        };
+        TunnelServer server = started(server("hub").authenticator(recording));
+        TicketStore tickets = TicketStore.inMemory();
+        tickets.store("stale-ticket");
+        started(connector(server.localAddress(), "agent-1", echo()).ticketStore(tickets));
+
+        TunnelSession first = awaitSession(server, "agent-1");
+        assertThat(handshakes).extracting(HandshakeRequest::resumptionTicket).startsWith("stale-ticket", null);
+        assertThat(handshakes.get(1).apiKey()).isEqualTo(TunnelTestKit.apiKey("agent-1"));
+        assertThat(tickets.load()).isEqualTo("ticket-agent-1");
+
+        first.close(TunnelProtocol.GOAWAY_CLOSED).get(10, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> server.session("agent-1").filter(s -> s != first).isPresent());
+        HandshakeRequest resumed = handshakes.get(handshakes.size() - 1);
+        assertThat(resumed.resumptionTicket()).isEqualTo("ticket-agent-1");
+        assertThat(resumed.apiKey()).isNull();
+    }
+
+    @Test
+    void keepaliveMeasuresRttWithAnAuthenticatorCompletingOnAnotherThread() throws Exception {
+        ExecutorService bcrypt = Executors.newSingleThreadExecutor();
+        others.add(bcrypt::shutdownNow);
+        TunnelAuthenticator offLoop = request -> CompletableFuture.supplyAsync(
+                () -> keyAuthenticator().authenticate(request).toCompletableFuture().join(), bcrypt);
+        TunnelServer server = started(server("hub").authenticator(offLoop)
+                .keepalive(new Keepalive(Duration.ofSeconds(1), Duration.ofMillis(800))));
+        started(connector(server.localAddress(), "agent-1", echo()));
+
+        TunnelSession session = awaitSession(server, "agent-1");
+        await().atMost(WAIT).until(() -> session.lastRtt() != null);
+        assertThat(session.lastRtt()).isPositive().isLessThan(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aHalfOpenPathIsDetectedByBothSidesAndTheAgentComesBack() throws Exception {
+        List<Throwable> hubSaw = new CopyOnWriteArrayList<>();
+        TunnelServer server = started(server("hub")
+                .keepalive(new Keepalive(Duration.ofSeconds(1), Duration.ofMillis(500)))
+                .listener(new TunnelListener() {
+                    @Override
+                    public void sessionClosed(TunnelSession session, @Nullable Throwable cause) {
+                        hubSaw.add(cause == null ? new TunnelException("no cause") : cause);
+                    }
+                }));
+        TestRelay relay = TestRelay.forwarder(server.localAddress());
+        others.add(relay);
+        Events events = new Events();
+        TunnelConnector agent = started(connector(server.localAddress(), "agent-1", echo()).listener(events)
+                .hubUri(URI.create("tcp://127.0.0.1:" + relay.port())));
+        String firstId = awaitSession(server, "agent-1").sessionId();
+
+        long frozenAt = System.nanoTime();
+        relay.freezeCurrentConnections();
+        await().atMost(WAIT).until(() -> !hubSaw.isEmpty());
+        assertThat(hubSaw.get(0)).hasMessageContaining("no PING ACK within");
+        await().atMost(WAIT).until(() -> agent.currentSession() != null
+                && !agent.currentSession().sessionId().equals(firstId));
+        assertThat(Duration.ofNanos(System.nanoTime() - frozenAt)).as("agent back well within 15 s")
+                .isLessThan(Duration.ofSeconds(10));
+        assertThat(server.session("agent-1")).isPresent();
+    }
+
+    @Test
+    void dialsThroughAnHttpConnectProxyFromHttpsProxy() throws Exception {
+        TunnelServer server = started(server("hub"));
+        TestRelay proxy = TestRelay.connectProxy();
+        others.add(proxy);
+        started(connector(server.localAddress(), "agent-1", echo())
+                .proxyFromEnvironment(java.util.Map.of("HTTPS_PROXY", "http://127.0.0.1:" + proxy.port())));
+
+        TunnelSession session = awaitSession(server, "agent-1");
+        assertThat(proxy.connectRequests).containsExactly("CONNECT 127.0.0.1:" + server.localAddress().getPort());
+        Collector answer = new Collector();
+        TunnelStream stream = session.openStream(answer).get(10, TimeUnit.SECONDS);
+        answer.attach(stream);
+        stream.writeHeaders(post("/echo"), false);
+        stream.writeData(Unpooled.copiedBuffer("through the proxy", StandardCharsets.UTF_8), true);
+        assertThat(answer.body.get(10, TimeUnit.SECONDS)).isEqualTo(17L);
+    }
+
+    @Test
+    void closingTheServerSendsGoAwayClosedAndRefusesNewStreams() throws Exception {
+        TunnelServer server = started(server("hub"));
+        Events events = new Events();
+        started(connector(server.localAddress(), "agent-1", echo()).listener(events));
+        TunnelSession session = awaitSession(server, "agent-1");
+
+        server.close().get(10, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> events.closed.size() == 1);
+        assertThat(events.goAways).containsExactly(TunnelProtocol.GOAWAY_CLOSED);
+        assertThat(session.isActive()).isFalse();
+        assertThat(session.closeFuture()).isDone();
+        assertThat(session.openStream(new Collector())).failsWithin(Duration.ofSeconds(1))
+                .withThrowableThat().withMessageContaining("session closed");
+    }
+}
