@@ -1,0 +1,17 @@
+package io.codehub.bench;
+
+/** Reading {@code --name value} options. */
+final class Args {
+
+    private Args() {
+    }
+
+    static String value(String[] args, String name, String fallback) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals(name)) {
+                return args[i + 1];
+            }
+        }
+        return fallback;
+    }
+}

@@ -1,0 +1,194 @@
+package io.codehub.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code bin/codehub bench <scenario> [--count N]}: runs a hub process and a swarm of simulated
+ * agents and prints what it measured.
+ *
+ * <ul>
+ *   <li>{@code idle-tunnels}: hub memory (heap + direct, after GC) per idle TLS tunnel. Target: at
+ *       most 16 KB per tunnel at 10,000 tunnels.</li>
+ *   <li>{@code restart}: kill the hub with every agent connected, start a new one on the same port,
+ *       and time until every agent has a session again. Target: 10,000 agents back within 30 s.</li>
+ * </ul>
+ * Every wait is bounded; both child processes are killed on every path.
+ */
+public final class Bench {
+
+    private static final Duration CONNECT_ALL = Duration.ofSeconds(300);
+
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String scenario = args.length > 0 ? args[0] : "";
+        int count = Integer.parseInt(Args.value(args, "--count", "10000"));
+        int port = Integer.parseInt(Args.value(args, "--port", "17443"));
+        switch (scenario) {
+            case "idle-tunnels" -> idleTunnels(count, port);
+            case "restart" -> restart(count, port);
+            default -> {
+                System.err.println("usage: bench idle-tunnels|restart [--count N] [--port P]");
+                System.exit(2);
+            }
+        }
+    }
+
+    static void idleTunnels(int count, int port) throws Exception {
+        try (Child hub = Child.start("hub", BenchHub.class, "--port", Integer.toString(port))) {
+            hub.await("ready", Duration.ofSeconds(60));
+            long[] before = hub.measure();
+            try (Child swarm = Child.start("swarm", BenchSwarm.class, "--port", Integer.toString(port),
+                    "--count", Integer.toString(count))) {
+                long took = hub.awaitCount("sessions", count, CONNECT_ALL);
+                Thread.sleep(5_000); // let handshakes' transient buffers go
+                long[] after = hub.measure();
+                double perTunnel = ((after[0] - before[0]) + (after[1] - before[1])) / (double) count;
+                System.out.printf(Locale.ROOT, "%nidle-tunnels: %d TLS tunnels connected in %.1f s%n", count, took / 1000.0);
+                System.out.printf(Locale.ROOT, "  hub heap   %,12d -> %,12d bytes%n", before[0], after[0]);
+                System.out.printf(Locale.ROOT, "  hub direct %,12d -> %,12d bytes%n", before[1], after[1]);
+                System.out.printf(Locale.ROOT, "  per tunnel %.1f KB (heap %.1f KB + direct %.1f KB); target <= 16 KB%n",
+                        perTunnel / 1024, (after[0] - before[0]) / 1024.0 / count, (after[1] - before[1]) / 1024.0 / count);
+            }
+        }
+    }
+
+    static void restart(int count, int port) throws Exception {
+        String portArg = Integer.toString(port);
+        Child hub = Child.start("hub", BenchHub.class, "--port", portArg);
+        try (Child swarm = Child.start("swarm", BenchSwarm.class, "--port", portArg, "--count", Integer.toString(count))) {
+            hub.await("ready", Duration.ofSeconds(60));
+            long took = hub.awaitCount("sessions", count, CONNECT_ALL);
+            System.out.printf(Locale.ROOT, "%nrestart: %d agents connected in %.1f s; killing the hub%n", count, took / 1000.0);
+            hub.close();
+            swarm.awaitCount("connected", 0, CONNECT_ALL, true);
+            long killed = System.nanoTime();
+            hub = Child.start("hub", BenchHub.class, "--port", portArg);
+            hub.await("ready", Duration.ofSeconds(60));
+            long ready = System.nanoTime();
+            hub.awaitCount("sessions", count, Duration.ofSeconds(120));
+            long back = System.nanoTime();
+            System.out.printf(Locale.ROOT, "  new hub listening %.1f s after the old one died%n", (ready - killed) / 1e9);
+            System.out.printf(Locale.ROOT, "  all %d agents back %.1f s after the old hub died (%.1f s after the new one listened); "
+                    + "target <= 30 s%n", count, (back - killed) / 1e9, (back - ready) / 1e9);
+        } finally {
+            hub.close();
+        }
+    }
+
+    /** A child JVM whose stdout lines arrive on a queue; destroyed (with its tree) on close. */
+    static final class Child implements AutoCloseable {
+        private final String name;
+        private final Process process;
+        private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        private final AtomicLong latest = new AtomicLong(-1);
+        private final Writer stdin;
+
+        private Child(String name, Process process) {
+            this.name = name;
+            this.process = process;
+            this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+            Thread reader = new Thread(() -> {
+                try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    for (String line = out.readLine(); line != null; line = out.readLine()) {
+                        int space = line.indexOf(' ');
+                        if (space > 0 && (line.startsWith("sessions ") || line.startsWith("connected "))) {
+                            latest.set(Long.parseLong(line.substring(space + 1).trim()));
+                        } else {
+                            lines.add(line);
+                        }
+                    }
+                } catch (IOException ignored) {
+                    // the child ended
+                }
+            }, "bench-" + name);
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        static Child start(String name, Class<?> main, String... args) throws IOException {
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xss256k", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), main.getName()));
+            command.addAll(List.of(args));
+            return new Child(name, new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start());
+        }
+
+        void await(String prefix, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                String line = lines.poll(100, TimeUnit.MILLISECONDS);
+                if (line != null && line.startsWith(prefix)) {
+                    return;
+                }
+                if (!process.isAlive()) {
+                    throw new IllegalStateException(name + " exited with " + process.exitValue());
+                }
+            }
+            throw new IllegalStateException(name + ": no '" + prefix + "' within " + timeout);
+        }
+
+        long awaitCount(String what, long target, Duration timeout) throws InterruptedException {
+            return awaitCount(what, target, timeout, false);
+        }
+
+        /** Waits until the reported count reaches (or, with {@code down}, falls to) {@code target}; returns millis. */
+        long awaitCount(String what, long target, Duration timeout, boolean down) throws InterruptedException {
+            long start = System.nanoTime();
+            long deadline = start + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                long now = latest.get();
+                if (down ? now >= 0 && now <= target : now >= target) {
+                    return (System.nanoTime() - start) / 1_000_000;
+                }
+                if (!process.isAlive()) {
+                    throw new IllegalStateException(name + " exited with " + process.exitValue());
+                }
+                Thread.sleep(50);
+            }
+            throw new IllegalStateException(name + ": " + what + " stayed at " + latest.get() + " (target " + target
+                    + ") for " + timeout);
+        }
+
+        /** {heap, direct} bytes in use in the child after GC. */
+        long[] measure() throws IOException, InterruptedException {
+            stdin.write("measure\n");
+            stdin.flush();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                String line = lines.poll(100, TimeUnit.MILLISECONDS);
+                if (line != null && line.startsWith("memory ")) {
+                    String[] parts = line.split(" ");
+                    return new long[] {Long.parseLong(parts[1].substring(5)), Long.parseLong(parts[2].substring(7))};
+                }
+            }
+            throw new IllegalStateException(name + " did not report memory");
+        }
+
+        @Override
+        public void close() {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

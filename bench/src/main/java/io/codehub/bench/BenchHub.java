@@ -1,0 +1,95 @@
+package io.codehub.bench;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import io.codehub.tunnel.AuthDecision;
+import io.codehub.tunnel.TunnelAuthenticator;
+import io.codehub.tunnel.TunnelLimits;
+import io.codehub.tunnel.TunnelServer;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.SelfSignedCertificate;
+import io.netty.util.internal.PlatformDependent;
+
+/**
+ * The hub side of a benchmark: a {@link TunnelServer} with TLS on 127.0.0.1, accepting
+ * {@code chk_<id>_bench} keys and {@code t-<id>} resumption tickets. Reports {@code sessions N}
+ * on stdout four times a second, and answers {@code measure} on stdin with
+ * {@code memory heap=H direct=D} after garbage collection.
+ */
+public final class BenchHub {
+
+    /** Held so that the level set on it stays (JUL keeps loggers weakly). */
+    private static final java.util.logging.Logger TUNNEL_LOG = java.util.logging.Logger.getLogger("io.codehub.tunnel");
+
+    private BenchHub() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        TUNNEL_LOG.setLevel(java.util.logging.Level.WARNING); // one line per session would drown the results
+        int port = Integer.parseInt(Args.value(args, "--port", "17443"));
+        SelfSignedCertificate certificate = SelfSignedCertificate.builder().fqdn("localhost").algorithm("EC").bits(256).build(); // P-256, as pki issues
+        SslContext tls = SslContextBuilder.forServer(certificate.key(), certificate.cert()).build();
+        TunnelServer server = TunnelServer.builder()
+                .bindAddress(new InetSocketAddress("127.0.0.1", port))
+                .hubId("bench-hub")
+                .sslContext(tls)
+                .authenticator(authenticator())
+                .limits(TunnelLimits.defaults().toBuilder().maxTunnels(50_000).build())
+                .build();
+        server.start().get(30, TimeUnit.SECONDS);
+        System.out.println("ready " + port);
+        ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor();
+        reporter.scheduleAtFixedRate(() -> System.out.println("sessions " + server.sessions().size()),
+                250, 250, TimeUnit.MILLISECONDS);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+            if (line.equals("measure")) {
+                System.out.println(memory());
+            }
+        }
+        reporter.shutdownNow();
+        server.close().get(30, TimeUnit.SECONDS);
+    }
+
+    private static TunnelAuthenticator authenticator() {
+        return request -> {
+            String key = request.apiKey();
+            String ticket = request.resumptionTicket();
+            if (ticket != null && ticket.startsWith("t-")) {
+                return CompletableFuture.completedFuture(AuthDecision.accept(ticket.substring(2), ticket));
+            }
+            if (key != null && key.startsWith("chk_") && key.endsWith("_bench")) {
+                String id = key.substring(4, key.length() - 6);
+                return CompletableFuture.completedFuture(AuthDecision.accept(id, "t-" + id));
+            }
+            return CompletableFuture.completedFuture(AuthDecision.reject(401, "unknown key", null));
+        };
+    }
+
+    /** Heap and direct memory in use after collecting garbage. */
+    static String memory() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(200);
+        }
+        long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long direct = 0;
+        for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+            if (pool.getName().equals("direct")) {
+                direct += pool.getMemoryUsed();
+            }
+        }
+        long nettyDirect = PlatformDependent.usedDirectMemory();
+        return "memory heap=" + heap + " direct=" + (direct + Math.max(0, nettyDirect));
+    }
+}

@@ -1,0 +1,79 @@
+package io.codehub.bench;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import io.codehub.tunnel.TicketStore;
+import io.codehub.tunnel.TunnelConnector;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+
+/**
+ * Simulated agents for a benchmark: {@code count} real {@link TunnelConnector}s in one process
+ * (sharing two event-loop threads) dialling the bench hub over TLS with the default reconnect
+ * policy, started at {@code rate} per second. Reports {@code connected N} four times a second.
+ * The certificate is not verified: this runs on loopback against the bench's own hub only.
+ */
+public final class BenchSwarm {
+
+    /** Held so that the level set on it stays (JUL keeps loggers weakly). */
+    private static final java.util.logging.Logger TUNNEL_LOG = java.util.logging.Logger.getLogger("io.codehub.tunnel");
+
+    private BenchSwarm() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        TUNNEL_LOG.setLevel(java.util.logging.Level.WARNING); // one line per session would drown the results
+        int port = Integer.parseInt(Args.value(args, "--port", "17443"));
+        int count = Integer.parseInt(Args.value(args, "--count", "1000"));
+        int rate = Integer.parseInt(Args.value(args, "--rate", "1000"));
+        if (count < 1 || count > 15_000) {
+            throw new IllegalArgumentException("--count " + count + " (expected: 1..15000; the open-file limit is 20000)");
+        }
+        SslContext tls = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        List<TunnelConnector> connectors = new ArrayList<>(count);
+        ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor();
+        reporter.scheduleAtFixedRate(() -> System.out.println("connected "
+                + connectors.stream().filter(TunnelConnector::isConnected).count()), 250, 250, TimeUnit.MILLISECONDS);
+        long pause = Math.max(1, 1_000_000L / rate);
+        for (int i = 0; i < count; i++) {
+            TunnelConnector connector = TunnelConnector.builder()
+                    .hubUri(URI.create("tls://127.0.0.1:" + port))
+                    .tlsServerName("localhost")
+                    .sslContext(tls)
+                    .apiKey("chk_agent-" + i + "_bench")
+                    .agentVersion("bench/1")
+                    .ticketStore(TicketStore.inMemory())
+                    .eventLoopGroup(group)
+                    .streamHandlerFactory((stream, headers, endStream) -> {
+                        stream.writeHeaders(new DefaultHttp2Headers().status("204"), true);
+                        return new io.codehub.tunnel.TunnelStreamHandler() {
+                            @Override
+                            public void onHeaders(io.netty.handler.codec.http2.Http2Headers h, boolean end) {
+                            }
+
+                            @Override
+                            public void onData(io.netty.buffer.ByteBuf data, boolean end) {
+                                data.release();
+                            }
+                        };
+                    })
+                    .build();
+            connectors.add(connector);
+            connector.start();
+            TimeUnit.MICROSECONDS.sleep(pause);
+        }
+        // Runs until the orchestrator ends the process.
+        Thread.currentThread().join();
+    }
+}
