@@ -74,7 +74,7 @@ public final class ConnectRelay implements IncomingStreamHandlerFactory {
         }
         if (!policy.allows(host, port)) {
             LOG.log(System.Logger.Level.WARNING, "CONNECT to {0}:{1} refused by policy on session {2}",
-                    host, port, stream.sessionId());
+                    host, Integer.toString(port), stream.sessionId());
             return answer(stream, "403");
         }
         ConnectRelayHandler handler = new ConnectRelayHandler((DefaultTunnelStream) stream, connectTimeout);

@@ -68,6 +68,7 @@ public final class TunnelConnector {
     private final EventLoopGroup group;
     private final boolean ownsGroup;
     private final EventLoop loop;
+    private final Events events = new Events();
     private final ExecutorService resolver;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private final Set<Channel> channels = new HashSet<>();
@@ -180,7 +181,7 @@ public final class TunnelConnector {
             return;
         }
         ClientHandshakeHandler handshake = new ClientHandshakeHandler(new ClientHandshakeHandler.Attempt(
-                hub.authority(), ticket == null ? apiKey : null, ticket, agentVersion, limits, streams, new Events()));
+                hub.authority(), ticket == null ? apiKey : null, ticket, agentVersion, limits, streams, events));
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(NioSocketChannel.class)
@@ -227,10 +228,19 @@ public final class TunnelConnector {
             ticketStore.store(upgraded.ticket());
         }
         planner.sessionOpened();
-        current = upgraded.info();
+        HubSessionInfo session = upgraded.info();
+        current = session;
+        // The pipeline reports the end of a session (Events.closed) with its cause; should a failure
+        // while the pipeline is torn down keep that report from coming, the channel's close still
+        // ends the session a second later, so the connector always dials again.
+        channel.closeFuture().addListener(f -> loop.schedule(() -> {
+            if (current == session) {
+                events.closed(session, new TunnelException("session " + session.sessionId() + " closed"));
+            }
+        }, 1, TimeUnit.SECONDS));
         LOG.log(System.Logger.Level.INFO, "tunnel session {0} to hub {1} at {2} open",
-                upgraded.info().sessionId(), upgraded.info().hubId(), hub);
-        tellListener(() -> listener.sessionOpened(upgraded.info()));
+                session.sessionId(), session.hubId(), hub);
+        tellListener(() -> listener.sessionOpened(session));
     }
 
     private void attemptFailed(Throwable cause, boolean usedTicket) {
@@ -248,7 +258,9 @@ public final class TunnelConnector {
         } else {
             delay = planner.afterFailure();
         }
-        LOG.log(System.Logger.Level.INFO, "tunnel to {0} failed ({1}); retrying in {2}", hub, cause.getMessage(), delay);
+        // DEBUG: an agent cut off from its hub would log every attempt; the listener (the agent's
+        // connection log) decides what operators see.
+        LOG.log(System.Logger.Level.DEBUG, "tunnel to {0} failed ({1}); retrying in {2}", hub, cause.getMessage(), delay);
         Duration retryIn = delay;
         tellListener(() -> listener.connectFailed(cause, retryIn));
         scheduleReconnect(delay);
@@ -279,8 +291,14 @@ public final class TunnelConnector {
             }
         }
 
+        private @Nullable HubSessionInfo lastClosed;
+
         @Override
         public void closed(HubSessionInfo session, @Nullable Throwable cause) {
+            if (session == lastClosed) {
+                return; // reported already
+            }
+            lastClosed = session;
             tellListener(() -> listener.sessionClosed(session, cause));
             if (session == current) {
                 current = null;

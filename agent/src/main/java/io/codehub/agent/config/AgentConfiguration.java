@@ -182,12 +182,27 @@ public class AgentConfiguration {
             if (properties.listen() == null) {
                 return;
             }
+            if (AgentProperties.LISTEN_NONE.equalsIgnoreCase(properties.listen().trim())) {
+                if (!properties.dialsOut()) {
+                    throw new ConfigurationException("CODEHUB_AGENT_LISTEN", "'none' without CODEHUB_AGENT_HUB_URL",
+                            "An agent needs at least one door: set CODEHUB_AGENT_HUB_URL to dial out to the hub, "
+                                    + "or set CODEHUB_AGENT_LISTEN to host:port.");
+                }
+                // Boot's reactive web server cannot be switched off (server.port=-1 does not apply
+                // to Netty), so "none" binds loopback on an ephemeral port: reachable by nobody else.
+                factory.setAddress(java.net.InetAddress.getLoopbackAddress());
+                factory.setPort(0);
+                log.info("CODEHUB_AGENT_LISTEN=none: the Agent API is served over the tunnel only "
+                        + "(the web server binds an ephemeral loopback port)");
+                return;
+            }
             ListenAddress listen;
             try {
                 listen = ListenAddress.parse(properties.listen());
             } catch (IllegalArgumentException e) {
                 throw new ConfigurationException("CODEHUB_AGENT_LISTEN", e.getMessage(),
-                        "Use host:port, e.g. 127.0.0.1:8081 (this host only) or 0.0.0.0:8081 (every interface).");
+                        "Use host:port, e.g. 127.0.0.1:8081 (this host only) or 0.0.0.0:8081 (every interface), "
+                                + "or none to serve only the tunnel (with CODEHUB_AGENT_HUB_URL).");
             }
             try {
                 factory.setAddress(java.net.InetAddress.getByName(listen.host()));

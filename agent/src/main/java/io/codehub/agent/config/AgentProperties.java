@@ -15,7 +15,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param id            the agent id the hub assigned at registration ({@code CODEHUB_AGENT_ID}); tokens
  *                      whose {@code aud} is not this id are refused
  * @param listen        host:port of the direct listener ({@code CODEHUB_AGENT_LISTEN}, default
- *                      {@code 127.0.0.1:8081}); use {@code 0.0.0.0:8081} to serve other hosts
+ *                      {@code 127.0.0.1:8081}); use {@code 0.0.0.0:8081} to serve other hosts, or
+ *                      {@code none} (with {@code hubUrl}) to serve the Agent API over the tunnel only
  * @param hubPublicKey  path to the hub's ES256 public key in PEM ({@code CODEHUB_AGENT_HUB_PUBLIC_KEY});
  *                      the hub serves it at {@code GET /api/v1/hub}
  * @param runtime       the backend this agent drives ({@code CODEHUB_AGENT_RUNTIME}): {@code docker}
@@ -24,6 +25,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param docker        Docker runtime settings ({@code CODEHUB_AGENT_DOCKER_*})
  * @param auth          token verification settings ({@code CODEHUB_AGENT_AUTH_*})
  * @param maxBodyBytes  largest request body accepted ({@code CODEHUB_AGENT_MAX_BODY_BYTES}, default 65536)
+ * @param hubUrl        the hub's tunnel port, {@code tcp://host:port} or {@code tls://host:port}
+ *                      ({@code CODEHUB_AGENT_HUB_URL}); when set, the agent dials out and serves the
+ *                      Agent API over the tunnel as well; unset, it is reached only directly
+ * @param apiKey        the agent's API key {@code chk_<agent id>_<secret>} ({@code CODEHUB_AGENT_API_KEY}),
+ *                      required with {@code hubUrl}; its id part must equal {@code id}
+ * @param tlsCa         PEM file of the CA certificates to trust for a {@code tls://} hub
+ *                      ({@code CODEHUB_AGENT_TLS_CA}); unset, the JDK's default trust store
  */
 @ConfigurationProperties("codehub.agent")
 public record AgentProperties(
@@ -34,7 +42,24 @@ public record AgentProperties(
         @DefaultValue("/var/lib/codehub/archives") Path archiveDir,
         @DefaultValue Docker docker,
         @DefaultValue Auth auth,
-        @DefaultValue("65536") int maxBodyBytes) {
+        @DefaultValue("65536") int maxBodyBytes,
+        @Nullable String hubUrl,
+        @Nullable String apiKey,
+        @Nullable Path tlsCa) {
+
+    /** {@code CODEHUB_AGENT_LISTEN} value that opens no listener reachable from other hosts. */
+    public static final String LISTEN_NONE = "none";
+
+    /** Whether {@code CODEHUB_AGENT_HUB_URL} is set, i.e. the agent dials out to a hub. */
+    public boolean dialsOut() {
+        return hubUrl != null && !hubUrl.isBlank();
+    }
+
+    @Override
+    public String toString() {
+        return "AgentProperties[id=" + id + ", listen=" + listen + ", hubUrl=" + hubUrl + ", apiKey="
+                + (apiKey == null ? "unset" : "***") + ", runtime=" + runtime + ", archiveDir=" + archiveDir + "]";
+    }
 
     /**
      * Docker runtime settings.

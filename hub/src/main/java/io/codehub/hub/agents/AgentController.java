@@ -25,16 +25,18 @@ import reactor.core.publisher.Mono;
 public class AgentController {
 
     private final AgentRegistry registry;
+    private final AgentConnections connections;
 
-    public AgentController(AgentRegistry registry) {
+    public AgentController(AgentRegistry registry, AgentConnections connections) {
         this.registry = registry;
+        this.connections = connections;
     }
 
     /** Registers an agent; 201 with the agent and its API key, shown only here. */
     @PostMapping
     public Mono<ResponseEntity<AgentWithKey>> register(@Valid @RequestBody RegisterAgentRequest request) {
         return registry.register(request).map(registered -> ResponseEntity
-                .created(URI.create("/api/v1/agents/" + registered.agent().id())).body(registered));
+                .created(URI.create("/api/v1/agents/" + registered.agent().id())).body(withConnection(registered)));
     }
 
     /** Agents, filtered by {@code status}, {@code region} and every {@code label=key=value}. */
@@ -43,18 +45,18 @@ public class AgentController {
             @RequestParam(required = false) @Nullable String region,
             @RequestParam(name = "label", required = false) @Nullable List<String> labels) {
         AgentStatus wanted = status == null ? null : AgentStatus.fromWire(status);
-        return registry.list(wanted, region, Labels.parseSelectors(labels)).map(AgentView::of).collectList()
+        return registry.list(wanted, region, Labels.parseSelectors(labels)).map(this::view).collectList()
                 .map(AgentList::new);
     }
 
     @GetMapping("/{id}")
     public Mono<AgentView> get(@PathVariable String id) {
-        return registry.get(id).map(AgentView::of);
+        return registry.get(id).map(this::view);
     }
 
     @PatchMapping("/{id}")
     public Mono<AgentView> update(@PathVariable String id, @Valid @RequestBody UpdateAgentRequest request) {
-        return registry.update(id, request).map(AgentView::of);
+        return registry.update(id, request).map(this::view);
     }
 
     /** Deletes an agent without workspaces; 409 {@code agent-has-workspaces} otherwise. */
@@ -67,7 +69,17 @@ public class AgentController {
     /** A new API key, shown only here; the previous one works for the grace period. */
     @PostMapping("/{id}/api-key/rotate")
     public Mono<AgentWithKey> rotate(@PathVariable String id) {
-        return registry.rotateKey(id);
+        return registry.rotateKey(id).map(this::withConnection);
+    }
+
+    private AgentView view(Agent agent) {
+        return AgentView.of(agent, connections);
+    }
+
+    private AgentWithKey withConnection(AgentWithKey registered) {
+        AgentView agent = registered.agent();
+        return new AgentWithKey(agent.withConnection(connections.of(agent.id(), URI.create(agent.endpoint()))),
+                registered.apiKey());
     }
 
     /** The body of {@code GET /api/v1/agents}. */

@@ -27,6 +27,7 @@ import reactor.core.scheduler.Scheduler;
 public final class AgentRegistry {
 
     private static final Logger log = LoggerFactory.getLogger(AgentRegistry.class);
+    private static final String TUNNEL_SCHEME = "tunnel";
 
     private final AgentRepository agents;
     private final WorkspaceRepository workspaces;
@@ -51,9 +52,9 @@ public final class AgentRegistry {
 
     /** Registers an agent; the answer holds its API key, which is never shown again. */
     public Mono<AgentWithKey> register(RegisterAgentRequest request) {
-        URI endpoint = endpoint(request.endpoint());
-        Labels labels = Labels.of(request.labels());
         String id = UUID.randomUUID().toString();
+        URI endpoint = endpoint(request.endpoint(), id);
+        Labels labels = Labels.of(request.labels());
         return Mono.fromCallable(() -> keys.issue(id)).subscribeOn(hashing).flatMap(issued -> {
             Instant now = clock.instant();
             Agent agent = new Agent(id, request.name().trim(), endpoint, issued.hash(), null, null, request.type(),
@@ -78,7 +79,7 @@ public final class AgentRegistry {
     /** Applies the fields present in {@code request}. */
     public Mono<Agent> update(String id, UpdateAgentRequest request) {
         return get(id).flatMap(current -> {
-            URI endpoint = request.endpoint() == null ? current.endpoint() : endpoint(request.endpoint());
+            URI endpoint = request.endpoint() == null ? current.endpoint() : endpoint(request.endpoint(), id);
             int capacity = request.capacity() == null ? current.capacity() : request.capacity();
             Labels labels = request.labels() == null ? current.labels() : Labels.of(request.labels());
             String region = request.region() == null ? current.region() : blankToNull(request.region());
@@ -120,15 +121,42 @@ public final class AgentRegistry {
      * grace period after a rotation. Empty for any other key. (For agent connections: the tunnel.)
      */
     public Mono<Agent> authenticate(String presented) {
-        return Mono.justOrEmpty(ApiKeys.parse(presented)).flatMap(key -> agents.findById(key.agentId())
-                .publishOn(hashing)
-                .filter(agent -> keys.matches(key.secret(), agent.apiKeyHash())
-                        || (agent.previousApiKeyHash() != null && agent.previousKeyExpiresAt() != null
-                                && clock.instant().isBefore(agent.previousKeyExpiresAt())
-                                && keys.matches(key.secret(), agent.previousApiKeyHash()))));
+        return match(presented).map(KeyMatch::agent);
     }
 
-    private URI endpoint(String value) {
+    /**
+     * Like {@link #authenticate}, and says which key matched: a caller that hands out a credential
+     * derived from the key (the tunnel's resumption ticket) must not extend the life of a previous
+     * key beyond its grace period.
+     */
+    public Mono<KeyMatch> match(String presented) {
+        return Mono.justOrEmpty(ApiKeys.parse(presented)).flatMap(key -> agents.findById(key.agentId())
+                .publishOn(hashing)
+                .mapNotNull(agent -> {
+                    if (keys.matches(key.secret(), agent.apiKeyHash())) {
+                        return new KeyMatch(agent, true);
+                    }
+                    boolean previous = agent.previousApiKeyHash() != null && agent.previousKeyExpiresAt() != null
+                            && clock.instant().isBefore(agent.previousKeyExpiresAt())
+                            && keys.matches(key.secret(), agent.previousApiKeyHash());
+                    return previous ? new KeyMatch(agent, false) : null;
+                }));
+    }
+
+    /**
+     * An agent whose key was presented.
+     *
+     * @param agent      the agent
+     * @param currentKey whether it was its current key (false: the previous one, within the grace period)
+     */
+    public record KeyMatch(Agent agent, boolean currentKey) {
+    }
+
+    private URI endpoint(String value, String agentId) {
+        String trimmed = value.trim();
+        if (trimmed.regionMatches(true, 0, TUNNEL_SCHEME + ":", 0, TUNNEL_SCHEME.length() + 1)) {
+            return tunnelEndpoint(trimmed, agentId);
+        }
         URI uri;
         try {
             uri = new URI(value.trim());
@@ -145,6 +173,24 @@ public final class AgentRegistry {
                     + "' (expected: scheme://host[:port][/path], without credentials, query or fragment)");
         }
         return uri;
+    }
+
+    /**
+     * An agent behind the tunnel is reached through its own session, so its endpoint is always
+     * {@code tunnel://<its id>}: {@code tunnel://} is completed, another id is refused.
+     */
+    private URI tunnelEndpoint(String value, String agentId) {
+        URI own = URI.create(TUNNEL_SCHEME + "://" + agentId);
+        if (!connectors.supports(own)) {
+            throw HubProblemException.invalid("endpoint", "'" + value + "': scheme '" + TUNNEL_SCHEME
+                    + "' is not supported (expected one of: " + String.join(", ", connectors.schemes()) + ")");
+        }
+        String rest = value.substring(TUNNEL_SCHEME.length() + 1);
+        if (!rest.equals("//") && !rest.equals("//" + agentId) && !rest.equals("//" + agentId + "/")) {
+            throw HubProblemException.invalid("endpoint", "'" + value + "' (expected: tunnel:// for an agent that dials "
+                    + "in; the hub stores tunnel://<agent id>)");
+        }
+        return own;
     }
 
     private static HubProblemException hasWorkspaces(String id, long count) {

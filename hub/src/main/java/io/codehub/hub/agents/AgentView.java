@@ -24,16 +24,30 @@ import org.jspecify.annotations.Nullable;
  * @param previousKeyExpiresAt until when the key replaced by the last rotation still works
  * @param createdAt           when it was registered
  * @param updatedAt           when it last changed
+ * @param connection          for an agent behind the tunnel ({@code tunnel://}): its session with this
+ *                            hub; absent for agents the hub calls directly
  */
 public record AgentView(String id, String name, String endpoint, String type, String status, int capacity,
         int currentLoad, @Nullable String region, Map<String, String> labels, @Nullable Instant lastHealthAt,
         int consecutiveFailures, @Nullable String lastError, @Nullable String agentVersion,
-        @Nullable Instant previousKeyExpiresAt, Instant createdAt, Instant updatedAt) {
+        @Nullable Instant previousKeyExpiresAt, Instant createdAt, Instant updatedAt,
+        @Nullable AgentConnection connection) {
 
     public static AgentView of(Agent agent) {
         return new AgentView(agent.id(), agent.name(), agent.endpoint().toString(), agent.type(), agent.status().wire(),
                 agent.capacity(), agent.currentLoad(), agent.region(), agent.labels().values(), agent.lastHealthAt(),
                 agent.consecutiveFailures(), agent.lastError(), agent.agentVersion(), agent.previousKeyExpiresAt(),
-                agent.createdAt(), agent.updatedAt());
+                agent.createdAt(), agent.updatedAt(), null);
+    }
+
+    /** The view of {@code agent} with its tunnel connection, if it has one. */
+    public static AgentView of(Agent agent, AgentConnections connections) {
+        return of(agent).withConnection(connections.of(agent.id(), agent.endpoint()));
+    }
+
+    /** This view with {@code value} as its connection. */
+    public AgentView withConnection(@Nullable AgentConnection value) {
+        return new AgentView(id, name, endpoint, type, status, capacity, currentLoad, region, labels, lastHealthAt,
+                consecutiveFailures, lastError, agentVersion, previousKeyExpiresAt, createdAt, updatedAt, value);
     }
 }

@@ -14,7 +14,8 @@ import org.jspecify.annotations.Nullable;
  * The body of {@code POST /api/v1/agents}.
  *
  * @param name     a name for people
- * @param endpoint where the hub reaches the agent: {@code http://host:port} or {@code https://host:port}
+ * @param endpoint where the hub reaches the agent: {@code http://host:port}, {@code https://host:port}, or
+ *                 {@code tunnel://} for an agent that dials in to the tunnel port (stored as {@code tunnel://<id>})
  * @param type     the agent's backend, e.g. {@code docker} or {@code kubernetes}
  * @param capacity how many workspaces the agent may hold
  * @param region   its region, optional

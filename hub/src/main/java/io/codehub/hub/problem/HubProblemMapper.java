@@ -35,6 +35,12 @@ public final class HubProblemMapper implements ProblemMapper {
         if (hub != null) {
             return hub.type().problem(hub.detail());
         }
+        io.codehub.hub.tunnel.AgentNotConnectedException notConnected =
+                Failures.find(failure, io.codehub.hub.tunnel.AgentNotConnectedException.class);
+        if (notConnected != null) {
+            return HubProblemType.AGENT_NOT_CONNECTED.problem(notConnected.getMessage()
+                    + "; it reconnects on its own, retry later");
+        }
         if (failure instanceof WebExchangeBindException bind) {
             return HubProblemType.VALIDATION_FAILED.problem(describe(bind.getFieldErrors()));
         }

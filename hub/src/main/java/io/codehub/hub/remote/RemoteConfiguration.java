@@ -1,11 +1,14 @@
 package io.codehub.hub.remote;
 
 import java.time.Clock;
+import java.util.List;
 
 import io.codehub.hub.config.HubProperties;
 import io.codehub.hub.identity.HubIdentity;
+import io.codehub.hub.tunnel.TunnelAgentConnectors;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
 import org.springframework.http.codec.json.JacksonJsonDecoder;
 import org.springframework.http.codec.json.JacksonJsonEncoder;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -19,8 +22,15 @@ public class RemoteConfiguration {
     private static final int MAX_AGENT_RESPONSE_BYTES = 16 * 1024 * 1024;
 
     @Bean(destroyMethod = "close")
-    DirectAgentConnectors agentConnectors(HubProperties properties) {
+    DirectAgentConnectors directAgentConnectors(HubProperties properties) {
         return new DirectAgentConnectors(properties.remote().connectTimeout());
+    }
+
+    /** Every transport: http(s) directly, {@code tunnel://} through the agent's tunnel session. */
+    @Bean
+    @Primary
+    CompositeAgentConnectors agentConnectors(DirectAgentConnectors direct, TunnelAgentConnectors tunnel) {
+        return new CompositeAgentConnectors(List.of(direct, tunnel));
     }
 
     @Bean

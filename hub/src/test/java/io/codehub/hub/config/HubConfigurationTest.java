@@ -53,4 +53,13 @@ class HubConfigurationTest {
         assertThat(output).contains("CODEHUB_DATABASE_URL: cannot migrate the PostgreSQL database none at 127.0.0.1:1")
                 .contains("Check that the database is running");
     }
+
+    @Test
+    void aBadTunnelPortNamesItsVariable(CapturedOutput output) {
+        // an argument: the test classpath's config/application.yaml outranks default properties
+        assertThatThrownBy(() -> new SpringApplicationBuilder(HubApplication.class).web(WebApplicationType.NONE)
+                .properties("codehub.hub.data-dir=" + dir, "codehub.admin.token=a-valid-admin-token-123")
+                .run("--codehub.hub.tunnel.port=70000").close()).isNotNull();
+        assertThat(output).contains("CODEHUB_HUB_TUNNEL_PORT: 70000 (expected: 0..65535)");
+    }
 }

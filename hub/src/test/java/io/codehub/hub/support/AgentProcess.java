@@ -11,7 +11,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,7 +33,13 @@ public final class AgentProcess implements AutoCloseable {
     private final Path log;
     private Process process;
 
-    private AgentProcess(String agentId, int port, Path publicKey, Path archiveDir, Path log) {
+    private final Map<String, String> environment;
+    private final Path jar;
+
+    private AgentProcess(String agentId, int port, Path publicKey, Path archiveDir, Path log,
+            Map<String, String> environment, Path jar) {
+        this.environment = Map.copyOf(environment);
+        this.jar = jar;
         this.agentId = agentId;
         this.port = port;
         this.publicKey = publicKey;
@@ -49,14 +57,25 @@ public final class AgentProcess implements AutoCloseable {
 
     /** Starts an agent as {@link #start(String, String, Path)} does, on {@code port}. */
     public static AgentProcess start(String agentId, int port, String hubPublicKeyPem, Path dir) throws IOException {
+        return start(agentId, port, hubPublicKeyPem, dir, Map.of());
+    }
+
+    /**
+     * Starts an agent as {@link #start(String, int, String, Path)} does, with more environment
+     * variables (for example {@code CODEHUB_AGENT_HUB_URL} and {@code CODEHUB_AGENT_API_KEY}).
+     */
+    public static AgentProcess start(String agentId, int port, String hubPublicKeyPem, Path dir,
+            Map<String, String> environment) throws IOException {
         if (!Files.isRegularFile(JAR)) {
             throw new IllegalStateException(JAR.toAbsolutePath().normalize() + " is missing: build the agent first "
                     + "(mvn -pl agent -am package -DskipTests, or the whole reactor)");
         }
         Files.createDirectories(dir);
+        // A private copy: a reactor build running next to this test may replace the jar mid-run.
+        Path jar = Files.copy(JAR, dir.resolve("codehub-agent.jar"), StandardCopyOption.REPLACE_EXISTING);
         Path key = Files.writeString(dir.resolve("hub-public.pem"), hubPublicKeyPem);
         AgentProcess agent = new AgentProcess(agentId, port, key, dir.resolve("archives").toAbsolutePath(),
-                dir.resolve("agent.log"));
+                dir.resolve("agent.log"), environment, jar);
         agent.start();
         return agent;
     }
@@ -64,13 +83,14 @@ public final class AgentProcess implements AutoCloseable {
     /** Starts (again) the agent process with the same id, port, key and archive directory. */
     public void start() throws IOException {
         ProcessBuilder builder = new ProcessBuilder("java", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar",
-                JAR.toAbsolutePath().toString())
+                jar.toAbsolutePath().toString())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().put("CODEHUB_AGENT_ID", agentId);
         builder.environment().put("CODEHUB_AGENT_HUB_PUBLIC_KEY", publicKey.toAbsolutePath().toString());
         builder.environment().put("CODEHUB_AGENT_LISTEN", "127.0.0.1:" + port);
         builder.environment().put("CODEHUB_AGENT_ARCHIVE_DIR", archiveDir.toString());
+        builder.environment().putAll(environment);
         process = builder.start();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest ready = HttpRequest.newBuilder(URI.create(endpoint() + "/actuator/health/readiness"))

@@ -1,0 +1,90 @@
+package io.codehub.agent.tunnel;
+
+import io.codehub.tunnel.ConnectRelay;
+import io.codehub.tunnel.TunnelConnector;
+import io.codehub.tunnel.TunnelConnectorBuilder;
+import io.netty.buffer.ByteBufAllocator;
+import org.jspecify.annotations.Nullable;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.core.io.buffer.NettyDataBufferFactory;
+import org.springframework.http.server.reactive.HttpHandler;
+import org.springframework.web.server.adapter.WebHttpHandlerBuilder;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The agent's dial-out door. Started once every bean is ready (after the direct listener), it
+ * builds the application's {@link HttpHandler} (the same WebFlux pipeline the direct listener
+ * serves), routes the hub's streams to it or to the CONNECT relay, and keeps a session to the hub
+ * up until the context stops; it stops before the web server, sending the hub GOAWAY.
+ */
+final class AgentTunnel implements SmartLifecycle {
+
+    /** After the web server starts ({@code DEFAULT_PHASE - 2048}), before its graceful shutdown ({@code - 1024}). */
+    static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 512;
+
+    private final TunnelConnectorBuilder connectorBuilder;
+    private final ApplicationContext context;
+    private final ManagedUpstreams upstreams;
+    private final long maxBodyBytes;
+    private volatile @Nullable TunnelConnector connector;
+
+    AgentTunnel(TunnelConnectorBuilder connectorBuilder, ApplicationContext context, ManagedUpstreams upstreams,
+            long maxBodyBytes) {
+        this.connectorBuilder = connectorBuilder;
+        this.context = context;
+        this.upstreams = upstreams;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    @Override
+    public synchronized void start() {
+        if (connector != null) {
+            return;
+        }
+        HttpHandler http = WebHttpHandlerBuilder.applicationContext(context).build();
+        TunnelHttpHandlerAdapter adapter = new TunnelHttpHandlerAdapter(http,
+                new NettyDataBufferFactory(ByteBufAllocator.DEFAULT), maxBodyBytes, Schedulers.parallel());
+        TunnelConnector started = connectorBuilder
+                .streamHandlerFactory(new ConnectStreams(ConnectRelay.create(upstreams), upstreams, adapter))
+                .build();
+        upstreams.start();
+        started.start();
+        connector = started;
+    }
+
+    @Override
+    public void stop(Runnable callback) {
+        TunnelConnector c;
+        synchronized (this) {
+            c = connector;
+            connector = null;
+        }
+        upstreams.stop();
+        if (c == null) {
+            callback.run();
+        } else {
+            c.stop().whenComplete((v, error) -> callback.run());
+        }
+    }
+
+    @Override
+    public void stop() {
+        stop(() -> { });
+    }
+
+    @Override
+    public boolean isRunning() {
+        return connector != null;
+    }
+
+    @Override
+    public int getPhase() {
+        return PHASE;
+    }
+
+    /** The connector while running, for health and tests. */
+    @Nullable TunnelConnector connector() {
+        return connector;
+    }
+}

@@ -1,0 +1,106 @@
+package io.codehub.agent.tunnel;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import javax.net.ssl.SSLException;
+
+import io.codehub.agent.AgentApplication;
+import io.codehub.agent.config.AgentProperties;
+import io.codehub.runtime.Runtime;
+import io.codehub.tunnel.TicketStore;
+import io.codehub.tunnel.TunnelConnector;
+import io.codehub.tunnel.TunnelConnectorBuilder;
+import io.codehub.web.ConfigurationException;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Condition;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.core.type.AnnotatedTypeMetadata;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Wires the tunnel door when {@code CODEHUB_AGENT_HUB_URL} is set; without it the agent is
+ * exactly as before. Settings are validated here, at start-up, with errors naming the variable.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+@Conditional(TunnelConfiguration.DialsOut.class)
+public class TunnelConfiguration {
+
+    /** How often the CONNECT policy re-lists the agent's instances, and how long a list is trusted. */
+    static final Duration UPSTREAMS_REFRESH = Duration.ofSeconds(5);
+    static final Duration UPSTREAMS_MAX_AGE = Duration.ofSeconds(15);
+    static final Duration UPSTREAMS_MIN_SPACING = Duration.ofSeconds(1);
+    /** Repeated connect failures are logged at WARN at most this often. */
+    static final Duration WARN_EVERY = Duration.ofMinutes(1);
+
+    @Bean
+    AgentTunnel agentTunnel(AgentProperties properties, Runtime runtime, ApplicationContext context, Environment environment) {
+        TunnelSettings settings = TunnelSettings.from(properties);
+        if (settings == null) {
+            throw new IllegalStateException("TunnelConfiguration active without CODEHUB_AGENT_HUB_URL");
+        }
+        TunnelConnectorBuilder builder = TunnelConnector.builder()
+                .hubUri(settings.hubUri())
+                .sslContext("tls".equals(settings.hubUri().getScheme()) ? sslContext(settings) : null)
+                .apiKey(settings.apiKey())
+                .agentVersion(AgentApplication.version())
+                // Tickets are kept in memory: they spare the hub a bcrypt per reconnect, which is what
+                // matters after a hub restart; an agent restart presents its API key once.
+                .ticketStore(TicketStore.inMemory())
+                .listener(new ConnectionLog(settings.hubUri(), WARN_EVERY, System::nanoTime));
+        try {
+            builder.proxyFromEnvironment(proxyVariables(environment));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("HTTPS_PROXY", String.valueOf(e.getMessage()),
+                    "Use http://[user:password@]host:port for the proxy the agent dials the hub through, or unset it.", e);
+        }
+        ManagedUpstreams upstreams = new ManagedUpstreams(runtime, UPSTREAMS_REFRESH, UPSTREAMS_MAX_AGE,
+                UPSTREAMS_MIN_SPACING, Schedulers.parallel(), System::nanoTime);
+        return new AgentTunnel(builder, context, upstreams, properties.maxBodyBytes());
+    }
+
+    private static SslContext sslContext(TunnelSettings settings) {
+        Path ca = settings.tlsCa();
+        try {
+            SslContextBuilder ssl = SslContextBuilder.forClient().protocols("TLSv1.3", "TLSv1.2");
+            if (ca != null) {
+                ssl.trustManager(ca.toFile());
+            }
+            return ssl.build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new ConfigurationException("CODEHUB_AGENT_TLS_CA", "cannot use " + ca + ": " + e.getMessage(),
+                    "Point it at a PEM file of CA certificates (-----BEGIN CERTIFICATE-----).", e);
+        }
+    }
+
+    private static Map<String, String> proxyVariables(Environment environment) {
+        Map<String, String> variables = new HashMap<>();
+        for (String name : new String[] {"HTTPS_PROXY", "https_proxy"}) {
+            @Nullable String value = environment.getProperty(name);
+            if (value != null) {
+                variables.put(name, value);
+            }
+        }
+        return variables;
+    }
+
+    /** Matches when {@code CODEHUB_AGENT_HUB_URL} ({@code codehub.agent.hub-url}) is set and not blank. */
+    static final class DialsOut implements Condition {
+        @Override
+        public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
+            String value = context.getEnvironment().getProperty("codehub.agent.hub-url");
+            return value != null && !value.isBlank();
+        }
+    }
+}

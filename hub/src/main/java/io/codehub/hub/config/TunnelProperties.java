@@ -1,0 +1,64 @@
+package io.codehub.hub.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import io.codehub.web.ConfigurationException;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The tunnel port agents behind NAT dial in to, bound from {@code codehub.hub.tunnel.*}
+ * (environment variables {@code CODEHUB_HUB_TUNNEL_*}, listed in {@code docs/control-plane.md}).
+ *
+ * @param port        TCP port of the tunnel; 0 picks a free one ({@code CODEHUB_HUB_TUNNEL_PORT}, default 7443)
+ * @param address     address to listen on, an IP literal ({@code CODEHUB_HUB_TUNNEL_ADDRESS}, default 0.0.0.0)
+ * @param tlsCert     PEM certificate chain of the tunnel port; with {@code tlsKey} it turns TLS on
+ *                    ({@code CODEHUB_HUB_TUNNEL_TLS_CERT}, default unset: plaintext)
+ * @param tlsKey      PEM private key (PKCS#8) of {@code tlsCert} ({@code CODEHUB_HUB_TUNNEL_TLS_KEY})
+ * @param drainGrace  on shutdown, how long agents' open streams may run on after GOAWAY
+ *                    ({@code CODEHUB_HUB_TUNNEL_DRAIN_GRACE}, default 10s)
+ * @param ticketTtl   lifetime of the resumption ticket an agent gets with each successful handshake
+ *                    ({@code CODEHUB_HUB_TUNNEL_TICKET_TTL}, default 24h)
+ */
+@ConfigurationProperties("codehub.hub.tunnel")
+public record TunnelProperties(
+        @DefaultValue("7443") int port,
+        @DefaultValue("0.0.0.0") String address,
+        @Nullable Path tlsCert,
+        @Nullable Path tlsKey,
+        @DefaultValue("10s") Duration drainGrace,
+        @DefaultValue("24h") Duration ticketTtl) {
+
+    public TunnelProperties {
+        Checks.between("CODEHUB_HUB_TUNNEL_PORT", port, 0, 65_535);
+        if (address.isBlank() || !address.trim().matches("[0-9a-fA-F.:\\[\\]]+")) {
+            throw new ConfigurationException("CODEHUB_HUB_TUNNEL_ADDRESS", "'" + address + "' (expected: an IP address)",
+                    "Set CODEHUB_HUB_TUNNEL_ADDRESS to an IP address of this host, such as 0.0.0.0, 127.0.0.1 or ::.");
+        }
+        address = address.trim();
+        if ((tlsCert == null) != (tlsKey == null)) {
+            String missing = tlsCert == null ? "CODEHUB_HUB_TUNNEL_TLS_CERT" : "CODEHUB_HUB_TUNNEL_TLS_KEY";
+            throw new ConfigurationException(missing, "not set, while its partner is",
+                    "Set both CODEHUB_HUB_TUNNEL_TLS_CERT and CODEHUB_HUB_TUNNEL_TLS_KEY (PEM files), or neither.");
+        }
+        readable("CODEHUB_HUB_TUNNEL_TLS_CERT", tlsCert);
+        readable("CODEHUB_HUB_TUNNEL_TLS_KEY", tlsKey);
+        Checks.positive("CODEHUB_HUB_TUNNEL_DRAIN_GRACE", drainGrace);
+        Checks.positive("CODEHUB_HUB_TUNNEL_TICKET_TTL", ticketTtl);
+    }
+
+    /** Whether the tunnel port runs TLS. */
+    public boolean tls() {
+        return tlsCert != null;
+    }
+
+    private static void readable(String variable, @Nullable Path file) {
+        if (file != null && !Files.isReadable(file)) {
+            throw new ConfigurationException(variable, file + " cannot be read",
+                    "Point " + variable + " at a readable PEM file.");
+        }
+    }
+}

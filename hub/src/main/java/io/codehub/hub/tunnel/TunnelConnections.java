@@ -1,0 +1,37 @@
+package io.codehub.hub.tunnel;
+
+import java.net.URI;
+import java.time.Duration;
+
+import io.codehub.hub.agents.AgentConnection;
+import io.codehub.hub.agents.AgentConnections;
+import io.codehub.tunnel.TunnelSession;
+import org.jspecify.annotations.Nullable;
+
+/** The {@code connection} of tunnelled agents' views, read from their live session. */
+final class TunnelConnections implements AgentConnections {
+
+    private final AgentTunnels tunnels;
+
+    TunnelConnections(AgentTunnels tunnels) {
+        this.tunnels = tunnels;
+    }
+
+    @Override
+    public @Nullable AgentConnection of(String agentId, URI endpoint) {
+        if (!TunnelClientHttpConnector.SCHEME.equalsIgnoreCase(endpoint.getScheme())) {
+            return null;
+        }
+        return tunnels.session(agentId).filter(TunnelSession::isActive).map(TunnelConnections::connected)
+                .orElse(AgentConnection.DISCONNECTED);
+    }
+
+    private static AgentConnection connected(TunnelSession session) {
+        Duration rtt = session.lastRtt();
+        String address = session.remoteAddress().getAddress() == null
+                ? session.remoteAddress().getHostString() + ":" + session.remoteAddress().getPort()
+                : session.remoteAddress().getAddress().getHostAddress() + ":" + session.remoteAddress().getPort();
+        return new AgentConnection("connected", address, session.openedAt(),
+                rtt == null ? null : rtt.toNanos() / 1_000_000.0);
+    }
+}

@@ -1,0 +1,151 @@
+package io.codehub.hub.tunnel;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.codehub.hub.config.TunnelProperties;
+import io.codehub.tunnel.HandshakeProblem;
+import io.codehub.tunnel.TunnelAuthenticator;
+import io.codehub.tunnel.TunnelListener;
+import io.codehub.tunnel.TunnelServer;
+import io.codehub.tunnel.TunnelSession;
+import io.codehub.web.ConfigurationException;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * The hub's tunnel port, started and stopped with the application: binds
+ * {@code CODEHUB_HUB_TUNNEL_ADDRESS:CODEHUB_HUB_TUNNEL_PORT} (TLS when a certificate and key are
+ * configured, plaintext with a warning otherwise); on shutdown it drains (GOAWAY {@code draining},
+ * open streams get {@code CODEHUB_HUB_TUNNEL_DRAIN_GRACE}) and closes.
+ */
+public final class TunnelPort implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(TunnelPort.class);
+    private static final long BIND_TIMEOUT_SECONDS = 30;
+
+    private final TunnelProperties properties;
+    private final String hubId;
+    private final TunnelAuthenticator authenticator;
+    private final LiveTunnels tunnels;
+    private volatile @Nullable TunnelServer server;
+
+    public TunnelPort(TunnelProperties properties, String hubId, TunnelAuthenticator authenticator, LiveTunnels tunnels) {
+        this.properties = properties;
+        this.hubId = hubId;
+        this.authenticator = authenticator;
+        this.tunnels = tunnels;
+    }
+
+    @Override
+    public void start() {
+        SslContext tls = sslContext();
+        InetSocketAddress bind;
+        try {
+            bind = new InetSocketAddress(InetAddress.getByName(properties.address()), properties.port());
+        } catch (IOException e) {
+            throw new ConfigurationException("CODEHUB_HUB_TUNNEL_ADDRESS", "'" + properties.address()
+                    + "' is not an address: " + e.getMessage(), "Set CODEHUB_HUB_TUNNEL_ADDRESS to an IP address.", e);
+        }
+        TunnelServer started = TunnelServer.builder()
+                .bindAddress(bind)
+                .hubId(hubId)
+                .authenticator(authenticator)
+                .sslContext(tls)
+                .listener(new SessionLog())
+                .build();
+        try {
+            InetSocketAddress bound = started.start().get(BIND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            server = started;
+            tunnels.attach(started);
+            if (tls == null) {
+                log.warn("tunnel port {} is plaintext: agent API keys cross the network in the clear; set "
+                        + "CODEHUB_HUB_TUNNEL_TLS_CERT and CODEHUB_HUB_TUNNEL_TLS_KEY outside loopback tests", bound);
+            } else {
+                log.info("tunnel port {} (TLS)", bound);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            started.close();
+            throw new IllegalStateException("interrupted while binding the tunnel port " + bind, e);
+        } catch (ExecutionException | TimeoutException e) {
+            started.close();
+            throw new ConfigurationException("CODEHUB_HUB_TUNNEL_PORT", "cannot listen on " + bind + ": "
+                    + (e.getCause() == null ? e : e.getCause()).getMessage(),
+                    "Free that port, or set CODEHUB_HUB_TUNNEL_PORT (and CODEHUB_HUB_TUNNEL_ADDRESS) to one this "
+                            + "host can bind.", e);
+        }
+    }
+
+    @Override
+    public void stop(Runnable callback) {
+        TunnelServer s = server;
+        server = null;
+        if (s == null) {
+            callback.run();
+            return;
+        }
+        log.info("draining the tunnel port: {} session(s), grace {}", s.sessions().size(), properties.drainGrace());
+        s.drain(properties.drainGrace()).whenComplete((v, e) -> {
+            tunnels.attach(null);
+            callback.run();
+        });
+    }
+
+    @Override
+    public void stop() {
+        stop(() -> { });
+    }
+
+    @Override
+    public boolean isRunning() {
+        return server != null;
+    }
+
+    /** The bound address while running (the real port when 0 was configured). */
+    public @Nullable InetSocketAddress localAddress() {
+        TunnelServer s = server;
+        return s == null ? null : s.localAddress();
+    }
+
+    private @Nullable SslContext sslContext() {
+        if (!properties.tls()) {
+            return null;
+        }
+        try {
+            return SslContextBuilder.forServer(properties.tlsCert().toFile(), properties.tlsKey().toFile()).build();
+        } catch (IOException | RuntimeException e) {
+            throw new ConfigurationException("CODEHUB_HUB_TUNNEL_TLS_CERT", "cannot use " + properties.tlsCert()
+                    + " with key " + properties.tlsKey() + ": " + e.getMessage(),
+                    "Give a PEM certificate chain and its PEM (PKCS#8) private key.", e);
+        }
+    }
+
+    private static final class SessionLog implements TunnelListener {
+        @Override
+        public void sessionOpened(TunnelSession session) {
+            log.info("agent {} connected through the tunnel from {} (version {})", session.agentId(),
+                    session.remoteAddress(), session.agentVersion());
+        }
+
+        @Override
+        public void sessionClosed(TunnelSession session, @Nullable Throwable cause) {
+            log.info("agent {} tunnel session {} closed{}", session.agentId(), session.sessionId(),
+                    cause == null ? "" : ": " + cause);
+        }
+
+        @Override
+        public void handshakeRejected(SocketAddress remoteAddress, HandshakeProblem problem, String detail) {
+            log.debug("tunnel handshake from {} rejected: {} {}", remoteAddress, problem, detail);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.codehub.hub.tunnel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import io.codehub.hub.config.TunnelProperties;
+import io.codehub.tunnel.AuthDecision;
+import io.codehub.tunnel.TunnelAuthenticator;
+import io.codehub.tunnel.TunnelConnector;
+import io.codehub.web.ConfigurationException;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.SelfSignedCertificate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The tunnel port's lifecycle: TLS from PEM files, drain on stop, and start-up failures that say what to fix. */
+class TunnelPortTest {
+
+    static final Duration WAIT = Duration.ofSeconds(20);
+    static final TunnelAuthenticator ANY_KEY = request ->
+            CompletableFuture.completedFuture(AuthDecision.accept("agent-tls", null));
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void servesAgentsOverTlsAndDrainsOnStop() throws Exception {
+        SelfSignedCertificate certificate = SelfSignedCertificate.builder().fqdn("localhost").build();
+        LiveTunnels tunnels = new LiveTunnels();
+        TunnelPort port = new TunnelPort(new TunnelProperties(0, "127.0.0.1", certificate.certificate().toPath(),
+                certificate.privateKey().toPath(), Duration.ofSeconds(1), Duration.ofHours(1)), "test-hub", ANY_KEY, tunnels);
+        TunnelConnector agent = null;
+        try {
+            port.start();
+            assertThat(port.isRunning()).isTrue();
+            InetSocketAddress bound = port.localAddress();
+            agent = TunnelConnector.builder()
+                    .hubUri(URI.create("tls://127.0.0.1:" + bound.getPort()))
+                    .tlsServerName("localhost")
+                    .sslContext(SslContextBuilder.forClient().trustManager(certificate.certificate()).build())
+                    .apiKey("chk_agent-tls_secret")
+                    .agentVersion("test/1")
+                    .streamHandlerFactory((stream, headers, end) -> {
+                        stream.writeHeaders(new DefaultHttp2Headers().status("204"), true);
+                        return null;
+                    })
+                    .build();
+            agent.start();
+            await().atMost(WAIT).until(() -> tunnels.session("agent-tls").isPresent());
+
+            CountDownLatch stopped = new CountDownLatch(1);
+            port.stop(stopped::countDown);
+            assertThat(stopped.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThat(port.isRunning()).isFalse();
+            assertThat(tunnels.session("agent-tls")).isEmpty();
+        } finally {
+            if (agent != null) {
+                agent.stop().get(10, TimeUnit.SECONDS);
+            }
+            port.stop();
+            certificate.delete();
+        }
+    }
+
+    @Test
+    void aPortInUseNamesItsVariable() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            TunnelPort port = new TunnelPort(new TunnelProperties(taken.getLocalPort(), "127.0.0.1", null, null,
+                    Duration.ofSeconds(1), Duration.ofHours(1)), "test-hub", ANY_KEY, new LiveTunnels());
+            assertThatThrownBy(port::start).isInstanceOfSatisfying(ConfigurationException.class,
+                    e -> assertThat(e.variable()).isEqualTo("CODEHUB_HUB_TUNNEL_PORT"));
+            assertThat(port.isRunning()).isFalse();
+        }
+    }
+
+    @Test
+    void badSettingsNameTheirVariable() {
+        assertThatThrownBy(() -> properties(70_000, "0.0.0.0", null, null))
+                .isInstanceOfSatisfying(ConfigurationException.class,
+                        e -> assertThat(e.variable()).isEqualTo("CODEHUB_HUB_TUNNEL_PORT"));
+        assertThatThrownBy(() -> properties(7443, "hub.example.com", null, null))
+                .isInstanceOfSatisfying(ConfigurationException.class,
+                        e -> assertThat(e.variable()).isEqualTo("CODEHUB_HUB_TUNNEL_ADDRESS"));
+        assertThatThrownBy(() -> properties(7443, "0.0.0.0", dir.resolve("cert.pem"), null))
+                .isInstanceOfSatisfying(ConfigurationException.class,
+                        e -> assertThat(e.variable()).isEqualTo("CODEHUB_HUB_TUNNEL_TLS_KEY"));
+        assertThatThrownBy(() -> properties(7443, "0.0.0.0", dir.resolve("cert.pem"), dir.resolve("key.pem")))
+                .isInstanceOfSatisfying(ConfigurationException.class,
+                        e -> assertThat(e.variable()).isEqualTo("CODEHUB_HUB_TUNNEL_TLS_CERT"));
+        assertThat(properties(0, " ::1 ", null, null).address()).isEqualTo("::1");
+    }
+
+    private static TunnelProperties properties(int port, String address, Path cert, Path key) {
+        return new TunnelProperties(port, address, cert, key, Duration.ofSeconds(10), Duration.ofHours(24));
+    }
+}
