@@ -5,18 +5,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
 
 import io.codehub.hub.identity.HubIdentity;
 import io.codehub.hub.identity.HubKeyStore;
 import io.codehub.hub.support.AgentProcess;
 import io.codehub.hub.support.TestFiles;
-import io.codehub.runtime.InstanceSpec;
 import io.codehub.runtime.Runtime;
-import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.contract.DockerBackedRuntimeContract;
 import io.codehub.runtime.contract.DockerCli;
-import io.codehub.runtime.contract.RuntimeContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.springframework.http.codec.json.JacksonJsonDecoder;
@@ -29,7 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
  * process (trusting a hub key made here) and a real dockerd. If RemoteRuntime behaves like the
  * Docker runtime it wraps, the hub cannot tell a remote backend from a local one.
  */
-class RemoteRuntimeContractIT extends RuntimeContract {
+class RemoteRuntimeContractIT extends DockerBackedRuntimeContract {
 
     private static final String PREFIX = "hct-";
 
@@ -79,21 +76,5 @@ class RemoteRuntimeContractIT extends RuntimeContract {
     @Override
     protected String workspacePrefix() {
         return PREFIX;
-    }
-
-    @Override
-    protected InstanceSpec workspaceSpec() {
-        return InstanceSpec.of("codehub/busybox:local", List.of("httpd", "-f", "-p", "8080", "-h", "/home/coder"), null,
-                8080, null, io.codehub.runtime.ImagePullPolicy.NEVER, null, null);
-    }
-
-    @Override
-    protected void writeFile(WorkspaceId id, String relativePath, String content) {
-        DockerCli.writeFile(id.value(), relativePath, content);
-    }
-
-    @Override
-    protected String readFile(WorkspaceId id, String relativePath) {
-        return DockerCli.readFile(id.value(), relativePath);
     }
 }

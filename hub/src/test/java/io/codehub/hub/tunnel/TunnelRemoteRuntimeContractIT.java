@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -22,11 +21,9 @@ import io.codehub.hub.remote.RemoteCallPolicy;
 import io.codehub.hub.remote.RemoteRuntimes;
 import io.codehub.hub.support.AgentProcess;
 import io.codehub.hub.support.TestFiles;
-import io.codehub.runtime.InstanceSpec;
 import io.codehub.runtime.Runtime;
-import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.contract.DockerBackedRuntimeContract;
 import io.codehub.runtime.contract.DockerCli;
-import io.codehub.runtime.contract.RuntimeContract;
 import io.codehub.tunnel.AuthDecision;
 import io.codehub.tunnel.TunnelServer;
 import org.junit.jupiter.api.AfterAll;
@@ -42,7 +39,7 @@ import tools.jackson.databind.json.JsonMapper;
  * real dockerd. Every call is a stream of the agent's session, so a pass means the hub cannot tell
  * a tunnelled agent from a direct one.
  */
-class TunnelRemoteRuntimeContractIT extends RuntimeContract {
+class TunnelRemoteRuntimeContractIT extends DockerBackedRuntimeContract {
 
     private static final String PREFIX = "htct-";
 
@@ -104,21 +101,5 @@ class TunnelRemoteRuntimeContractIT extends RuntimeContract {
     @Override
     protected String workspacePrefix() {
         return PREFIX;
-    }
-
-    @Override
-    protected InstanceSpec workspaceSpec() {
-        return InstanceSpec.of("codehub/busybox:local", List.of("httpd", "-f", "-p", "8080", "-h", "/home/coder"), null,
-                8080, null, io.codehub.runtime.ImagePullPolicy.NEVER, null, null);
-    }
-
-    @Override
-    protected void writeFile(WorkspaceId id, String relativePath, String content) {
-        DockerCli.writeFile(id.value(), relativePath, content);
-    }
-
-    @Override
-    protected String readFile(WorkspaceId id, String relativePath) {
-        return DockerCli.readFile(id.value(), relativePath);
     }
 }
