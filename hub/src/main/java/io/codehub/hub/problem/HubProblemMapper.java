@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
+import io.codehub.tunnel.spring.AgentNotConnectedException;
 import io.codehub.web.Failures;
 import io.codehub.web.Problem;
 import io.codehub.web.ProblemMapper;
@@ -35,8 +36,8 @@ public final class HubProblemMapper implements ProblemMapper {
         if (hub != null) {
             return hub.type().problem(hub.detail());
         }
-        io.codehub.hub.tunnel.AgentNotConnectedException notConnected =
-                Failures.find(failure, io.codehub.hub.tunnel.AgentNotConnectedException.class);
+        AgentNotConnectedException notConnected =
+                Failures.find(failure, AgentNotConnectedException.class);
         if (notConnected != null) {
             return HubProblemType.AGENT_NOT_CONNECTED.problem(notConnected.getMessage()
                     + "; it reconnects on its own, retry later");

@@ -10,6 +10,7 @@ import io.codehub.hub.agents.AgentStatus;
 import io.codehub.tunnel.AuthDecision;
 import io.codehub.tunnel.HandshakeRequest;
 import io.codehub.tunnel.TunnelAuthenticator;
+import io.codehub.tunnel.spring.TunnelClientHttpConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;

@@ -4,6 +4,7 @@ import java.util.Optional;
 
 import io.codehub.tunnel.TunnelServer;
 import io.codehub.tunnel.TunnelSession;
+import io.codehub.tunnel.spring.AgentTunnels;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -4,6 +4,8 @@ import java.net.URI;
 import java.util.List;
 
 import io.codehub.hub.remote.AgentConnectors;
+import io.codehub.tunnel.spring.AgentTunnels;
+import io.codehub.tunnel.spring.TunnelClientHttpConnector;
 import org.springframework.http.client.reactive.ClientHttpConnector;
 
 /** Agents reached through their tunnel session: endpoints {@code tunnel://<agent id>}. */

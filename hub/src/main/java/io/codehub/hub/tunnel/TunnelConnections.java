@@ -6,6 +6,8 @@ import java.time.Duration;
 import io.codehub.hub.agents.AgentConnection;
 import io.codehub.hub.agents.AgentConnections;
 import io.codehub.tunnel.TunnelSession;
+import io.codehub.tunnel.spring.AgentTunnels;
+import io.codehub.tunnel.spring.TunnelClientHttpConnector;
 import org.jspecify.annotations.Nullable;
 
 /** The {@code connection} of tunnelled agents' views, read from their live session. */

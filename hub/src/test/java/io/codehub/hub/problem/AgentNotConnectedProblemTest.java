@@ -2,8 +2,8 @@ package io.codehub.hub.problem;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.codehub.hub.tunnel.AgentNotConnectedException;
 import io.codehub.runtime.BackendUnavailableException;
+import io.codehub.tunnel.spring.AgentNotConnectedException;
 import io.codehub.web.Problem;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;

@@ -13,13 +13,15 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import io.codehub.hub.support.FakeTunnelAgent;
 import io.codehub.hub.support.FakeTunnelAgent.Response;
+import io.codehub.hub.support.FakeTunnelAgent;
 import io.codehub.hub.support.NoBufferLeaks;
 import io.codehub.runtime.BackendUnavailableException;
 import io.codehub.tunnel.AuthDecision;
 import io.codehub.tunnel.TunnelServer;
 import io.codehub.tunnel.TunnelSession;
+import io.codehub.tunnel.spring.AgentNotConnectedException;
+import io.codehub.tunnel.spring.TunnelClientHttpConnector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,4 +1,4 @@
-package io.codehub.hub.tunnel;
+package io.codehub.tunnel.spring;
 
 import java.util.Optional;
 

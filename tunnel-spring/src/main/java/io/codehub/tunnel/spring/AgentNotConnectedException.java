@@ -1,4 +1,4 @@
-package io.codehub.hub.tunnel;
+package io.codehub.tunnel.spring;
 
 /**
  * A call to a {@code tunnel://} agent that has no live session on this hub. It travels as the
