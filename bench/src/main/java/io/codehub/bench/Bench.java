@@ -40,16 +40,19 @@ public final class Bench {
         int count = Integer.parseInt(Args.value(args, "--count", "10000"));
         int port = Integer.parseInt(Args.value(args, "--port", "17443"));
         switch (scenario) {
+            case "tunnel" -> TunnelReport.run(args, port);
             case "idle-tunnels" -> idleTunnels(count, port);
             case "restart" -> restart(count, port);
             default -> {
-                System.err.println("usage: bench idle-tunnels|restart [--count N] [--port P]");
+                System.err.println("usage: bench tunnel [--tunnels N] [--seconds S] [--json FILE]"
+                        + " | idle-tunnels [--count N] | restart [--count N]   (all take --port P)");
                 System.exit(2);
             }
         }
     }
 
-    static void idleTunnels(int count, int port) throws Exception {
+    /** Hub bytes (heap + direct, after GC) per idle TLS tunnel at {@code count} tunnels. */
+    static double idleTunnels(int count, int port) throws Exception {
         try (Child hub = Child.start("hub", BenchHub.class, "--port", Integer.toString(port))) {
             hub.await("ready", Duration.ofSeconds(60));
             long[] before = hub.measure();
@@ -64,11 +67,13 @@ public final class Bench {
                 System.out.printf(Locale.ROOT, "  hub direct %,12d -> %,12d bytes%n", before[1], after[1]);
                 System.out.printf(Locale.ROOT, "  per tunnel %.1f KB (heap %.1f KB + direct %.1f KB); target <= 16 KB%n",
                         perTunnel / 1024, (after[0] - before[0]) / 1024.0 / count, (after[1] - before[1]) / 1024.0 / count);
+                return perTunnel;
             }
         }
     }
 
-    static void restart(int count, int port) throws Exception {
+    /** Seconds from the old hub's death until all {@code count} agents have a session with the new one. */
+    static double restart(int count, int port) throws Exception {
         String portArg = Integer.toString(port);
         Child hub = Child.start("hub", BenchHub.class, "--port", portArg);
         try (Child swarm = Child.start("swarm", BenchSwarm.class, "--port", portArg, "--count", Integer.toString(count))) {
@@ -86,6 +91,7 @@ public final class Bench {
             System.out.printf(Locale.ROOT, "  new hub listening %.1f s after the old one died%n", (ready - killed) / 1e9);
             System.out.printf(Locale.ROOT, "  all %d agents back %.1f s after the old hub died (%.1f s after the new one listened); "
                     + "target <= 30 s%n", count, (back - killed) / 1e9, (back - ready) / 1e9);
+            return (back - killed) / 1e9;
         } finally {
             hub.close();
         }

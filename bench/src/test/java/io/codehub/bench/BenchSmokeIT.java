@@ -5,22 +5,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** Keeps the harness working: both scenarios at a small scale, on 127.0.0.1. */
+/** Keeps the harness working: the whole tunnel report at a small scale, on 127.0.0.1. */
 class BenchSmokeIT {
 
     @Test
-    void idleTunnelsReportsMemoryPerTunnel() throws Exception {
-        String out = capture(() -> Bench.idleTunnels(40, 17491));
-        assertThat(out).contains("idle-tunnels: 40 TLS tunnels connected").containsPattern("per tunnel \\d+\\.\\d KB");
-    }
-
-    @Test
-    void restartReportsWhenEveryAgentIsBack() throws Exception {
-        String out = capture(() -> Bench.restart(40, 17492));
-        assertThat(out).contains("restart: 40 agents connected").contains("all 40 agents back");
+    void tunnelReportWritesEveryKey(@TempDir Path dir) throws Exception {
+        System.setProperty("codehub.root", ".."); // failsafe runs in bench/; the agent jar is ../agent/target
+        Path json = dir.resolve("tunnel.json");
+        capture(() -> TunnelReport.run(new String[] {"tunnel", "--tunnels", "20", "--seconds", "1", "--bulk-mb", "4",
+                "--json", json.toString()}, 17493));
+        assertThat(Files.readString(json)).contains("\"latency_direct_p50_us\"", "\"latency_tunnel_p50_us\"",
+                "\"latency_tunnel_p99_us\"", "\"rps_direct\"", "\"rps_tunnel\"", "\"bulk_tcp_mbps\"", "\"bulk_tunnel_mbps\"",
+                "\"bulk_tunnel_tls_mbps\"", "\"idle_tunnel_bytes\"", "\"reconnect_all_seconds\"", "\"stalled_sibling_ratio\"");
     }
 
     private static String capture(ThrowingRunnable body) throws Exception {
