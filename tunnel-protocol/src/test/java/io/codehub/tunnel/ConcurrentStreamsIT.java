@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Many streams on one tunnel, a stalled stream next to a busy one, and the stream limits. */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(NoBufferLeaks.class)
 class ConcurrentStreamsIT {
 
     private TunnelServer server;

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** CONNECT streams relayed by the agent to a loopback echo server, and refused by policy. */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(NoBufferLeaks.class)
 class ConnectRelayIT {
 
     private EventLoopGroup echoGroup;

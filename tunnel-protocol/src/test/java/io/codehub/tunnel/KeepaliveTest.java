@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Hub PING/ACK and agent idle close, driven by the embedded event loop's fake clock. */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(NoBufferLeaks.class)
 class KeepaliveTest {
 
     private final Keepalive keepalive = new Keepalive(Duration.ofSeconds(15), Duration.ofSeconds(10));

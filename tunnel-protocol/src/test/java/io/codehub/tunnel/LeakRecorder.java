@@ -12,7 +12,7 @@ import org.junit.platform.launcher.LauncherSessionListener;
 /**
  * Installs, before any test touches a buffer, a leak detector factory that records every leak
  * report (the build runs with {@code -Dio.netty.leakDetection.level=paranoid}), so
- * {@link NoLeaks} can fail the test class that leaked. Registered through
+ * {@link NoBufferLeaks} can fail the test class that leaked. Registered through
  * {@code META-INF/services/org.junit.platform.launcher.LauncherSessionListener}.
  */
 public final class LeakRecorder implements LauncherSessionListener {

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-@ExtendWith(NoLeaks.class)
+@ExtendWith(NoBufferLeaks.class)
 class ServerHandshakeHandlerTest {
 
     private static final String KEY = "chk_agent-7_s3cr3t";

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Session replacement, drain, resumption tickets, keepalive and proxies over real loopback sockets. */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(NoBufferLeaks.class)
 class SessionLifecycleIT {
 
     private final List<TunnelServer> servers = new ArrayList<>();

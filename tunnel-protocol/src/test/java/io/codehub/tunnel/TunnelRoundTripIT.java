@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A hub stream with a body larger than any window, echoed back by the agent, in plaintext and TLS. */
-@ExtendWith(NoLeaks.class)
+@ExtendWith(NoBufferLeaks.class)
 class TunnelRoundTripIT {
 
     private static final int CHUNK = 16 * 1024;

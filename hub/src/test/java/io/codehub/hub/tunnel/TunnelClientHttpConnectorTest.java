@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.codehub.hub.support.FakeTunnelAgent.Response;
 import io.codehub.hub.support.FakeTunnelAgent;
-import io.codehub.hub.support.NoBufferLeaks;
+import io.codehub.tunnel.NoBufferLeaks;
 import io.codehub.runtime.BackendUnavailableException;
 import io.codehub.tunnel.AuthDecision;
 import io.codehub.tunnel.TunnelServer;

@@ -1,4 +1,4 @@
-package io.codehub.hub.support;
+package io.codehub.tunnel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
