@@ -23,7 +23,6 @@ final class AgentApiClient {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final java.util.Set<String> EXERCISED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
     private final String authorization;
 
@@ -76,6 +75,8 @@ final class AgentApiClient {
             request.header("Authorization", authorization);
         }
         try {
+            // A client per request: a connection the agent closed after refusing a body (413) is never reused.
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             return new Reply(response.statusCode(), response.headers().firstValue("Content-Type").orElse(null),
                     response.body(), response.headers());
