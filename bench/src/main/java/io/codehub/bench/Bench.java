@@ -43,12 +43,21 @@ public final class Bench {
             case "tunnel" -> TunnelReport.run(args, port);
             case "idle-tunnels" -> idleTunnels(count, port);
             case "restart" -> restart(count, port);
+            case "bulk" -> bulk(Long.parseLong(Args.value(args, "--bulk-mb", "256")) * 1_000_000L);
             default -> {
                 System.err.println("usage: bench tunnel [--tunnels N] [--seconds S] [--json FILE]"
-                        + " | idle-tunnels [--count N] | restart [--count N]   (all take --port P)");
+                        + " | idle-tunnels [--count N] | restart [--count N] | bulk [--bulk-mb M]   (all take --port P)");
                 System.exit(2);
             }
         }
+    }
+
+    /** Bulk streams alone: raw TCP, tunnel plain and TLS, and beside a stalled sibling, in one process. */
+    static void bulk(long bytes) throws Exception {
+        System.out.println(BulkBench.stack());
+        BulkBench.Result r = BulkBench.run(bytes);
+        System.out.printf("bulk MB/s: tcp %.0f, tunnel %.0f (%.2fx), tunnel+TLS %.0f; beside a stalled stream %.2f of alone%n",
+                r.tcpMbps(), r.tunnelMbps(), r.tunnelMbps() / r.tcpMbps(), r.tunnelTlsMbps(), r.stalledSiblingRatio());
     }
 
     /** Hub bytes (heap + direct, after GC) per idle TLS tunnel at {@code count} tunnels. */

@@ -9,9 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 import io.codehub.tunnel.TicketStore;
 import io.codehub.tunnel.TunnelConnector;
+import io.codehub.tunnel.TunnelTransport;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -40,7 +39,7 @@ public final class BenchSwarm {
             throw new IllegalArgumentException("--count " + count + " (expected: 1..15000; the open-file limit is 20000)");
         }
         SslContext tls = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        EventLoopGroup group = TunnelTransport.newEventLoopGroup(2);
         List<TunnelConnector> connectors = new ArrayList<>(count);
         ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor();
         reporter.scheduleAtFixedRate(() -> System.out.println("connected "

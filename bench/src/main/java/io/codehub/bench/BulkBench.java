@@ -39,28 +39,74 @@ final class BulkBench {
 
     private static final int CHUNK = 64 * 1024;
     private static final byte[] PAYLOAD = new byte[CHUNK];
+    /** What the agent writes: a direct buffer, as Netty's pooled allocator gives the agent's handlers. */
+    private static final ByteBuf DIRECT_PAYLOAD = Unpooled.unreleasableBuffer(
+            Unpooled.directBuffer(CHUNK).writeBytes(PAYLOAD).asReadOnly());
+    private static final io.codehub.tunnel.TunnelLimits LIMITS = io.codehub.tunnel.TunnelLimits.defaults().toBuilder()
+            .initialWindowSize(Integer.getInteger("bench.window", 65535))
+            .maxFrameSize(Integer.getInteger("bench.frame", 16384)).build();
 
     private BulkBench() {
     }
 
+    /** The transport and TLS implementation these numbers were measured with. */
+    static String stack() {
+        return "transport " + io.codehub.tunnel.TunnelTransport.name() + ", TLS "
+                + SslContext.defaultServerProvider() + " (" + (io.netty.handler.ssl.OpenSsl.isAvailable()
+                        ? io.netty.handler.ssl.OpenSsl.versionString() : "JDK") + ")";
+    }
+
+    /** Rounds of each measurement; the median is reported, so one disturbed round does not decide. */
+    static final int ROUNDS = 5;
+
     static Result run(long bytes) throws Exception {
-        double tcp = tcp(bytes);
-        double plain;
-        double ratio;
+        double[] tcp = new double[ROUNDS];
+        double[] plain = new double[ROUNDS];
+        double[] beside = new double[ROUNDS];
         try (Pair pair = Pair.start(false)) {
             stream(pair.session, bytes / 4); // warm-up
-            plain = stream(pair.session, bytes);
+            tcp(bytes / 4);
+            // Interleaved, so that whatever else the machine does weighs on both alike.
+            long tcpCpu = 0;
+            long tunnelCpu = 0;
+            for (int i = 0; i < ROUNDS; i++) {
+                long c0 = cpu();
+                tcp[i] = tcp(bytes);
+                long c1 = cpu();
+                plain[i] = stream(pair.session, bytes);
+                long c2 = cpu();
+                tcpCpu += c1 - c0;
+                tunnelCpu += c2 - c1;
+            }
+            if (Boolean.getBoolean("bench.cpu")) {
+                System.out.printf("cpu ms per GB: tcp %.0f, tunnel %.0f%n", tcpCpu / 1e6 / (ROUNDS * bytes / 1e9),
+                        tunnelCpu / 1e6 / (ROUNDS * bytes / 1e9));
+            }
             TunnelStream stalled = open(pair.session, bytes, null); // never reads: its window fills and stays full
-            double beside = stream(pair.session, bytes);
+            for (int i = 0; i < ROUNDS; i++) {
+                beside[i] = stream(pair.session, bytes);
+            }
             stalled.reset(io.netty.handler.codec.http2.Http2Error.CANCEL);
-            ratio = beside / plain;
         }
-        double tls;
+        double[] tls = new double[ROUNDS];
         try (Pair pair = Pair.start(true)) {
             stream(pair.session, bytes / 4);
-            tls = stream(pair.session, bytes);
+            for (int i = 0; i < ROUNDS; i++) {
+                tls[i] = stream(pair.session, bytes);
+            }
         }
-        return new Result(tcp, plain, tls, ratio);
+        return new Result(median(tcp), median(plain), median(tls), median(beside) / median(plain));
+    }
+
+    private static long cpu() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
     }
 
     /** MB/s of one download of {@code bytes} through {@code session}. */
@@ -106,31 +152,50 @@ final class BulkBench {
         return stream;
     }
 
-    /** The agent side: answers {@code /bulk?bytes=N} with N bytes, each chunk after the last was written. */
+    /**
+     * The agent side: answers {@code /bulk?bytes=N} with N bytes, writing ahead while the stream is
+     * writable and resuming when it becomes writable again, as the agent's response writer does.
+     */
     private static TunnelStreamHandler download(TunnelStream stream, Http2Headers headers) {
         long bytes = Long.parseLong(headers.path().toString().substring("/bulk?bytes=".length()));
         stream.writeHeaders(new DefaultHttp2Headers().status("200"), false);
-        writeNext(stream, bytes);
-        return new TunnelStreamHandler() {
-            @Override
-            public void onHeaders(Http2Headers trailers, boolean endStream) {
-            }
-
-            @Override
-            public void onData(ByteBuf data, boolean endStream) {
-                data.release();
-            }
-        };
+        Download download = new Download(stream, bytes);
+        download.pump();
+        return download;
     }
 
-    private static void writeNext(TunnelStream stream, long remaining) {
-        int size = (int) Math.min(CHUNK, remaining);
-        boolean last = remaining <= CHUNK;
-        stream.writeData(Unpooled.wrappedBuffer(PAYLOAD, 0, size), last).whenComplete((v, e) -> {
-            if (e == null && !last) {
-                writeNext(stream, remaining - size);
+    private static final class Download implements TunnelStreamHandler {
+        private final TunnelStream stream;
+        private long remaining;
+
+        Download(TunnelStream stream, long remaining) {
+            this.stream = stream;
+            this.remaining = remaining;
+        }
+
+        void pump() {
+            while (remaining > 0 && stream.isWritable()) {
+                int size = (int) Math.min(CHUNK, remaining);
+                remaining -= size;
+                stream.writeData(DIRECT_PAYLOAD.retainedSlice(0, size), remaining == 0);
             }
-        });
+        }
+
+        @Override
+        public void onWritabilityChanged(boolean writable) {
+            if (writable) {
+                pump();
+            }
+        }
+
+        @Override
+        public void onHeaders(Http2Headers trailers, boolean endStream) {
+        }
+
+        @Override
+        public void onData(ByteBuf data, boolean endStream) {
+            data.release();
+        }
     }
 
     /** MB/s of {@code bytes} over a plain loopback TCP connection, blocking sockets, 64 KiB writes. */
@@ -175,7 +240,8 @@ final class BulkBench {
                 clientTls = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
             }
             var builder = TunnelServer.builder().bindAddress(new InetSocketAddress("127.0.0.1", 0)).hubId("bench-hub")
-                    .authenticator(request -> CompletableFuture.completedFuture(AuthDecision.accept("bulk-agent", null)));
+                    .authenticator(request -> CompletableFuture.completedFuture(AuthDecision.accept("bulk-agent", null)))
+                    .limits(LIMITS);
             if (serverTls != null) {
                 builder.sslContext(serverTls);
             }
@@ -184,7 +250,7 @@ final class BulkBench {
             var connectorBuilder = TunnelConnector.builder()
                     .hubUri(URI.create((tls ? "tls" : "tcp") + "://127.0.0.1:" + address.getPort()))
                     .apiKey("chk_bulk-agent_" + "b".repeat(43)).agentVersion("bench/1")
-                    .streamHandlerFactory((stream, headers, endStream) -> download(stream, headers));
+                    .streamHandlerFactory((stream, headers, endStream) -> download(stream, headers)).limits(LIMITS);
             if (clientTls != null) {
                 connectorBuilder.sslContext(clientTls).tlsServerName("localhost");
             }

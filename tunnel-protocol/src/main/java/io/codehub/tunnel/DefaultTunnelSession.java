@@ -111,14 +111,26 @@ final class DefaultTunnelSession implements TunnelSession {
 
     /** Sends GOAWAY draining; closes now if idle, else when the last stream closes. */
     CompletableFuture<Void> drain() {
+        return drain(TunnelProtocol.GOAWAY_DRAINING, null);
+    }
+
+    /**
+     * Sends GOAWAY {@code reason} and takes no new streams; closes now if idle, else when the last
+     * stream closes or, with a {@code grace}, when it runs out.
+     */
+    CompletableFuture<Void> drain(String reason, @Nullable Duration grace) {
         onEventLoop(() -> {
             if (draining || !channel.isActive()) {
                 return;
             }
             draining = true;
-            goAway(TunnelProtocol.GOAWAY_DRAINING);
+            goAway(reason);
             if (activeStreams.get() == 0) {
                 channel.close();
+            } else if (grace != null) {
+                channel.eventLoop().schedule(() -> {
+                    channel.close();
+                }, grace.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
             }
         });
         return closeFuture;

@@ -20,8 +20,12 @@ public enum HandshakeProblem {
     FORBIDDEN("tunnel-forbidden", 403, "Forbidden"),
     /** The request target is not {@value TunnelProtocol#PATH}. */
     NOT_FOUND("tunnel-not-found", 404, "Not found"),
+    /** The method is not the one the endpoint serves. */
+    METHOD_NOT_ALLOWED("tunnel-method-not-allowed", 405, "Method not allowed"),
     /** The request did not complete within the handshake timeout. */
     TIMEOUT("tunnel-handshake-timeout", 408, "Handshake timeout"),
+    /** An endpoint request's body exceeds that endpoint's cap. */
+    BODY_TOO_LARGE("tunnel-body-too-large", 413, "Request body too large"),
     /** The {@code Upgrade} header names a protocol version this hub does not speak. */
     UNSUPPORTED_VERSION("tunnel-unsupported-version", 426, "Unsupported tunnel protocol version"),
     /** Too many failed authentications from this source address; see {@code Retry-After}. */

@@ -56,6 +56,24 @@ final class HandshakeResponses {
         return response;
     }
 
+    /** An endpoint's response; the connection closes after it. */
+    static FullHttpResponse endpoint(TunnelEndpoint.Response r) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(r.status()), Unpooled.wrappedBuffer(r.body()));
+        HttpHeaders headers = response.headers();
+        headers.set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
+        headers.setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length);
+        headers.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        if (r.status() == 401) {
+            headers.set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"codehub-tunnel\"");
+        }
+        if (r.retryAfter() != null) {
+            headers.set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds(r.retryAfter()));
+        }
+        return response;
+    }
+
     /** Whole seconds, rounded up, at least 1: Retry-After has no finer unit. */
     static long retryAfterSeconds(Duration retryAfter) {
         long seconds = retryAfter.toSeconds();

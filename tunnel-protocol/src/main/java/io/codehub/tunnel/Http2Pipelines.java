@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -28,17 +29,38 @@ final class Http2Pipelines {
     static final String CODEC = "h2-codec";
     static final String MULTIPLEX = "h2-multiplex";
 
+    /**
+     * Write-buffer water marks of the tunnel connection. HTTP/2's remote flow controller writes a
+     * connection only up to its high water mark per pass and then waits for writability, so
+     * Netty's 32/64 KiB default caps a bulk stream at one small batch per event-loop wake-up.
+     * The marks bound only bytes already queued for the socket; an idle tunnel holds nothing.
+     */
+    static final WriteBufferWaterMark CONNECTION_WATER_MARK = new WriteBufferWaterMark(
+            Integer.getInteger("bench.wmlow", 32 * 1024), Integer.getInteger("bench.wmhigh", 64 * 1024));
+
     private Http2Pipelines() {
     }
 
     static Http2FrameCodec hubCodec(TunnelLimits limits) {
         Http2Settings settings = commonSettings(limits).maxConcurrentStreams(0).pushEnabled(false);
-        return withLimits(Http2FrameCodecBuilder.forClient(), limits).initialSettings(settings).build();
+        return cumulating(withLimits(Http2FrameCodecBuilder.forClient(), limits).initialSettings(settings).build());
     }
 
     static Http2FrameCodec agentCodec(TunnelLimits limits) {
         Http2Settings settings = commonSettings(limits).maxConcurrentStreams(limits.maxConcurrentStreams());
-        return withLimits(Http2FrameCodecBuilder.forServer(), limits).initialSettings(settings).build();
+        return cumulating(withLimits(Http2FrameCodecBuilder.forServer(), limits).initialSettings(settings).build());
+    }
+
+    /**
+     * A DATA frame larger than one socket read arrives in pieces; the default cumulator copies each
+     * piece into one buffer, a third copy of every bulk byte. Composing the pieces copies nothing
+     * and the frame's payload is handed on as a slice of them.
+     */
+    private static Http2FrameCodec cumulating(Http2FrameCodec codec) {
+        if (!Boolean.getBoolean("bench.merge")) {
+            codec.setCumulator(io.netty.handler.codec.ByteToMessageDecoder.COMPOSITE_CUMULATOR);
+        }
+        return codec;
     }
 
     /**

@@ -16,11 +16,16 @@ final class ProblemBodies {
     }
 
     static byte[] encode(HandshakeProblem problem, String detail) {
-        String json = "{\"type\":" + quote(problem.uri())
-                + ",\"title\":" + quote(problem.title())
-                + ",\"status\":" + problem.status()
+        return encode(problem.uri(), problem.title(), problem.status(), detail).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A problem of type {@code urn:codehub:problem:<slug>} (or {@code slug} itself when it is a URI). */
+    static String encode(String slug, String title, int status, String detail) {
+        String type = slug.startsWith("urn:") ? slug : HandshakeProblem.URI_PREFIX + slug;
+        return "{\"type\":" + quote(type)
+                + ",\"title\":" + quote(title)
+                + ",\"status\":" + status
                 + ",\"detail\":" + quote(truncate(detail)) + "}";
-        return json.getBytes(StandardCharsets.UTF_8);
     }
 
     /** The string member {@code name} of a flat JSON object, or null when absent or not a string. */

@@ -23,10 +23,13 @@ final class ServerContext {
     final FailedAuthRateLimiter rateLimiter;
     final Clock clock;
     final Duration unavailableRetryAfter;
+    final Duration replacedSessionGrace;
+    final java.util.Map<String, TunnelServerBuilder.EndpointRoute> endpoints;
     private volatile boolean draining;
 
     ServerContext(String hubId, TunnelLimits limits, Keepalive keepalive, TunnelAuthenticator authenticator,
-            TunnelListener listener, FailedAuthRateLimiter rateLimiter, Clock clock, Duration unavailableRetryAfter) {
+            TunnelListener listener, FailedAuthRateLimiter rateLimiter, Clock clock, Duration unavailableRetryAfter,
+            Duration replacedSessionGrace, java.util.Map<String, TunnelServerBuilder.EndpointRoute> endpoints) {
         this.hubId = hubId;
         this.limits = limits;
         this.keepalive = keepalive;
@@ -36,6 +39,8 @@ final class ServerContext {
         this.rateLimiter = rateLimiter;
         this.clock = clock;
         this.unavailableRetryAfter = unavailableRetryAfter;
+        this.replacedSessionGrace = replacedSessionGrace;
+        this.endpoints = java.util.Map.copyOf(endpoints);
     }
 
     boolean draining() {

@@ -5,10 +5,14 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -42,11 +46,13 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
     private static final int MAX_TICKET = 4096;
     private static final System.Logger LOG = System.getLogger(ServerHandshakeHandler.class.getName());
 
-    private enum State { WAITING, AUTHENTICATING, DONE }
+    /** WAITING for the request; then either AUTHENTICATING an upgrade, or COLLECTING and HANDLING an endpoint request. */
+    private enum State { WAITING, AUTHENTICATING, COLLECTING, HANDLING, DONE }
 
     private final ServerContext server;
     private State state = State.WAITING;
     private @Nullable ScheduledFuture<?> timeout;
+    private @Nullable EndpointCall endpointCall;
 
     ServerHandshakeHandler(ServerContext server) {
         this.server = server;
@@ -70,6 +76,8 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
             if (state == State.WAITING && msg instanceof HttpRequest request) {
                 state = State.AUTHENTICATING;
                 handle(ctx, request);
+            } else if (state == State.COLLECTING && msg instanceof HttpContent content) {
+                collect(ctx, content);
             }
         } finally {
             ReferenceCountUtil.release(msg);
@@ -103,13 +111,19 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         HttpHeaders headers = request.headers();
-        String malformed = UpgradeRequests.malformed(request);
-        if (malformed != null) {
-            reject(ctx, HandshakeProblem.MALFORMED, malformed, null);
+        String path = pathOf(request.uri());
+        TunnelServerBuilder.EndpointRoute route = server.endpoints.get(path);
+        if (route != null && !headers.contains(HttpHeaderNames.UPGRADE)) {
+            startEndpoint(ctx, request, path, route, remote);
             return;
         }
         if (!TunnelProtocol.PATH.equals(request.uri())) {
             reject(ctx, HandshakeProblem.NOT_FOUND, "the tunnel is at " + TunnelProtocol.PATH, null);
+            return;
+        }
+        String malformed = UpgradeRequests.malformed(request);
+        if (malformed != null) {
+            reject(ctx, HandshakeProblem.MALFORMED, malformed, null);
             return;
         }
         if (!UpgradeRequests.hasToken(headers.get(HttpHeaderNames.UPGRADE), TunnelProtocol.UPGRADE_TOKEN)) {
@@ -211,7 +225,9 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
         Http2Pipelines.widenConnectionWindow(ctx.channel(), server.limits);
         DefaultTunnelSession replaced = server.registry.register(session);
         if (replaced != null) {
-            replaced.close(TunnelProtocol.GOAWAY_REPLACED);
+            // The old connection finishes its open streams (no call fails because the agent
+            // reconnected, e.g. with a renewed certificate) and is closed after the grace at the latest.
+            replaced.drain(TunnelProtocol.GOAWAY_REPLACED, server.replacedSessionGrace);
         }
         ctx.channel().config().setAutoRead(true);
         ctx.channel().read();
@@ -220,6 +236,125 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "TunnelListener.sessionOpened failed", e);
         }
+    }
+
+    private static String pathOf(String uri) {
+        int query = uri.indexOf('?');
+        return query < 0 ? uri : uri.substring(0, query);
+    }
+
+    /** An endpoint request in the making: its route, what the headers said, and the body so far. */
+    private static final class EndpointCall {
+        final TunnelServerBuilder.EndpointRoute route;
+        final String method;
+        final String path;
+        final @Nullable String bearerToken;
+        final @Nullable String contentType;
+        final InetSocketAddress remote;
+        final java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+
+        EndpointCall(TunnelServerBuilder.EndpointRoute route, String method, String path, @Nullable String bearerToken,
+                @Nullable String contentType, InetSocketAddress remote) {
+            this.route = route;
+            this.method = method;
+            this.path = path;
+            this.bearerToken = bearerToken;
+            this.contentType = contentType;
+            this.remote = remote;
+        }
+    }
+
+    private void startEndpoint(ChannelHandlerContext ctx, HttpRequest request, String path,
+            TunnelServerBuilder.EndpointRoute route, InetSocketAddress remote) {
+        HttpHeaders headers = request.headers();
+        if (!route.method().equals(request.method().name())) {
+            reject(ctx, HandshakeProblem.METHOD_NOT_ALLOWED, path + " takes " + route.method(), null);
+            return;
+        }
+        Duration wait = server.rateLimiter.retryAfter(remote.getAddress());
+        if (wait != null) {
+            reject(ctx, HandshakeProblem.RATE_LIMITED, "too many failed requests from this address", wait);
+            return;
+        }
+        long declared = HttpUtil.getContentLength(request, -1L);
+        if (declared > route.maxBodyBytes()) {
+            reject(ctx, HandshakeProblem.BODY_TOO_LARGE, "the body exceeds " + route.maxBodyBytes() + " bytes", null);
+            return;
+        }
+        String bearer = null;
+        String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
+        if (authorization != null) {
+            bearer = UpgradeRequests.bearer(authorization, MAX_API_KEY);
+            if (bearer == null) {
+                failAuth(ctx, remote, "Authorization is not a Bearer token");
+                return;
+            }
+        }
+        endpointCall = new EndpointCall(route, request.method().name(), path, bearer,
+                headers.get(HttpHeaderNames.CONTENT_TYPE), remote);
+        state = State.COLLECTING;
+        if (request instanceof HttpContent content) {
+            collect(ctx, content);
+        } else {
+            ctx.read();
+        }
+    }
+
+    private void collect(ChannelHandlerContext ctx, HttpContent content) {
+        EndpointCall call = endpointCall;
+        if (call == null) {
+            return;
+        }
+        if (content.decoderResult().isFailure()) {
+            reject(ctx, HandshakeProblem.MALFORMED, "unparseable body: " + content.decoderResult().cause().getMessage(), null);
+            return;
+        }
+        ByteBuf chunk = content.content();
+        if (call.body.size() + chunk.readableBytes() > call.route.maxBodyBytes()) {
+            reject(ctx, HandshakeProblem.BODY_TOO_LARGE, "the body exceeds " + call.route.maxBodyBytes() + " bytes", null);
+            return;
+        }
+        byte[] bytes = new byte[chunk.readableBytes()];
+        chunk.getBytes(chunk.readerIndex(), bytes);
+        call.body.writeBytes(bytes);
+        if (!(content instanceof LastHttpContent)) {
+            ctx.read();
+            return;
+        }
+        state = State.HANDLING;
+        TunnelEndpoint.Request request = new TunnelEndpoint.Request(call.method, call.path, call.bearerToken,
+                call.contentType, call.body.toByteArray(), call.remote, UpgradeRequests.peerCertificates(ctx));
+        CompletionStage<TunnelEndpoint.Response> response;
+        try {
+            response = call.route.handler().handle(request);
+        } catch (RuntimeException e) {
+            response = CompletableFuture.failedFuture(e);
+        }
+        response.whenComplete((r, error) -> {
+            try {
+                ctx.executor().execute(() -> respond(ctx, request, r, error));
+            } catch (RejectedExecutionException shuttingDown) {
+                ctx.channel().close();
+            }
+        });
+    }
+
+    private void respond(ChannelHandlerContext ctx, TunnelEndpoint.Request request,
+            TunnelEndpoint.@Nullable Response response, @Nullable Throwable error) {
+        if (state != State.HANDLING || !ctx.channel().isActive()) {
+            return;
+        }
+        if (error != null || response == null) {
+            LOG.log(System.Logger.Level.WARNING, "endpoint failed for " + request, error);
+            reject(ctx, HandshakeProblem.UNAVAILABLE, "the hub could not handle the request", server.unavailableRetryAfter);
+            return;
+        }
+        state = State.DONE;
+        cancelTimeout();
+        if (response.failedAuthentication()) {
+            server.rateLimiter.recordFailure(request.remoteAddress().getAddress());
+        }
+        ctx.writeAndFlush(HandshakeResponses.endpoint(response)).addListener(ChannelFutureListener.CLOSE);
     }
 
     private void failAuth(ChannelHandlerContext ctx, InetSocketAddress remote, String detail) {
@@ -241,9 +376,12 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void timedOut(ChannelHandlerContext ctx) {
-        if (state == State.WAITING) {
+        if (state == State.WAITING || state == State.COLLECTING) {
             reject(ctx, HandshakeProblem.TIMEOUT,
-                    "no complete upgrade request within " + server.limits.handshakeTimeout(), null);
+                    "no complete request within " + server.limits.handshakeTimeout(), null);
+        } else if (state == State.HANDLING) {
+            reject(ctx, HandshakeProblem.UNAVAILABLE, "the request was not handled within "
+                    + server.limits.handshakeTimeout(), server.unavailableRetryAfter);
         } else if (state == State.AUTHENTICATING) {
             reject(ctx, HandshakeProblem.UNAVAILABLE, "authentication did not finish within "
                     + server.limits.handshakeTimeout(), server.unavailableRetryAfter);

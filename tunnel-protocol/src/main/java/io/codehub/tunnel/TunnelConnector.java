@@ -7,9 +7,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.ssl.SslContext;
@@ -56,7 +53,7 @@ public final class TunnelConnector {
 
     private final HubAddress hub;
     private final @Nullable HubAddress proxy;
-    private final @Nullable SslContext sslContext;
+    private final java.util.function.@Nullable Supplier<SslContext> sslContext;
     private final String tlsServerName;
     private final @Nullable String apiKey;
     private final String agentVersion;
@@ -75,6 +72,8 @@ public final class TunnelConnector {
     private State state = State.NEW;
     private @Nullable ScheduledFuture<?> reconnect;
     private volatile @Nullable HubSessionInfo current;
+    /** Callers of {@link #refresh()} waiting for the next session. */
+    private final List<CompletableFuture<HubSessionInfo>> refreshes = new ArrayList<>();
 
     TunnelConnector(TunnelConnectorBuilder b) {
         this.hub = b.hub;
@@ -89,7 +88,7 @@ public final class TunnelConnector {
         this.limits = b.limits;
         this.planner = new ReconnectPlanner(b.backoff, b.random, b.ticker);
         this.ownsGroup = b.eventLoopGroup == null;
-        this.group = ownsGroup ? new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()) : b.eventLoopGroup;
+        this.group = ownsGroup ? TunnelTransport.newEventLoopGroup(1) : b.eventLoopGroup;
         this.loop = group.next();
         this.resolver = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "tunnel-resolver-" + hub.authority());
@@ -120,6 +119,7 @@ public final class TunnelConnector {
             }
             state = State.STOPPED;
             current = null;
+            failRefreshes(new TunnelException("connector stopped"));
             if (reconnect != null) {
                 reconnect.cancel(false);
             }
@@ -143,6 +143,28 @@ public final class TunnelConnector {
             });
         });
         return stopped;
+    }
+
+    /**
+     * Dials a new session now, for example after the TLS credentials changed, while the current one
+     * keeps serving: the hub replaces the old session, which finishes its open streams, so no call
+     * fails. Completes with the new session; if the attempt fails, the current session stays and the
+     * future fails. While no session is up it just dials at once.
+     */
+    public CompletableFuture<HubSessionInfo> refresh() {
+        CompletableFuture<HubSessionInfo> result = new CompletableFuture<>();
+        loop.execute(() -> {
+            if (state != State.RUNNING) {
+                result.completeExceptionally(new TunnelException("refresh: connector is " + state));
+                return;
+            }
+            refreshes.add(result);
+            if (reconnect != null) {
+                reconnect.cancel(false);
+            }
+            connect();
+        });
+        return result;
     }
 
     /** The current session, or null while (re)connecting or after a draining GOAWAY. */
@@ -180,15 +202,23 @@ public final class TunnelConnector {
         if (state != State.RUNNING) {
             return;
         }
+        SslContext ssl;
+        try {
+            ssl = sslContext == null ? null : java.util.Objects.requireNonNull(sslContext.get(), "sslContextSupplier gave null");
+        } catch (RuntimeException e) {
+            attemptFailed(new TunnelException("TLS context unavailable: " + e.getMessage(), e), ticket != null);
+            return;
+        }
         ClientHandshakeHandler handshake = new ClientHandshakeHandler(new ClientHandshakeHandler.Attempt(
                 hub.authority(), ticket == null ? apiKey : null, ticket, agentVersion, limits, streams, events));
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
-                .channel(NioSocketChannel.class)
+                .channel(TunnelTransport.socketChannel(loop))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
                         limits.handshakeTimeout().toMillis()))
                 .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new AgentChannelInitializer(proxy, resolved, sslContext, tlsServerName, hub.port(), handshake));
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Http2Pipelines.CONNECTION_WATER_MARK)
+                .handler(new AgentChannelInitializer(proxy, resolved, ssl, tlsServerName, hub.port(), handshake));
         SocketAddress remote = resolved;
         if (proxy != null) {
             bootstrap.resolver(NoopAddressResolverGroup.INSTANCE);
@@ -241,6 +271,10 @@ public final class TunnelConnector {
         LOG.log(System.Logger.Level.INFO, "tunnel session {0} to hub {1} at {2} open",
                 session.sessionId(), session.hubId(), hub);
         tellListener(() -> listener.sessionOpened(session));
+        for (CompletableFuture<HubSessionInfo> waiter : List.copyOf(refreshes)) {
+            waiter.complete(session);
+        }
+        refreshes.clear();
     }
 
     private void attemptFailed(Throwable cause, boolean usedTicket) {
@@ -261,9 +295,23 @@ public final class TunnelConnector {
         // DEBUG: an agent cut off from its hub would log every attempt; the listener (the agent's
         // connection log) decides what operators see.
         LOG.log(System.Logger.Level.DEBUG, "tunnel to {0} failed ({1}); retrying in {2}", hub, cause.getMessage(), delay);
+        failRefreshes(cause);
+        if (current != null) {
+            // A refresh failed while the session it was to replace still serves: keep that one.
+            LOG.log(System.Logger.Level.WARNING, "new tunnel session to {0} failed ({1}); the current one stays",
+                    hub, cause.getMessage());
+            return;
+        }
         Duration retryIn = delay;
         tellListener(() -> listener.connectFailed(cause, retryIn));
         scheduleReconnect(delay);
+    }
+
+    private void failRefreshes(Throwable cause) {
+        for (CompletableFuture<HubSessionInfo> waiter : List.copyOf(refreshes)) {
+            waiter.completeExceptionally(cause);
+        }
+        refreshes.clear();
     }
 
     private void scheduleReconnect(Duration delay) {

@@ -19,7 +19,7 @@ public final class TunnelConnectorBuilder {
 
     @Nullable HubAddress hub;
     @Nullable HubAddress proxy;
-    @Nullable SslContext sslContext;
+    java.util.function.@Nullable Supplier<SslContext> sslContext;
     @Nullable String tlsServerName;
     @Nullable String apiKey;
     @Nullable String agentVersion;
@@ -46,7 +46,17 @@ public final class TunnelConnectorBuilder {
         if (value != null && !value.isClient()) {
             throw new IllegalArgumentException("sslContext: server context (expected: a client SslContext)");
         }
-        sslContext = value;
+        sslContext = value == null ? null : () -> value;
+        return this;
+    }
+
+    /**
+     * Client TLS context looked up afresh for every connection, for credentials that change while
+     * the agent runs (a renewed certificate); call {@link TunnelConnector#refresh()} to use new
+     * ones at once. Replaces {@link #sslContext(SslContext)}.
+     */
+    public TunnelConnectorBuilder sslContextSupplier(java.util.function.Supplier<SslContext> value) {
+        sslContext = Objects.requireNonNull(value, "sslContextSupplier");
         return this;
     }
 

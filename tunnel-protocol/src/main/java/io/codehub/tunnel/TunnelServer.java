@@ -6,10 +6,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
@@ -53,10 +50,10 @@ public final class TunnelServer {
         this.sslContext = b.sslContext;
         this.context = new ServerContext(b.hubId, b.limits, b.keepalive, b.authenticator, b.listener,
                 new FailedAuthRateLimiter(b.limits.failedAuthBurst(), b.limits.failedAuthRefillPeriod(), b.ticker),
-                b.clock, b.unavailableRetryAfter);
+                b.clock, b.unavailableRetryAfter, b.replacedSessionGrace, b.endpoints);
         this.ownsGroup = b.eventLoopGroup == null;
         this.group = ownsGroup
-                ? new MultiThreadIoEventLoopGroup(b.ioThreads, NioIoHandler.newFactory())
+                ? TunnelTransport.newEventLoopGroup(b.ioThreads)
                 : b.eventLoopGroup;
     }
 
@@ -69,9 +66,10 @@ public final class TunnelServer {
         CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
         new ServerBootstrap()
                 .group(group)
-                .channel(NioServerSocketChannel.class)
+                .channel(TunnelTransport.serverSocketChannel(group))
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Http2Pipelines.CONNECTION_WATER_MARK)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

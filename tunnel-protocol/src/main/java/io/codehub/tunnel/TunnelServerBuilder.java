@@ -27,6 +27,15 @@ public final class TunnelServerBuilder {
     Clock clock = Clock.systemUTC();
     @Nullable EventLoopGroup eventLoopGroup;
     int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    Duration replacedSessionGrace = Duration.ofSeconds(30);
+    final java.util.Map<String, EndpointRoute> endpoints = new java.util.HashMap<>();
+
+    /** One {@link TunnelEndpoint} with the method it serves and its body cap. */
+    record EndpointRoute(String method, int maxBodyBytes, TunnelEndpoint handler) {
+    }
+
+    /** Largest body an endpoint may accept. */
+    static final int MAX_ENDPOINT_BODY = 1 << 20;
 
     TunnelServerBuilder() {
     }
@@ -103,6 +112,33 @@ public final class TunnelServerBuilder {
     /** Threads of the server's own group, when no group is given (default: available processors). */
     public TunnelServerBuilder ioThreads(int value) {
         ioThreads = Checks.positive("ioThreads", value);
+        return this;
+    }
+
+    /**
+     * Serves {@code method path} as a plain HTTP/1.1 endpoint on the tunnel port (see
+     * {@link TunnelEndpoint}); bodies over {@code maxBodyBytes} (at most 1 MiB) get {@code 413}.
+     */
+    public TunnelServerBuilder endpoint(String method, String path, int maxBodyBytes, TunnelEndpoint handler) {
+        if (method == null || !method.matches("[A-Z]{1,16}")) {
+            throw new IllegalArgumentException("method: \"" + method + "\" (expected: an HTTP method such as POST)");
+        }
+        if (path == null || !path.startsWith("/") || path.contains("?") || path.equals(TunnelProtocol.PATH)
+                || !HeaderValues.isPrintable(path, 256)) {
+            throw new IllegalArgumentException("path: \"" + path + "\" (expected: an absolute path without a query, "
+                    + "not " + TunnelProtocol.PATH + ")");
+        }
+        Checks.inRange("maxBodyBytes", maxBodyBytes, 0, MAX_ENDPOINT_BODY);
+        endpoints.put(path, new EndpointRoute(method, maxBodyBytes, Objects.requireNonNull(handler, "handler")));
+        return this;
+    }
+
+    /**
+     * How long a session replaced by a newer one for the same agent may finish its open streams
+     * (it gets GOAWAY {@value TunnelProtocol#GOAWAY_REPLACED} and takes no new ones); default 30 s.
+     */
+    public TunnelServerBuilder replacedSessionGrace(Duration value) {
+        replacedSessionGrace = Checks.positive("replacedSessionGrace", value);
         return this;
     }
 

@@ -56,7 +56,7 @@ final class HandshakeTestSupport {
             TunnelListener listener) {
         return new ServerContext("hub-1", limits, Keepalive.DEFAULT, authenticator, listener,
                 new FailedAuthRateLimiter(limits.failedAuthBurst(), limits.failedAuthRefillPeriod(), ticker),
-                CLOCK, Duration.ofSeconds(7));
+                CLOCK, Duration.ofSeconds(7), Duration.ofSeconds(30), java.util.Map.of());
     }
 
     static MockTicker ticker() {

@@ -116,6 +116,88 @@ class SessionLifecycleIT {
     }
 
     @Test
+    void refreshOpensANewSessionWhileTheReplacedOneFinishesItsInFlightStream() throws Exception {
+        TunnelServer server = started(server("hub"));
+        CompletableFuture<TunnelStream> slowStream = new CompletableFuture<>();
+        IncomingStreamHandlerFactory echo = echo();
+        IncomingStreamHandlerFactory streams = (stream, headers, endStream) -> {
+            if (!headers.path().toString().equals("/slow")) {
+                return echo.newHandler(stream, headers, endStream);
+            }
+            slowStream.complete(stream);
+            return new TunnelStreamHandler() {
+                @Override
+                public void onHeaders(Http2Headers h, boolean end) {
+                }
+
+                @Override
+                public void onData(ByteBuf data, boolean end) {
+                    data.release();
+                }
+            };
+        };
+        Events events = new Events();
+        TunnelConnector agent = started(connector(server.localAddress(), "agent-1", streams).listener(events));
+        TunnelSession old = awaitSession(server, "agent-1");
+        Collector inFlight = new Collector();
+        TunnelStream stream = old.openStream(inFlight).get(10, TimeUnit.SECONDS);
+        inFlight.attach(stream);
+        stream.writeHeaders(post("/slow"), true);
+        TunnelStream agentSide = slowStream.get(10, TimeUnit.SECONDS);
+
+        HubSessionInfo fresh = agent.refresh().get(10, TimeUnit.SECONDS);
+
+        assertThat(fresh.sessionId()).isNotEqualTo(old.sessionId());
+        assertThat(agent.currentSession()).isSameAs(fresh);
+        TunnelSession replacement = server.session("agent-1").orElseThrow();
+        assertThat(replacement.sessionId()).isEqualTo(fresh.sessionId());
+        await().atMost(WAIT).until(() -> events.goAways.contains(TunnelProtocol.GOAWAY_REPLACED));
+        assertThat(old.isActive()).as("the replaced session takes no new streams").isFalse();
+        assertThat(old.closeFuture()).as("its in-flight stream keeps it open").isNotDone();
+
+        agentSide.writeHeaders(new DefaultHttp2Headers().status("200"), false);
+        agentSide.writeData(Unpooled.copiedBuffer("done", StandardCharsets.UTF_8), true);
+        assertThat(inFlight.body.get(10, TimeUnit.SECONDS)).as("the call in flight did not fail").isEqualTo(4L);
+        old.closeFuture().get(10, TimeUnit.SECONDS);
+
+        Collector next = new Collector();
+        TunnelStream second = replacement.openStream(next).get(10, TimeUnit.SECONDS);
+        next.attach(second);
+        second.writeHeaders(post("/echo"), false);
+        second.writeData(Unpooled.copiedBuffer("hello", StandardCharsets.UTF_8), true);
+        assertThat(next.body.get(10, TimeUnit.SECONDS)).isEqualTo(5L);
+        assertThat(agent.currentSession()).as("the replaced session's end is no reason to reconnect").isSameAs(fresh);
+        assertThat(events.opened).hasSize(2);
+    }
+
+    @Test
+    void aRefreshTheHubRefusesKeepsTheCurrentSession() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean refuse = new java.util.concurrent.atomic.AtomicBoolean();
+        TunnelAuthenticator keys = TunnelTestKit.keyAuthenticator();
+        TunnelServer server = started(server("hub").authenticator(request -> refuse.get()
+                ? CompletableFuture.completedFuture(AuthDecision.reject(403, "certificate revoked", null))
+                : keys.authenticate(request)));
+        Events events = new Events();
+        TunnelConnector agent = started(connector(server.localAddress(), "agent-1", echo()).listener(events));
+        TunnelSession current = awaitSession(server, "agent-1");
+        HubSessionInfo before = agent.currentSession();
+        refuse.set(true);
+
+        CompletableFuture<HubSessionInfo> refresh = agent.refresh();
+
+        assertThat(refresh).failsWithin(WAIT).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withCauseInstanceOf(HandshakeRejectedException.class);
+        assertThat(agent.currentSession()).isSameAs(before);
+        assertThat(current.isActive()).isTrue();
+        Collector answer = new Collector();
+        TunnelStream stream = current.openStream(answer).get(10, TimeUnit.SECONDS);
+        answer.attach(stream);
+        stream.writeHeaders(post("/echo"), false);
+        stream.writeData(Unpooled.copiedBuffer("still here", StandardCharsets.UTF_8), true);
+        assertThat(answer.body.get(10, TimeUnit.SECONDS)).isEqualTo(10L);
+    }
+
+    @Test
     void drainSendsGoAwayLetsTheInFlightStreamFinishAndTheAgentMovesOn() throws Exception {
         TunnelServer hubA = started(server("hub-a").unavailableRetryAfter(Duration.ofSeconds(1)));
         InetSocketAddress address = hubA.localAddress();
