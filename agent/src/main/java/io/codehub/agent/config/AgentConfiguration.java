@@ -1,21 +1,16 @@
 package io.codehub.agent.config;
 
 import java.io.IOException;
-import java.net.URI;
-import java.nio.file.Files;
 import java.security.interfaces.ECPublicKey;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-import io.codehub.agent.AgentApplication;
 import io.codehub.agent.auth.HubPublicKey;
 import io.codehub.agent.auth.HubTokenVerifier;
 import io.codehub.agent.auth.TokenRejectedException;
 import io.codehub.runtime.Runtime;
-import io.codehub.runtime.docker.DockerRuntime;
-import io.codehub.runtime.docker.DockerRuntimeConfig;
 import io.codehub.web.BearerTokenFilter;
 import io.codehub.web.BodyLimitFilter;
 import io.codehub.web.ConfigurationException;
@@ -83,48 +78,13 @@ public class AgentConfiguration {
 
     @Bean(destroyMethod = "close")
     Runtime runtime(AgentProperties properties) {
-        if (!"docker".equals(properties.runtime())) {
-            throw new ConfigurationException("CODEHUB_AGENT_RUNTIME", "'" + properties.runtime() + "' is not supported",
-                    "Set CODEHUB_AGENT_RUNTIME=docker.");
-        }
-        if (!properties.archiveDir().isAbsolute()) {
-            throw new ConfigurationException("CODEHUB_AGENT_ARCHIVE_DIR",
-                    "'" + properties.archiveDir() + "' is relative",
-                    "Use an absolute directory; job containers bind-mount it from the Docker host.");
-        }
-        try {
-            Files.createDirectories(properties.archiveDir());
-        } catch (IOException e) {
-            throw new ConfigurationException("CODEHUB_AGENT_ARCHIVE_DIR",
-                    "cannot create " + properties.archiveDir() + ": " + e.getMessage(),
-                    "Create the directory, or choose one the agent can write.", e);
-        }
-        AgentProperties.Docker docker = properties.docker();
-        URI host;
-        try {
-            host = URI.create(docker.host());
-        } catch (IllegalArgumentException e) {
-            throw new ConfigurationException("CODEHUB_AGENT_DOCKER_HOST", "'" + docker.host() + "' is not a URI",
-                    "Use unix:///var/run/docker.sock or tcp://host:port.", e);
-        }
-        DockerRuntimeConfig config;
-        try {
-            config = DockerRuntimeConfig.builder()
-                    .dockerHost(host)
-                    .archiveDir(properties.archiveDir())
-                    .jobImage(docker.jobImage())
-                    .publishAddress(docker.publishAddress())
-                    .callTimeout(docker.callTimeout())
-                    .jobTimeout(docker.jobTimeout())
-                    .maxConcurrentCalls(docker.maxConcurrentCalls())
-                    .agentVersion(AgentApplication.version())
-                    .build();
-        } catch (IllegalArgumentException e) {
-            throw new ConfigurationException("CODEHUB_AGENT_DOCKER_*", e.getMessage(),
-                    "Correct the Docker runtime setting named in the message.", e);
-        }
-        log.info("agent {} drives the Docker engine at {}; archives in {}", properties.id(), host, properties.archiveDir());
-        return new DockerRuntime(config);
+        return switch (properties.runtime()) {
+            case "docker" -> DockerRuntimeSetup.create(properties);
+            case "kubernetes" -> KubernetesRuntimeSetup.create(properties);
+            default -> throw new ConfigurationException("CODEHUB_AGENT_RUNTIME",
+                    "'" + properties.runtime() + "' is not supported",
+                    "Set CODEHUB_AGENT_RUNTIME=docker (a Docker engine) or CODEHUB_AGENT_RUNTIME=kubernetes (a namespace).");
+        };
     }
 
     @Bean("runtime-health")

@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -20,8 +21,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param hubPublicKey  path to the hub's ES256 public key in PEM ({@code CODEHUB_AGENT_HUB_PUBLIC_KEY});
  *                      the hub serves it at {@code GET /api/v1/hub}
  * @param runtime       the backend this agent drives ({@code CODEHUB_AGENT_RUNTIME}): {@code docker}
- * @param archiveDir    absolute directory where archives are written and read
- *                      ({@code CODEHUB_AGENT_ARCHIVE_DIR}, default {@code /var/lib/codehub/archives})
+ *                      (default) or {@code kubernetes}
+ * @param archiveDir    absolute directory where the Docker runtime writes and reads archives
+ *                      ({@code CODEHUB_AGENT_ARCHIVE_DIR}, default {@code /var/lib/codehub/archives});
+ *                      unused by the Kubernetes runtime, whose archives live in a claim
  * @param docker        Docker runtime settings ({@code CODEHUB_AGENT_DOCKER_*})
  * @param auth          token verification settings ({@code CODEHUB_AGENT_AUTH_*})
  * @param maxBodyBytes  largest request body accepted ({@code CODEHUB_AGENT_MAX_BODY_BYTES}, default 65536)
@@ -32,6 +35,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                      required with {@code hubUrl}; its id part must equal {@code id}
  * @param tlsCa         PEM file of the CA certificates to trust for a {@code tls://} hub
  *                      ({@code CODEHUB_AGENT_TLS_CA}); unset, the JDK's default trust store
+ * @param kubeconfig    kubeconfig file of the cluster the Kubernetes runtime drives
+ *                      ({@code CODEHUB_AGENT_KUBECONFIG}); unset, the in-cluster service account
+ * @param k8s           Kubernetes runtime settings ({@code CODEHUB_AGENT_K8S_*})
  */
 @ConfigurationProperties("codehub.agent")
 public record AgentProperties(
@@ -45,10 +51,25 @@ public record AgentProperties(
         @DefaultValue("65536") int maxBodyBytes,
         @Nullable String hubUrl,
         @Nullable String apiKey,
-        @Nullable Path tlsCa) {
+        @Nullable Path tlsCa,
+        @Nullable Path kubeconfig,
+        @DefaultValue K8s k8s) {
 
     /** {@code CODEHUB_AGENT_LISTEN} value that opens no listener reachable from other hosts. */
     public static final String LISTEN_NONE = "none";
+
+    /** The constructor configuration binds (a record with two constructors must say which). */
+    @ConstructorBinding
+    public AgentProperties {
+    }
+
+    /** Properties without Kubernetes settings: no kubeconfig and every {@link K8s} default. */
+    public AgentProperties(@Nullable String id, @Nullable String listen, @Nullable Path hubPublicKey, String runtime,
+            Path archiveDir, Docker docker, Auth auth, int maxBodyBytes, @Nullable String hubUrl,
+            @Nullable String apiKey, @Nullable Path tlsCa) {
+        this(id, listen, hubPublicKey, runtime, archiveDir, docker, auth, maxBodyBytes, hubUrl, apiKey, tlsCa, null,
+                K8s.defaults());
+    }
 
     /** Whether {@code CODEHUB_AGENT_HUB_URL} is set, i.e. the agent dials out to a hub. */
     public boolean dialsOut() {
@@ -81,6 +102,45 @@ public record AgentProperties(
             @DefaultValue("30s") Duration callTimeout,
             @DefaultValue("1h") Duration jobTimeout,
             @DefaultValue("16") int maxConcurrentCalls) {
+    }
+
+    /**
+     * Kubernetes runtime settings.
+     *
+     * @param namespace      the one namespace workspaces live in ({@code CODEHUB_AGENT_K8S_NAMESPACE}); unset, the
+     *                       kubeconfig context's namespace, or in a cluster the agent pod's own
+     * @param storageClass   storage class of workspace claims ({@code CODEHUB_AGENT_K8S_STORAGE_CLASS}); unset, the
+     *                       cluster's default
+     * @param volumeSize     requested size of each workspace claim ({@code CODEHUB_AGENT_K8S_VOLUME_SIZE}, default
+     *                       {@code 10Gi})
+     * @param archiveClaim   the existing claim archives are written to ({@code CODEHUB_AGENT_K8S_ARCHIVE_CLAIM},
+     *                       default {@code codehub-archives}, as the Helm chart creates it)
+     * @param jobImage       image of archive/restore Job pods; it needs {@code sh}, {@code tar}, {@code gzip},
+     *                       {@code find}, {@code sha256sum} ({@code CODEHUB_AGENT_K8S_JOB_IMAGE}, default
+     *                       {@code busybox:1.36})
+     * @param jobImagePullPolicy  when the kubelet pulls the job image: {@code IfNotPresent}, {@code Always} or
+     *                       {@code Never} ({@code CODEHUB_AGENT_K8S_JOB_IMAGE_PULL_POLICY}, default {@code IfNotPresent})
+     * @param callTimeout    timeout of one Kubernetes API call ({@code CODEHUB_AGENT_K8S_CALL_TIMEOUT}, default 30s)
+     * @param jobTimeout     longest an archive or restore Job may run ({@code CODEHUB_AGENT_K8S_JOB_TIMEOUT}, default 1h)
+     * @param maxConcurrentCalls  blocking API calls in flight at once ({@code CODEHUB_AGENT_K8S_MAX_CONCURRENT_CALLS},
+     *                       default 16)
+     */
+    public record K8s(
+            @Nullable String namespace,
+            @Nullable String storageClass,
+            @DefaultValue("10Gi") String volumeSize,
+            @DefaultValue("codehub-archives") String archiveClaim,
+            @DefaultValue("busybox:1.36") String jobImage,
+            @DefaultValue("IfNotPresent") String jobImagePullPolicy,
+            @DefaultValue("30s") Duration callTimeout,
+            @DefaultValue("1h") Duration jobTimeout,
+            @DefaultValue("16") int maxConcurrentCalls) {
+
+        /** The defaults, as bound when no {@code CODEHUB_AGENT_K8S_*} variable is set. */
+        public static K8s defaults() {
+            return new K8s(null, null, "10Gi", "codehub-archives", "busybox:1.36", "IfNotPresent",
+                    Duration.ofSeconds(30), Duration.ofHours(1), 16);
+        }
     }
 
     /**
