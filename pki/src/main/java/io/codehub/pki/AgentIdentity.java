@@ -21,6 +21,11 @@ public final class AgentIdentity {
 
     /** The URI prefix of every agent identity. */
     public static final String URI_PREFIX = "spiffe://codehub/agent/";
+    /**
+     * The hub's identity, a URI SAN of every certificate {@code issue server} makes: what an agent's
+     * direct listener requires of a client certificate when it only admits the hub.
+     */
+    public static final String HUB_URI = "spiffe://codehub/hub";
 
     private static final Pattern AGENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]{0,127}");
     private static final int URI_SAN = 6;
@@ -60,6 +65,17 @@ public final class AgentIdentity {
         }
         String id = uri.substring(URI_PREFIX.length());
         return isValidAgentId(id) ? Optional.of(id) : Optional.empty();
+    }
+
+    /** Whether {@code certificate} carries the hub identity {@value #HUB_URI} as a URI SAN. */
+    public static boolean isHub(X509Certificate certificate) {
+        try {
+            Collection<List<?>> names = certificate.getSubjectAlternativeNames();
+            return names != null && names.stream()
+                    .anyMatch(n -> n.size() == 2 && Integer.valueOf(URI_SAN).equals(n.get(0)) && HUB_URI.equals(n.get(1)));
+        } catch (CertificateParsingException e) {
+            return false;
+        }
     }
 
     /**

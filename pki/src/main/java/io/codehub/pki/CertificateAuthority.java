@@ -179,6 +179,16 @@ public final class CertificateAuthority {
         if (names.isEmpty() && ips.isEmpty()) {
             throw new IllegalArgumentException("server certificate: no DNS name and no IP address (expected: at least one)");
         }
+        checkHostNames(names, ips);
+        KeyPair keys = Crypto.generate(KeyType.EC_P256);
+        String label = Stream.concat(names.stream(), ips.stream().map(InetAddress::getHostAddress))
+                .collect(Collectors.joining(","));
+        List<X509Certificate> chain = issue(IssuedRecord.Kind.SERVER, label, validity, (ca, serial, from, until) ->
+                CertificateProfiles.server(ca.certificate(), ca.key(), keys.getPublic(), names, ips, serial, from, until));
+        return new IssuedCertificate(keys.getPrivate(), chain);
+    }
+
+    private static void checkHostNames(List<String> names, List<InetAddress> ips) {
         if (names.size() + ips.size() > MAX_SERVER_NAMES) {
             throw new IllegalArgumentException("server certificate: " + (names.size() + ips.size())
                     + " names (expected: at most " + MAX_SERVER_NAMES + ")");
@@ -188,20 +198,27 @@ public final class CertificateAuthority {
                 throw new IllegalArgumentException("DNS name: '" + AgentIdentity.printable(name) + "' is not a valid host name");
             }
         }
-        KeyPair keys = Crypto.generate(KeyType.EC_P256);
-        String label = Stream.concat(names.stream(), ips.stream().map(InetAddress::getHostAddress))
-                .collect(Collectors.joining(","));
-        List<X509Certificate> chain = issue(IssuedRecord.Kind.SERVER, label, validity, (ca, serial, from, until) ->
-                CertificateProfiles.server(ca.certificate(), ca.key(), keys.getPublic(), names, ips, serial, from, until));
-        return new IssuedCertificate(keys.getPrivate(), chain);
     }
 
     /** Issues an agent certificate with a key generated here (out-of-band enrolment). */
     public IssuedCertificate issueAgent(String agentId, Duration validity) {
+        return issueAgent(agentId, validity, List.of(), List.of());
+    }
+
+    /**
+     * An agent certificate that also serves the agent's direct listener under {@code dnsNames} and
+     * {@code addresses} (EKU serverAuth besides clientAuth); with neither, a client certificate only.
+     */
+    public IssuedCertificate issueAgent(String agentId, Duration validity, List<String> dnsNames,
+            List<InetAddress> addresses) {
         AgentIdentity.requireValidAgentId(agentId);
+        List<String> names = List.copyOf(dnsNames);
+        List<InetAddress> ips = List.copyOf(addresses);
+        checkHostNames(names, ips);
         KeyPair keys = Crypto.generate(KeyType.EC_P256);
         List<X509Certificate> chain = issue(IssuedRecord.Kind.AGENT, agentId, validity, (ca, serial, from, until) ->
-                CertificateProfiles.agent(ca.certificate(), ca.key(), keys.getPublic(), agentId, serial, from, until));
+                CertificateProfiles.agent(ca.certificate(), ca.key(), keys.getPublic(), agentId, names, ips, serial, from,
+                        until));
         return new IssuedCertificate(keys.getPrivate(), chain);
     }
 

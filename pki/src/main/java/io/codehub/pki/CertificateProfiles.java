@@ -87,19 +87,38 @@ final class CertificateProfiles {
 
     static X509Certificate agent(X509Certificate ca, PrivateKey caKey, PublicKey subjectKey, String agentId,
             BigInteger serial, Instant notBefore, Instant notAfter) {
+        return agent(ca, caKey, subjectKey, agentId, List.of(), List.of(), serial, notBefore, notAfter);
+    }
+
+    /**
+     * An agent certificate; with DNS names or addresses it also serves the agent's direct listener
+     * (those SANs and EKU serverAuth are added).
+     */
+    static X509Certificate agent(X509Certificate ca, PrivateKey caKey, PublicKey subjectKey, String agentId,
+            List<String> dnsNames, List<InetAddress> addresses, BigInteger serial, Instant notBefore, Instant notAfter) {
         X500Name subject = commonName(agentId);
-        GeneralNames sans = new GeneralNames(
-                new GeneralName(GeneralName.uniformResourceIdentifier, AgentIdentity.uri(agentId).toString()));
-        return leaf(ca, caKey, subjectKey, subject, sans, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth),
-                serial, notBefore, notAfter);
+        List<GeneralName> names = new ArrayList<>();
+        names.add(new GeneralName(GeneralName.uniformResourceIdentifier, AgentIdentity.uri(agentId).toString()));
+        addHosts(names, dnsNames, addresses);
+        KeyPurposeId[] purposes = dnsNames.isEmpty() && addresses.isEmpty()
+                ? new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth}
+                : new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth, KeyPurposeId.id_kp_serverAuth};
+        return leaf(ca, caKey, subjectKey, subject, new GeneralNames(names.toArray(GeneralName[]::new)),
+                new ExtendedKeyUsage(purposes), serial, notBefore, notAfter);
+    }
+
+    private static void addHosts(List<GeneralName> names, List<String> dnsNames, List<InetAddress> addresses) {
+        dnsNames.forEach(name -> names.add(new GeneralName(GeneralName.dNSName, name)));
+        addresses.forEach(address -> names.add(
+                new GeneralName(GeneralName.iPAddress, new DEROctetString(address.getAddress()))));
     }
 
     static X509Certificate server(X509Certificate ca, PrivateKey caKey, PublicKey subjectKey, List<String> dnsNames,
             List<InetAddress> addresses, BigInteger serial, Instant notBefore, Instant notAfter) {
         List<GeneralName> names = new ArrayList<>();
-        dnsNames.forEach(name -> names.add(new GeneralName(GeneralName.dNSName, name)));
-        addresses.forEach(address -> names.add(
-                new GeneralName(GeneralName.iPAddress, new DEROctetString(address.getAddress()))));
+        addHosts(names, dnsNames, addresses);
+        // The hub's identity: its certificate is also its client certificate on direct calls.
+        names.add(new GeneralName(GeneralName.uniformResourceIdentifier, AgentIdentity.HUB_URI));
         String commonName = dnsNames.isEmpty() ? addresses.get(0).getHostAddress() : dnsNames.get(0);
         X500Name subject = commonName(commonName);
         return leaf(ca, caKey, subjectKey, subject, new GeneralNames(names.toArray(GeneralName[]::new)),

@@ -144,10 +144,30 @@ class CertificateAuthorityTest {
 
         assertThat(cert.getSubjectX500Principal().getName()).isEqualTo("CN=hub.example.com");
         assertThat(cert.getSubjectAlternativeNames()).containsExactly(List.of(2, "hub.example.com"),
-                List.of(2, "*.hub.example.com"), List.of(7, "127.0.0.1"), List.of(7, "0:0:0:0:0:0:0:1"));
-        assertThat(cert.getExtendedKeyUsage()).contains("1.3.6.1.5.5.7.3.1");
+                List.of(2, "*.hub.example.com"), List.of(7, "127.0.0.1"), List.of(7, "0:0:0:0:0:0:0:1"),
+                List.of(6, AgentIdentity.HUB_URI));
+        assertThat(cert.getExtendedKeyUsage()).contains("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2");
         assertThat(AgentIdentity.agentId(cert)).isEmpty();
+        assertThat(AgentIdentity.isHub(cert)).isTrue();
         assertKeyIdentifiersChain(cert, ca.certificate());
+    }
+
+    @Test
+    void anAgentCertificateForADirectListenerCarriesItsNamesButNotTheHubIdentity() throws Exception {
+        CertificateAuthority ca = CertificateAuthority.init(tmp, InitOptions.defaults(), clock);
+
+        X509Certificate plain = ca.issueAgent("agent-1", Duration.ofDays(1)).certificate();
+        X509Certificate listener = ca.issueAgent("agent-1", Duration.ofDays(1), List.of("agent-1.site.example"),
+                List.of(InetAddress.getByName("10.0.0.5"))).certificate();
+
+        assertThat(plain.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.2");
+        assertThat(listener.getSubjectAlternativeNames()).contains(List.of(2, "agent-1.site.example"),
+                List.of(7, "10.0.0.5"));
+        assertThat(listener.getExtendedKeyUsage()).contains("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2");
+        assertThat(AgentIdentity.agentId(listener)).hasValue("agent-1");
+        assertThat(AgentIdentity.isHub(listener)).isFalse();
+        assertThat(AgentIdentity.isHub(plain)).isFalse();
+        assertKeyIdentifiersChain(listener, ca.certificate());
     }
 
     @Test

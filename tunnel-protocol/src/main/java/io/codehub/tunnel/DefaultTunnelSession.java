@@ -34,6 +34,7 @@ final class DefaultTunnelSession implements TunnelSession {
     private final Instant openedAt;
     private final Channel channel;
     private final TunnelLimits limits;
+    private final java.util.List<java.security.cert.X509Certificate> peerCertificates;
     private final AtomicInteger activeStreams = new AtomicInteger();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     private volatile @Nullable Duration lastRtt;
@@ -41,7 +42,8 @@ final class DefaultTunnelSession implements TunnelSession {
     private volatile @Nullable Throwable closeCause;
 
     DefaultTunnelSession(String sessionId, String agentId, String agentVersion, InetSocketAddress remoteAddress,
-            Instant openedAt, Channel channel, TunnelLimits limits) {
+            Instant openedAt, Channel channel, TunnelLimits limits,
+            java.util.List<java.security.cert.X509Certificate> peerCertificates) {
         this.sessionId = sessionId;
         this.agentId = agentId;
         this.agentVersion = agentVersion;
@@ -49,6 +51,7 @@ final class DefaultTunnelSession implements TunnelSession {
         this.openedAt = openedAt;
         this.channel = channel;
         this.limits = limits;
+        this.peerCertificates = java.util.List.copyOf(peerCertificates);
         channel.closeFuture().addListener(f -> closeFuture.complete(null));
     }
 
@@ -57,6 +60,7 @@ final class DefaultTunnelSession implements TunnelSession {
     @Override public InetSocketAddress remoteAddress() { return remoteAddress; }
     @Override public String agentVersion() { return agentVersion; }
     @Override public Instant openedAt() { return openedAt; }
+    @Override public java.util.List<java.security.cert.X509Certificate> peerCertificates() { return peerCertificates; }
     @Override public @Nullable Duration lastRtt() { return lastRtt; }
     @Override public int activeStreams() { return activeStreams.get(); }
     @Override public CompletableFuture<Void> closeFuture() { return closeFuture; }

@@ -212,7 +212,7 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
         String sessionId = ServerContext.newSessionId();
         DefaultTunnelSession session = new DefaultTunnelSession(sessionId, accepted.agentId(),
                 handshake.agentVersion(), handshake.remoteAddress(), server.clock.instant(), ctx.channel(),
-                server.limits);
+                server.limits, handshake.peerCertificates());
         ctx.writeAndFlush(HandshakeResponses.switchingProtocols(sessionId, server.hubId, server.keepalive,
                 accepted.resumptionTicket()));
         ChannelPipeline pipeline = ctx.pipeline();

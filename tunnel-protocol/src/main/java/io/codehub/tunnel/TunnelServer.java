@@ -37,7 +37,7 @@ public final class TunnelServer {
     private static final System.Logger LOG = System.getLogger(TunnelServer.class.getName());
 
     private final InetSocketAddress bindAddress;
-    private final @Nullable SslContext sslContext;
+    private final java.util.function.@Nullable Supplier<SslContext> sslContext;
     private final ServerContext context;
     private final EventLoopGroup group;
     private final boolean ownsGroup;
@@ -75,7 +75,7 @@ public final class TunnelServer {
                     protected void initChannel(SocketChannel ch) {
                         ChannelPipeline p = ch.pipeline();
                         if (sslContext != null) {
-                            p.addLast("tls", sslContext.newHandler(ch.alloc()));
+                            p.addLast("tls", sslContext.get().newHandler(ch.alloc()));
                         }
                         p.addLast(ServerHandshakeHandler.HTTP_CODEC, new HttpServerCodec(new HttpDecoderConfig()
                                 .setMaxInitialLineLength(ServerHandshakeHandler.MAX_INITIAL_LINE)

@@ -18,7 +18,7 @@ public final class TunnelServerBuilder {
     @Nullable InetSocketAddress bindAddress;
     @Nullable TunnelAuthenticator authenticator;
     @Nullable String hubId;
-    @Nullable SslContext sslContext;
+    java.util.function.@Nullable Supplier<SslContext> sslContext;
     TunnelListener listener = new TunnelListener() { };
     TunnelLimits limits = TunnelLimits.defaults();
     Keepalive keepalive = Keepalive.DEFAULT;
@@ -66,7 +66,17 @@ public final class TunnelServerBuilder {
         if (value != null && !value.isServer()) {
             throw new IllegalArgumentException("sslContext: client context (expected: a server SslContext)");
         }
-        sslContext = value;
+        sslContext = value == null ? null : () -> value;
+        return this;
+    }
+
+    /**
+     * TLS for the tunnel port, looked up for every accepted connection: for a certificate or a
+     * client-certificate trust bundle that changes while the hub runs. Replaces
+     * {@link #sslContext(SslContext)}; each context it gives must be a server context.
+     */
+    public TunnelServerBuilder sslContextSupplier(java.util.function.Supplier<SslContext> value) {
+        sslContext = Objects.requireNonNull(value, "sslContextSupplier");
         return this;
     }
 

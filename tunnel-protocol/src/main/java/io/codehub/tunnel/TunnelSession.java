@@ -31,6 +31,9 @@ public interface TunnelSession {
     /** Round-trip time of the last acknowledged PING, or null before the first. */
     @Nullable Duration lastRtt();
 
+    /** The TLS client certificate chain the agent presented at the handshake, leaf first; empty without mTLS. */
+    java.util.List<java.security.cert.X509Certificate> peerCertificates();
+
     /** Open and not draining: new streams may be opened. */
     boolean isActive();
 

@@ -25,6 +25,7 @@ import org.jspecify.annotations.Nullable;
  * @param consecutiveFailures failed health checks since the last success
  * @param lastError           why the last health check failed
  * @param agentVersion        the version it reported in its last successful health check
+ * @param auth                what it must present on the tunnel port
  * @param createdAt           when it was registered
  * @param updatedAt           when its row last changed
  */
@@ -45,19 +46,21 @@ public record Agent(
         int consecutiveFailures,
         @Nullable String lastError,
         @Nullable String agentVersion,
+        AgentAuth auth,
         Instant createdAt,
         Instant updatedAt) {
 
     /** This agent with other settings, as changed by an admin. */
     public Agent withSettings(URI endpoint, int capacity, Labels labels, @Nullable String region, AgentStatus status,
-            Instant now) {
+            AgentAuth auth, Instant now) {
         return new Agent(id, name, endpoint, apiKeyHash, previousApiKeyHash, previousKeyExpiresAt, type, status, capacity,
-                currentLoad, region, labels, lastHealthAt, consecutiveFailures, lastError, agentVersion, createdAt, now);
+                currentLoad, region, labels, lastHealthAt, consecutiveFailures, lastError, agentVersion, auth, createdAt,
+                now);
     }
 
     @Override
     public String toString() {
         return "Agent[id=" + id + ", name=" + name + ", endpoint=" + endpoint + ", status=" + status.wire()
-                + ", load=" + currentLoad + "/" + capacity + "]";
+                + ", auth=" + auth.wire() + ", load=" + currentLoad + "/" + capacity + "]";
     }
 }

@@ -59,7 +59,7 @@ public final class AgentRegistry {
             Instant now = clock.instant();
             Agent agent = new Agent(id, request.name().trim(), endpoint, issued.hash(), null, null, request.type(),
                     AgentStatus.ACTIVE, request.capacity(), 0, blankToNull(request.region()), labels, null, 0, null, null,
-                    now, now);
+                    request.auth() == null ? AgentAuth.API_KEY : AgentAuth.fromWire(request.auth()), now, now);
             return agents.insert(agent).then(agents.findById(id))
                     .doOnNext(saved -> log.info("registered agent {} ({}) at {}", saved.id(), saved.name(), saved.endpoint()))
                     .map(saved -> new AgentWithKey(AgentView.of(saved), issued.key()));
@@ -84,7 +84,8 @@ public final class AgentRegistry {
             Labels labels = request.labels() == null ? current.labels() : Labels.of(request.labels());
             String region = request.region() == null ? current.region() : blankToNull(request.region());
             AgentStatus status = request.status() == null ? current.status() : AgentStatus.fromWire(request.status());
-            Agent changed = current.withSettings(endpoint, capacity, labels, region, status, clock.instant());
+            AgentAuth auth = request.auth() == null ? current.auth() : AgentAuth.fromWire(request.auth());
+            Agent changed = current.withSettings(endpoint, capacity, labels, region, status, auth, clock.instant());
             return agents.updateSettings(changed);
         }).switchIfEmpty(Mono.error(() -> HubProblemException.agentNotFound(id)));
     }

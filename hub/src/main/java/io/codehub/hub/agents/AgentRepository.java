@@ -36,16 +36,17 @@ public final class AgentRepository {
         GenericExecuteSpec spec = db.sql("""
                 INSERT INTO agents (id, name, endpoint, api_key_hash, previous_api_key_hash, previous_key_expires_at,
                     type, status, capacity, current_load, region, labels, last_health_at, consecutive_failures,
-                    last_error, agent_version, created_at, updated_at)
+                    last_error, agent_version, auth, created_at, updated_at)
                 VALUES (:id, :name, :endpoint, :apiKeyHash, :previousApiKeyHash, :previousKeyExpiresAt,
                     :type, :status, :capacity, :currentLoad, :region, :labels, :lastHealthAt, :consecutiveFailures,
-                    :lastError, :agentVersion, :createdAt, :updatedAt)""")
+                    :lastError, :agentVersion, :auth, :createdAt, :updatedAt)""")
                 .bind("id", agent.id())
                 .bind("name", agent.name())
                 .bind("endpoint", agent.endpoint().toString())
                 .bind("apiKeyHash", agent.apiKeyHash())
                 .bind("type", agent.type())
                 .bind("status", agent.status().wire())
+                .bind("auth", agent.auth().wire())
                 .bind("capacity", agent.capacity())
                 .bind("currentLoad", agent.currentLoad())
                 .bind("labels", json.writeValueAsString(agent.labels().values()))
@@ -97,13 +98,14 @@ public final class AgentRepository {
     public Mono<Agent> updateSettings(Agent agent) {
         GenericExecuteSpec spec = db.sql("""
                 UPDATE agents SET endpoint = :endpoint, capacity = :capacity, labels = :labels, region = :region,
-                    status = :status, updated_at = :updatedAt
+                    status = :status, auth = :auth, updated_at = :updatedAt
                 WHERE id = :id""")
                 .bind("id", agent.id())
                 .bind("endpoint", agent.endpoint().toString())
                 .bind("capacity", agent.capacity())
                 .bind("labels", json.writeValueAsString(agent.labels().values()))
-                .bind("status", agent.status().wire());
+                .bind("status", agent.status().wire())
+                .bind("auth", agent.auth().wire());
         spec = Sql.bind(spec, "region", agent.region(), String.class);
         spec = Sql.bind(spec, "updatedAt", agent.updatedAt(), Instant.class);
         return spec.fetch().rowsUpdated().flatMap(rows -> rows == 1 ? findById(agent.id()) : Mono.empty());
@@ -204,6 +206,7 @@ public final class AgentRepository {
                 Sql.integer(row, "consecutive_failures"),
                 row.get("last_error", String.class),
                 row.get("agent_version", String.class),
+                AgentAuth.fromWire(Sql.text(row, "auth")),
                 Sql.requiredInstant(row, "created_at"),
                 Sql.requiredInstant(row, "updated_at"));
     }

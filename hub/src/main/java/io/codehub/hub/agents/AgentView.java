@@ -21,6 +21,8 @@ import org.jspecify.annotations.Nullable;
  * @param consecutiveFailures failed health checks since the last success
  * @param lastError           why the last health check failed
  * @param agentVersion        the version it last reported
+ * @param auth                what it must present on the tunnel port: {@code api-key}, {@code mtls} or
+ *                            {@code api-key+mtls}
  * @param previousKeyExpiresAt until when the key replaced by the last rotation still works
  * @param createdAt           when it was registered
  * @param updatedAt           when it last changed
@@ -29,14 +31,15 @@ import org.jspecify.annotations.Nullable;
  */
 public record AgentView(String id, String name, String endpoint, String type, String status, int capacity,
         int currentLoad, @Nullable String region, Map<String, String> labels, @Nullable Instant lastHealthAt,
-        int consecutiveFailures, @Nullable String lastError, @Nullable String agentVersion,
+        int consecutiveFailures, @Nullable String lastError, @Nullable String agentVersion, String auth,
         @Nullable Instant previousKeyExpiresAt, Instant createdAt, Instant updatedAt,
         @Nullable AgentConnection connection) {
 
     public static AgentView of(Agent agent) {
         return new AgentView(agent.id(), agent.name(), agent.endpoint().toString(), agent.type(), agent.status().wire(),
                 agent.capacity(), agent.currentLoad(), agent.region(), agent.labels().values(), agent.lastHealthAt(),
-                agent.consecutiveFailures(), agent.lastError(), agent.agentVersion(), agent.previousKeyExpiresAt(),
+                agent.consecutiveFailures(), agent.lastError(), agent.agentVersion(), agent.auth().wire(),
+                agent.previousKeyExpiresAt(),
                 agent.createdAt(), agent.updatedAt(), null);
     }
 
@@ -48,6 +51,6 @@ public record AgentView(String id, String name, String endpoint, String type, St
     /** This view with {@code value} as its connection. */
     public AgentView withConnection(@Nullable AgentConnection value) {
         return new AgentView(id, name, endpoint, type, status, capacity, currentLoad, region, labels, lastHealthAt,
-                consecutiveFailures, lastError, agentVersion, previousKeyExpiresAt, createdAt, updatedAt, value);
+                consecutiveFailures, lastError, agentVersion, auth, previousKeyExpiresAt, createdAt, updatedAt, value);
     }
 }

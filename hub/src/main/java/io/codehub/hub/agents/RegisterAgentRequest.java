@@ -20,6 +20,8 @@ import org.jspecify.annotations.Nullable;
  * @param capacity how many workspaces the agent may hold
  * @param region   its region, optional
  * @param labels   its labels, optional
+ * @param auth     what it must present on the tunnel port: {@code api-key} (default), {@code mtls} or
+ *                 {@code api-key+mtls}
  */
 public record RegisterAgentRequest(
         @NotBlank @Size(max = 128) String name,
@@ -27,5 +29,6 @@ public record RegisterAgentRequest(
         @NotBlank @Pattern(regexp = AgentRules.TYPE, message = "must be a lower-case word such as docker") String type,
         @NotNull @Min(0) @Max(AgentRules.MAX_CAPACITY) Integer capacity,
         @Nullable @Pattern(regexp = AgentRules.REGION, message = AgentRules.REGION_MESSAGE) String region,
-        @Nullable Map<String, String> labels) {
+        @Nullable Map<String, String> labels,
+        @Nullable @Pattern(regexp = AgentRules.AUTH, message = AgentRules.AUTH_MESSAGE) String auth) {
 }

@@ -17,11 +17,13 @@ import org.jspecify.annotations.Nullable;
  * @param labels   new labels
  * @param region   new region
  * @param status   {@code active} or {@code inactive}
+ * @param auth     {@code api-key}, {@code mtls} or {@code api-key+mtls}
  */
 public record UpdateAgentRequest(
         @Nullable @Size(min = 1, max = 2048) String endpoint,
         @Nullable @Min(0) @Max(AgentRules.MAX_CAPACITY) Integer capacity,
         @Nullable Map<String, String> labels,
         @Nullable @Pattern(regexp = "|" + AgentRules.REGION, message = AgentRules.REGION_MESSAGE) String region,
-        @Nullable @Pattern(regexp = "active|inactive", message = "must be active or inactive") String status) {
+        @Nullable @Pattern(regexp = "active|inactive", message = "must be active or inactive") String status,
+        @Nullable @Pattern(regexp = AgentRules.AUTH, message = AgentRules.AUTH_MESSAGE) String auth) {
 }

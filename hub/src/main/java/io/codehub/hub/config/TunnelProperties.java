@@ -22,6 +22,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                    ({@code CODEHUB_HUB_TUNNEL_DRAIN_GRACE}, default 10s)
  * @param ticketTtl   lifetime of the resumption ticket an agent gets with each successful handshake
  *                    ({@code CODEHUB_HUB_TUNNEL_TICKET_TTL}, default 24h)
+ * @param clientAuth  whether the TLS handshake asks agents for a client certificate issued by the hub's CA
+ *                    ({@code CODEHUB_HUB_TUNNEL_CLIENT_AUTH}): {@code none} (default), {@code optional} (the
+ *                    migration: agents with and without certificates connect), {@code require}; anything but
+ *                    {@code none} needs TLS and {@code CODEHUB_HUB_PKI_DIR}
  */
 @ConfigurationProperties("codehub.hub.tunnel")
 public record TunnelProperties(
@@ -30,7 +34,8 @@ public record TunnelProperties(
         @Nullable Path tlsCert,
         @Nullable Path tlsKey,
         @DefaultValue("10s") Duration drainGrace,
-        @DefaultValue("24h") Duration ticketTtl) {
+        @DefaultValue("24h") Duration ticketTtl,
+        @DefaultValue("none") String clientAuth) {
 
     public TunnelProperties {
         Checks.between("CODEHUB_HUB_TUNNEL_PORT", port, 0, 65_535);
@@ -48,6 +53,21 @@ public record TunnelProperties(
         readable("CODEHUB_HUB_TUNNEL_TLS_KEY", tlsKey);
         Checks.positive("CODEHUB_HUB_TUNNEL_DRAIN_GRACE", drainGrace);
         Checks.positive("CODEHUB_HUB_TUNNEL_TICKET_TTL", ticketTtl);
+        clientAuth = clientAuth.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!clientAuth.matches("none|optional|require")) {
+            throw new ConfigurationException("CODEHUB_HUB_TUNNEL_CLIENT_AUTH", "'" + clientAuth + "'",
+                    "Set CODEHUB_HUB_TUNNEL_CLIENT_AUTH to none, optional or require.");
+        }
+        if (!clientAuth.equals("none") && tlsCert == null) {
+            throw new ConfigurationException("CODEHUB_HUB_TUNNEL_CLIENT_AUTH", clientAuth + " on a plaintext tunnel port",
+                    "Client certificates need TLS: set CODEHUB_HUB_TUNNEL_TLS_CERT and CODEHUB_HUB_TUNNEL_TLS_KEY "
+                            + "(bin/codehub pki issue server), or set CODEHUB_HUB_TUNNEL_CLIENT_AUTH=none.");
+        }
+    }
+
+    /** Whether agents are asked for client certificates at all. */
+    public boolean asksForCertificates() {
+        return !clientAuth.equals("none");
     }
 
     /** Whether the tunnel port runs TLS. */

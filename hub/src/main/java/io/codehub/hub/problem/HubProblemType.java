@@ -25,6 +25,8 @@ public enum HubProblemType {
     NO_ELIGIBLE_AGENT("no-eligible-agent", 409, "No eligible agent"),
     /** The workspace cannot go where the request asks from where it is (e.g. restore of a workspace never archived). */
     INVALID_TRANSITION("invalid-transition", 409, "Invalid state transition"),
+    /** The hub runs without a certificate authority ({@code CODEHUB_HUB_PKI_DIR} is not set). */
+    PKI_NOT_CONFIGURED("pki-not-configured", 409, "PKI not configured"),
     /** The agent reaches the hub through the tunnel and has no live session now; retry later. */
     AGENT_NOT_CONNECTED("agent-not-connected", 503, "Agent not connected"),
     /** The database cannot be reached; retry later. */

@@ -1,5 +1,6 @@
 package io.codehub.hub.tunnel;
 
+import java.security.cert.X509Certificate;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -7,10 +8,13 @@ import io.codehub.hub.agents.Agent;
 import io.codehub.hub.agents.AgentRegistry;
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.agents.AgentStatus;
+import io.codehub.hub.pki.HubPki;
+import io.codehub.pki.AgentIdentity;
 import io.codehub.tunnel.AuthDecision;
 import io.codehub.tunnel.HandshakeRequest;
 import io.codehub.tunnel.TunnelAuthenticator;
 import io.codehub.tunnel.spring.TunnelClientHttpConnector;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -18,7 +22,14 @@ import reactor.core.scheduler.Scheduler;
 
 /**
  * Who may open a tunnel: an agent registered with a {@code tunnel://} endpoint and not
- * {@code inactive}, presenting its API key or a resumption ticket this hub issued.
+ * {@code inactive}, presenting what its {@code auth} asks for: its API key or a resumption ticket
+ * this hub issued ({@code api-key}), a client certificate from the hub's CA naming it
+ * ({@code mtls}), or both ({@code api-key+mtls}).
+ *
+ * <h2>Certificates</h2>
+ * The TLS stack has checked the chain against the CA and the validity period; here the agent id
+ * comes from the URI SAN ({@code spiffe://codehub/agent/<id>}), a revoked certificate is refused,
+ * and a certificate of one agent presented with another agent's key is refused.
  *
  * <h2>Cost</h2>
  * An API key is checked with {@link AgentRegistry#authenticate} (bcrypt, on the registry's hashing
@@ -29,7 +40,8 @@ import reactor.core.scheduler.Scheduler;
  * <h2>Answers</h2>
  * Unknown agent, wrong key, or a ticket that is forged, expired or issued for a key that has since
  * been rotated: 401 (the agent then retries with its key). Known agent that may not use the tunnel
- * (direct endpoint, inactive): 403. Details never contain the credential.
+ * (direct endpoint, inactive, missing or revoked certificate, certificate of another agent): 403.
+ * Details never contain the credential.
  */
 public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
 
@@ -39,6 +51,7 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
     private final AgentRepository agents;
     private final ResumptionTickets tickets;
     private final Scheduler verifying;
+    private final HubPki pki;
     private final AtomicLong keyChecks = new AtomicLong();
 
     /**
@@ -46,13 +59,15 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
      * @param agents    reads an agent's row for a ticket
      * @param tickets   issues and verifies tickets
      * @param verifying where ticket signatures are verified (off the event loop)
+     * @param pki       says which certificates are revoked
      */
     public AgentTunnelAuthenticator(AgentRegistry registry, AgentRepository agents, ResumptionTickets tickets,
-            Scheduler verifying) {
+            Scheduler verifying, HubPki pki) {
         this.registry = registry;
         this.agents = agents;
         this.tickets = tickets;
         this.verifying = verifying;
+        this.pki = pki;
     }
 
     @Override
@@ -60,12 +75,30 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
         String ticket = request.resumptionTicket();
         String apiKey = request.apiKey();
         Mono<AuthDecision> decision;
-        if (ticket != null) {
-            decision = byTicket(ticket);
+        String certificateAgent = null;
+        String refusal = null;
+        if (!request.peerCertificates().isEmpty()) {
+            X509Certificate leaf = request.peerCertificates().get(0);
+            certificateAgent = AgentIdentity.agentId(leaf).orElse(null);
+            if (certificateAgent == null) {
+                refusal = "the client certificate names no agent (expected a URI SAN " + AgentIdentity.URI_PREFIX
+                        + "<agent id>)";
+            } else if (pki.isRevoked(leaf)) {
+                refusal = "the client certificate of agent " + certificateAgent + " (serial "
+                        + leaf.getSerialNumber().toString(16) + ") is revoked";
+            }
+        }
+        if (refusal != null) {
+            decision = Mono.just(AuthDecision.reject(403, refusal, null));
+        } else if (ticket != null) {
+            decision = byTicket(ticket, certificateAgent);
         } else if (apiKey != null) {
-            decision = byKey(apiKey);
+            decision = byKey(apiKey, certificateAgent);
+        } else if (certificateAgent != null) {
+            decision = byCertificate(certificateAgent);
         } else {
-            decision = Mono.just(AuthDecision.reject(401, "an API key or a resumption ticket is required", null));
+            decision = Mono.just(AuthDecision.reject(401, "an API key, a resumption ticket or a client certificate "
+                    + "is required", null));
         }
         return decision.doOnNext(d -> {
             if (d instanceof AuthDecision.Rejected rejected) {
@@ -80,31 +113,55 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
         return keyChecks.get();
     }
 
-    private Mono<AuthDecision> byKey(String apiKey) {
+    private Mono<AuthDecision> byCertificate(String agentId) {
+        return agents.findById(agentId)
+                .map(agent -> admit(agent, false, agentId))
+                .defaultIfEmpty(AuthDecision.reject(403, "the client certificate names agent " + agentId
+                        + ", which is not registered", null));
+    }
+
+    private Mono<AuthDecision> byKey(String apiKey, @Nullable String certificateAgent) {
         return Mono.defer(() -> {
             keyChecks.incrementAndGet();
             return registry.match(apiKey);
         })
                 // A ticket carries the current key's fingerprint: one for the previous key would
                 // outlive its grace period, so that key is checked again on every connect.
-                .map(match -> admit(match.agent(), match.currentKey()))
+                .map(match -> admit(match.agent(), true, certificateAgent, match.currentKey()))
                 .defaultIfEmpty(AuthDecision.reject(401, "unknown agent or wrong API key", null));
     }
 
-    private Mono<AuthDecision> byTicket(String ticket) {
+    private Mono<AuthDecision> byTicket(String ticket, @Nullable String certificateAgent) {
         return Mono.fromCallable(() -> tickets.verify(ticket)).subscribeOn(verifying)
                 .flatMap(claims -> claims.isEmpty()
                         ? Mono.just(AuthDecision.reject(401, "the resumption ticket is not valid; present the API key", null))
                         : agents.findById(claims.get().agentId())
                                 .publishOn(verifying)
                                 .map(agent -> ResumptionTickets.matchesKey(claims.get(), agent)
-                                        ? admit(agent, true)
+                                        ? admit(agent, true, certificateAgent, true)
                                         : AuthDecision.reject(401, "the resumption ticket was issued for a key that has "
                                                 + "been replaced; present the API key", null))
                                 .defaultIfEmpty(AuthDecision.reject(401, "the resumption ticket names an unknown agent", null)));
     }
 
-    private AuthDecision admit(Agent agent, boolean issueTicket) {
+    private AuthDecision admit(Agent agent, boolean keyPresented, String certificateAgent) {
+        return admit(agent, keyPresented, certificateAgent, false);
+    }
+
+    private AuthDecision admit(Agent agent, boolean keyPresented, @Nullable String certificateAgent,
+            boolean issueTicket) {
+        if (certificateAgent != null && !certificateAgent.equals(agent.id())) {
+            return AuthDecision.reject(403, "the client certificate is agent " + certificateAgent
+                    + "'s, the key or ticket agent " + agent.id() + "'s", null);
+        }
+        if (agent.auth().needsCertificate() && certificateAgent == null) {
+            return AuthDecision.reject(403, "agent " + agent.id() + " (auth " + agent.auth().wire()
+                    + ") must present its client certificate", null);
+        }
+        if (agent.auth().needsKey() && !keyPresented) {
+            return AuthDecision.reject(401, "agent " + agent.id() + " (auth " + agent.auth().wire()
+                    + ") must present its API key", null);
+        }
         if (!TunnelClientHttpConnector.SCHEME.equalsIgnoreCase(agent.endpoint().getScheme())) {
             return AuthDecision.reject(403, "agent " + agent.id() + " is registered with endpoint " + agent.endpoint()
                     + "; set its endpoint to tunnel:// to let it connect through the tunnel", null);

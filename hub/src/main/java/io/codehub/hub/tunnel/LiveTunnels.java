@@ -22,6 +22,12 @@ public final class LiveTunnels implements AgentTunnels {
         return s == null ? Optional.empty() : s.session(agentId);
     }
 
+    /** Every live session; none while the port is down. */
+    public java.util.Collection<TunnelSession> sessions() {
+        TunnelServer s = server;
+        return s == null ? java.util.List.of() : s.sessions();
+    }
+
     void attach(@Nullable TunnelServer value) {
         server = value;
     }

@@ -5,8 +5,10 @@ import java.time.Clock;
 import io.codehub.hub.agents.AgentConnections;
 import io.codehub.hub.agents.AgentRegistry;
 import io.codehub.hub.agents.AgentRepository;
+import io.codehub.hub.config.PkiProperties;
 import io.codehub.hub.config.TunnelProperties;
 import io.codehub.hub.identity.HubIdentity;
+import io.codehub.hub.pki.HubPki;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
@@ -40,8 +42,8 @@ public class TunnelConfiguration {
 
     @Bean
     AgentTunnelAuthenticator agentTunnelAuthenticator(AgentRegistry registry, AgentRepository agents,
-            ResumptionTickets tickets, Scheduler keyHashing, ObjectProvider<MeterRegistry> meters) {
-        AgentTunnelAuthenticator authenticator = new AgentTunnelAuthenticator(registry, agents, tickets, keyHashing);
+            ResumptionTickets tickets, Scheduler keyHashing, HubPki pki, ObjectProvider<MeterRegistry> meters) {
+        AgentTunnelAuthenticator authenticator = new AgentTunnelAuthenticator(registry, agents, tickets, keyHashing, pki);
         meters.ifAvailable(registry1 -> FunctionCounter.builder("codehub.tunnel.key.checks", authenticator,
                         AgentTunnelAuthenticator::keyChecks)
                 .description("API keys checked with bcrypt in tunnel handshakes (tickets cost none)")
@@ -50,8 +52,29 @@ public class TunnelConfiguration {
     }
 
     @Bean
+    TunnelTls tunnelTls(TunnelProperties properties, HubPki pki) {
+        return new TunnelTls(properties, pki);
+    }
+
+    @Bean
+    CertificateWatch certificateWatch(HubPki pki, LiveTunnels tunnels, TunnelTls tls, PkiProperties properties,
+            Clock clock) {
+        CertificateWatch watch = new CertificateWatch(pki, tunnels, tls, properties.checkInterval(), clock);
+        pki.onRevocation(watch::checkNow);
+        return watch;
+    }
+
+    @Bean
+    CertificateEnrolment certificateEnrolment(HubPki pki, AgentRegistry registry, AgentRepository agents,
+            Scheduler keyHashing) {
+        return new CertificateEnrolment(pki, registry, agents, keyHashing);
+    }
+
+    @Bean
     TunnelPort tunnelPort(TunnelProperties properties, HubIdentity identity, AgentTunnelAuthenticator authenticator,
-            LiveTunnels tunnels) {
-        return new TunnelPort(properties, identity.hubId(), authenticator, tunnels);
+            LiveTunnels tunnels, TunnelTls tls, HubPki pki, CertificateEnrolment enrolment) {
+        // Enrolment sends an API key and returns a certificate: only over TLS, and only with a CA.
+        return new TunnelPort(properties, identity.hubId(), authenticator, tunnels, tls,
+                tls.enabled() && pki.enabled() ? enrolment : null);
     }
 }

@@ -12,7 +12,9 @@ import io.codehub.hub.config.TunnelProperties;
 import io.codehub.tunnel.HandshakeProblem;
 import io.codehub.tunnel.TunnelAuthenticator;
 import io.codehub.tunnel.TunnelListener;
+import io.codehub.tunnel.TunnelEndpoint;
 import io.codehub.tunnel.TunnelServer;
+import io.codehub.tunnel.TunnelServerBuilder;
 import io.codehub.tunnel.TunnelSession;
 import io.codehub.web.ConfigurationException;
 import io.netty.handler.ssl.SslContext;
@@ -37,18 +39,26 @@ public final class TunnelPort implements SmartLifecycle {
     private final String hubId;
     private final TunnelAuthenticator authenticator;
     private final LiveTunnels tunnels;
+    private final TunnelTls tls;
+    private final @Nullable TunnelEndpoint enrolment;
     private volatile @Nullable TunnelServer server;
 
-    public TunnelPort(TunnelProperties properties, String hubId, TunnelAuthenticator authenticator, LiveTunnels tunnels) {
+    /**
+     * @param tls       the port's TLS (plaintext when it has none)
+     * @param enrolment served at {@code POST /v1/certificate} when given
+     */
+    public TunnelPort(TunnelProperties properties, String hubId, TunnelAuthenticator authenticator, LiveTunnels tunnels,
+            TunnelTls tls, @Nullable TunnelEndpoint enrolment) {
         this.properties = properties;
         this.hubId = hubId;
         this.authenticator = authenticator;
         this.tunnels = tunnels;
+        this.tls = tls;
+        this.enrolment = enrolment;
     }
 
     @Override
     public void start() {
-        SslContext tls = sslContext();
         InetSocketAddress bind;
         try {
             bind = new InetSocketAddress(InetAddress.getByName(properties.address()), properties.port());
@@ -56,22 +66,28 @@ public final class TunnelPort implements SmartLifecycle {
             throw new ConfigurationException("CODEHUB_HUB_TUNNEL_ADDRESS", "'" + properties.address()
                     + "' is not an address: " + e.getMessage(), "Set CODEHUB_HUB_TUNNEL_ADDRESS to an IP address.", e);
         }
-        TunnelServer started = TunnelServer.builder()
+        TunnelServerBuilder builder = TunnelServer.builder()
                 .bindAddress(bind)
                 .hubId(hubId)
                 .authenticator(authenticator)
-                .sslContext(tls)
-                .listener(new SessionLog())
-                .build();
+                .listener(new SessionLog());
+        if (tls.enabled()) {
+            builder.sslContextSupplier(tls::current);
+        }
+        if (enrolment != null) {
+            builder.endpoint("POST", CertificateEnrolment.PATH, CertificateEnrolment.MAX_CSR_BYTES, enrolment);
+        }
+        TunnelServer started = builder.build();
         try {
             InetSocketAddress bound = started.start().get(BIND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             server = started;
             tunnels.attach(started);
-            if (tls == null) {
+            if (!tls.enabled()) {
                 log.warn("tunnel port {} is plaintext: agent API keys cross the network in the clear; set "
                         + "CODEHUB_HUB_TUNNEL_TLS_CERT and CODEHUB_HUB_TUNNEL_TLS_KEY outside loopback tests", bound);
             } else {
-                log.info("tunnel port {} (TLS)", bound);
+                log.info("tunnel port {} (TLS, client certificates: {}{})", bound, properties.clientAuth(),
+                        enrolment != null ? ", enrolment at " + CertificateEnrolment.PATH : "");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -115,19 +131,6 @@ public final class TunnelPort implements SmartLifecycle {
     public @Nullable InetSocketAddress localAddress() {
         TunnelServer s = server;
         return s == null ? null : s.localAddress();
-    }
-
-    private @Nullable SslContext sslContext() {
-        if (!properties.tls()) {
-            return null;
-        }
-        try {
-            return SslContextBuilder.forServer(properties.tlsCert().toFile(), properties.tlsKey().toFile()).build();
-        } catch (IOException | RuntimeException e) {
-            throw new ConfigurationException("CODEHUB_HUB_TUNNEL_TLS_CERT", "cannot use " + properties.tlsCert()
-                    + " with key " + properties.tlsKey() + ": " + e.getMessage(),
-                    "Give a PEM certificate chain and its PEM (PKCS#8) private key.", e);
-        }
     }
 
     private static final class SessionLog implements TunnelListener {

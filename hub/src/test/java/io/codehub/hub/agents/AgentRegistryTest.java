@@ -45,7 +45,7 @@ class AgentRegistryTest {
     @Test
     void thePreviousKeyWorksOnlyDuringTheGracePeriod() {
         AgentWithKey registered = registry.register(new RegisterAgentRequest("a", "https://agent.example:8443", "docker",
-                2, null, Map.of())).block(BLOCK);
+                2, null, Map.of(), null)).block(BLOCK);
         String first = registered.apiKey();
         String id = registered.agent().id();
         assertThat(registry.authenticate(first).map(Agent::id).block(BLOCK)).isEqualTo(id);

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import io.codehub.hub.agents.Agent;
+import io.codehub.hub.agents.AgentAuth;
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.agents.AgentStatus;
 import io.codehub.hub.agents.Labels;
@@ -113,11 +114,13 @@ abstract class AbstractRepositoryTest {
         Agent agent = saved(TestAgents.agent(2));
         Instant later = T0.plusSeconds(60);
         Agent changed = agents.updateSettings(agent.withSettings(URI.create("https://agent.example:8443"), 7,
-                Labels.of(Map.of("ssd", "yes")), "us", AgentStatus.INACTIVE, later)).block(TIMEOUT);
+                Labels.of(Map.of("ssd", "yes")), "us", AgentStatus.INACTIVE, AgentAuth.API_KEY_AND_MTLS, later))
+                .block(TIMEOUT);
         assertThat(changed.endpoint()).hasToString("https://agent.example:8443");
         assertThat(changed.capacity()).isEqualTo(7);
         assertThat(changed.labels().values()).containsExactly(Map.entry("ssd", "yes"));
         assertThat(changed.region()).isEqualTo("us");
+        assertThat(changed.auth()).isEqualTo(AgentAuth.API_KEY_AND_MTLS);
         assertThat(changed.status()).isEqualTo(AgentStatus.INACTIVE);
         assertThat(changed.updatedAt()).isEqualTo(later);
         assertThat(changed.apiKeyHash()).isEqualTo(agent.apiKeyHash());

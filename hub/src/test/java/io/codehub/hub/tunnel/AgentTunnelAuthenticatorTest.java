@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
+import io.codehub.hub.pki.HubPki;
 import io.codehub.hub.agents.AgentRegistry;
 import io.codehub.hub.agents.AgentWithKey;
 import io.codehub.hub.agents.ApiKeys;
@@ -61,7 +62,7 @@ class AgentTunnelAuthenticatorTest {
                 database.tx(), Schedulers.boundedElastic(), Duration.ofHours(1), clock);
         identity = HubKeyStore.loadOrCreate(Files.createDirectories(dir.resolve("hub")));
         authenticator = new AgentTunnelAuthenticator(registry, database.agents(),
-                new ResumptionTickets(identity, Duration.ofHours(24), clock), Schedulers.parallel());
+                new ResumptionTickets(identity, Duration.ofHours(24), clock), Schedulers.parallel(), HubPki.disabled());
     }
 
     @AfterEach
@@ -140,7 +141,7 @@ class AgentTunnelAuthenticatorTest {
 
         AgentWithKey tunnelled = register("tunnel://");
         String ticket = accepted(decide(tunnelled.apiKey(), null)).resumptionTicket();
-        registry.update(tunnelled.agent().id(), new UpdateAgentRequest(null, null, null, null, "inactive")).block(BLOCK);
+        registry.update(tunnelled.agent().id(), new UpdateAgentRequest(null, null, null, null, "inactive", null)).block(BLOCK);
         assertThat(rejected(decide(tunnelled.apiKey(), null)).problem()).isEqualTo(HandshakeProblem.FORBIDDEN);
         assertThat(rejected(decide(null, ticket)).problem()).isEqualTo(HandshakeProblem.FORBIDDEN);
     }
@@ -151,14 +152,14 @@ class AgentTunnelAuthenticatorTest {
         assertThat(agent.agent().endpoint()).isEqualTo("tunnel://" + agent.agent().id());
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> register("tunnel://someone-else"))
                 .hasMessageContaining("tunnel://");
-        assertThat(registry.update(agent.agent().id(), new UpdateAgentRequest("http://127.0.0.1:9", null, null, null, null))
+        assertThat(registry.update(agent.agent().id(), new UpdateAgentRequest("http://127.0.0.1:9", null, null, null, null, null))
                 .block(BLOCK).endpoint()).hasToString("http://127.0.0.1:9");
-        assertThat(registry.update(agent.agent().id(), new UpdateAgentRequest("tunnel://", null, null, null, null))
+        assertThat(registry.update(agent.agent().id(), new UpdateAgentRequest("tunnel://", null, null, null, null, null))
                 .block(BLOCK).endpoint()).hasToString("tunnel://" + agent.agent().id());
     }
 
     private AgentWithKey register(String endpoint) {
-        return registry.register(new RegisterAgentRequest("a", endpoint, "docker", 2, null, Map.of())).block(BLOCK);
+        return registry.register(new RegisterAgentRequest("a", endpoint, "docker", 2, null, Map.of(), null)).block(BLOCK);
     }
 
     private AuthDecision decide(@Nullable String key, @Nullable String ticket) throws Exception {

@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import io.codehub.hub.config.TunnelProperties;
+import io.codehub.hub.pki.HubPki;
 import io.codehub.tunnel.AuthDecision;
 import io.codehub.tunnel.TunnelAuthenticator;
 import io.codehub.tunnel.TunnelConnector;
@@ -38,8 +39,10 @@ class TunnelPortTest {
     void servesAgentsOverTlsAndDrainsOnStop() throws Exception {
         SelfSignedCertificate certificate = SelfSignedCertificate.builder().fqdn("localhost").build();
         LiveTunnels tunnels = new LiveTunnels();
-        TunnelPort port = new TunnelPort(new TunnelProperties(0, "127.0.0.1", certificate.certificate().toPath(),
-                certificate.privateKey().toPath(), Duration.ofSeconds(1), Duration.ofHours(1)), "test-hub", ANY_KEY, tunnels);
+        TunnelProperties properties = new TunnelProperties(0, "127.0.0.1", certificate.certificate().toPath(),
+                certificate.privateKey().toPath(), Duration.ofSeconds(1), Duration.ofHours(1), "none");
+        TunnelPort port = new TunnelPort(properties, "test-hub", ANY_KEY, tunnels,
+                new TunnelTls(properties, HubPki.disabled()), null);
         TunnelConnector agent = null;
         try {
             port.start();
@@ -76,8 +79,10 @@ class TunnelPortTest {
     @Test
     void aPortInUseNamesItsVariable() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            TunnelPort port = new TunnelPort(new TunnelProperties(taken.getLocalPort(), "127.0.0.1", null, null,
-                    Duration.ofSeconds(1), Duration.ofHours(1)), "test-hub", ANY_KEY, new LiveTunnels());
+            TunnelProperties properties = new TunnelProperties(taken.getLocalPort(), "127.0.0.1", null, null,
+                    Duration.ofSeconds(1), Duration.ofHours(1), "none");
+            TunnelPort port = new TunnelPort(properties, "test-hub", ANY_KEY, new LiveTunnels(),
+                    new TunnelTls(properties, HubPki.disabled()), null);
             assertThatThrownBy(port::start).isInstanceOfSatisfying(ConfigurationException.class,
                     e -> assertThat(e.variable()).isEqualTo("CODEHUB_HUB_TUNNEL_PORT"));
             assertThat(port.isRunning()).isFalse();
@@ -102,6 +107,6 @@ class TunnelPortTest {
     }
 
     private static TunnelProperties properties(int port, String address, Path cert, Path key) {
-        return new TunnelProperties(port, address, cert, key, Duration.ofSeconds(10), Duration.ofHours(24));
+        return new TunnelProperties(port, address, cert, key, Duration.ofSeconds(10), Duration.ofHours(24), "none");
     }
 }

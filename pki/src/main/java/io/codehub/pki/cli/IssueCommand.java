@@ -34,7 +34,8 @@ final class IssueCommand implements Runnable {
     }
 
     @Command(name = "server", mixinStandardHelpOptions = true,
-            description = "Issue the hub's TLS certificate: DNS and IP SANs, EKU serverAuth and clientAuth.")
+            description = "Issue the hub's TLS certificate: DNS and IP SANs, URI SAN spiffe://codehub/hub (the hub's "
+                    + "identity towards agents' direct listeners), EKU serverAuth and clientAuth.")
     static final class Server implements Callable<Integer> {
 
         @Spec
@@ -69,7 +70,7 @@ final class IssueCommand implements Runnable {
 
     @Command(name = "agent", mixinStandardHelpOptions = true,
             description = "Issue an agent certificate (out-of-band enrolment): URI SAN spiffe://codehub/agent/ID, "
-                    + "EKU clientAuth.")
+                    + "EKU clientAuth; with --dns/--ip also for the agent's direct listener (those SANs, EKU serverAuth).")
     static final class Agent implements Callable<Integer> {
 
         @Spec
@@ -81,6 +82,14 @@ final class IssueCommand implements Runnable {
         @Option(names = "--agent-id", required = true, paramLabel = "ID", description = "The agent id.")
         String agentId;
 
+        @Option(names = "--dns", arity = "1..*", paramLabel = "NAME",
+                description = "DNS name(s) the agent's direct listener is reached by.")
+        List<String> dns = new ArrayList<>();
+
+        @Option(names = "--ip", arity = "1..*", paramLabel = "ADDR", converter = IpConverter.class,
+                description = "IP address(es) the agent's direct listener is reached by.")
+        List<InetAddress> ips = new ArrayList<>();
+
         @Option(names = "--out", required = true, paramLabel = "PREFIX", description = "Output prefix.")
         String out;
 
@@ -90,7 +99,7 @@ final class IssueCommand implements Runnable {
 
         @Override
         public Integer call() {
-            write(spec, out, ca.open().issueAgent(agentId, validity));
+            write(spec, out, ca.open().issueAgent(agentId, validity, dns, ips));
             return 0;
         }
     }
