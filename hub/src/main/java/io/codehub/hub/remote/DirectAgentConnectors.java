@@ -7,6 +7,8 @@ import java.util.List;
 import io.netty.channel.ChannelOption;
 import org.springframework.http.client.reactive.ClientHttpConnector;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import io.netty.handler.ssl.SslContext;
+import org.jspecify.annotations.Nullable;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
@@ -21,8 +23,18 @@ public final class DirectAgentConnectors implements AgentConnectors, AutoCloseab
 
     private final ConnectionProvider connections;
     private final ReactorClientHttpConnector connector;
+    private final ReactorClientHttpConnector secureConnector;
 
     public DirectAgentConnectors(Duration connectTimeout) {
+        this(connectTimeout, null);
+    }
+
+    /**
+     * @param tls for {@code https://} agents: what the hub trusts and, for agents that require it,
+     *            the client certificate it presents (the hub's own, which carries its identity);
+     *            null for the JDK's trust store and no client certificate
+     */
+    public DirectAgentConnectors(Duration connectTimeout, @Nullable SslContext tls) {
         this.connections = ConnectionProvider.builder("codehub-agents")
                 .maxConnections(512)
                 .pendingAcquireMaxCount(4096)
@@ -34,6 +46,8 @@ public final class DirectAgentConnectors implements AgentConnectors, AutoCloseab
                 .followRedirect(false)
                 .compress(false);
         this.connector = new ReactorClientHttpConnector(client);
+        this.secureConnector = tls == null ? connector
+                : new ReactorClientHttpConnector(client.secure(spec -> spec.sslContext(tls)));
     }
 
     @Override
@@ -52,7 +66,7 @@ public final class DirectAgentConnectors implements AgentConnectors, AutoCloseab
             throw new IllegalArgumentException("endpoint " + endpoint + ": scheme '" + endpoint.getScheme()
                     + "' is not supported (expected one of: " + SCHEMES + ")");
         }
-        return connector;
+        return "https".equals(endpoint.getScheme()) ? secureConnector : connector;
     }
 
     @Override

@@ -6,6 +6,15 @@ import java.util.List;
 import io.codehub.hub.config.HubProperties;
 import io.codehub.hub.identity.HubIdentity;
 import io.codehub.hub.tunnel.TunnelAgentConnectors;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLException;
+
+import io.codehub.hub.config.TunnelProperties;
+import io.codehub.hub.pki.HubPki;
+import io.codehub.web.ConfigurationException;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import org.jspecify.annotations.Nullable;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
@@ -22,8 +31,35 @@ public class RemoteConfiguration {
     private static final int MAX_AGENT_RESPONSE_BYTES = 16 * 1024 * 1024;
 
     @Bean(destroyMethod = "close")
-    DirectAgentConnectors directAgentConnectors(HubProperties properties) {
-        return new DirectAgentConnectors(properties.remote().connectTimeout());
+    DirectAgentConnectors directAgentConnectors(HubProperties properties, TunnelProperties tunnel, HubPki pki) {
+        return new DirectAgentConnectors(properties.remote().connectTimeout(), agentClientTls(tunnel, pki));
+    }
+
+    /**
+     * TLS towards {@code https://} agents: with a CA, its trust bundle (agents' listener
+     * certificates come from it) else the JDK's; with the hub's certificate
+     * ({@code CODEHUB_HUB_TUNNEL_TLS_CERT}/{@code _KEY}, whose URI SAN {@code spiffe://codehub/hub}
+     * is what agents with {@code CODEHUB_AGENT_TLS_CLIENT_AUTH=require} admit), that as the client
+     * certificate. Null when neither is configured.
+     */
+    static @Nullable SslContext agentClientTls(TunnelProperties tunnel, HubPki pki) {
+        if (!tunnel.tls() && !pki.enabled()) {
+            return null;
+        }
+        SslContextBuilder builder = SslContextBuilder.forClient();
+        if (pki.enabled()) {
+            builder.trustManager(pki.trustAnchors().toArray(X509Certificate[]::new));
+        }
+        if (tunnel.tls()) {
+            builder.keyManager(tunnel.tlsCert().toFile(), tunnel.tlsKey().toFile());
+        }
+        try {
+            return builder.build();
+        } catch (SSLException | RuntimeException e) {
+            throw new ConfigurationException("CODEHUB_HUB_TUNNEL_TLS_CERT", "cannot use " + tunnel.tlsCert()
+                    + " as the hub's client certificate: " + e.getMessage(),
+                    "Give a PEM certificate chain and its PEM (PKCS#8) private key.", e);
+        }
     }
 
     /** Every transport: http(s) directly, {@code tunnel://} through the agent's tunnel session. */
