@@ -43,7 +43,7 @@ public final class Bench {
             case "tunnel" -> TunnelReport.run(args, port);
             case "idle-tunnels" -> idleTunnels(count, port);
             case "restart" -> restart(count, port);
-            case "bulk" -> bulk(Long.parseLong(Args.value(args, "--bulk-mb", "256")) * 1_000_000L);
+            case "bulk" -> bulk(Long.parseLong(Args.value(args, "--bulk-mb", "1024")) * 1_000_000L);
             default -> {
                 System.err.println("usage: bench tunnel [--tunnels N] [--seconds S] [--json FILE]"
                         + " | idle-tunnels [--count N] | restart [--count N] | bulk [--bulk-mb M]   (all take --port P)");
@@ -95,7 +95,7 @@ public final class Bench {
             hub = Child.start("hub", BenchHub.class, "--port", portArg);
             hub.await("ready", Duration.ofSeconds(60));
             long ready = System.nanoTime();
-            hub.awaitCount("sessions", count, Duration.ofSeconds(120));
+            hub.awaitCount("sessions", count, Duration.ofSeconds(120), false, killed);
             long back = System.nanoTime();
             System.out.printf(Locale.ROOT, "  new hub listening %.1f s after the old one died%n", (ready - killed) / 1e9);
             System.out.printf(Locale.ROOT, "  all %d agents back %.1f s after the old hub died (%.1f s after the new one listened); "
@@ -159,15 +159,28 @@ public final class Bench {
         }
 
         long awaitCount(String what, long target, Duration timeout) throws InterruptedException {
-            return awaitCount(what, target, timeout, false);
+            return awaitCount(what, target, timeout, false, 0);
         }
 
-        /** Waits until the reported count reaches (or, with {@code down}, falls to) {@code target}; returns millis. */
         long awaitCount(String what, long target, Duration timeout, boolean down) throws InterruptedException {
+            return awaitCount(what, target, timeout, down, 0);
+        }
+
+        /**
+         * Waits until the reported count reaches (or, with {@code down}, falls to) {@code target}; returns
+         * millis. With a {@code progressSince} (a nanoTime), prints the count every 5 s since then.
+         */
+        long awaitCount(String what, long target, Duration timeout, boolean down, long progressSince)
+                throws InterruptedException {
             long start = System.nanoTime();
             long deadline = start + timeout.toNanos();
+            long nextReport = progressSince == 0 ? Long.MAX_VALUE : start + TimeUnit.SECONDS.toNanos(5);
             while (System.nanoTime() < deadline) {
                 long now = latest.get();
+                if (System.nanoTime() >= nextReport) {
+                    System.out.printf(Locale.ROOT, "    %5.1f s: %d %s%n", (System.nanoTime() - progressSince) / 1e9, now, what);
+                    nextReport += TimeUnit.SECONDS.toNanos(5);
+                }
                 if (down ? now >= 0 && now <= target : now >= target) {
                     return (System.nanoTime() - start) / 1_000_000;
                 }

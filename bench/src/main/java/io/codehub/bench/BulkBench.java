@@ -42,9 +42,8 @@ final class BulkBench {
     /** What the agent writes: a direct buffer, as Netty's pooled allocator gives the agent's handlers. */
     private static final ByteBuf DIRECT_PAYLOAD = Unpooled.unreleasableBuffer(
             Unpooled.directBuffer(CHUNK).writeBytes(PAYLOAD).asReadOnly());
-    private static final io.codehub.tunnel.TunnelLimits LIMITS = io.codehub.tunnel.TunnelLimits.defaults().toBuilder()
-            .initialWindowSize(Integer.getInteger("bench.window", 65535))
-            .maxFrameSize(Integer.getInteger("bench.frame", 16384)).build();
+    /** The defaults, which the hub and the agent use. */
+    private static final io.codehub.tunnel.TunnelLimits LIMITS = io.codehub.tunnel.TunnelLimits.defaults();
 
     private BulkBench() {
     }
@@ -78,10 +77,8 @@ final class BulkBench {
                 tcpCpu += c1 - c0;
                 tunnelCpu += c2 - c1;
             }
-            if (Boolean.getBoolean("bench.cpu")) {
-                System.out.printf("cpu ms per GB: tcp %.0f, tunnel %.0f%n", tcpCpu / 1e6 / (ROUNDS * bytes / 1e9),
-                        tunnelCpu / 1e6 / (ROUNDS * bytes / 1e9));
-            }
+            System.out.printf("  process CPU per GB moved: raw TCP %.2f s, tunnel %.2f s%n",
+                    tcpCpu / 1e9 / (ROUNDS * bytes / 1e9), tunnelCpu / 1e9 / (ROUNDS * bytes / 1e9));
             TunnelStream stalled = open(pair.session, bytes, null); // never reads: its window fills and stays full
             for (int i = 0; i < ROUNDS; i++) {
                 beside[i] = stream(pair.session, bytes);

@@ -21,7 +21,7 @@ final class TunnelReport {
     static void run(String[] args, int port) throws Exception {
         int tunnels = Integer.parseInt(Args.value(args, "--tunnels", "10000"));
         Duration phase = Duration.ofSeconds(Long.parseLong(Args.value(args, "--seconds", "10")));
-        long bulkBytes = Long.parseLong(Args.value(args, "--bulk-mb", "256")) * 1_000_000L;
+        long bulkBytes = Long.parseLong(Args.value(args, "--bulk-mb", "1024")) * 1_000_000L;
         String json = Args.value(args, "--json", "");
         Path root = Path.of(System.getProperty("codehub.root", ".")).toAbsolutePath().normalize();
 

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -35,8 +36,7 @@ final class Http2Pipelines {
      * Netty's 32/64 KiB default caps a bulk stream at one small batch per event-loop wake-up.
      * The marks bound only bytes already queued for the socket; an idle tunnel holds nothing.
      */
-    static final WriteBufferWaterMark CONNECTION_WATER_MARK = new WriteBufferWaterMark(
-            Integer.getInteger("bench.wmlow", 32 * 1024), Integer.getInteger("bench.wmhigh", 64 * 1024));
+    static final WriteBufferWaterMark CONNECTION_WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
     private Http2Pipelines() {
     }
@@ -57,9 +57,7 @@ final class Http2Pipelines {
      * and the frame's payload is handed on as a slice of them.
      */
     private static Http2FrameCodec cumulating(Http2FrameCodec codec) {
-        if (!Boolean.getBoolean("bench.merge")) {
-            codec.setCumulator(io.netty.handler.codec.ByteToMessageDecoder.COMPOSITE_CUMULATOR);
-        }
+        codec.setCumulator(ByteToMessageDecoder.COMPOSITE_CUMULATOR);
         return codec;
     }
 

@@ -11,8 +11,8 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Hub side of liveness: a PING every {@code interval}; a connection whose ACK is not back within
- * {@code ackTimeout} is closed (a half-open TCP connection dies in seconds, not at the kernel's
+ * Hub side of liveness: a PING every {@code interval} (skipped while the previous one awaits its
+ * ACK); a connection whose ACK is not back within {@code ackTimeout} is closed (a half-open TCP connection dies in seconds, not at the kernel's
  * retransmission limit). Each ACK yields a round-trip time, measured with the event loop's
  * ticker, so tests drive it with a fake clock ({@code EmbeddedChannel.advanceTimeBy}).
  *
@@ -83,6 +83,10 @@ final class HubKeepaliveHandler extends ChannelDuplexHandler {
 
     private void ping(ChannelHandlerContext ctx) {
         if (!ctx.channel().isActive()) {
+            return;
+        }
+        if (outstanding != -1) {
+            schedulePing(ctx); // the previous PING's deadline is still running
             return;
         }
         outstanding = ++counter;

@@ -101,7 +101,9 @@ class ConcurrentStreamsIT {
         Collector stalledAnswer = new Collector();
         TunnelStream stalled = session.openStream(stalledAnswer).get(10, TimeUnit.SECONDS);
         stalled.writeHeaders(post("/stall"), false);
-        CompletableFuture<Void> stalledUpload = writeChunks(stalled, 64, 16 * 1024, new CRC32());
+        // Twice the stream window: the upload cannot finish while nobody reads.
+        int chunks = 2 * TunnelLimits.defaults().initialWindowSize() / (16 * 1024);
+        CompletableFuture<Void> stalledUpload = writeChunks(stalled, chunks, 16 * 1024, new CRC32());
 
         Collector busyAnswer = new Collector();
         TunnelStream busy = session.openStream(busyAnswer).get(10, TimeUnit.SECONDS);

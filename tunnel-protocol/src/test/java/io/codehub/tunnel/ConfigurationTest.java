@@ -36,7 +36,7 @@ class ConfigurationTest {
         assertThat(d.maxConcurrentStreams()).isEqualTo(256);
         assertThat(d.maxHeaderListSize()).isEqualTo(16384);
         assertThat(d.maxFrameSize()).isEqualTo(16384);
-        assertThat(d.initialWindowSize()).isEqualTo(65_535);
+        assertThat(d.initialWindowSize()).isEqualTo(1 << 20);
         assertThat(d.streamIdleTimeout()).isEqualTo(Duration.ofMinutes(5));
         assertThat(d.maxTunnels()).isEqualTo(10_000);
         TunnelLimits changed = d.toBuilder().maxTunnels(5).build();
@@ -50,8 +50,8 @@ class ConfigurationTest {
         assertThat(Keepalive.DEFAULT.agentIdleTimeout()).isEqualTo(Duration.ofSeconds(15));
         assertThatThrownBy(() -> new Keepalive(Duration.ofMillis(1500), Duration.ofSeconds(1)))
                 .hasMessage("interval: PT1.5S (expected: whole seconds)");
-        assertThatThrownBy(() -> new Keepalive(Duration.ofSeconds(5), Duration.ofSeconds(5)))
-                .hasMessage("ackTimeout: PT5S (expected: < interval PT5S)");
+        assertThatThrownBy(() -> new Keepalive(Duration.ofSeconds(5), Duration.ofSeconds(11)))
+                .hasMessage("ackTimeout: PT11S (expected: <= two intervals, PT10S)");
         assertThatThrownBy(() -> new Backoff(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(60),
                 Duration.ZERO)).hasMessage("cap: PT1S (expected: >= base PT2S)");
         assertThatThrownBy(() -> Backoff.DEFAULT.ceiling(-1)).hasMessage("failures: -1 (expected: >= 0)");

@@ -37,8 +37,11 @@ public class AgentConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(AgentConfiguration.class);
     private static final Pattern AGENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]{0,127}");
-    /** Reachable without a token: the API document and the orchestrator probes, which reveal nothing. */
-    private static final Set<String> OPEN_PATHS = Set.of("/openapi.yaml", "/actuator/health",
+    /**
+     * Reachable without a token (and, with {@code CODEHUB_AGENT_TLS_CLIENT_AUTH=require}, without the
+     * hub's client certificate): the API document and the orchestrator probes, which reveal nothing.
+     */
+    public static final Set<String> OPEN_PATHS = Set.of("/openapi.yaml", "/actuator/health",
             "/actuator/health/liveness", "/actuator/health/readiness");
 
     @Bean
@@ -109,8 +112,9 @@ public class AgentConfiguration {
         return new BodyLimitFilter(properties.maxBodyBytes(), problems);
     }
 
+    /** After the body limit and the hub's client-certificate check ({@code HubIdentityFilter}, {@code + 1}). */
     @Bean
-    @Order(Ordered.HIGHEST_PRECEDENCE + 1)
+    @Order(Ordered.HIGHEST_PRECEDENCE + 2)
     BearerTokenFilter bearerTokenFilter(HubTokenVerifier verifier, ProblemResponses problems) {
         return new BearerTokenFilter(path -> !OPEN_PATHS.contains(path), token -> {
             try {

@@ -5,7 +5,6 @@ import java.time.Duration;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -33,8 +32,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                      Agent API over the tunnel as well; unset, it is reached only directly
  * @param apiKey        the agent's API key {@code chk_<agent id>_<secret>} ({@code CODEHUB_AGENT_API_KEY}),
  *                      required with {@code hubUrl}; its id part must equal {@code id}
- * @param tlsCa         PEM file of the CA certificates to trust for a {@code tls://} hub
- *                      ({@code CODEHUB_AGENT_TLS_CA}); unset, the JDK's default trust store
+ * @param tls           TLS and mTLS settings: the CA to trust, the agent's certificate and its enrolment,
+ *                      TLS on the direct listener ({@code CODEHUB_AGENT_TLS_*})
  * @param kubeconfig    kubeconfig file of the cluster the Kubernetes runtime drives
  *                      ({@code CODEHUB_AGENT_KUBECONFIG}); unset, the in-cluster service account
  * @param k8s           Kubernetes runtime settings ({@code CODEHUB_AGENT_K8S_*})
@@ -51,25 +50,12 @@ public record AgentProperties(
         @DefaultValue("65536") int maxBodyBytes,
         @Nullable String hubUrl,
         @Nullable String apiKey,
-        @Nullable Path tlsCa,
+        @DefaultValue Tls tls,
         @Nullable Path kubeconfig,
         @DefaultValue K8s k8s) {
 
     /** {@code CODEHUB_AGENT_LISTEN} value that opens no listener reachable from other hosts. */
     public static final String LISTEN_NONE = "none";
-
-    /** The constructor configuration binds (a record with two constructors must say which). */
-    @ConstructorBinding
-    public AgentProperties {
-    }
-
-    /** Properties without Kubernetes settings: no kubeconfig and every {@link K8s} default. */
-    public AgentProperties(@Nullable String id, @Nullable String listen, @Nullable Path hubPublicKey, String runtime,
-            Path archiveDir, Docker docker, Auth auth, int maxBodyBytes, @Nullable String hubUrl,
-            @Nullable String apiKey, @Nullable Path tlsCa) {
-        this(id, listen, hubPublicKey, runtime, archiveDir, docker, auth, maxBodyBytes, hubUrl, apiKey, tlsCa, null,
-                K8s.defaults());
-    }
 
     /** Whether {@code CODEHUB_AGENT_HUB_URL} is set, i.e. the agent dials out to a hub. */
     public boolean dialsOut() {
@@ -140,6 +126,42 @@ public record AgentProperties(
         public static K8s defaults() {
             return new K8s(null, null, "10Gi", "codehub-archives", "busybox:1.36", "IfNotPresent",
                     Duration.ofSeconds(30), Duration.ofHours(1), 16);
+        }
+    }
+
+    /**
+     * TLS settings: what the agent trusts, the client certificate it presents to the hub (and how it
+     * gets and renews it), and TLS on the direct listener. See {@code docs/agent-tls.md}.
+     *
+     * @param ca            PEM file of the CA certificate(s) to trust ({@code CODEHUB_AGENT_TLS_CA}): for the hub's
+     *                      tunnel certificate, for enrolment, and for the hub's client certificate on the direct
+     *                      listener; unset, the JDK's default trust store (not allowed with {@code clientAuth=require})
+     * @param enroll        whether the agent gets and renews its certificate itself, through the hub's tunnel port
+     *                      ({@code CODEHUB_AGENT_TLS_ENROLL}, default false); needs a {@code tls://} hub URL
+     * @param dir           directory of the agent's key {@code agent-key.pem} (0600) and certificate chain
+     *                      {@code agent-cert.pem} ({@code CODEHUB_AGENT_TLS_DIR}, default {@code /var/lib/codehub/tls});
+     *                      when both exist the agent presents them on the tunnel
+     * @param renewAt       fraction of the certificate's validity period (notBefore to notAfter) after which the
+     *                      agent renews it ({@code CODEHUB_AGENT_TLS_RENEW_AT}, default 0.67: at two thirds)
+     * @param serverCert    PEM certificate chain of the direct listener ({@code CODEHUB_AGENT_TLS_SERVER_CERT});
+     *                      with {@code serverKey}, the direct listener speaks HTTPS only
+     * @param serverKey     PEM private key of the direct listener ({@code CODEHUB_AGENT_TLS_SERVER_KEY})
+     * @param clientAuth    {@code none} (default) or {@code require}: the direct listener then serves the Agent API
+     *                      only to a client certificate that chains to {@code ca} and carries the hub's identity
+     *                      ({@code CODEHUB_AGENT_TLS_CLIENT_AUTH})
+     */
+    public record Tls(
+            @Nullable Path ca,
+            @DefaultValue("false") boolean enroll,
+            @DefaultValue("/var/lib/codehub/tls") Path dir,
+            @DefaultValue("0.67") double renewAt,
+            @Nullable Path serverCert,
+            @Nullable Path serverKey,
+            @DefaultValue("none") String clientAuth) {
+
+        /** The defaults, as bound when no {@code CODEHUB_AGENT_TLS_*} variable is set. */
+        public static Tls defaults() {
+            return new Tls(null, false, Path.of("/var/lib/codehub/tls"), 0.67, null, null, "none");
         }
     }
 

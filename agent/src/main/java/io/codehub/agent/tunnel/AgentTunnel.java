@@ -1,5 +1,6 @@
 package io.codehub.agent.tunnel;
 
+import io.codehub.agent.tls.AgentCertificate;
 import io.codehub.tunnel.ConnectRelay;
 import io.codehub.tunnel.TunnelConnector;
 import io.codehub.tunnel.TunnelConnectorBuilder;
@@ -27,11 +28,13 @@ final class AgentTunnel implements SmartLifecycle {
     private final ApplicationContext context;
     private final ManagedUpstreams upstreams;
     private final long maxBodyBytes;
+    private final @Nullable AgentCertificate certificate;
     private volatile @Nullable TunnelConnector connector;
 
     AgentTunnel(TunnelConnectorBuilder connectorBuilder, ApplicationContext context, ManagedUpstreams upstreams,
-            long maxBodyBytes) {
+            long maxBodyBytes, @Nullable AgentCertificate certificate) {
         this.connectorBuilder = connectorBuilder;
+        this.certificate = certificate;
         this.context = context;
         this.upstreams = upstreams;
         this.maxBodyBytes = maxBodyBytes;
@@ -51,6 +54,10 @@ final class AgentTunnel implements SmartLifecycle {
         upstreams.start();
         started.start();
         connector = started;
+        if (certificate != null) {
+            // a renewed certificate moves the tunnel to a new session; the hub replaces the old one
+            certificate.startRenewal(started::refresh);
+        }
     }
 
     @Override
@@ -61,6 +68,9 @@ final class AgentTunnel implements SmartLifecycle {
             connector = null;
         }
         upstreams.stop();
+        if (certificate != null) {
+            certificate.close();
+        }
         if (c == null) {
             callback.run();
         } else {

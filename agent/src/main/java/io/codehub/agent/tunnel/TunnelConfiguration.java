@@ -1,22 +1,21 @@
 package io.codehub.agent.tunnel;
 
-import java.nio.file.Path;
+import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
-import javax.net.ssl.SSLException;
-
 import io.codehub.agent.AgentApplication;
 import io.codehub.agent.config.AgentProperties;
+import io.codehub.agent.tls.AgentCertificate;
 import io.codehub.runtime.Runtime;
 import io.codehub.tunnel.TicketStore;
 import io.codehub.tunnel.TunnelConnector;
 import io.codehub.tunnel.TunnelConnectorBuilder;
 import io.codehub.web.ConfigurationException;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -45,43 +44,40 @@ public class TunnelConfiguration {
     static final Duration WARN_EVERY = Duration.ofMinutes(1);
 
     @Bean
-    AgentTunnel agentTunnel(AgentProperties properties, Runtime runtime, ApplicationContext context, Environment environment) {
+    AgentTunnel agentTunnel(AgentProperties properties, Runtime runtime, ApplicationContext context, Environment environment,
+            ObjectProvider<Clock> clock) {
         TunnelSettings settings = TunnelSettings.from(properties);
         if (settings == null) {
             throw new IllegalStateException("TunnelConfiguration active without CODEHUB_AGENT_HUB_URL");
         }
         TunnelConnectorBuilder builder = TunnelConnector.builder()
                 .hubUri(settings.hubUri())
-                .sslContext("tls".equals(settings.hubUri().getScheme()) ? sslContext(settings) : null)
                 .apiKey(settings.apiKey())
                 .agentVersion(AgentApplication.version())
                 // Tickets are kept in memory: they spare the hub a bcrypt per reconnect, which is what
                 // matters after a hub restart; an agent restart presents its API key once.
                 .ticketStore(TicketStore.inMemory())
                 .listener(new ConnectionLog(settings.hubUri(), WARN_EVERY, System::nanoTime));
+        Map<String, String> proxyVariables = proxyVariables(environment);
+        URI proxy;
         try {
-            builder.proxyFromEnvironment(proxyVariables(environment));
+            builder.proxyFromEnvironment(proxyVariables);
+            String value = proxyVariables.getOrDefault("HTTPS_PROXY", proxyVariables.get("https_proxy"));
+            proxy = value == null || value.isBlank() ? null : URI.create(value.trim());
         } catch (IllegalArgumentException e) {
             throw new ConfigurationException("HTTPS_PROXY", String.valueOf(e.getMessage()),
                     "Use http://[user:password@]host:port for the proxy the agent dials the hub through, or unset it.", e);
         }
+        AgentCertificate certificate = null;
+        if ("tls".equals(settings.hubUri().getScheme())) {
+            // the client certificate (CODEHUB_AGENT_TLS_DIR, enrolled or not) and the trust for the hub
+            certificate = AgentCertificate.open(properties, settings.hubUri(), settings.apiKey(), proxy,
+                    clock.getIfAvailable(Clock::systemUTC));
+            builder.sslContextSupplier(certificate::tunnelSslContext);
+        }
         ManagedUpstreams upstreams = new ManagedUpstreams(runtime, UPSTREAMS_REFRESH, UPSTREAMS_MAX_AGE,
                 UPSTREAMS_MIN_SPACING, Schedulers.parallel(), System::nanoTime);
-        return new AgentTunnel(builder, context, upstreams, properties.maxBodyBytes());
-    }
-
-    private static SslContext sslContext(TunnelSettings settings) {
-        Path ca = settings.tlsCa();
-        try {
-            SslContextBuilder ssl = SslContextBuilder.forClient().protocols("TLSv1.3", "TLSv1.2");
-            if (ca != null) {
-                ssl.trustManager(ca.toFile());
-            }
-            return ssl.build();
-        } catch (SSLException | IllegalArgumentException e) {
-            throw new ConfigurationException("CODEHUB_AGENT_TLS_CA", "cannot use " + ca + ": " + e.getMessage(),
-                    "Point it at a PEM file of CA certificates (-----BEGIN CERTIFICATE-----).", e);
-        }
+        return new AgentTunnel(builder, context, upstreams, properties.maxBodyBytes(), certificate);
     }
 
     private static Map<String, String> proxyVariables(Environment environment) {

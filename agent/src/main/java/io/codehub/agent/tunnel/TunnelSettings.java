@@ -12,15 +12,16 @@ import io.codehub.web.ConfigurationException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The validated dial-out settings: {@code CODEHUB_AGENT_HUB_URL}, {@code CODEHUB_AGENT_API_KEY}
- * and {@code CODEHUB_AGENT_TLS_CA}. A bad value is a {@link ConfigurationException} naming the
- * variable; the API key never appears in a message.
+ * The validated dial-out settings: {@code CODEHUB_AGENT_HUB_URL}, {@code CODEHUB_AGENT_API_KEY},
+ * {@code CODEHUB_AGENT_TLS_CA} and {@code CODEHUB_AGENT_TLS_ENROLL}. A bad value is a
+ * {@link ConfigurationException} naming the variable; the API key never appears in a message.
  *
  * @param hubUri the hub's tunnel port, {@code tcp://host:port} or {@code tls://host:port}
- * @param apiKey {@code chk_<agent id>_<secret>}
+ * @param apiKey {@code chk_<agent id>_<secret>}; null only for a {@code tls://} hub when
+ *               {@code CODEHUB_AGENT_TLS_DIR} holds a certificate (the agent then authenticates with it)
  * @param tlsCa  PEM file of the CA to trust for {@code tls://}, or null for the JDK's trust store
  */
-public record TunnelSettings(URI hubUri, String apiKey, @Nullable Path tlsCa) {
+public record TunnelSettings(URI hubUri, @Nullable String apiKey, @Nullable Path tlsCa) {
 
     /** The hub's key format ({@code ApiKeys} in the hub): the id as CODEHUB_AGENT_ID, a 43-char secret. */
     private static final Pattern API_KEY = Pattern.compile("chk_([A-Za-z0-9][A-Za-z0-9.-]{0,127})_([A-Za-z0-9_-]{43})");
@@ -31,11 +32,21 @@ public record TunnelSettings(URI hubUri, String apiKey, @Nullable Path tlsCa) {
             return null;
         }
         URI hub = hubUri(String.valueOf(properties.hubUrl()).trim());
+        boolean tls = "tls".equals(hub.getScheme());
+        if (properties.tls().enroll() && !tls) {
+            throw new ConfigurationException("CODEHUB_AGENT_TLS_ENROLL", "true, but CODEHUB_AGENT_HUB_URL is plaintext " + hub,
+                    "Enrolment sends the API key and gets a certificate: use tls://host:port for the hub, "
+                            + "or set CODEHUB_AGENT_TLS_ENROLL=false.");
+        }
         String key = properties.apiKey();
         if (key == null || key.isBlank()) {
+            if (tls && Files.exists(properties.tls().dir().resolve("agent-cert.pem"))) {
+                return new TunnelSettings(hub, null, checkedCa(properties.tls(), hub));
+            }
             throw new ConfigurationException("CODEHUB_AGENT_API_KEY", "not set (CODEHUB_AGENT_HUB_URL is)",
                     "Set CODEHUB_AGENT_API_KEY to the key the hub returned once when this agent was registered "
-                            + "(chk_<agent id>_<secret>), or unset CODEHUB_AGENT_HUB_URL.");
+                            + "(chk_<agent id>_<secret>), or unset CODEHUB_AGENT_HUB_URL "
+                            + "(with a tls:// hub, a certificate in CODEHUB_AGENT_TLS_DIR can replace the key).");
         }
         key = key.trim();
         Matcher matcher = API_KEY.matcher(key);
@@ -49,9 +60,14 @@ public record TunnelSettings(URI hubUri, String apiKey, @Nullable Path tlsCa) {
                     "belongs to agent '" + matcher.group(1) + "', but CODEHUB_AGENT_ID is '" + properties.id() + "'",
                     "Use the key and the id of the same registered agent.");
         }
-        Path ca = properties.tlsCa();
+        return new TunnelSettings(hub, key, checkedCa(properties.tls(), hub));
+    }
+
+    private static @Nullable Path checkedCa(AgentProperties.Tls tls, URI hub) {
+        Path ca = tls.ca();
         if (ca != null) {
-            if (!"tls".equals(hub.getScheme())) {
+            // with a plaintext hub the CA can still serve the direct listener's client-certificate check
+            if (!"tls".equals(hub.getScheme()) && !"require".equalsIgnoreCase(tls.clientAuth().trim())) {
                 throw new ConfigurationException("CODEHUB_AGENT_TLS_CA", "set, but CODEHUB_AGENT_HUB_URL is plaintext " + hub,
                         "Use tls://host:port for the hub, or unset CODEHUB_AGENT_TLS_CA.");
             }
@@ -60,7 +76,7 @@ public record TunnelSettings(URI hubUri, String apiKey, @Nullable Path tlsCa) {
                         "Point it at a readable PEM file of the CA certificate(s) that signed the hub's tunnel certificate.");
             }
         }
-        return new TunnelSettings(hub, key, ca);
+        return ca;
     }
 
     private static URI hubUri(String value) {
@@ -89,6 +105,6 @@ public record TunnelSettings(URI hubUri, String apiKey, @Nullable Path tlsCa) {
 
     @Override
     public String toString() {
-        return "TunnelSettings[hubUri=" + hubUri + ", apiKey=***, tlsCa=" + tlsCa + "]";
+        return "TunnelSettings[hubUri=" + hubUri + ", apiKey=" + (apiKey == null ? "unset" : "***") + ", tlsCa=" + tlsCa + "]";
     }
 }

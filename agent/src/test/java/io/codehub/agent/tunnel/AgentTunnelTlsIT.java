@@ -37,7 +37,7 @@ class AgentTunnelTlsIT {
         registry.add("codehub.agent.archive-dir", () -> dir.resolve("archives").toString());
         registry.add("codehub.agent.hub-url", HUB::tlsUrl);
         registry.add("codehub.agent.api-key", () -> API_KEY);
-        registry.add("codehub.agent.tls-ca", () -> CERTIFICATE.certificate().getAbsolutePath());
+        registry.add("codehub.agent.tls.ca", () -> CERTIFICATE.certificate().getAbsolutePath());
     }
 
     @AfterAll

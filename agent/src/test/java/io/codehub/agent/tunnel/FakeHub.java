@@ -7,11 +7,15 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 
 import io.codehub.tunnel.AuthDecision;
 import io.codehub.tunnel.TunnelException;
 import io.codehub.tunnel.TunnelServer;
+import io.codehub.tunnel.TunnelServerBuilder;
 import io.codehub.tunnel.TunnelSession;
 import io.codehub.tunnel.TunnelStream;
 import io.codehub.tunnel.TunnelStreamHandler;
@@ -37,6 +41,7 @@ final class FakeHub implements AutoCloseable {
     private final TunnelServer server;
     private final InetSocketAddress address;
     private final String agentId;
+    private final AtomicInteger unopened = new AtomicInteger();
 
     FakeHub(String agentId, String apiKey) {
         this(agentId, apiKey, null);
@@ -44,16 +49,21 @@ final class FakeHub implements AutoCloseable {
 
     /** With {@code tls}, the tunnel port speaks TLS only. */
     FakeHub(String agentId, String apiKey, @Nullable SslContext tls) {
-        this.agentId = agentId;
-        this.server = TunnelServer.builder()
+        this(agentId, builder -> builder
                 .sslContext(tls)
-                .bindAddress(new InetSocketAddress("127.0.0.1", 0))
-                .hubId("fake-hub")
-                .ioThreads(1)
                 .authenticator(request -> CompletableFuture.completedFuture(
                         apiKey.equals(request.apiKey()) || ("ticket-" + agentId).equals(request.resumptionTicket())
                                 ? AuthDecision.accept(agentId, "ticket-" + agentId)
-                                : AuthDecision.reject(401, "unknown credential", null)))
+                                : AuthDecision.reject(401, "unknown credential", null))));
+    }
+
+    /** A hub whose TLS, authenticator and endpoints {@code configure} sets. */
+    FakeHub(String agentId, UnaryOperator<TunnelServerBuilder> configure) {
+        this.agentId = agentId;
+        this.server = configure.apply(TunnelServer.builder()
+                        .bindAddress(new InetSocketAddress("127.0.0.1", 0))
+                        .hubId("fake-hub")
+                        .ioThreads(1))
                 .build();
         this.address = server.start().join();
     }
@@ -89,7 +99,7 @@ final class FakeHub implements AutoCloseable {
             headers.set("content-length", Integer.toString(body.length));
         }
         Collector collector = new Collector();
-        TunnelStream stream = awaitSession().openStream(collector).get(10, TimeUnit.SECONDS);
+        TunnelStream stream = openStream(collector);
         collector.attach(stream);
         stream.writeHeaders(headers, body == null);
         if (body != null) {
@@ -97,6 +107,33 @@ final class FakeHub implements AutoCloseable {
         }
         byte[] bytes = collector.body.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         return new Reply(collector.headers.get(), bytes);
+    }
+
+    /**
+     * Opens a stream on the agent's current session. A session the agent just replaced refuses new
+     * streams before anything is sent (it is draining); the stream is then opened on the session
+     * that replaced it, up to 3 times, and {@link #unopenedStreams()} counts these.
+     */
+    private TunnelStream openStream(Collector collector) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return awaitSession().openStream(collector).get(10, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (attempt == 3 || !(e.getCause() instanceof TunnelException)) {
+                    throw e;
+                }
+                unopened.incrementAndGet();
+            }
+        }
+    }
+
+    /** Streams that a draining session refused before anything was sent (see {@link #openStream}). */
+    int unopenedStreams() {
+        return unopened.get();
+    }
+
+    TunnelServer server() {
+        return server;
     }
 
     /** A CONNECT stream: sends {@code request}, returns the status and everything the upstream sent until it closed. */

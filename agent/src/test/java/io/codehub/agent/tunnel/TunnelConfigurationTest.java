@@ -56,7 +56,7 @@ class TunnelConfigurationTest {
     void aCaFileWithoutCertificatesStopsStartUp() throws Exception {
         Path garbage = Files.writeString(dir.resolve("ca.pem"), "not a certificate\n");
         runner.withPropertyValues("codehub.agent.hub-url=tls://127.0.0.1:7443", "codehub.agent.api-key=" + KEY,
-                "codehub.agent.tls-ca=" + garbage)
+                "codehub.agent.tls.ca=" + garbage)
                 .run(context -> assertRefused(context, "CODEHUB_AGENT_TLS_CA"));
     }
 

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 
+import io.codehub.agent.TestAgentProperties;
 import io.codehub.agent.config.AgentProperties;
 import io.codehub.web.ConfigurationException;
 import org.jspecify.annotations.Nullable;
@@ -85,9 +85,6 @@ class TunnelSettingsTest {
     }
 
     private static AgentProperties properties(String id, @Nullable String hubUrl, @Nullable String apiKey, @Nullable Path ca) {
-        return new AgentProperties(id, null, null, "docker", Path.of("/tmp/archives"),
-                new AgentProperties.Docker("unix:///var/run/docker.sock", "codehub/busybox:local", "127.0.0.1",
-                        Duration.ofSeconds(30), Duration.ofHours(1), 16),
-                new AgentProperties.Auth(Duration.ofSeconds(30), 8192, 10000), 65536, hubUrl, apiKey, ca);
+        return TestAgentProperties.of(id, hubUrl, apiKey, TestAgentProperties.tlsWithCa(ca));
     }
 }
