@@ -1,5 +1,7 @@
 package io.codehub.tunnel;
 
+import org.jspecify.annotations.Nullable;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
@@ -38,6 +40,11 @@ final class DefaultTunnelStream implements TunnelStream {
     public CompletableFuture<Void> writeData(ByteBuf data, boolean endStream) {
         Objects.requireNonNull(data, "data");
         return completable(channel.writeAndFlush(new DefaultHttp2DataFrame(data, endStream)), "writeData");
+    }
+
+    @Override
+    public java.net.@Nullable InetSocketAddress remoteAddress() {
+        return (java.net.InetSocketAddress) channel.parent().remoteAddress();
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.ssl.SslContext;
 import io.netty.resolver.NoopAddressResolverGroup;
@@ -113,36 +114,70 @@ public final class TunnelConnector {
 
     /** Sends GOAWAY on every connection, closes them and stops reconnecting. */
     public CompletableFuture<Void> stop() {
-        loop.execute(() -> {
-            if (state == State.STOPPED) {
-                return;
-            }
-            state = State.STOPPED;
-            current = null;
-            failRefreshes(new TunnelException("connector stopped"));
-            if (reconnect != null) {
-                reconnect.cancel(false);
-            }
-            List<CompletableFuture<Void>> closes = new ArrayList<>();
-            for (Channel ch : List.copyOf(channels)) {
-                if (ch.pipeline().get(Http2Pipelines.CODEC) != null) {
-                    ch.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR,
-                            Unpooled.copiedBuffer(TunnelProtocol.GOAWAY_CLOSED, StandardCharsets.US_ASCII)));
-                }
-                CompletableFuture<Void> closed = new CompletableFuture<>();
-                ch.close().addListener(f -> closed.complete(null));
-                closes.add(closed);
-            }
-            CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
-                resolver.shutdownNow();
-                if (ownsGroup) {
-                    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).addListener(f -> stopped.complete(null));
-                } else {
-                    stopped.complete(null);
-                }
-            });
-        });
+        return stop(Duration.ZERO);
+    }
+
+    /**
+     * Stops reconnecting and sends GOAWAY {@value TunnelProtocol#GOAWAY_CLOSED} on every connection,
+     * so the hub opens no new streams; each connection closes once its open streams have finished,
+     * or when {@code grace} runs out (at once with a zero grace).
+     */
+    public CompletableFuture<Void> stop(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        if (stopped.isDone()) {
+            return stopped; // stopped before: its own event loop may be gone
+        }
+        try {
+            loop.execute(() -> stopNow(deadline));
+        } catch (RejectedExecutionException shuttingDown) {
+            return stopped; // a stop in progress shuts the loop down; it completes the future
+        }
         return stopped;
+    }
+
+    private void stopNow(long deadline) {
+        if (state == State.STOPPED) {
+            return;
+        }
+        state = State.STOPPED;
+        current = null;
+        failRefreshes(new TunnelException("connector stopped"));
+        if (reconnect != null) {
+            reconnect.cancel(false);
+        }
+        List<CompletableFuture<Void>> closes = new ArrayList<>();
+        for (Channel ch : List.copyOf(channels)) {
+            Http2FrameCodec codec = ch.pipeline().get(Http2FrameCodec.class);
+            if (codec != null) {
+                ch.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR,
+                        Unpooled.copiedBuffer(TunnelProtocol.GOAWAY_CLOSED, StandardCharsets.US_ASCII)));
+            }
+            CompletableFuture<Void> closed = new CompletableFuture<>();
+            ch.closeFuture().addListener(f -> closed.complete(null));
+            closeWhenIdle(ch, codec, deadline);
+            closes.add(closed);
+        }
+        CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
+            resolver.shutdownNow();
+            if (ownsGroup) {
+                group.shutdownGracefully(0, 2, TimeUnit.SECONDS).addListener(f -> stopped.complete(null));
+            } else {
+                stopped.complete(null);
+            }
+        });
+    }
+
+    /** Closes {@code ch} once no stream is open on it, checking every 50 ms, or at {@code deadline}. */
+    private void closeWhenIdle(Channel ch, @Nullable Http2FrameCodec codec, long deadline) {
+        if (!ch.isOpen()) {
+            return;
+        }
+        boolean idle = codec == null || codec.connection().numActiveStreams() == 0;
+        if (idle || System.nanoTime() - deadline >= 0) {
+            ch.close();
+        } else {
+            ch.eventLoop().schedule(() -> closeWhenIdle(ch, codec, deadline), 50, TimeUnit.MILLISECONDS);
+        }
     }
 
     /**

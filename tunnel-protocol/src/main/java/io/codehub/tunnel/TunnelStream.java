@@ -1,5 +1,7 @@
 package io.codehub.tunnel;
 
+import org.jspecify.annotations.Nullable;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -31,6 +33,12 @@ public interface TunnelStream {
      * stream is already closed, in which case the future fails).
      */
     CompletableFuture<Void> writeData(ByteBuf data, boolean endStream);
+
+    /**
+     * The other end of the tunnel connection this stream rides: on the agent the hub (or the HTTP
+     * proxy in between), on the hub the agent (or its NAT); null once the connection is gone.
+     */
+    java.net.@Nullable InetSocketAddress remoteAddress();
 
     /** Whether a write now would be sent without queueing behind the flow-control window. */
     boolean isWritable();

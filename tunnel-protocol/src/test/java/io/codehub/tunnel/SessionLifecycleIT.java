@@ -171,6 +171,43 @@ class SessionLifecycleIT {
     }
 
     @Test
+    void stoppingWithAGraceLetsTheCallInFlightFinishAndTakesNoNewOne() throws Exception {
+        TunnelServer server = started(server("hub"));
+        CompletableFuture<TunnelStream> slowStream = new CompletableFuture<>();
+        TunnelConnector agent = started(connector(server.localAddress(), "agent-1", (stream, headers, endStream) -> {
+            slowStream.complete(stream);
+            return new TunnelStreamHandler() {
+                @Override
+                public void onHeaders(Http2Headers h, boolean end) {
+                }
+
+                @Override
+                public void onData(ByteBuf data, boolean end) {
+                    data.release();
+                }
+            };
+        }));
+        TunnelSession session = awaitSession(server, "agent-1");
+        Collector inFlight = new Collector();
+        TunnelStream stream = session.openStream(inFlight).get(10, TimeUnit.SECONDS);
+        inFlight.attach(stream);
+        stream.writeHeaders(post("/slow"), true);
+        TunnelStream agentSide = slowStream.get(10, TimeUnit.SECONDS);
+
+        CompletableFuture<Void> stopped = agent.stop(Duration.ofSeconds(20));
+
+        await().atMost(WAIT).until(() -> !session.isActive());
+        assertThat(session.openStream(new Collector())).as("GOAWAY: no new streams")
+                .failsWithin(WAIT).withThrowableOfType(java.util.concurrent.ExecutionException.class);
+        assertThat(stopped).as("the call in flight holds the stop").isNotDone();
+        agentSide.writeHeaders(new DefaultHttp2Headers().status("200"), false);
+        agentSide.writeData(Unpooled.copiedBuffer("done", StandardCharsets.UTF_8), true);
+        assertThat(inFlight.body.get(10, TimeUnit.SECONDS)).isEqualTo(4L);
+        stopped.get(10, TimeUnit.SECONDS);
+        session.closeFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
     void aRefreshTheHubRefusesKeepsTheCurrentSession() throws Exception {
         java.util.concurrent.atomic.AtomicBoolean refuse = new java.util.concurrent.atomic.AtomicBoolean();
         TunnelAuthenticator keys = TunnelTestKit.keyAuthenticator();

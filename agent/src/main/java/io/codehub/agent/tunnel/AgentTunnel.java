@@ -23,6 +23,8 @@ final class AgentTunnel implements SmartLifecycle {
 
     /** After the web server starts ({@code DEFAULT_PHASE - 2048}), before its graceful shutdown ({@code - 1024}). */
     static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 512;
+    /** How long calls in flight over the tunnel may run on when the agent shuts down. */
+    static final java.time.Duration SHUTDOWN_GRACE = java.time.Duration.ofSeconds(10);
 
     private final TunnelConnectorBuilder connectorBuilder;
     private final ApplicationContext context;
@@ -67,14 +69,18 @@ final class AgentTunnel implements SmartLifecycle {
             c = connector;
             connector = null;
         }
-        upstreams.stop();
         if (certificate != null) {
             certificate.close();
         }
         if (c == null) {
+            upstreams.stop();
             callback.run();
         } else {
-            c.stop().whenComplete((v, error) -> callback.run());
+            // GOAWAY first: the hub sends nothing new, and calls in flight finish (up to the grace).
+            c.stop(SHUTDOWN_GRACE).whenComplete((v, error) -> {
+                upstreams.stop();
+                callback.run();
+            });
         }
     }
 

@@ -57,6 +57,12 @@ final class TunnelServerHttpRequest extends AbstractServerHttpRequest {
         return cookies;
     }
 
+    /** The hub, as this agent's tunnel connection sees it (the proxy's address behind an HTTP proxy). */
+    @Override
+    public java.net.@Nullable InetSocketAddress getRemoteAddress() {
+        return stream.remoteAddress();
+    }
+
     /** The tunnel's TLS is the agent's own connection to the hub, not the caller's: none here. */
     @Override
     protected @Nullable SslInfo initSslInfo() {
