@@ -182,8 +182,25 @@ public final class RemoteRuntime implements Runtime {
                 .onErrorMap(TimeoutException.class, e -> new BackendUnavailableException("agent " + agentId + " at "
                         + endpoint + " did not answer " + operation + " within " + policy.callTimeout(), e))
                 .onErrorMap(WebClientRequestException.class, e -> new BackendUnavailableException("agent " + agentId
-                        + " at " + endpoint + " cannot be reached (" + operation + "): " + rootMessage(e), e));
+                        + " at " + endpoint + " cannot be reached (" + operation + "): " + rootMessage(e), e))
+                // The connection (or the tunnel stream) broke after the status line: the answer is
+                // lost, which is the agent being unreachable, not a failure of the operation.
+                .onErrorMap(RemoteRuntime::brokenAnswer, e -> new BackendUnavailableException("agent " + agentId
+                        + " at " + endpoint + ": the connection broke while it answered " + operation + ": "
+                        + rootMessage(e), e));
         return idempotent ? attempt.retryWhen(policy.retry()) : attempt;
+    }
+
+    private static boolean brokenAnswer(Throwable error) {
+        if (error instanceof io.codehub.runtime.RuntimeProblemException) {
+            return false;
+        }
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof java.io.IOException || t instanceof io.codehub.tunnel.TunnelException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private <T> Mono<T> decode(ClientResponse response, ParameterizedTypeReference<T> type, String operation) {

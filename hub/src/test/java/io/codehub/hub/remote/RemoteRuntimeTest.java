@@ -136,6 +136,22 @@ class RemoteRuntimeTest {
     }
 
     @Test
+    void anAnswerCutOffMidBodyIsTheAgentBeingUnavailableAndIdempotentCallsRetry() {
+        AtomicInteger calls = new AtomicInteger();
+        stub.answer(seen -> calls.incrementAndGet() < 2
+                ? StubAgent.Answer.cutMidBody("{\"exists\":true,\"padding\":\"" + "x".repeat(4096) + "\"}")
+                : StubAgent.Answer.json(200, "{\"exists\":true}"));
+
+        assertThat(runtime(stub.endpoint(), Duration.ofSeconds(5), 3).volumeExists(WS).block(BLOCK)).isTrue();
+        assertThat(stub.seen()).hasSize(2);
+
+        stub.answer(seen -> StubAgent.Answer.cutMidBody("{\"exists\":true,\"padding\":\"" + "x".repeat(4096) + "\"}"));
+        assertThatThrownBy(() -> runtime(stub.endpoint(), Duration.ofSeconds(5), 0).volumeExists(WS).block(BLOCK))
+                .isInstanceOf(io.codehub.runtime.BackendUnavailableException.class)
+                .hasMessageContaining("the connection broke while it answered");
+    }
+
+    @Test
     void jobStartsAreNeverRetried() {
         stub.answer(seen -> StubAgent.Answer.problem(503, "backend-unavailable", "docker down"));
         assertProblem(() -> runtime(stub.endpoint(), Duration.ofSeconds(5), 3).startArchive(new ArchiveRequest(WS))

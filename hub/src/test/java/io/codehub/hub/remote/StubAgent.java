@@ -24,7 +24,16 @@ final class StubAgent implements AutoCloseable {
     }
 
     /** A scripted answer; {@code delay} holds it back. */
-    record Answer(int status, String contentType, String body, Duration delay) {
+    record Answer(int status, String contentType, String body, Duration delay, boolean cutMidBody) {
+        Answer(int status, String contentType, String body, Duration delay) {
+            this(status, contentType, body, delay, false);
+        }
+
+        /** 200 with a Content-Length the body never reaches: the connection closes after half of it. */
+        static Answer cutMidBody(String body) {
+            return new Answer(200, "application/json", body, Duration.ZERO, true);
+        }
+
         static Answer json(int status, String body) {
             return new Answer(status, "application/json", body, Duration.ZERO);
         }
@@ -48,6 +57,15 @@ final class StubAgent implements AutoCloseable {
                                     request.requestHeaders().get("Authorization"), body);
                             seen.add(request1);
                             Answer answer = script.get().apply(request1);
+                            if (answer.cutMidBody()) {
+                                io.netty.channel.Channel[] channel = new io.netty.channel.Channel[1];
+                                response.withConnection(c -> channel[0] = c.channel());
+                                String half = answer.body().substring(0, answer.body().length() / 2);
+                                return response.status(200).header("Content-Type", answer.contentType())
+                                        .header("Content-Length", Integer.toString(answer.body().length()))
+                                        .sendString(Mono.just(half)).then()
+                                        .doOnTerminate(() -> channel[0].close());
+                            }
                             return Mono.delay(answer.delay()).then(response.status(HttpResponseStatus.valueOf(answer.status()))
                                     .header("Content-Type", answer.contentType())
                                     .sendString(Mono.just(answer.body())).then());
