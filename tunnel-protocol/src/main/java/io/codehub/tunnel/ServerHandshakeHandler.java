@@ -135,7 +135,9 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
             reject(ctx, HandshakeProblem.UNAVAILABLE, "hub is draining", server.unavailableRetryAfter);
             return;
         }
-        if (!server.registry.hasRoomFor(null)) {
+        // Full: refuse before authenticating, except a reconnect with a ticket (cheap to check), which
+        // may replace the agent's own stale session; the exact check follows authentication.
+        if (!headers.contains(TunnelProtocol.RESUMPTION_TICKET_HEADER) && !server.registry.hasRoomFor(null)) {
             reject(ctx, HandshakeProblem.UNAVAILABLE, "hub is at its tunnel limit", server.unavailableRetryAfter);
             return;
         }

@@ -265,6 +265,17 @@ class ServerHandshakeHandlerTest {
     }
 
     @Test
+    void aFullHubStillLetsAnAgentWithATicketReplaceItsOwnSession() {
+        ServerContext context = server(TunnelLimits.builder().maxTunnels(1).build());
+        assertThat(answer(channel(context), upgradeRequest("Authorization: Bearer " + KEY)).status()).isEqualTo(101);
+
+        Response reconnect = answer(channel(context, "127.0.0.13"), upgradeRequest("Codehub-Resumption-Ticket: t-next"));
+
+        assertThat(reconnect.status()).as("agent-7 replaces its own session").isEqualTo(101);
+        assertThat(context.registry.size()).isEqualTo(1);
+    }
+
+    @Test
     void newSessionOfTheSameAgentReplacesTheOldOneWithGoAway() {
         ServerContext context = server(TunnelLimits.defaults());
         InetEmbeddedChannel first = channel(context);
