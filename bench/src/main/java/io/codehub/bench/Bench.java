@@ -60,6 +60,9 @@ public final class Bench {
                 r.tcpMbps(), r.tunnelMbps(), r.tunnelMbps() / r.tcpMbps(), r.tunnelTlsMbps(), r.stalledSiblingRatio());
     }
 
+    /** RSS growth per tunnel of the last {@link #idleTunnels} run. */
+    static double lastRssPerTunnel;
+
     /** Hub bytes (heap + direct, after GC) per idle TLS tunnel at {@code count} tunnels. */
     static double idleTunnels(int count, int port) throws Exception {
         try (Child hub = Child.start("hub", BenchHub.class, "--port", Integer.toString(port))) {
@@ -74,8 +77,12 @@ public final class Bench {
                 System.out.printf(Locale.ROOT, "%nidle-tunnels: %d TLS tunnels connected in %.1f s%n", count, took / 1000.0);
                 System.out.printf(Locale.ROOT, "  hub heap   %,12d -> %,12d bytes%n", before[0], after[0]);
                 System.out.printf(Locale.ROOT, "  hub direct %,12d -> %,12d bytes%n", before[1], after[1]);
+                System.out.printf(Locale.ROOT, "  hub RSS    %,12d -> %,12d bytes%n", before[2], after[2]);
                 System.out.printf(Locale.ROOT, "  per tunnel %.1f KB (heap %.1f KB + direct %.1f KB); target <= 16 KB%n",
                         perTunnel / 1024, (after[0] - before[0]) / 1024.0 / count, (after[1] - before[1]) / 1024.0 / count);
+                System.out.printf(Locale.ROOT, "  process RSS growth per tunnel %.1f KB (includes native TLS state and the "
+                        + "heap the JVM keeps after GC)%n", (after[2] - before[2]) / 1024.0 / count);
+                lastRssPerTunnel = (after[2] - before[2]) / (double) count;
                 return perTunnel;
             }
         }
@@ -139,7 +146,12 @@ public final class Bench {
 
         static Child start(String name, Class<?> main, String... args) throws IOException {
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xss256k", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), main.getName()));
+                    "-Xss256k", "-XX:+UseSerialGC"));
+            // Settings such as -Dio.netty.handler.ssl.noOpenSsl=true (JDK TLS) reach the children too.
+            System.getProperties().stringPropertyNames().stream()
+                    .filter(k -> k.startsWith("io.netty.") || k.startsWith("codehub.tunnel."))
+                    .sorted().forEach(k -> command.add("-D" + k + "=" + System.getProperty(k)));
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
             command.addAll(List.of(args));
             return new Child(name, new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start());
         }
@@ -193,7 +205,7 @@ public final class Bench {
                     + ") for " + timeout);
         }
 
-        /** {heap, direct} bytes in use in the child after GC. */
+        /** {heap, direct, resident} bytes in use in the child after GC. */
         long[] measure() throws IOException, InterruptedException {
             stdin.write("measure\n");
             stdin.flush();
@@ -202,7 +214,8 @@ public final class Bench {
                 String line = lines.poll(100, TimeUnit.MILLISECONDS);
                 if (line != null && line.startsWith("memory ")) {
                     String[] parts = line.split(" ");
-                    return new long[] {Long.parseLong(parts[1].substring(5)), Long.parseLong(parts[2].substring(7))};
+                    return new long[] {Long.parseLong(parts[1].substring(5)), Long.parseLong(parts[2].substring(7)),
+                        Long.parseLong(parts[3].substring(4))};
                 }
             }
             throw new IllegalStateException(name + " did not report memory");

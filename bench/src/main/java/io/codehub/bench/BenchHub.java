@@ -90,6 +90,23 @@ public final class BenchHub {
             }
         }
         long nettyDirect = PlatformDependent.usedDirectMemory();
-        return "memory heap=" + heap + " direct=" + (direct + Math.max(0, nettyDirect));
+        return "memory heap=" + heap + " direct=" + (direct + Math.max(0, nettyDirect)) + " rss=" + residentBytes();
+    }
+
+    /**
+     * The process's resident set (Linux {@code VmRSS}): what heap + direct leave out, such as the
+     * native TLS library's per-connection state, is in here; 0 where /proc is not there.
+     */
+    static long residentBytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
     }
 }

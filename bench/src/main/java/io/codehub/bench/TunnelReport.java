@@ -42,9 +42,11 @@ final class TunnelReport {
         results.put("bulk_tunnel_tls_mbps", round(bulk.tunnelTlsMbps()));
         results.put("stalled_sibling_ratio", round(bulk.stalledSiblingRatio()));
         results.put("idle_tunnel_bytes", round(Bench.idleTunnels(tunnels, port)));
+        results.put("idle_tunnel_rss_bytes", round(Bench.lastRssPerTunnel));
         results.put("reconnect_all_seconds", round(Bench.restart(tunnels, port)));
 
-        System.out.printf(Locale.ROOT, "%ncodehub tunnel benchmark (%d tunnels, %d s phases)%n", tunnels, phase.toSeconds());
+        System.out.printf(Locale.ROOT, "%ncodehub tunnel benchmark (%d tunnels, %d s phases; %s)%n", tunnels,
+                phase.toSeconds(), BulkBench.stack());
         row("small call p50, direct / tunnel (us)", calls[0].p50Micros(), calls[1].p50Micros(),
                 String.format(Locale.ROOT, "tunnel/direct %.2f (target <= 1.25)", calls[1].p50Micros() / calls[0].p50Micros()));
         row("small call p99, direct / tunnel (us)", calls[0].p99Micros(), calls[1].p99Micros(),
@@ -56,8 +58,9 @@ final class TunnelReport {
                         bulk.tunnelMbps() / bulk.tcpMbps(), bulk.tunnelTlsMbps()));
         System.out.printf(Locale.ROOT, "  %-40s %.2f of its speed alone%n", "stream next to a stalled sibling",
                 bulk.stalledSiblingRatio());
-        System.out.printf(Locale.ROOT, "  %-40s %.0f bytes (target <= 16384)%n", "hub memory per idle TLS tunnel",
-                (double) results.get("idle_tunnel_bytes"));
+        System.out.printf(Locale.ROOT, "  %-40s %.0f bytes (target <= 16384); process RSS %.0f bytes%n",
+                "hub memory per idle TLS tunnel", (double) results.get("idle_tunnel_bytes"),
+                (double) results.get("idle_tunnel_rss_bytes"));
         System.out.printf(Locale.ROOT, "  %-40s %.1f s (target <= 30)%n", "all tunnels back after a hub restart",
                 (double) results.get("reconnect_all_seconds"));
         if (!json.isEmpty()) {
