@@ -1,4 +1,4 @@
-package io.codehub.runtime.docker;
+package io.codehub.runtime.support;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -6,27 +6,31 @@ import java.util.Map;
 
 import io.codehub.runtime.ConflictException;
 import io.codehub.runtime.JobStatus;
+import io.codehub.runtime.NotFoundException;
 import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.WorkspaceId;
 
 import org.jspecify.annotations.Nullable;
 
 /**
- * The jobs this runtime knows, in memory: at most one active (pending or running) job per
+ * The jobs a runtime knows, in memory: at most one active (pending or running) job per
  * workspace, and at most {@code maxFinished} finished ones, the oldest finished evicted first.
- * Active jobs are never evicted. Jobs do not survive a restart of the agent.
+ * Active jobs are never evicted. Jobs do not survive a restart of the agent (a backend that runs
+ * jobs as cluster objects gives them a TTL, so a forgotten one is removed by the backend).
+ *
+ * <p>For {@code Runtime} implementations; thread-safe.
  */
-final class JobRegistry {
+public final class JobRegistry {
 
     /** How many finished jobs a runtime remembers by default. */
-    static final int DEFAULT_MAX_FINISHED = 1000;
+    public static final int DEFAULT_MAX_FINISHED = 1000;
 
     private final int maxFinished;
     private final Map<String, JobStatus> jobs = new HashMap<>();
     private final Map<WorkspaceId, String> active = new HashMap<>();
     private final ArrayDeque<String> finished = new ArrayDeque<>();
 
-    JobRegistry(int maxFinished) {
+    public JobRegistry(int maxFinished) {
         if (maxFinished < 1) {
             throw new IllegalArgumentException("maxFinished: " + maxFinished + " (expected: > 0)");
         }
@@ -34,7 +38,7 @@ final class JobRegistry {
     }
 
     /** Records a new, active job; refused while another job works on the same workspace. */
-    synchronized void register(JobStatus job) {
+    public synchronized void register(JobStatus job) {
         if (job.state().isTerminal()) {
             throw new IllegalArgumentException("job " + job.jobId() + ": " + job.state() + " (expected: active)");
         }
@@ -51,7 +55,7 @@ final class JobRegistry {
     }
 
     /** Replaces a job's state; a terminal state frees its workspace for the next job. */
-    synchronized void update(JobStatus job) {
+    public synchronized void update(JobStatus job) {
         JobStatus previous = jobs.get(job.jobId());
         if (previous == null || previous.state().isTerminal()) {
             throw new IllegalStateException("job " + job.jobId() + ": not active");
@@ -67,18 +71,32 @@ final class JobRegistry {
     }
 
     /** The job, or {@code null} when unknown or evicted. */
-    synchronized @Nullable JobStatus get(String jobId) {
+    public synchronized @Nullable JobStatus get(String jobId) {
         return jobs.get(jobId);
     }
 
+    /**
+     * The job, for {@code Runtime.job(jobId)}.
+     *
+     * @throws NotFoundException ({@link ProblemType#JOB_NOT_FOUND}) when unknown or evicted
+     */
+    public JobStatus require(String jobId) {
+        JobStatus job = get(jobId);
+        if (job == null) {
+            throw new NotFoundException(ProblemType.JOB_NOT_FOUND, "job " + (jobId.length() > 80
+                    ? jobId.substring(0, 80) + "..." : jobId) + " is not known to this agent");
+        }
+        return job;
+    }
+
     /** The pending or running job of the workspace, or {@code null}. */
-    synchronized @Nullable JobStatus active(WorkspaceId workspaceId) {
+    public synchronized @Nullable JobStatus active(WorkspaceId workspaceId) {
         String jobId = active.get(workspaceId);
         return jobId == null ? null : jobs.get(jobId);
     }
 
     /** How many jobs are remembered, active and finished. */
-    synchronized int size() {
+    public synchronized int size() {
         return jobs.size();
     }
 }

@@ -1,4 +1,4 @@
-package io.codehub.runtime.docker;
+package io.codehub.runtime.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,6 +10,7 @@ import io.codehub.runtime.ConflictException;
 import io.codehub.runtime.JobKind;
 import io.codehub.runtime.JobState;
 import io.codehub.runtime.JobStatus;
+import io.codehub.runtime.NotFoundException;
 import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.WorkspaceId;
 import org.junit.jupiter.api.Test;
@@ -68,6 +69,19 @@ class JobRegistryTest {
         assertThatThrownBy(() -> registry.update(job.running())).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> registry.register(job.failed("x", NOW))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new JobRegistry(0)).hasMessage("maxFinished: 0 (expected: > 0)");
+    }
+
+    @Test
+    void requireNamesAnUnknownJob() {
+        JobRegistry registry = new JobRegistry(3);
+        JobStatus job = pending("j1", "ws1");
+        registry.register(job);
+        assertThat(registry.require("j1")).isEqualTo(job);
+        assertThatThrownBy(() -> registry.require("nope"))
+                .isInstanceOf(NotFoundException.class)
+                .satisfies(e -> assertThat(((NotFoundException) e).type()).isEqualTo(ProblemType.JOB_NOT_FOUND))
+                .hasMessageContaining("job nope is not known to this agent");
+        assertThatThrownBy(() -> registry.require("x".repeat(100))).hasMessageContaining("x".repeat(80) + "...");
     }
 
     private static JobStatus pending(String jobId, String workspace) {

@@ -10,16 +10,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
-import java.util.random.RandomGenerator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.codehub.runtime.ArchiveKey;
-import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.support.ArchiveDigest;
 
 import org.jspecify.annotations.Nullable;
 
@@ -30,14 +26,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class ArchiveFiles {
 
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-            .withZone(ZoneOffset.UTC);
     private static final Pattern SIDECAR = Pattern.compile("([0-9a-f]{64}) [ *](\\S+)\\s*");
     private static final int MAX_SIDECAR_BYTES = 4096;
-
-    /** Size and SHA-256 of an archive. */
-    record Digest(long bytes, String sha256) {
-    }
 
     private final Path dir;
 
@@ -48,12 +38,6 @@ final class ArchiveFiles {
     /** The directory, created when missing. */
     Path createDirectory() throws IOException {
         return Files.createDirectories(dir);
-    }
-
-    /** A new key: {@code <workspaceId>-<yyyyMMdd'T'HHmmss'Z'>-<8 hex>.tar.gz}. */
-    static ArchiveKey newKey(WorkspaceId id, Instant now, RandomGenerator random) {
-        return ArchiveKey.of(id.value() + "-" + STAMP.format(now) + "-" + String.format("%08x", random.nextInt())
-                + ".tar.gz");
     }
 
     Path archive(ArchiveKey key) {
@@ -69,7 +53,7 @@ final class ArchiveFiles {
     }
 
     /** Size and SHA-256 of the archive, read in full. */
-    Digest digest(ArchiveKey key) throws IOException {
+    ArchiveDigest digest(ArchiveKey key) throws IOException {
         MessageDigest sha256 = sha256();
         long bytes = 0;
         byte[] buffer = new byte[64 * 1024];
@@ -79,7 +63,7 @@ final class ArchiveFiles {
                 bytes += read;
             }
         }
-        return new Digest(bytes, HexFormat.of().formatHex(sha256.digest()));
+        return new ArchiveDigest(bytes, HexFormat.of().formatHex(sha256.digest()));
     }
 
     /** Writes the sidecar atomically, so a reader never sees half of it. */

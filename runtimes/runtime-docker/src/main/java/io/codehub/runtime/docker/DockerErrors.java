@@ -1,8 +1,5 @@
 package io.codehub.runtime.docker;
 
-import java.io.IOException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -15,6 +12,7 @@ import io.codehub.runtime.BackendFailureException;
 import io.codehub.runtime.BackendUnavailableException;
 import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.RuntimeProblemException;
+import io.codehub.runtime.support.BackendErrors;
 
 /**
  * Turns what docker-java throws into the SPI's problem exceptions, so that no docker-java
@@ -25,7 +23,6 @@ import io.codehub.runtime.RuntimeProblemException;
 final class DockerErrors {
 
     private static final Pattern MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
-    private static final int MAX_MESSAGE = 1024;
 
     private final String engine;
 
@@ -38,7 +35,7 @@ final class DockerErrors {
         if (error instanceof RuntimeProblemException problem) {
             return problem;
         }
-        if (isUnreachable(error)) {
+        if (BackendErrors.isUnreachable(error)) {
             return unavailable(error);
         }
         if (error instanceof DockerException || error instanceof DockerClientException) {
@@ -51,7 +48,8 @@ final class DockerErrors {
 
     /** {@code error} as a failure to reach the engine. */
     BackendUnavailableException unavailable(Throwable error) {
-        return new BackendUnavailableException("Docker engine unreachable at " + engine + ": " + rootMessage(error), error);
+        return new BackendUnavailableException("Docker engine unreachable at " + engine + ": "
+                + BackendErrors.rootMessage(error), error);
     }
 
     /** The engine's own words for an engine error: the {@code message} of its JSON body when it has one. */
@@ -59,8 +57,7 @@ final class DockerErrors {
         String text = String.valueOf(error.getMessage());
         Matcher matcher = MESSAGE.matcher(text);
         String message = matcher.find() ? matcher.group(1).replace("\\\"", "\"").replace("\\\\", "\\") : text;
-        message = message.strip();
-        return message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE) + "..." : message;
+        return BackendErrors.quote(message);
     }
 
     static boolean isNotFound(Throwable error) {
@@ -73,27 +70,5 @@ final class DockerErrors {
 
     static boolean isNotModified(Throwable error) {
         return error instanceof NotModifiedException;
-    }
-
-    private static boolean isUnreachable(Throwable error) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof IOException || cause instanceof RejectedExecutionException
-                    || cause instanceof TimeoutException) {
-                return true;
-            }
-            if (cause.getCause() == cause) {
-                break;
-            }
-        }
-        return false;
-    }
-
-    private static String rootMessage(Throwable error) {
-        Throwable root = error;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage();
-        return message == null || message.isBlank() ? root.getClass().getSimpleName() : message;
     }
 }

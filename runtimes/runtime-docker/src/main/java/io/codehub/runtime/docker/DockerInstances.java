@@ -6,7 +6,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.CreateContainerCmd;
@@ -22,13 +21,14 @@ import io.codehub.runtime.ConflictException;
 import io.codehub.runtime.InstanceSpec;
 import io.codehub.runtime.InstanceState;
 import io.codehub.runtime.InstanceStatus;
-import io.codehub.runtime.InvalidSpecException;
 import io.codehub.runtime.JobKind;
 import io.codehub.runtime.JobStatus;
 import io.codehub.runtime.NotFoundException;
 import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.Upstream;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.support.JobRegistry;
+import io.codehub.runtime.support.ManagedNames;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +44,6 @@ import reactor.core.publisher.Mono;
 final class DockerInstances {
 
     private static final Logger log = LoggerFactory.getLogger(DockerInstances.class);
-    private static final Pattern PREFIX = Pattern.compile("[a-z0-9-]{0,63}");
     private static final int LIST_CONCURRENCY = 4;
     private static final int CONCURRENT_CREATE_RETRIES = 50;
     private static final Duration CONCURRENT_CREATE_POLL = Duration.ofMillis(100);
@@ -68,7 +67,7 @@ final class DockerInstances {
      * workspace converge on one container.
      */
     Mono<InstanceStatus> start(WorkspaceId id, InstanceSpec spec) {
-        String name = DockerNames.workspace(id);
+        String name = ManagedNames.workspace(id);
         return Mono.defer(() -> {
             JobStatus job = jobs.active(id);
             if (job != null && job.kind() == JobKind.RESTORE) {
@@ -89,15 +88,15 @@ final class DockerInstances {
 
     /** The instance's status; {@code missing} when there is no managed container. */
     Mono<InstanceStatus> status(WorkspaceId id) {
-        return inspect(DockerNames.workspace(id))
-                .filter(container -> DockerNames.isManaged(container.getConfig().getLabels()))
+        return inspect(ManagedNames.workspace(id))
+                .filter(container -> ManagedNames.isManaged(container.getConfig().getLabels()))
                 .map(container -> ContainerStates.toStatus(id, container))
                 .defaultIfEmpty(InstanceStatus.missing(id));
     }
 
     /** Removes the instance's container by force; missing is fine, foreign is a conflict. The volume stays. */
     Mono<Void> delete(WorkspaceId id) {
-        String name = DockerNames.workspace(id);
+        String name = ManagedNames.workspace(id);
         return inspect(name).flatMap(container -> {
             DockerVolumes.requireManaged(name, container.getConfig().getLabels(), "container");
             return calls.run("remove container", name, client -> {
@@ -117,9 +116,9 @@ final class DockerInstances {
 
     /** The published address of the running instance's port. */
     Mono<Upstream> upstream(WorkspaceId id) {
-        String name = DockerNames.workspace(id);
+        String name = ManagedNames.workspace(id);
         return inspect(name)
-                .filter(container -> DockerNames.isManaged(container.getConfig().getLabels()))
+                .filter(container -> ManagedNames.isManaged(container.getConfig().getLabels()))
                 .switchIfEmpty(Mono.error(() -> new NotFoundException(ProblemType.INSTANCE_NOT_FOUND,
                         "workspace " + id + " has no instance (no managed container " + name + ")")))
                 .map(container -> {
@@ -134,18 +133,16 @@ final class DockerInstances {
 
     /** Managed instances whose workspace id starts with {@code prefix}, sorted by workspace id. */
     Mono<List<InstanceStatus>> list(String prefix) {
-        if (prefix == null || !PREFIX.matcher(prefix).matches()) {
-            return Mono.error(new InvalidSpecException(ProblemType.INVALID_SPEC, "prefix: '"
-                    + (prefix == null ? "" : prefix.length() > 64 ? prefix.substring(0, 64) + "..." : prefix)
-                    + "' (expected: [a-z0-9-]{0,63})"));
+        if (!ManagedNames.isWorkspacePrefix(prefix)) {
+            return Mono.error(ManagedNames.invalidWorkspacePrefix(prefix));
         }
-        return calls.call("list containers", "labelled " + DockerNames.MANAGED, client -> client.listContainersCmd()
-                        .withShowAll(true).withLabelFilter(Map.of(DockerNames.MANAGED, "true")).exec())
+        return calls.call("list containers", "labelled " + ManagedNames.MANAGED, client -> client.listContainersCmd()
+                        .withShowAll(true).withLabelFilter(Map.of(ManagedNames.MANAGED, "true")).exec())
                 .flatMapMany(Flux::fromIterable)
                 .filter(container -> isInstance(container, prefix))
                 .flatMap(container -> {
-                    WorkspaceId id = DockerNames.workspaceOf(container.getLabels());
-                    return inspect(DockerNames.workspace(id)).map(inspected -> ContainerStates.toStatus(id, inspected));
+                    WorkspaceId id = ManagedNames.workspaceOf(container.getLabels());
+                    return inspect(ManagedNames.workspace(id)).map(inspected -> ContainerStates.toStatus(id, inspected));
                 }, LIST_CONCURRENCY)
                 .collectSortedList(Comparator.comparing(status -> status.workspaceId().value()));
     }
@@ -162,7 +159,7 @@ final class DockerInstances {
     }
 
     private Mono<InspectContainerResponse> create(WorkspaceId id, InstanceSpec spec) {
-        String name = DockerNames.workspace(id);
+        String name = ManagedNames.workspace(id);
         return calls.call("create container", name, client -> {
             try {
                 containerFor(client, id, spec).exec();
@@ -180,7 +177,7 @@ final class DockerInstances {
     }
 
     private CreateContainerCmd containerFor(DockerClient client, WorkspaceId id, InstanceSpec spec) {
-        String name = DockerNames.workspace(id);
+        String name = ManagedNames.workspace(id);
         ExposedPort port = ExposedPort.tcp(spec.port());
         Ports bindings = new Ports();
         bindings.bind(port, Ports.Binding.bindIp(calls.config().publishAddress()));
@@ -194,7 +191,7 @@ final class DockerInstances {
         if (spec.cpus() != null) {
             host.withNanoCPUs(Math.round(spec.cpus() * 1_000_000_000d));
         }
-        Map<String, String> labels = new HashMap<>(DockerNames.workspaceLabels(id));
+        Map<String, String> labels = new HashMap<>(ManagedNames.workspaceLabels(id));
         labels.put(DockerNames.IMAGE, spec.image());
         labels.put(DockerNames.PORT, Integer.toString(spec.port()));
         List<String> env = new ArrayList<>();
@@ -222,12 +219,12 @@ final class DockerInstances {
 
     private static boolean isInstance(Container container, String prefix) {
         Map<String, String> labels = container.getLabels();
-        WorkspaceId id = DockerNames.workspaceOf(labels);
-        if (id == null || labels.containsKey(DockerNames.JOB) || !id.value().startsWith(prefix)) {
+        WorkspaceId id = ManagedNames.workspaceOf(labels);
+        if (id == null || labels.containsKey(ManagedNames.JOB) || !id.value().startsWith(prefix)) {
             return false;
         }
         String[] names = container.getNames();
-        return names != null && List.of(names).contains("/" + DockerNames.workspace(id));
+        return names != null && List.of(names).contains("/" + ManagedNames.workspace(id));
     }
 
     private static int hostPort(String name, InspectContainerResponse container) {

@@ -2,7 +2,6 @@ package io.codehub.runtime.docker;
 
 import java.time.Clock;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 import com.github.dockerjava.api.model.Mount;
@@ -10,13 +9,16 @@ import com.github.dockerjava.api.model.MountType;
 import io.codehub.runtime.ArchiveKey;
 import io.codehub.runtime.ArchiveRequest;
 import io.codehub.runtime.JobKind;
-import io.codehub.runtime.JobState;
 import io.codehub.runtime.JobStatus;
 import io.codehub.runtime.NotFoundException;
 import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.RestoreRequest;
 import io.codehub.runtime.WorkspaceId;
-import io.codehub.runtime.docker.JobContainers.JobFailedException;
+import io.codehub.runtime.support.ArchiveDigest;
+import io.codehub.runtime.support.JobFailedException;
+import io.codehub.runtime.support.JobLauncher;
+import io.codehub.runtime.support.JobRegistry;
+import io.codehub.runtime.support.ManagedNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -40,7 +42,7 @@ final class DockerJobs {
     private final DockerVolumes volumes;
     private final JobContainers containers;
     private final ArchiveFiles files;
-    private final JobRegistry registry;
+    private final JobLauncher launcher;
     private final Clock clock;
 
     DockerJobs(DockerCalls calls, DockerVolumes volumes, JobContainers containers, ArchiveFiles files,
@@ -49,29 +51,29 @@ final class DockerJobs {
         this.volumes = volumes;
         this.containers = containers;
         this.files = files;
-        this.registry = registry;
+        this.launcher = new JobLauncher(registry, clock);
         this.clock = clock;
     }
 
     Mono<JobStatus> startArchive(ArchiveRequest request) {
         WorkspaceId id = request.workspaceId();
-        String volume = DockerNames.workspace(id);
+        String volume = ManagedNames.workspace(id);
         return volumes.inspect(volume)
-                .filter(inspected -> DockerNames.isManaged(inspected.getLabels()))
+                .filter(inspected -> ManagedNames.isManaged(inspected.getLabels()))
                 .switchIfEmpty(Mono.error(() -> new NotFoundException(ProblemType.VOLUME_NOT_FOUND,
                         "workspace " + id + " has no volume (no managed volume " + volume + ")")))
                 .map(inspected -> {
-                    ArchiveKey key = ArchiveFiles.newKey(id, clock.instant(), ThreadLocalRandom.current());
-                    JobStatus job = pending(JobKind.ARCHIVE, id, key);
+                    ArchiveKey key = ManagedNames.newArchiveKey(id, clock.instant(), ThreadLocalRandom.current());
+                    JobStatus job = launcher.accept(JobKind.ARCHIVE, id, key);
                     String partial = "/archive/." + key.value() + ".partial";
                     String script = "tar -czf " + partial + " -C /data . && mv " + partial + " /archive/" + key.value()
                             + " || { rc=$?; rm -f " + partial + "; exit $rc; }";
                     List<Mount> mounts = List.of(
                             new Mount().withType(MountType.VOLUME).withSource(volume).withTarget("/data").withReadOnly(true),
                             new Mount().withType(MountType.BIND).withSource(archiveDir()).withTarget("/archive"));
-                    launch(job, containers.run(job.jobId(), id, mounts, script)
+                    launcher.launch(job, containers.run(job.jobId(), id, mounts, script)
                             .then(calls.blocking(() -> {
-                                ArchiveFiles.Digest digest = files.digest(key);
+                                ArchiveDigest digest = files.digest(key);
                                 files.writeSidecar(key, digest.sha256());
                                 return digest;
                             }))
@@ -83,7 +85,7 @@ final class DockerJobs {
     Mono<JobStatus> startRestore(RestoreRequest request) {
         WorkspaceId id = request.workspaceId();
         ArchiveKey key = request.archiveKey();
-        String volume = DockerNames.workspace(id);
+        String volume = ManagedNames.workspace(id);
         return calls.blocking(() -> files.exists(key))
                 .flatMap(exists -> exists ? volumes.inspect(volume)
                         : Mono.error(new NotFoundException(ProblemType.ARCHIVE_NOT_FOUND,
@@ -91,14 +93,14 @@ final class DockerJobs {
                 .doOnNext(inspected -> DockerVolumes.requireManaged(volume, inspected.getLabels(), "volume"))
                 .then(volumes.requireUnused(volume))
                 .then(Mono.fromCallable(() -> {
-                    JobStatus job = pending(JobKind.RESTORE, id, key);
+                    JobStatus job = launcher.accept(JobKind.RESTORE, id, key);
                     String script = "find /data -mindepth 1 -maxdepth 1 -exec rm -rf {} + && tar -xzpf /archive/"
                             + key.value() + " -C /data";
                     List<Mount> mounts = List.of(
                             new Mount().withType(MountType.VOLUME).withSource(volume).withTarget("/data"),
                             new Mount().withType(MountType.BIND).withSource(archiveDir()).withTarget("/archive")
                                     .withReadOnly(true));
-                    launch(job, calls.blocking(() -> verified(key))
+                    launcher.launch(job, calls.blocking(() -> verified(key))
                             .flatMap(digest -> volumes.create(id)
                                     .then(volumes.requireUnused(volume))
                                     .then(containers.run(job.jobId(), id, mounts, script))
@@ -108,48 +110,13 @@ final class DockerJobs {
     }
 
     Mono<JobStatus> job(String jobId) {
-        return Mono.fromCallable(() -> {
-            JobStatus job = registry.get(jobId);
-            if (job == null) {
-                throw new NotFoundException(ProblemType.JOB_NOT_FOUND, "job " + (jobId.length() > 80
-                        ? jobId.substring(0, 80) + "..." : jobId) + " is not known to this agent");
-            }
-            return job;
-        });
-    }
-
-    /** Registers the job (refused while another job works on the workspace). */
-    private JobStatus pending(JobKind kind, WorkspaceId id, ArchiveKey key) {
-        JobStatus job = new JobStatus(UUID.randomUUID().toString(), kind, JobState.PENDING, id, key, null, null, null,
-                clock.instant(), null);
-        registry.register(job);
-        log.info("{} job {} accepted for workspace {} ({})", kind.wire(), job.jobId(), id, key);
-        return job;
-    }
-
-    /** Runs the job's work in the background and records its outcome. */
-    private void launch(JobStatus job, Mono<ArchiveFiles.Digest> work) {
-        JobStatus running = job.running();
-        Mono.fromRunnable(() -> registry.update(running))
-                .then(work)
-                .map(digest -> running.succeeded(digest.bytes(), digest.sha256(), clock.instant()))
-                .onErrorResume(error -> Mono.just(running.failed(JobContainers.reason(error), clock.instant())))
-                .subscribe(done -> {
-                    registry.update(done);
-                    if (done.state() == JobState.SUCCEEDED) {
-                        log.info("{} job {} for workspace {} succeeded: {} ({} bytes, sha256 {})", done.kind().wire(),
-                                done.jobId(), done.workspaceId(), done.archiveKey(), done.bytes(), done.sha256());
-                    } else {
-                        log.warn("{} job {} for workspace {} failed: {}", done.kind().wire(), done.jobId(),
-                                done.workspaceId(), done.error());
-                    }
-                });
+        return Mono.fromCallable(() -> launcher.registry().require(jobId));
     }
 
     /** The archive's digest, once it matches the sidecar written when it was archived. */
-    private ArchiveFiles.Digest verified(ArchiveKey key) throws java.io.IOException {
+    private ArchiveDigest verified(ArchiveKey key) throws java.io.IOException {
         String expected = files.expectedSha256(key);
-        ArchiveFiles.Digest digest = files.digest(key);
+        ArchiveDigest digest = files.digest(key);
         if (expected == null || !expected.equals(digest.sha256())) {
             throw new JobFailedException("checksum mismatch: expected " + (expected == null
                     ? "the digest in " + key + ".sha256, which is missing or malformed" : expected)

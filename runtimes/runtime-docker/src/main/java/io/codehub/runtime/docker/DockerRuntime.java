@@ -16,6 +16,8 @@ import io.codehub.runtime.Runtime;
 import io.codehub.runtime.Upstream;
 import io.codehub.runtime.VolumeInfo;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.support.JobLauncher;
+import io.codehub.runtime.support.JobRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -161,7 +163,7 @@ public final class DockerRuntime implements Runtime, AutoCloseable {
                 })
                 .map(backend -> new Health(HealthStatus.UP, RUNTIME, config.agentVersion(), backend, null))
                 .onErrorResume(error -> Mono.just(new Health(HealthStatus.DOWN, RUNTIME, config.agentVersion(), null,
-                        JobContainers.reason(error))));
+                        JobLauncher.reason(error))));
     }
 
     /** Closes the engine client and stops the scheduler. */

@@ -7,6 +7,8 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 import io.codehub.runtime.ImagePullPolicy;
+import io.codehub.runtime.support.BlockingCalls;
+import io.codehub.runtime.support.ConfigChecks;
 
 import org.jspecify.annotations.Nullable;
 
@@ -41,7 +43,6 @@ public record DockerRuntimeConfig(URI dockerHost, Path archiveDir, String jobIma
 
     private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
-    private static final int MAX_CONCURRENT_CALLS = 1024;
 
     public DockerRuntimeConfig {
         Objects.requireNonNull(dockerHost, "dockerHost");
@@ -68,15 +69,10 @@ public record DockerRuntimeConfig(URI dockerHost, Path archiveDir, String jobIma
             throw new IllegalArgumentException("publishAddress: '" + publishAddress
                     + "' (expected: an IP address literal such as 127.0.0.1 or 0.0.0.0)");
         }
-        requirePositive("callTimeout", callTimeout);
-        requirePositive("jobTimeout", jobTimeout);
-        if (maxConcurrentCalls < 1 || maxConcurrentCalls > MAX_CONCURRENT_CALLS) {
-            throw new IllegalArgumentException("maxConcurrentCalls: " + maxConcurrentCalls + " (expected: 1.."
-                    + MAX_CONCURRENT_CALLS + ")");
-        }
-        if (agentVersion == null || agentVersion.isBlank()) {
-            throw new IllegalArgumentException("agentVersion: '" + agentVersion + "' (expected: not blank)");
-        }
+        ConfigChecks.requirePositive("callTimeout", callTimeout);
+        ConfigChecks.requirePositive("jobTimeout", jobTimeout);
+        ConfigChecks.requireBetween("maxConcurrentCalls", maxConcurrentCalls, 1, BlockingCalls.MAX_CONCURRENT_CALLS);
+        ConfigChecks.requireNotBlank("agentVersion", agentVersion);
     }
 
     /** A builder with every default set; only {@code archiveDir} must be given. */
@@ -87,12 +83,6 @@ public record DockerRuntimeConfig(URI dockerHost, Path archiveDir, String jobIma
     /** The host that upstreams name: {@code publishAddress}, or loopback when it is the wildcard. */
     String upstreamHost() {
         return publishAddress.equals("0.0.0.0") ? "127.0.0.1" : publishAddress.equals("::") ? "::1" : publishAddress;
-    }
-
-    private static void requirePositive(String field, @Nullable Duration value) {
-        if (value == null || value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(field + ": " + value + " (expected: > 0)");
-        }
     }
 
     /** Collects the fields of a {@link DockerRuntimeConfig}; {@link #build()} validates them. */

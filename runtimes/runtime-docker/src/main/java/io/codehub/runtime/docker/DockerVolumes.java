@@ -15,6 +15,8 @@ import io.codehub.runtime.JobStatus;
 import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.VolumeInfo;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.support.JobRegistry;
+import io.codehub.runtime.support.ManagedNames;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -40,11 +42,11 @@ final class DockerVolumes {
 
     /** Creates the managed volume unless it exists; a foreign volume of that name is a conflict. */
     Mono<VolumeInfo> create(WorkspaceId id) {
-        String name = DockerNames.workspace(id);
+        String name = ManagedNames.workspace(id);
         return inspect(name)
                 .switchIfEmpty(Mono.defer(() -> calls.call("create volume", name, client -> {
                     var response = client.createVolumeCmd().withName(name)
-                            .withLabels(DockerNames.workspaceLabels(id)).exec();
+                            .withLabels(ManagedNames.workspaceLabels(id)).exec();
                     log.info("created volume {}", name);
                     return response;
                 }).flatMap(response -> inspect(name))))
@@ -56,23 +58,23 @@ final class DockerVolumes {
 
     /** Whether the managed volume exists; a foreign one does not count. */
     Mono<Boolean> exists(WorkspaceId id) {
-        return inspect(DockerNames.workspace(id))
-                .map(volume -> DockerNames.isManaged(volume.getLabels()))
+        return inspect(ManagedNames.workspace(id))
+                .map(volume -> ManagedNames.isManaged(volume.getLabels()))
                 .defaultIfEmpty(false);
     }
 
     /** The managed volumes, sorted by workspace id. */
     Mono<List<VolumeInfo>> list() {
-        return calls.call("list volumes", "labelled " + DockerNames.MANAGED, client -> {
+        return calls.call("list volumes", "labelled " + ManagedNames.MANAGED, client -> {
             var response = client.listVolumesCmd()
-                    .withFilter("label", List.of(DockerNames.MANAGED + "=true")).exec();
+                    .withFilter("label", List.of(ManagedNames.MANAGED + "=true")).exec();
             List<InspectVolumeResponse> volumes = response.getVolumes() == null ? List.of() : response.getVolumes();
             Map<String, Instant> created = createdTimes(response);
             return volumes.stream()
-                    .filter(volume -> DockerNames.isManaged(volume.getLabels()))
+                    .filter(volume -> ManagedNames.isManaged(volume.getLabels()))
                     .map(volume -> {
-                        WorkspaceId id = DockerNames.workspaceOf(volume.getLabels());
-                        return id == null || !DockerNames.workspace(id).equals(volume.getName()) ? null
+                        WorkspaceId id = ManagedNames.workspaceOf(volume.getLabels());
+                        return id == null || !ManagedNames.workspace(id).equals(volume.getName()) ? null
                                 : new VolumeInfo(id, volume.getName(), created.get(volume.getName()));
                     })
                     .filter(Objects::nonNull)
@@ -86,7 +88,7 @@ final class DockerVolumes {
      * on it, while any container uses it, and when it is foreign.
      */
     Mono<Void> delete(WorkspaceId id) {
-        String name = DockerNames.workspace(id);
+        String name = ManagedNames.workspace(id);
         return Mono.defer(() -> {
             JobStatus job = jobs.active(id);
             if (job != null) {
@@ -138,16 +140,16 @@ final class DockerVolumes {
 
     /** Fails with {@link ProblemType#FOREIGN_RESOURCE} unless {@code labels} mark a managed resource. */
     static void requireManaged(String name, @Nullable Map<String, String> labels, String kind) {
-        if (!DockerNames.isManaged(labels)) {
+        if (!ManagedNames.isManaged(labels)) {
             throw new ConflictException(ProblemType.FOREIGN_RESOURCE, kind + " " + name
-                    + " exists but was not created by codehub (no label " + DockerNames.MANAGED + "=true); it is left untouched");
+                    + " exists but was not created by codehub (no label " + ManagedNames.MANAGED + "=true); it is left untouched");
         }
     }
 
     private static VolumeInfo info(WorkspaceId id, DockerObject volume) {
         Object createdAt = volume.getRawValues().get("CreatedAt");
         Instant created = createdAt instanceof String text ? ContainerStates.parseTime(text) : null;
-        return new VolumeInfo(id, DockerNames.workspace(id), created);
+        return new VolumeInfo(id, ManagedNames.workspace(id), created);
     }
 
     /**

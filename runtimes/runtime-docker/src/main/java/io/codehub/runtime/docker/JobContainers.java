@@ -15,8 +15,10 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Mount;
-import io.codehub.runtime.RuntimeProblemException;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.support.JobFailedException;
+import io.codehub.runtime.support.JobLauncher;
+import io.codehub.runtime.support.ManagedNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -33,16 +35,6 @@ final class JobContainers {
     private static final int LOG_TAIL_LINES = 100;
     static final int LOG_TAIL_BYTES = 2048;
 
-    /** A job that ran but failed; the message is the job's {@code error}. */
-    static final class JobFailedException extends RuntimeException {
-
-        private static final long serialVersionUID = 1L;
-
-        JobFailedException(String message) {
-            super(message, null, false, false);
-        }
-    }
-
     private final DockerCalls calls;
     private final DockerImages images;
 
@@ -57,9 +49,9 @@ final class JobContainers {
      */
     Mono<Void> run(String jobId, WorkspaceId workspaceId, List<Mount> mounts, String script) {
         DockerRuntimeConfig config = calls.config();
-        String name = DockerNames.job(jobId);
-        Map<String, String> labels = new HashMap<>(DockerNames.workspaceLabels(workspaceId));
-        labels.put(DockerNames.JOB, jobId);
+        String name = ManagedNames.job(jobId);
+        Map<String, String> labels = new HashMap<>(ManagedNames.workspaceLabels(workspaceId));
+        labels.put(ManagedNames.JOB, jobId);
         Mono<String> create = images.ensure(config.jobImage(), config.jobImagePullPolicy())
                 .then(calls.call("create job container", name, client -> {
                     String id = client.createContainerCmd(config.jobImage()).withName(name).withLabels(labels)
@@ -119,7 +111,7 @@ final class JobContainers {
             synchronized (out) {
                 return tail(out.toByteArray());
             }
-        }).onErrorResume(error -> Mono.just("(logs unavailable: " + reason(error) + ")"));
+        }).onErrorResume(error -> Mono.just("(logs unavailable: " + JobLauncher.reason(error) + ")"));
     }
 
     /** The last {@value #LOG_TAIL_BYTES} bytes of {@code output} as text, trimmed. */
@@ -138,12 +130,8 @@ final class JobContainers {
                 log.debug("job container {} was already gone", name);
             }
         }).onErrorResume(error -> {
-            log.warn("removing job container {} failed: {}", name, reason(error));
+            log.warn("removing job container {} failed: {}", name, JobLauncher.reason(error));
             return Mono.empty();
         });
-    }
-
-    static String reason(Throwable error) {
-        return error instanceof RuntimeProblemException problem ? problem.detail() : String.valueOf(error.getMessage());
     }
 }

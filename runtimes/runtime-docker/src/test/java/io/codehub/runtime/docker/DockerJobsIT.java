@@ -23,6 +23,7 @@ import io.codehub.runtime.NotFoundException;
 import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.RestoreRequest;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.support.ManagedNames;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -105,7 +106,7 @@ class DockerJobsIT {
 
         runtime.startInstance(id, httpd()).block(CALL);
         assertThat(docker.sh(id, STAT)).isEqualTo(before);
-        assertThat(docker.exec(DockerNames.workspace(id), "test", "-e", "/home/coder/stale.txt").exitCode()).isEqualTo(1);
+        assertThat(docker.exec(ManagedNames.workspace(id), "test", "-e", "/home/coder/stale.txt").exitCode()).isEqualTo(1);
     }
 
     @Test

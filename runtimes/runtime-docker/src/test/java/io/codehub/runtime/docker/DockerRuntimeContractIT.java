@@ -7,6 +7,7 @@ import io.codehub.runtime.InstanceSpec;
 import io.codehub.runtime.Runtime;
 import io.codehub.runtime.WorkspaceId;
 import io.codehub.runtime.contract.RuntimeContract;
+import io.codehub.runtime.support.ManagedNames;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -65,7 +66,7 @@ class DockerRuntimeContractIT extends RuntimeContract {
     @Override
     protected void writeFile(WorkspaceId id, String relativePath, String content) throws Exception {
         docker.track(id);
-        DockerTestSupport.ExecResult result = docker.exec(DockerNames.workspace(id), "sh", "-c",
+        DockerTestSupport.ExecResult result = docker.exec(ManagedNames.workspace(id), "sh", "-c",
                 "mkdir -p \"$(dirname \"$1\")\" && printf '%s' \"$2\" > \"$1\"", "sh",
                 InstanceSpec.DEFAULT_MOUNT_PATH + "/" + relativePath, content);
         if (result.exitCode() != 0) {
@@ -75,7 +76,7 @@ class DockerRuntimeContractIT extends RuntimeContract {
 
     @Override
     protected String readFile(WorkspaceId id, String relativePath) throws Exception {
-        DockerTestSupport.ExecResult result = docker.exec(DockerNames.workspace(id), "cat",
+        DockerTestSupport.ExecResult result = docker.exec(ManagedNames.workspace(id), "cat",
                 InstanceSpec.DEFAULT_MOUNT_PATH + "/" + relativePath);
         if (result.exitCode() != 0) {
             throw new IllegalStateException("reading " + relativePath + " in " + id + ": " + result.stderr());

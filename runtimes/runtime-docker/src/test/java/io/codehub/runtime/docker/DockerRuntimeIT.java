@@ -27,6 +27,7 @@ import io.codehub.runtime.RuntimeProblemException;
 import io.codehub.runtime.Upstream;
 import io.codehub.runtime.VolumeInfo;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.support.ManagedNames;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -97,7 +98,7 @@ class DockerRuntimeIT {
         assertThat(started.image()).isEqualTo(DockerTestSupport.IMAGE);
         assertThat(started.startedAt()).isNotNull();
 
-        var container = docker.client().inspectContainerCmd(DockerNames.workspace(id)).exec();
+        var container = docker.client().inspectContainerCmd(ManagedNames.workspace(id)).exec();
         assertThat(container.getConfig().getLabels()).containsEntry("io.codehub.managed", "true")
                 .containsEntry("io.codehub.workspace", id.value())
                 .containsEntry("io.codehub.image", DockerTestSupport.IMAGE);
@@ -128,7 +129,7 @@ class DockerRuntimeIT {
                 .flatMap(i -> runtime.startInstance(id, httpd()))
                 .collectList().block(CALL);
         assertThat(started).hasSize(4).allSatisfy(status -> assertThat(status.state()).isEqualTo(InstanceState.RUNNING));
-        String containerId = docker.client().inspectContainerCmd(DockerNames.workspace(id)).exec().getId();
+        String containerId = docker.client().inspectContainerCmd(ManagedNames.workspace(id)).exec().getId();
 
         InstanceStatus again = runtime.startInstance(id, InstanceSpec.ofImage("another/image:1")).block(CALL);
         assertThat(again.state()).isEqualTo(InstanceState.RUNNING);
@@ -140,7 +141,7 @@ class DockerRuntimeIT {
     void stoppedInstanceIsExitedWithoutUpstreamAndStartsAgain() {
         WorkspaceId id = docker.newWorkspace("it-");
         runtime.startInstance(id, httpd()).block(CALL);
-        docker.client().stopContainerCmd(DockerNames.workspace(id)).withTimeout(1).exec();
+        docker.client().stopContainerCmd(ManagedNames.workspace(id)).withTimeout(1).exec();
 
         InstanceStatus stopped = runtime.instanceStatus(id).block(CALL);
         assertThat(stopped.state()).isEqualTo(InstanceState.EXITED);

@@ -24,6 +24,7 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.support.ManagedNames;
 
 /**
  * A raw docker-java client for integration tests: the side door into containers (exec), foreign
@@ -110,7 +111,7 @@ final class DockerTestSupport implements AutoCloseable {
 
     /** Runs {@code script} with {@code sh -c} in the workspace's instance; fails unless it exits 0. */
     String sh(WorkspaceId id, String script) throws InterruptedException, IOException {
-        ExecResult result = exec(DockerNames.workspace(id), "sh", "-c", script);
+        ExecResult result = exec(ManagedNames.workspace(id), "sh", "-c", script);
         if (result.exitCode() != 0) {
             throw new IllegalStateException("'" + script + "' exited " + result.exitCode() + ": " + result.stderr());
         }
@@ -120,7 +121,7 @@ final class DockerTestSupport implements AutoCloseable {
     /** Creates and starts a container with the workspace's managed name but without our labels. */
     String createForeignContainer(WorkspaceId id) {
         track(id);
-        String containerId = client.createContainerCmd(IMAGE).withName(DockerNames.workspace(id))
+        String containerId = client.createContainerCmd(IMAGE).withName(ManagedNames.workspace(id))
                 .withLabels(Map.of("test", "foreign")).withCmd("sleep", "3600").exec().getId();
         client.startContainerCmd(containerId).exec();
         return containerId;
@@ -129,14 +130,14 @@ final class DockerTestSupport implements AutoCloseable {
     /** Creates a volume with the workspace's managed name but without our labels. */
     void createForeignVolume(WorkspaceId id) {
         track(id);
-        client.createVolumeCmd().withName(DockerNames.workspace(id)).withLabels(Map.of("test", "foreign")).exec();
+        client.createVolumeCmd().withName(ManagedNames.workspace(id)).withLabels(Map.of("test", "foreign")).exec();
     }
 
     /** Every container (instance, job or foreign) of the workspace, by label or by name. */
     List<Container> containersOf(WorkspaceId id) {
-        String name = "/" + DockerNames.workspace(id);
+        String name = "/" + ManagedNames.workspace(id);
         return client.listContainersCmd().withShowAll(true).exec().stream()
-                .filter(container -> id.value().equals(labels(container).get(DockerNames.WORKSPACE))
+                .filter(container -> id.value().equals(labels(container).get(ManagedNames.WORKSPACE))
                         || List.of(container.getNames()).contains(name))
                 .toList();
     }
@@ -144,7 +145,7 @@ final class DockerTestSupport implements AutoCloseable {
     /** The workspace's volume, managed or not; {@code null} when absent. */
     InspectVolumeResponse volumeOf(WorkspaceId id) {
         try {
-            return client.inspectVolumeCmd(DockerNames.workspace(id)).exec();
+            return client.inspectVolumeCmd(ManagedNames.workspace(id)).exec();
         } catch (NotFoundException e) {
             return null;
         }
@@ -153,9 +154,9 @@ final class DockerTestSupport implements AutoCloseable {
     /** Removes every container and volume of every workspace used so far; safe to call repeatedly. */
     void cleanUp() {
         for (String prefix : sweptPrefixes) {
-            String name = "/" + DockerNames.workspace(WorkspaceId.of(prefix.replaceAll("-$", "")));
+            String name = "/" + ManagedNames.workspace(WorkspaceId.of(prefix.replaceAll("-$", "")));
             client.listContainersCmd().withShowAll(true).exec().forEach(container -> {
-                String workspace = labels(container).get(DockerNames.WORKSPACE);
+                String workspace = labels(container).get(ManagedNames.WORKSPACE);
                 if (workspace != null && workspace.startsWith(prefix) && WorkspaceId.isValid(workspace)) {
                     track(WorkspaceId.of(workspace));
                 }
@@ -183,7 +184,7 @@ final class DockerTestSupport implements AutoCloseable {
                 }
             }
             try {
-                client.removeVolumeCmd(DockerNames.workspace(id)).exec();
+                client.removeVolumeCmd(ManagedNames.workspace(id)).exec();
             } catch (NotFoundException e) {
                 // gone already
             }

@@ -7,6 +7,8 @@ import java.util.regex.Pattern;
 
 import io.codehub.runtime.ArchiveKey;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.support.ArchiveDigest;
+import io.codehub.runtime.support.ManagedNames;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -47,10 +49,10 @@ final class ArchiveRecords {
     }
 
     /** Records an archive a Job wrote. */
-    Mono<Void> record(ArchiveKey key, WorkspaceId workspace, JobScripts.Digest digest, Instant at) {
+    Mono<Void> record(ArchiveKey key, WorkspaceId workspace, ArchiveDigest digest, Instant at) {
         String name = KubeNames.archiveRecord(key);
         ConfigMap map = new ConfigMapBuilder()
-                .withNewMetadata().withName(name).withLabels(KubeNames.workspaceLabels(workspace))
+                .withNewMetadata().withName(name).withLabels(ManagedNames.workspaceLabels(workspace))
                 .withAnnotations(Map.of(KubeNames.ARCHIVE_KEY, key.value())).endMetadata()
                 .withData(Map.of("key", key.value(), "bytes", Long.toString(digest.bytes()), "sha256", digest.sha256(),
                         "createdAt", at.toString()))

@@ -4,6 +4,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.codehub.runtime.ArchiveKey;
+import io.codehub.runtime.support.ArchiveDigest;
 
 import org.jspecify.annotations.Nullable;
 
@@ -30,10 +31,6 @@ final class JobScripts {
 
     private static final Pattern RESULT_LINE = Pattern.compile("\\s*([0-9]{1,18}) ([0-9a-f]{64})\\s*");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
-
-    /** Size and SHA-256 of an archive, as a Job reports them. */
-    record Digest(long bytes, String sha256) {
-    }
 
     private JobScripts() {
     }
@@ -74,11 +71,11 @@ final class JobScripts {
     }
 
     /** The digest a Job reported, or {@code null} when its message is not a result line. */
-    static @Nullable Digest parseResult(@Nullable String message) {
+    static @Nullable ArchiveDigest parseResult(@Nullable String message) {
         if (message == null || message.length() > 200) {
             return null;
         }
         Matcher matcher = RESULT_LINE.matcher(message);
-        return matcher.matches() ? new Digest(Long.parseLong(matcher.group(1)), matcher.group(2)) : null;
+        return matcher.matches() ? new ArchiveDigest(Long.parseLong(matcher.group(1)), matcher.group(2)) : null;
     }
 }

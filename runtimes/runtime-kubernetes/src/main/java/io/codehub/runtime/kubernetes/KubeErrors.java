@@ -1,13 +1,10 @@
 package io.codehub.runtime.kubernetes;
 
-import java.io.IOException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeoutException;
-
 import io.codehub.runtime.BackendFailureException;
 import io.codehub.runtime.BackendUnavailableException;
 import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.RuntimeProblemException;
+import io.codehub.runtime.support.BackendErrors;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /**
@@ -18,8 +15,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
  * message (a 403 names the verb and resource the agent's Role lacks).
  */
 final class KubeErrors {
-
-    private static final int MAX_MESSAGE = 1024;
 
     private final String server;
 
@@ -45,8 +40,8 @@ final class KubeErrors {
 
     /** {@code error} as a failure to reach the API server. */
     BackendUnavailableException unavailable(Throwable error) {
-        return new BackendUnavailableException("Kubernetes API unreachable at " + server + ": " + rootMessage(error),
-                error);
+        return new BackendUnavailableException("Kubernetes API unreachable at " + server + ": "
+                + BackendErrors.rootMessage(error), error);
     }
 
     /** The HTTP status of a fabric8 exception anywhere in the chain, or 0. */
@@ -63,29 +58,11 @@ final class KubeErrors {
     static String serverMessage(KubernetesClientException error) {
         String message = error.getStatus() != null && error.getStatus().getMessage() != null
                 ? error.getStatus().getMessage() : String.valueOf(error.getMessage());
-        message = message.strip();
-        return message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE) + "..." : message;
+        return BackendErrors.quote(message);
     }
 
+    /** Not reached: no HTTP status anywhere in the chain, and an I/O failure, timeout or full queue in it. */
     private static boolean isUnreachable(Throwable error) {
-        if (code(error) > 0) {
-            return false;
-        }
-        for (Throwable cause = error; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
-            if (cause instanceof IOException || cause instanceof RejectedExecutionException
-                    || cause instanceof TimeoutException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    static String rootMessage(Throwable error) {
-        Throwable root = error;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage();
-        return message == null || message.isBlank() ? root.getClass().getSimpleName() : message;
+        return code(error) == 0 && BackendErrors.isUnreachable(error);
     }
 }

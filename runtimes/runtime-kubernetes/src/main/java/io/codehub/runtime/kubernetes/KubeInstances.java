@@ -6,19 +6,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 import io.codehub.runtime.ConflictException;
 import io.codehub.runtime.InstanceSpec;
 import io.codehub.runtime.InstanceState;
 import io.codehub.runtime.InstanceStatus;
-import io.codehub.runtime.InvalidSpecException;
 import io.codehub.runtime.JobKind;
 import io.codehub.runtime.JobStatus;
 import io.codehub.runtime.NotFoundException;
 import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.Upstream;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.support.JobRegistry;
+import io.codehub.runtime.support.ManagedNames;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -41,7 +41,6 @@ import reactor.core.publisher.Mono;
 final class KubeInstances {
 
     private static final Logger log = LoggerFactory.getLogger(KubeInstances.class);
-    private static final Pattern PREFIX = Pattern.compile("[a-z0-9-]{0,63}");
     /** The most instances a list returns. */
     static final int MAX_LIST_ITEMS = 10_000;
 
@@ -64,7 +63,7 @@ final class KubeInstances {
      * an exited container. Concurrent starts converge on one pod.
      */
     Mono<InstanceStatus> start(WorkspaceId id, InstanceSpec spec) {
-        String name = KubeNames.workspace(id);
+        String name = ManagedNames.workspace(id);
         return pods.ready().then(Mono.defer(() -> {
             JobStatus job = jobs.active(id);
             if (job != null && job.kind() == JobKind.RESTORE) {
@@ -91,14 +90,14 @@ final class KubeInstances {
     /** The instance's status; {@code missing} when there is no managed pod. */
     Mono<InstanceStatus> status(WorkspaceId id) {
         return pods.ready().then(Mono.fromCallable(() -> {
-            Pod pod = pods.get(KubeNames.workspace(id));
+            Pod pod = pods.get(ManagedNames.workspace(id));
             return pod == null ? InstanceStatus.missing(id) : PodStates.toStatus(id, pod);
         }));
     }
 
     /** Deletes the instance's pod (gracefully); missing is fine, foreign is a conflict. The claim stays. */
     Mono<Void> delete(WorkspaceId id) {
-        String name = KubeNames.workspace(id);
+        String name = ManagedNames.workspace(id);
         return pods.ready().then(Mono.defer(() -> {
             Pod cached = pods.get(name);
             if (cached == null) {
@@ -117,7 +116,7 @@ final class KubeInstances {
 
     /** The running instance's pod IP and port. */
     Mono<Upstream> upstream(WorkspaceId id) {
-        String name = KubeNames.workspace(id);
+        String name = ManagedNames.workspace(id);
         return pods.ready().then(Mono.fromCallable(() -> {
             Pod pod = pods.get(name);
             if (pod == null) {
@@ -135,17 +134,15 @@ final class KubeInstances {
 
     /** Managed instances whose workspace id starts with {@code prefix}, sorted by workspace id. */
     Mono<List<InstanceStatus>> list(String prefix) {
-        if (prefix == null || !PREFIX.matcher(prefix).matches()) {
-            return Mono.error(new InvalidSpecException(ProblemType.INVALID_SPEC, "prefix: '"
-                    + (prefix == null ? "" : prefix.length() > 64 ? prefix.substring(0, 64) + "..." : prefix)
-                    + "' (expected: [a-z0-9-]{0,63})"));
+        if (!ManagedNames.isWorkspacePrefix(prefix)) {
+            return Mono.error(ManagedNames.invalidWorkspacePrefix(prefix));
         }
         return pods.ready().then(Mono.fromCallable(() -> {
             List<InstanceStatus> found = new ArrayList<>();
             for (Pod pod : pods.list()) {
                 WorkspaceId id = KubeNames.workspaceOf(pod);
-                if (id != null && KubeNames.isManaged(pod) && KubeNames.label(pod, KubeNames.JOB) == null
-                        && KubeNames.workspace(id).equals(pod.getMetadata().getName()) && id.value().startsWith(prefix)) {
+                if (id != null && KubeNames.isManaged(pod) && KubeNames.label(pod, ManagedNames.JOB) == null
+                        && ManagedNames.workspace(id).equals(pod.getMetadata().getName()) && id.value().startsWith(prefix)) {
                     found.add(PodStates.toStatus(id, pod));
                 }
             }
@@ -167,7 +164,7 @@ final class KubeInstances {
     }
 
     private Mono<Void> createPod(WorkspaceId id, InstanceSpec spec) {
-        String name = KubeNames.workspace(id);
+        String name = ManagedNames.workspace(id);
         Pod pod = podFor(id, spec);
         return calls.call("create pod", name, client -> {
             try {
@@ -188,7 +185,7 @@ final class KubeInstances {
 
     /** The pod of an instance: what {@link #start} creates. */
     static Pod podFor(WorkspaceId id, InstanceSpec spec) {
-        String name = KubeNames.workspace(id);
+        String name = ManagedNames.workspace(id);
         List<EnvVar> env = new ArrayList<>();
         spec.env().entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .forEach(entry -> env.add(new EnvVar(entry.getKey(), entry.getValue(), null)));
@@ -212,7 +209,7 @@ final class KubeInstances {
             container.withCommand(spec.command());
         }
         return new PodBuilder()
-                .withNewMetadata().withName(name).withLabels(KubeNames.workspaceLabels(id)).endMetadata()
+                .withNewMetadata().withName(name).withLabels(ManagedNames.workspaceLabels(id)).endMetadata()
                 .withNewSpec()
                 .withRestartPolicy("Always")
                 .withAutomountServiceAccountToken(false)

@@ -2,26 +2,25 @@ package io.codehub.runtime.kubernetes;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.codehub.runtime.ArchiveKey;
 import io.codehub.runtime.ArchiveRequest;
 import io.codehub.runtime.JobKind;
-import io.codehub.runtime.JobState;
 import io.codehub.runtime.JobStatus;
 import io.codehub.runtime.NotFoundException;
 import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.RestoreRequest;
-import io.codehub.runtime.RuntimeProblemException;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.support.ArchiveDigest;
+import io.codehub.runtime.support.JobFailedException;
+import io.codehub.runtime.support.JobLauncher;
+import io.codehub.runtime.support.JobRegistry;
+import io.codehub.runtime.support.ManagedNames;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -50,28 +49,16 @@ import reactor.core.publisher.Mono;
 final class KubeJobs {
 
     private static final Logger log = LoggerFactory.getLogger(KubeJobs.class);
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-            .withZone(ZoneOffset.UTC);
     /** Left to the cluster to remove a finished Job the agent could not delete (it died, say). */
     private static final int TTL_AFTER_FINISHED_SECONDS = 3600;
     private static final int MAX_ERROR = 2048;
-
-    /** A Job that ran but failed; the message is the job's {@code error}. */
-    static final class JobFailedException extends RuntimeException {
-
-        private static final long serialVersionUID = 1L;
-
-        JobFailedException(String message) {
-            super(message, null, false, false);
-        }
-    }
 
     private final KubeCalls calls;
     private final KubeVolumes volumes;
     private final ObjectCache<PersistentVolumeClaim> claims;
     private final ObjectCache<Job> jobObjects;
     private final ArchiveRecords records;
-    private final JobRegistry registry;
+    private final JobLauncher launcher;
     private final Clock clock;
 
     KubeJobs(KubeCalls calls, KubeVolumes volumes, ObjectCache<PersistentVolumeClaim> claims,
@@ -81,23 +68,23 @@ final class KubeJobs {
         this.claims = claims;
         this.jobObjects = jobObjects;
         this.records = records;
-        this.registry = registry;
+        this.launcher = new JobLauncher(registry, clock);
         this.clock = clock;
     }
 
     Mono<JobStatus> startArchive(ArchiveRequest request) {
         WorkspaceId id = request.workspaceId();
-        String claim = KubeNames.workspace(id);
+        String claim = ManagedNames.workspace(id);
         return claims.ready().then(jobObjects.ready()).then(Mono.fromCallable(() -> {
             PersistentVolumeClaim cached = claims.get(claim);
             if (cached == null || KubeNames.isTerminating(cached)) {
                 throw new NotFoundException(ProblemType.VOLUME_NOT_FOUND,
                         "workspace " + id + " has no volume (no managed claim " + claim + ")");
             }
-            ArchiveKey key = newKey(id, clock.instant());
-            JobStatus job = pending(JobKind.ARCHIVE, id, key);
+            ArchiveKey key = ManagedNames.newArchiveKey(id, clock.instant(), ThreadLocalRandom.current());
+            JobStatus job = launcher.accept(JobKind.ARCHIVE, id, key);
             String script = JobScripts.archive(key, JobScripts.DATA, JobScripts.ARCHIVES, JobScripts.RESULT);
-            launch(job, run(job, script, true)
+            launcher.launch(job, run(job, script, true)
                     .flatMap(digest -> records.record(key, id, digest, clock.instant()).thenReturn(digest)));
             return job;
         }));
@@ -106,7 +93,7 @@ final class KubeJobs {
     Mono<JobStatus> startRestore(RestoreRequest request) {
         WorkspaceId id = request.workspaceId();
         ArchiveKey key = request.archiveKey();
-        String claim = KubeNames.workspace(id);
+        String claim = ManagedNames.workspace(id);
         return claims.ready().then(jobObjects.ready())
                 .then(records.find(key))
                 .flatMap(found -> found.isPresent() ? Mono.just(found.get())
@@ -115,10 +102,10 @@ final class KubeJobs {
                 .flatMap(record -> (claims.get(claim) == null ? volumes.requireNotForeign(claim) : Mono.<Void>empty())
                         .then(volumes.requireUnused(claim))
                         .then(Mono.fromCallable(() -> {
-                            JobStatus job = pending(JobKind.RESTORE, id, key);
+                            JobStatus job = launcher.accept(JobKind.RESTORE, id, key);
                             String script = JobScripts.restore(key, record.sha256(), JobScripts.DATA,
                                     JobScripts.ARCHIVES, JobScripts.RESULT);
-                            launch(job, volumes.create(id)
+                            launcher.launch(job, volumes.create(id)
                                     .then(volumes.requireUnused(claim))
                                     .then(run(job, script, false))
                                     .map(digest -> {
@@ -133,28 +120,15 @@ final class KubeJobs {
     }
 
     Mono<JobStatus> job(String jobId) {
-        return Mono.fromCallable(() -> {
-            JobStatus job = registry.get(jobId);
-            if (job == null) {
-                throw new NotFoundException(ProblemType.JOB_NOT_FOUND, "job " + (jobId.length() > 80
-                        ? jobId.substring(0, 80) + "..." : jobId) + " is not known to this agent");
-            }
-            return job;
-        });
-    }
-
-    /** A new key: {@code <workspaceId>-<yyyyMMdd'T'HHmmss'Z'>-<8 hex>.tar.gz}, as on Docker. */
-    static ArchiveKey newKey(WorkspaceId id, Instant now) {
-        return ArchiveKey.of(id.value() + "-" + STAMP.format(now) + "-"
-                + String.format("%08x", ThreadLocalRandom.current().nextInt()) + ".tar.gz");
+        return Mono.fromCallable(() -> launcher.registry().require(jobId));
     }
 
     /**
      * Creates the Job, waits (on the Job informer, not by polling) until it completes or fails,
      * and returns the digest its pod reported. The Job is deleted on every path.
      */
-    private Mono<JobScripts.Digest> run(JobStatus job, String script, boolean archive) {
-        String name = KubeNames.job(job.jobId());
+    private Mono<ArchiveDigest> run(JobStatus job, String script, boolean archive) {
+        String name = ManagedNames.job(job.jobId());
         Job object = jobFor(job, script, archive, calls.config());
         Duration limit = calls.config().jobTimeout().plus(calls.config().callTimeout());
         Mono<String> create = calls.call("create job", name, client -> {
@@ -174,14 +148,14 @@ final class KubeJobs {
                 created -> delete(name));
     }
 
-    private Mono<JobScripts.Digest> outcome(String name, String jobId, Optional<Job> found) {
+    private Mono<ArchiveDigest> outcome(String name, String jobId, Optional<Job> found) {
         if (found.isEmpty()) {
             return Mono.error(new JobFailedException("job " + name + " was deleted before it finished"));
         }
         JobCondition end = finished(found.get());
         return terminationMessage(jobId).flatMap(message -> {
             if (end != null && "Complete".equals(end.getType())) {
-                JobScripts.Digest digest = JobScripts.parseResult(message.orElse(null));
+                ArchiveDigest digest = JobScripts.parseResult(message.orElse(null));
                 return digest != null ? Mono.just(digest) : Mono.error(new JobFailedException("job " + name
                         + " completed but reported no '<bytes> <sha256>' result" + message.map(m -> ": " + shorten(m)).orElse("")));
             }
@@ -194,8 +168,8 @@ final class KubeJobs {
 
     /** The termination message of the Job's (last) pod: the result line, or the log tail on failure. */
     private Mono<Optional<String>> terminationMessage(String jobId) {
-        return calls.call("list pods of job", KubeNames.job(jobId), client -> {
-            List<Pod> pods = client.pods().inNamespace(calls.namespace()).withLabel(KubeNames.JOB, jobId).list().getItems();
+        return calls.call("list pods of job", ManagedNames.job(jobId), client -> {
+            List<Pod> pods = client.pods().inNamespace(calls.namespace()).withLabel(ManagedNames.JOB, jobId).list().getItems();
             String message = null;
             for (Pod pod : pods) {
                 ContainerStatus status = PodStates.container(pod);
@@ -205,7 +179,7 @@ final class KubeJobs {
                 }
             }
             return Optional.ofNullable(message);
-        }).onErrorResume(error -> Mono.just(Optional.of("(pod unavailable: " + reason(error) + ")")));
+        }).onErrorResume(error -> Mono.just(Optional.of("(pod unavailable: " + JobLauncher.reason(error) + ")")));
     }
 
     private Mono<Void> delete(String name) {
@@ -215,7 +189,7 @@ final class KubeJobs {
             log.debug("deleted job {}", name);
         }).onErrorResume(error -> {
             log.warn("deleting job {} failed (the cluster removes it {} s after it finished): {}", name,
-                    TTL_AFTER_FINISHED_SECONDS, reason(error));
+                    TTL_AFTER_FINISHED_SECONDS, JobLauncher.reason(error));
             return Mono.empty();
         });
     }
@@ -236,9 +210,9 @@ final class KubeJobs {
 
     /** The Job of an archive ({@code archive}) or restore job: what {@link #run} creates. */
     static Job jobFor(JobStatus job, String script, boolean archive, KubernetesRuntimeConfig config) {
-        String name = KubeNames.job(job.jobId());
-        Map<String, String> labels = new HashMap<>(KubeNames.workspaceLabels(job.workspaceId()));
-        labels.put(KubeNames.JOB, job.jobId());
+        String name = ManagedNames.job(job.jobId());
+        Map<String, String> labels = new HashMap<>(ManagedNames.workspaceLabels(job.workspaceId()));
+        labels.put(ManagedNames.JOB, job.jobId());
         labels.put(KubeNames.JOB_KIND, job.kind().wire());
         Map<String, String> annotations = Map.of(KubeNames.ARCHIVE_KEY, job.archiveKey().value());
         return new JobBuilder()
@@ -264,45 +238,13 @@ final class KubeJobs {
                 .endVolumeMount()
                 .endContainer()
                 .addNewVolume().withName("data").withNewPersistentVolumeClaim()
-                .withClaimName(KubeNames.workspace(job.workspaceId())).endPersistentVolumeClaim().endVolume()
+                .withClaimName(ManagedNames.workspace(job.workspaceId())).endPersistentVolumeClaim().endVolume()
                 .addNewVolume().withName("archive").withNewPersistentVolumeClaim()
                 .withClaimName(config.archiveClaim()).endPersistentVolumeClaim().endVolume()
                 .endSpec()
                 .endTemplate()
                 .endSpec()
                 .build();
-    }
-
-    /** Registers the job (refused while another job works on the workspace). */
-    private JobStatus pending(JobKind kind, WorkspaceId id, ArchiveKey key) {
-        JobStatus job = new JobStatus(UUID.randomUUID().toString(), kind, JobState.PENDING, id, key, null, null, null,
-                clock.instant(), null);
-        registry.register(job);
-        log.info("{} job {} accepted for workspace {} ({})", kind.wire(), job.jobId(), id, key);
-        return job;
-    }
-
-    /** Runs the job's work in the background and records its outcome. */
-    private void launch(JobStatus job, Mono<JobScripts.Digest> work) {
-        JobStatus running = job.running();
-        Mono.fromRunnable(() -> registry.update(running))
-                .then(work)
-                .map(digest -> running.succeeded(digest.bytes(), digest.sha256(), clock.instant()))
-                .onErrorResume(error -> Mono.just(running.failed(reason(error), clock.instant())))
-                .subscribe(done -> {
-                    registry.update(done);
-                    if (done.state() == JobState.SUCCEEDED) {
-                        log.info("{} job {} for workspace {} succeeded: {} ({} bytes, sha256 {})", done.kind().wire(),
-                                done.jobId(), done.workspaceId(), done.archiveKey(), done.bytes(), done.sha256());
-                    } else {
-                        log.warn("{} job {} for workspace {} failed: {}", done.kind().wire(), done.jobId(),
-                                done.workspaceId(), done.error());
-                    }
-                });
-    }
-
-    static String reason(Throwable error) {
-        return error instanceof RuntimeProblemException problem ? problem.detail() : String.valueOf(error.getMessage());
     }
 
     private static String shorten(String text) {

@@ -8,23 +8,19 @@ import java.util.Map;
 
 import io.codehub.runtime.ArchiveKey;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.support.ManagedNames;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 
 import org.jspecify.annotations.Nullable;
 
 /**
- * The names and labels of everything this runtime creates in its namespace. The label
- * {@value #MANAGED}{@code =true} is what makes an object ours: a pod, claim or Job that merely
- * has one of our names is foreign and is never listed, changed or deleted.
+ * The names and labels of what only this runtime creates in its namespace (archive records, Job
+ * kinds, the workspace container), and the label checks on fabric8 objects; the names and labels
+ * every runtime uses are {@link ManagedNames}. An object that merely has one of our names, without
+ * {@code io.codehub.managed=true}, is foreign and is never listed, changed or deleted.
  */
 final class KubeNames {
 
-    /** Marks an object created by codehub. */
-    static final String MANAGED = "io.codehub.managed";
-    /** The workspace an object belongs to. */
-    static final String WORKSPACE = "io.codehub.workspace";
-    /** The archive or restore job a Job (and its pod) runs. */
-    static final String JOB = "io.codehub.job";
     /** {@code archive} or {@code restore}, on Jobs and their pods. */
     static final String JOB_KIND = "io.codehub.job-kind";
     /** The archive key an archive record or a Job is about (an annotation: keys may hold upper case). */
@@ -32,21 +28,9 @@ final class KubeNames {
     /** The workspace container's name inside an instance pod. */
     static final String CONTAINER = "workspace";
 
-    private static final String WORKSPACE_PREFIX = "codehub-ws-";
-    private static final String JOB_PREFIX = "codehub-job-";
     private static final String ARCHIVE_PREFIX = "codehub-archive-";
 
     private KubeNames() {
-    }
-
-    /** The workspace's instance pod, and also its claim: {@code codehub-ws-<id>}. */
-    static String workspace(WorkspaceId id) {
-        return WORKSPACE_PREFIX + id.value();
-    }
-
-    /** A job's Kubernetes Job: {@code codehub-job-<jobId>}. */
-    static String job(String jobId) {
-        return JOB_PREFIX + jobId;
     }
 
     /**
@@ -62,15 +46,9 @@ final class KubeNames {
         }
     }
 
-    /** The labels every managed object of a workspace carries. */
-    static Map<String, String> workspaceLabels(WorkspaceId id) {
-        return Map.of(MANAGED, "true", WORKSPACE, id.value());
-    }
-
     /** Whether an object was created by codehub. */
     static boolean isManaged(@Nullable HasMetadata object) {
-        return object != null && object.getMetadata() != null && object.getMetadata().getLabels() != null
-                && "true".equals(object.getMetadata().getLabels().get(MANAGED));
+        return object != null && object.getMetadata() != null && ManagedNames.isManaged(object.getMetadata().getLabels());
     }
 
     /** Whether the object is being deleted (it has a deletion timestamp). */
@@ -80,9 +58,7 @@ final class KubeNames {
 
     /** The workspace named by a managed object's labels, or {@code null} when absent or not a valid id. */
     static @Nullable WorkspaceId workspaceOf(HasMetadata object) {
-        Map<String, String> labels = object.getMetadata() == null ? null : object.getMetadata().getLabels();
-        String value = labels == null ? null : labels.get(WORKSPACE);
-        return value != null && WorkspaceId.isValid(value) ? WorkspaceId.of(value) : null;
+        return ManagedNames.workspaceOf(object.getMetadata() == null ? null : object.getMetadata().getLabels());
     }
 
     /** The value of a label, or {@code null}. */

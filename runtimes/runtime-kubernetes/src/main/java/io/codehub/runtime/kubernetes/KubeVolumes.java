@@ -10,6 +10,8 @@ import io.codehub.runtime.JobStatus;
 import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.VolumeInfo;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.support.JobRegistry;
+import io.codehub.runtime.support.ManagedNames;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -50,7 +52,7 @@ final class KubeVolumes {
 
     /** Creates the managed claim unless it exists; a foreign claim of that name is a conflict. */
     Mono<VolumeInfo> create(WorkspaceId id) {
-        String name = KubeNames.workspace(id);
+        String name = ManagedNames.workspace(id);
         return claims.ready().then(Mono.defer(() -> {
             PersistentVolumeClaim cached = claims.get(name);
             if (cached != null && !KubeNames.isTerminating(cached)) {
@@ -69,7 +71,7 @@ final class KubeVolumes {
     /** Whether the managed claim exists (and is not being deleted); a foreign one does not count. */
     Mono<Boolean> exists(WorkspaceId id) {
         return claims.ready().then(Mono.fromCallable(() -> {
-            PersistentVolumeClaim claim = claims.get(KubeNames.workspace(id));
+            PersistentVolumeClaim claim = claims.get(ManagedNames.workspace(id));
             return claim != null && !KubeNames.isTerminating(claim);
         }));
     }
@@ -80,7 +82,7 @@ final class KubeVolumes {
                 .filter(claim -> KubeNames.isManaged(claim) && !KubeNames.isTerminating(claim))
                 .map(claim -> {
                     WorkspaceId id = KubeNames.workspaceOf(claim);
-                    return id != null && KubeNames.workspace(id).equals(claim.getMetadata().getName())
+                    return id != null && ManagedNames.workspace(id).equals(claim.getMetadata().getName())
                             ? info(id, claim) : null;
                 })
                 .filter(java.util.Objects::nonNull)
@@ -94,7 +96,7 @@ final class KubeVolumes {
      * on it, while any pod uses it, and when it is foreign.
      */
     Mono<Void> delete(WorkspaceId id) {
-        String name = KubeNames.workspace(id);
+        String name = ManagedNames.workspace(id);
         return claims.ready().then(Mono.defer(() -> {
             JobStatus job = jobs.active(id);
             if (job != null) {
@@ -155,10 +157,10 @@ final class KubeVolumes {
     }
 
     private Mono<Void> createClaim(WorkspaceId id) {
-        String name = KubeNames.workspace(id);
+        String name = ManagedNames.workspace(id);
         KubernetesRuntimeConfig config = calls.config();
         PersistentVolumeClaim claim = new PersistentVolumeClaimBuilder()
-                .withNewMetadata().withName(name).withLabels(KubeNames.workspaceLabels(id)).endMetadata()
+                .withNewMetadata().withName(name).withLabels(ManagedNames.workspaceLabels(id)).endMetadata()
                 .withNewSpec()
                 .withAccessModes("ReadWriteOnce")
                 .withStorageClassName(config.storageClass())
@@ -184,7 +186,7 @@ final class KubeVolumes {
     static void requireManaged(String name, HasMetadata object, String kind) {
         if (!KubeNames.isManaged(object)) {
             throw new ConflictException(ProblemType.FOREIGN_RESOURCE, kind + " " + name
-                    + " exists but was not created by codehub (no label " + KubeNames.MANAGED
+                    + " exists but was not created by codehub (no label " + ManagedNames.MANAGED
                     + "=true); it is left untouched");
         }
     }
@@ -207,6 +209,6 @@ final class KubeVolumes {
     }
 
     private static VolumeInfo info(WorkspaceId id, PersistentVolumeClaim claim) {
-        return new VolumeInfo(id, KubeNames.workspace(id), PodStates.parseTime(claim.getMetadata().getCreationTimestamp()));
+        return new VolumeInfo(id, ManagedNames.workspace(id), PodStates.parseTime(claim.getMetadata().getCreationTimestamp()));
     }
 }

@@ -14,6 +14,10 @@ import io.codehub.runtime.Runtime;
 import io.codehub.runtime.Upstream;
 import io.codehub.runtime.VolumeInfo;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.support.BackendErrors;
+import io.codehub.runtime.support.JobLauncher;
+import io.codehub.runtime.support.JobRegistry;
+import io.codehub.runtime.support.ManagedNames;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -85,11 +89,11 @@ public final class KubernetesRuntime implements Runtime, AutoCloseable {
                 : client.getNamespace() != null ? client.getNamespace() : "default";
         this.calls = new KubeCalls(client, namespace, config);
         this.pods = new ObjectCache<>("pods", calls,
-                c -> c.pods().inNamespace(namespace).withLabel(KubeNames.MANAGED, "true"));
+                c -> c.pods().inNamespace(namespace).withLabel(ManagedNames.MANAGED, "true"));
         this.claims = new ObjectCache<>("persistentvolumeclaims", calls,
-                c -> c.persistentVolumeClaims().inNamespace(namespace).withLabel(KubeNames.MANAGED, "true"));
+                c -> c.persistentVolumeClaims().inNamespace(namespace).withLabel(ManagedNames.MANAGED, "true"));
         this.jobObjects = new ObjectCache<>("jobs", calls,
-                c -> c.batch().v1().jobs().inNamespace(namespace).withLabel(KubeNames.MANAGED, "true"));
+                c -> c.batch().v1().jobs().inNamespace(namespace).withLabel(ManagedNames.MANAGED, "true"));
         JobRegistry registry = new JobRegistry(JobRegistry.DEFAULT_MAX_FINISHED);
         this.volumes = new KubeVolumes(calls, claims, registry);
         this.instances = new KubeInstances(calls, pods, volumes, registry);
@@ -194,7 +198,7 @@ public final class KubernetesRuntime implements Runtime, AutoCloseable {
                         }))
                 .map(backend -> new Health(HealthStatus.UP, RUNTIME, config.agentVersion(), backend, null))
                 .onErrorResume(error -> Mono.just(new Health(HealthStatus.DOWN, RUNTIME, config.agentVersion(), null,
-                        KubeJobs.reason(error))));
+                        JobLauncher.reason(error))));
     }
 
     /** Stops the informers, the scheduler and the client. */
@@ -214,7 +218,7 @@ public final class KubernetesRuntime implements Runtime, AutoCloseable {
                     : Config.fromKubeconfig(config.kubeconfig().toFile());
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("kubeconfig: cannot use '" + config.kubeconfig() + "': "
-                    + KubeErrors.rootMessage(e), e);
+                    + BackendErrors.rootMessage(e), e);
         }
         int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, config.callTimeout().toMillis());
         Config tuned = new ConfigBuilder(base)

@@ -6,6 +6,8 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 import io.codehub.runtime.ImagePullPolicy;
+import io.codehub.runtime.support.BlockingCalls;
+import io.codehub.runtime.support.ConfigChecks;
 
 import org.jspecify.annotations.Nullable;
 
@@ -56,7 +58,6 @@ public record KubernetesRuntimeConfig(@Nullable Path kubeconfig, @Nullable Strin
     /** A binary- or decimal-suffixed quantity, without exponent forms. */
     private static final Pattern QUANTITY = Pattern.compile("[1-9][0-9]{0,8}(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?");
     private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,511}");
-    private static final int MAX_CONCURRENT_CALLS = 1024;
     private static final Duration MAX_JOB_TIMEOUT = Duration.ofDays(7);
 
     public KubernetesRuntimeConfig {
@@ -84,29 +85,18 @@ public record KubernetesRuntimeConfig(@Nullable Path kubeconfig, @Nullable Strin
                     + DEFAULT_JOB_IMAGE + "')");
         }
         Objects.requireNonNull(jobImagePullPolicy, "jobImagePullPolicy");
-        requirePositive("callTimeout", callTimeout, Duration.ofHours(1));
-        requirePositive("jobTimeout", jobTimeout, MAX_JOB_TIMEOUT);
+        ConfigChecks.requirePositive("callTimeout", callTimeout, Duration.ofHours(1));
+        ConfigChecks.requirePositive("jobTimeout", jobTimeout, MAX_JOB_TIMEOUT);
         if (jobTimeout.toSeconds() < 1) {
             throw new IllegalArgumentException("jobTimeout: " + jobTimeout + " (expected: at least 1 s)");
         }
-        if (maxConcurrentCalls < 1 || maxConcurrentCalls > MAX_CONCURRENT_CALLS) {
-            throw new IllegalArgumentException("maxConcurrentCalls: " + maxConcurrentCalls + " (expected: 1.."
-                    + MAX_CONCURRENT_CALLS + ")");
-        }
-        if (agentVersion == null || agentVersion.isBlank()) {
-            throw new IllegalArgumentException("agentVersion: '" + agentVersion + "' (expected: not blank)");
-        }
+        ConfigChecks.requireBetween("maxConcurrentCalls", maxConcurrentCalls, 1, BlockingCalls.MAX_CONCURRENT_CALLS);
+        ConfigChecks.requireNotBlank("agentVersion", agentVersion);
     }
 
     /** A builder with every default set. */
     public static Builder builder() {
         return new Builder();
-    }
-
-    private static void requirePositive(String field, @Nullable Duration value, Duration max) {
-        if (value == null || value.isNegative() || value.isZero() || value.compareTo(max) > 0) {
-            throw new IllegalArgumentException(field + ": " + value + " (expected: > 0 and at most " + max + ")");
-        }
     }
 
     private static String shorten(@Nullable String value) {

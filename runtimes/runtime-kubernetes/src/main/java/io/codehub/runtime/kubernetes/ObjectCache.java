@@ -8,6 +8,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 import io.codehub.runtime.BackendUnavailableException;
+import io.codehub.runtime.support.ManagedNames;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Informable;
@@ -57,7 +58,7 @@ final class ObjectCache<T extends HasMetadata> implements AutoCloseable {
                 .timeout(calls.config().callTimeout(), Mono.error(() -> new BackendUnavailableException(
                         "Kubernetes API: the " + kind + " in namespace " + calls.namespace() + " could not be listed within "
                                 + calls.config().callTimeout(), null)))
-                .onErrorMap(error -> calls.translate(error, "watch", kind + " labelled " + KubeNames.MANAGED));
+                .onErrorMap(error -> calls.problem(error, "watch", kind + " labelled " + ManagedNames.MANAGED));
     }
 
     /** The cached object named {@code name}, or {@code null}. Call after {@link #ready()}. */

@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 
 import io.codehub.runtime.ArchiveKey;
+import io.codehub.runtime.support.ArchiveDigest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +36,7 @@ class JobScriptsTest {
 
         assertThat(run(JobScripts.archive(KEY, dir.resolve("data").toString(), archives.toString(), result.toString())))
                 .isZero();
-        JobScripts.Digest digest = JobScripts.parseResult(Files.readString(result));
+        ArchiveDigest digest = JobScripts.parseResult(Files.readString(result));
         assertThat(digest).isNotNull();
         byte[] archive = Files.readAllBytes(archives.resolve(KEY.value()));
         assertThat(digest.bytes()).isEqualTo(archive.length);
@@ -79,7 +80,7 @@ class JobScriptsTest {
 
     @Test
     void resultLinesAreParsedStrictly() {
-        assertThat(JobScripts.parseResult("12 " + "a".repeat(64))).isEqualTo(new JobScripts.Digest(12, "a".repeat(64)));
+        assertThat(JobScripts.parseResult("12 " + "a".repeat(64))).isEqualTo(new ArchiveDigest(12, "a".repeat(64)));
         assertThat(JobScripts.parseResult("tar: error")).isNull();
         assertThat(JobScripts.parseResult("99999999999999999999 " + "a".repeat(64))).isNull();
         assertThat(JobScripts.parseResult(null)).isNull();

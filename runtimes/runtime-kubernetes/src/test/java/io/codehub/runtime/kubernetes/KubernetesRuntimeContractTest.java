@@ -12,6 +12,7 @@ import io.codehub.runtime.InstanceSpec;
 import io.codehub.runtime.Runtime;
 import io.codehub.runtime.WorkspaceId;
 import io.codehub.runtime.contract.RuntimeContract;
+import io.codehub.runtime.support.ManagedNames;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
@@ -94,7 +95,7 @@ class KubernetesRuntimeContractTest extends RuntimeContract {
     @Override
     protected void writeFile(WorkspaceId id, String relativePath, String content) throws Exception {
         if (cluster != null) {
-            cluster.kubelet().writeFile(KubeNames.workspace(id), InstanceSpec.DEFAULT_MOUNT_PATH, relativePath, content);
+            cluster.kubelet().writeFile(ManagedNames.workspace(id), InstanceSpec.DEFAULT_MOUNT_PATH, relativePath, content);
             return;
         }
         exec(id, "mkdir -p \"$(dirname \"$1\")\" && printf '%s' \"$2\" > \"$1\"",
@@ -104,7 +105,7 @@ class KubernetesRuntimeContractTest extends RuntimeContract {
     @Override
     protected String readFile(WorkspaceId id, String relativePath) throws Exception {
         if (cluster != null) {
-            return cluster.kubelet().readFile(KubeNames.workspace(id), InstanceSpec.DEFAULT_MOUNT_PATH, relativePath);
+            return cluster.kubelet().readFile(ManagedNames.workspace(id), InstanceSpec.DEFAULT_MOUNT_PATH, relativePath);
         }
         return exec(id, "cat \"$1\"", InstanceSpec.DEFAULT_MOUNT_PATH + "/" + relativePath, "");
     }
@@ -113,7 +114,7 @@ class KubernetesRuntimeContractTest extends RuntimeContract {
     private static String exec(WorkspaceId id, String script, String first, String second) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try (ExecWatch watch = realClient.pods().inNamespace(runtime.namespace()).withName(KubeNames.workspace(id))
+        try (ExecWatch watch = realClient.pods().inNamespace(runtime.namespace()).withName(ManagedNames.workspace(id))
                 .inContainer(KubeNames.CONTAINER).writingOutput(out).writingError(err)
                 .exec("sh", "-c", script, "sh", first, second)) {
             Integer code = watch.exitCode().get(60, TimeUnit.SECONDS);
