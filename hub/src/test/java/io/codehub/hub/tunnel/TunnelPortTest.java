@@ -106,6 +106,67 @@ class TunnelPortTest {
         assertThat(properties(0, " ::1 ", null, null).address()).isEqualTo("::1");
     }
 
+    @Test
+    void withClientAuthRequireAConnectionWithoutACertificateFailsTheTlsHandshake() throws Exception {
+        io.codehub.pki.CertificateAuthority ca = io.codehub.pki.CertificateAuthority.init(dir.resolve("ca"),
+                new io.codehub.pki.InitOptions(io.codehub.pki.KeyType.EC_P256, "CN=require test", Duration.ofDays(1), null));
+        io.codehub.pki.IssuedCertificate server = ca.issueServer(java.util.List.of("localhost"), java.util.List.of(),
+                Duration.ofDays(1));
+        Path cert = java.nio.file.Files.writeString(dir.resolve("require-cert.pem"), server.chainPem());
+        Path key = java.nio.file.Files.writeString(dir.resolve("require-key.pem"), server.privateKeyPem(null));
+        TunnelProperties properties = new TunnelProperties(0, "127.0.0.1", cert, key, Duration.ofSeconds(1),
+                Duration.ofHours(1), "require");
+        LiveTunnels tunnels = new LiveTunnels();
+        TunnelPort port = new TunnelPort(properties, "test-hub", ANY_KEY, tunnels,
+                new TunnelTls(properties, HubPki.of(ca, Duration.ofDays(7))), null);
+        java.security.cert.X509Certificate[] trust = ca.trustBundle().toArray(java.security.cert.X509Certificate[]::new);
+        java.util.List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TunnelConnector withoutCertificate = null;
+        TunnelConnector withCertificate = null;
+        try {
+            port.start();
+            int tunnelPort = port.localAddress().getPort();
+            withoutCertificate = connector(tunnelPort, SslContextBuilder.forClient().trustManager(trust).build(),
+                    failures);
+            withoutCertificate.start();
+            await().atMost(WAIT).until(() -> !failures.isEmpty());
+            assertThat(failures.get(0)).as("refused by TLS, before any HTTP")
+                    .isNotInstanceOf(io.codehub.tunnel.HandshakeRejectedException.class);
+            assertThat(tunnels.session("agent-tls")).isEmpty();
+
+            io.codehub.pki.IssuedCertificate agent = ca.issueAgent("agent-tls", Duration.ofDays(1));
+            withCertificate = connector(tunnelPort, SslContextBuilder.forClient().trustManager(trust)
+                    .keyManager(agent.privateKey(), agent.chain().toArray(java.security.cert.X509Certificate[]::new))
+                    .build(), new java.util.concurrent.CopyOnWriteArrayList<>());
+            withCertificate.start();
+            await().atMost(WAIT).until(() -> tunnels.session("agent-tls").isPresent());
+        } finally {
+            for (TunnelConnector c : new TunnelConnector[] {withoutCertificate, withCertificate}) {
+                if (c != null) {
+                    c.stop().get(10, TimeUnit.SECONDS);
+                }
+            }
+            port.stop();
+        }
+    }
+
+    private static TunnelConnector connector(int port, io.netty.handler.ssl.SslContext tls, java.util.List<Throwable> failures) {
+        return TunnelConnector.builder()
+                .hubUri(URI.create("tls://127.0.0.1:" + port))
+                .tlsServerName("localhost")
+                .sslContext(tls)
+                .apiKey("chk_agent-tls_secret")
+                .agentVersion("test/1")
+                .listener(new io.codehub.tunnel.ConnectorListener() {
+                    @Override
+                    public void connectFailed(Throwable cause, Duration retryIn) {
+                        failures.add(cause);
+                    }
+                })
+                .streamHandlerFactory((stream, headers, end) -> null)
+                .build();
+    }
+
     private static TunnelProperties properties(int port, String address, Path cert, Path key) {
         return new TunnelProperties(port, address, cert, key, Duration.ofSeconds(10), Duration.ofHours(24), "none");
     }
