@@ -99,9 +99,12 @@ class SessionLifecycleIT {
         TunnelServer server = started(server("hub"));
         InetSocketAddress address = server.localAddress();
         Events first = new Events();
+        // A 30 s backoff drawn at its top (full jitter could otherwise draw ~0 s now and then, and
+        // the two would replace each other while this test looks).
         started(connector(address, "agent-1", echo()).listener(first)
                 .backoff(new Backoff(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(60),
-                        Duration.ofSeconds(1))));
+                        Duration.ofSeconds(1)))
+                .random(() -> Long.MAX_VALUE));
         String firstId = awaitSession(server, "agent-1").sessionId();
 
         Events second = new Events();
