@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.codehub.hub.agents.Agent;
+import io.codehub.hub.agents.AgentConnected;
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.agents.AgentStatus;
 import io.codehub.hub.config.HubProperties;
@@ -18,6 +19,7 @@ import io.codehub.runtime.HealthStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.context.event.EventListener;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -102,6 +104,16 @@ public final class AgentHealthChecker implements SmartLifecycle {
                         .subscribe(null, e -> log.warn("health check of agent {} failed to record: {}", agent.id(),
                                 e.toString())))
                 .then();
+    }
+
+    /**
+     * An agent just connected through the tunnel: check it at the next tick instead of when its
+     * (possibly backed-off) schedule says, so an agent that failed its checks while it was away is
+     * active again within one interval of its return.
+     */
+    @EventListener
+    public void agentConnected(AgentConnected event) {
+        nextCheck.remove(event.agentId());
     }
 
     /** Checks one agent and records the result; completes with the agent as recorded. */

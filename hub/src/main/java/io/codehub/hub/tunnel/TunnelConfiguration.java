@@ -2,6 +2,7 @@ package io.codehub.hub.tunnel;
 
 import java.time.Clock;
 
+import io.codehub.hub.agents.AgentConnected;
 import io.codehub.hub.agents.AgentConnections;
 import io.codehub.hub.agents.AgentRegistry;
 import io.codehub.hub.agents.AgentRepository;
@@ -12,6 +13,7 @@ import io.codehub.hub.pki.HubPki;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import reactor.core.scheduler.Scheduler;
@@ -72,9 +74,12 @@ public class TunnelConfiguration {
 
     @Bean
     TunnelPort tunnelPort(TunnelProperties properties, HubIdentity identity, AgentTunnelAuthenticator authenticator,
-            LiveTunnels tunnels, TunnelTls tls, HubPki pki, CertificateEnrolment enrolment) {
+            LiveTunnels tunnels, TunnelTls tls, HubPki pki, CertificateEnrolment enrolment,
+            ApplicationEventPublisher events) {
         // Enrolment sends an API key and returns a certificate: only over TLS, and only with a CA.
-        return new TunnelPort(properties, identity.hubId(), authenticator, tunnels, tls,
+        TunnelPort port = new TunnelPort(properties, identity.hubId(), authenticator, tunnels, tls,
                 tls.enabled() && pki.enabled() ? enrolment : null);
+        port.onAgentConnected(agentId -> events.publishEvent(new AgentConnected(agentId)));
+        return port;
     }
 }

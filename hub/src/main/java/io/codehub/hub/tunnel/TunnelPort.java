@@ -41,6 +41,7 @@ public final class TunnelPort implements SmartLifecycle {
     private final LiveTunnels tunnels;
     private final TunnelTls tls;
     private final @Nullable TunnelEndpoint enrolment;
+    private volatile java.util.function.Consumer<String> connected = agentId -> { };
     private volatile @Nullable TunnelServer server;
 
     /**
@@ -70,7 +71,7 @@ public final class TunnelPort implements SmartLifecycle {
                 .bindAddress(bind)
                 .hubId(hubId)
                 .authenticator(authenticator)
-                .listener(new SessionLog());
+                .listener(new SessionLog(id -> connected.accept(id)));
         if (tls.enabled()) {
             builder.sslContextSupplier(tls::current);
         }
@@ -127,6 +128,11 @@ public final class TunnelPort implements SmartLifecycle {
         return server != null;
     }
 
+    /** Called with the agent id whenever a session opens (the health checker checks it soon). */
+    public void onAgentConnected(java.util.function.Consumer<String> listener) {
+        connected = listener;
+    }
+
     /** The bound address while running (the real port when 0 was configured). */
     public @Nullable InetSocketAddress localAddress() {
         TunnelServer s = server;
@@ -134,10 +140,17 @@ public final class TunnelPort implements SmartLifecycle {
     }
 
     private static final class SessionLog implements TunnelListener {
+        private final java.util.function.Consumer<String> connected;
+
+        SessionLog(java.util.function.Consumer<String> connected) {
+            this.connected = connected;
+        }
+
         @Override
         public void sessionOpened(TunnelSession session) {
             log.info("agent {} connected through the tunnel from {} (version {})", session.agentId(),
                     session.remoteAddress(), session.agentVersion());
+            connected.accept(session.agentId());
         }
 
         @Override

@@ -106,4 +106,27 @@ class AgentHealthCheckerTest {
                 Duration.ofSeconds(60), Duration.ofSeconds(120), Duration.ofSeconds(240), Duration.ofMinutes(5),
                 Duration.ofMinutes(5));
     }
+
+    @Test
+    void anAgentThatConnectsIsCheckedAtTheNextTickNotAfterItsBackoff() {
+        Agent agent = TestAgents.agent(5);
+        agents.insert(agent).block(BLOCK);
+        memory.of(agent.id()).unreachable("agent not connected");
+        for (int i = 0; i < 5; i++) {
+            check(agent.id());
+        }
+        assertThat(agents.findById(agent.id()).block(BLOCK).status()).isEqualTo(AgentStatus.ERROR);
+        memory.of(agent.id()).reachable();
+
+        long checks = memory.of(agent.id()).calls().stream().filter("health"::equals).count();
+        checker.checkDue().block(BLOCK);
+        assertThat(memory.of(agent.id()).calls().stream().filter("health"::equals).count())
+                .as("backed off: no check due yet").isEqualTo(checks);
+
+        checker.agentConnected(new io.codehub.hub.agents.AgentConnected(agent.id()));
+        checker.checkDue().block(BLOCK);
+
+        org.awaitility.Awaitility.await().atMost(BLOCK)
+                .until(() -> agents.findById(agent.id()).block(BLOCK).status() == AgentStatus.ACTIVE);
+    }
 }

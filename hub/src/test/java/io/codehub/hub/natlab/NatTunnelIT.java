@@ -86,9 +86,12 @@ class NatTunnelIT {
                 "CODEHUB_AGENT_ARCHIVE_DIR", dir.resolve("archives").toString()),
                 ROOT.resolve("agent/target/codehub-agent.jar"));
 
+        // Connected, and active again: the health checks that failed while the agent was starting
+        // are followed by one over the new tunnel.
         JsonNode connected = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                 .until(() -> api("GET", "/api/v1/agents/" + agentId, null),
-                        agent -> agent.path("connection").path("state").asString("").equals("connected"));
+                        agent -> agent.path("connection").path("state").asString("").equals("connected")
+                                && agent.path("status").asString("").equals("active"));
         // The hub sees the router's address: the agent's connection went through the NAT.
         assertThat(connected.get("connection").get("remoteAddress").asString()).contains("10.231.0.2");
 
