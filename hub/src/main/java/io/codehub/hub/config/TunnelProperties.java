@@ -26,6 +26,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                    ({@code CODEHUB_HUB_TUNNEL_CLIENT_AUTH}): {@code none} (default), {@code optional} (the
  *                    migration: agents with and without certificates connect), {@code require}; anything but
  *                    {@code none} needs TLS and {@code CODEHUB_HUB_PKI_DIR}
+ * @param failedAuthBurst failed authentications (handshakes and enrolments) one source address may
+ *                    have before it gets 429 ({@code CODEHUB_HUB_TUNNEL_FAILED_AUTH_BURST}, default 10); raise it
+ *                    when many agents share one NAT address
+ * @param failedAuthRefill the address earns back one attempt per this period
+ *                    ({@code CODEHUB_HUB_TUNNEL_FAILED_AUTH_REFILL}, default 6s)
  */
 @ConfigurationProperties("codehub.hub.tunnel")
 public record TunnelProperties(
@@ -35,7 +40,9 @@ public record TunnelProperties(
         @Nullable Path tlsKey,
         @DefaultValue("10s") Duration drainGrace,
         @DefaultValue("24h") Duration ticketTtl,
-        @DefaultValue("none") String clientAuth) {
+        @DefaultValue("none") String clientAuth,
+        @DefaultValue("10") int failedAuthBurst,
+        @DefaultValue("6s") Duration failedAuthRefill) {
 
     public TunnelProperties {
         Checks.between("CODEHUB_HUB_TUNNEL_PORT", port, 0, 65_535);
@@ -53,6 +60,8 @@ public record TunnelProperties(
         readable("CODEHUB_HUB_TUNNEL_TLS_KEY", tlsKey);
         Checks.positive("CODEHUB_HUB_TUNNEL_DRAIN_GRACE", drainGrace);
         Checks.positive("CODEHUB_HUB_TUNNEL_TICKET_TTL", ticketTtl);
+        Checks.between("CODEHUB_HUB_TUNNEL_FAILED_AUTH_BURST", failedAuthBurst, 1, 1_000_000);
+        Checks.positive("CODEHUB_HUB_TUNNEL_FAILED_AUTH_REFILL", failedAuthRefill);
         clientAuth = clientAuth.trim().toLowerCase(java.util.Locale.ROOT);
         if (!clientAuth.matches("none|optional|require")) {
             throw new ConfigurationException("CODEHUB_HUB_TUNNEL_CLIENT_AUTH", "'" + clientAuth + "'",

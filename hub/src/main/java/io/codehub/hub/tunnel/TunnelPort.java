@@ -13,6 +13,7 @@ import io.codehub.tunnel.HandshakeProblem;
 import io.codehub.tunnel.TunnelAuthenticator;
 import io.codehub.tunnel.TunnelListener;
 import io.codehub.tunnel.TunnelEndpoint;
+import io.codehub.tunnel.TunnelLimits;
 import io.codehub.tunnel.TunnelServer;
 import io.codehub.tunnel.TunnelServerBuilder;
 import io.codehub.tunnel.TunnelSession;
@@ -71,7 +72,11 @@ public final class TunnelPort implements SmartLifecycle {
                 .bindAddress(bind)
                 .hubId(hubId)
                 .authenticator(authenticator)
-                .listener(new SessionLog(id -> connected.accept(id)));
+                .listener(new SessionLog(id -> connected.accept(id)))
+                .limits(TunnelLimits.defaults().toBuilder()
+                        .failedAuthBurst(properties.failedAuthBurst())
+                        .failedAuthRefillPeriod(properties.failedAuthRefill())
+                        .build());
         if (tls.enabled()) {
             builder.sslContextSupplier(tls::current);
         }

@@ -100,6 +100,8 @@ class MutualTlsApiTest {
         registry.add("codehub.hub.tunnel.client-auth", () -> "optional");
         registry.add("codehub.hub.pki.dir", () -> dir.resolve("ca").toString());
         registry.add("codehub.hub.pki.check-interval", () -> "1s");
+        // Every test here connects from 127.0.0.1 and several are refused on purpose.
+        registry.add("codehub.hub.tunnel.failed-auth-burst", () -> "1000");
     }
 
     @LocalServerPort
