@@ -10,6 +10,15 @@ import org.jspecify.annotations.Nullable;
  * tested with a fake ticker and a seeded random: counts consecutive failures, resets the count
  * after a session that stayed up {@link Backoff#healthyAfter()}, and turns each event into the
  * delay before the next attempt (full jitter, Retry-After, drain jitter). Thread-safe.
+ *
+ * <h2>Outage-bounded ceiling</h2>
+ * The full-jitter ceiling is {@code min(base * 2^failures, cap)} and, in addition, never more
+ * than twice the time the agent has been failing (at least {@code base}). Over a long outage that
+ * is the plain exponential; but an agent whose first attempts after a hub restart drew short
+ * delays and all failed within the few seconds the hub was down must not then wait up to the cap:
+ * without the bound, a fleet of 10,000 always has some that do, and "all back" takes the cap's
+ * length instead of the outage's. The number of attempts a down hub sees still grows only
+ * logarithmically with the outage.
  */
 final class ReconnectPlanner {
 
@@ -19,6 +28,8 @@ final class ReconnectPlanner {
     private int failures;
     private long openedAtNanos;
     private boolean open;
+    private boolean failing;
+    private long failingSinceNanos;
 
     ReconnectPlanner(Backoff backoff, RandomGenerator random, Ticker ticker) {
         this.backoff = backoff;
@@ -28,7 +39,14 @@ final class ReconnectPlanner {
 
     /** A connect or handshake failed without Retry-After: uniform in [0, ceiling(failures)). */
     synchronized Duration afterFailure() {
-        Duration delay = uniform(backoff.ceiling(failures));
+        long now = ticker.nanoTime();
+        if (!failing) {
+            failing = true;
+            failingSinceNanos = now;
+        }
+        long exponential = backoff.ceiling(failures).toNanos();
+        long outage = Math.max(backoff.base().toNanos(), 2 * Math.max(0, now - failingSinceNanos));
+        Duration delay = uniform(Duration.ofNanos(Math.min(exponential, outage)));
         failures = Math.min(failures + 1, 62);
         return delay;
     }
@@ -45,6 +63,7 @@ final class ReconnectPlanner {
     /** A session opened; its lifetime decides whether the failure count resets. */
     synchronized void sessionOpened() {
         open = true;
+        failing = false;
         openedAtNanos = ticker.nanoTime();
     }
 

@@ -39,6 +39,7 @@ class ReconnectPlannerTest {
                 for (int i = 0; i < attempt; i++) {
                     p.afterFailure();
                 }
+                ticker.advance(1, TimeUnit.HOURS); // a long outage: the exponential alone bounds the ceiling
                 long nanos = p.afterFailure().toNanos();
                 assertThat(nanos).isBetween(0L, ceiling.toNanos() - 1);
                 min = Math.min(min, nanos);
@@ -46,6 +47,20 @@ class ReconnectPlannerTest {
             }
             assertThat(min).as("attempt %d reaches near 0", attempt).isLessThan(ceiling.toNanos() / 10);
             assertThat(max).as("attempt %d reaches near the ceiling", attempt).isGreaterThan(ceiling.toNanos() * 9 / 10);
+        }
+    }
+
+    @Test
+    void quickFailuresEarlyInAnOutageDoNotPushTheNextTryPastTwiceTheOutage() {
+        for (long seed = 0; seed < 200; seed++) {
+            ReconnectPlanner p = planner(seed);
+            for (int i = 0; i < 5; i++) {
+                p.afterFailure(); // five refusals within the same instant (a hub restarting)
+            }
+            assertThat(p.afterFailure()).as("nothing has elapsed: the base bounds it").isLessThan(Duration.ofSeconds(1));
+            ticker.advance(4, TimeUnit.SECONDS);
+            assertThat(p.afterFailure()).as("4 s into the outage: at most 8 s, not 30").isLessThan(Duration.ofSeconds(8));
+            ticker.advance(1, TimeUnit.HOURS);
         }
     }
 
