@@ -16,6 +16,7 @@ import io.codehub.hub.db.DatabaseTarget;
 import io.codehub.hub.support.InMemoryAgentsConfiguration;
 import io.codehub.hub.support.LoopbackProxy;
 import io.codehub.hub.support.TestDatabase;
+import io.codehub.hub.support.TestHttp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,7 +69,7 @@ class DatabaseOutageIT {
 
     @Test
     void answers503WhileTheDatabaseIsDownAndRecoversWithoutARestart() throws Exception {
-        WebTestClient http = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port)
+        WebTestClient http = TestHttp.to("http://127.0.0.1:" + port)
                 .responseTimeout(Duration.ofSeconds(30))
                 .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + ADMIN_TOKEN).build();
         http.post().uri("/api/v1/agents").contentType(MediaType.APPLICATION_JSON)

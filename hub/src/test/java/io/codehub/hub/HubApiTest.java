@@ -13,6 +13,7 @@ import io.codehub.hub.remote.AgentRuntimes;
 import io.codehub.hub.support.InMemoryAgents;
 import io.codehub.hub.support.InMemoryAgentsConfiguration;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.hub.support.TestHttp;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,7 +69,7 @@ class HubApiTest {
 
     @BeforeEach
     void client() {
-        http = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(30))
+        http = TestHttp.to("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(30))
                 .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + ADMIN_TOKEN).build();
     }
 
@@ -76,7 +77,7 @@ class HubApiTest {
 
     @Test
     void everyApiCallNeedsTheAdminToken() {
-        WebTestClient anonymous = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build();
+        WebTestClient anonymous = TestHttp.to("http://127.0.0.1:" + port).build();
         String[] refused = {null, "Basic YWRtaW46YWRtaW4=", "Bearer", "Bearer wrong-token-0123456789",
                 "Bearer " + ADMIN_TOKEN + "x"};
         for (String path : List.of("/api/v1/agents", "/api/v1/workspaces", "/api/v1/hub")) {
@@ -103,7 +104,7 @@ class HubApiTest {
     @Test
     void publishesTheHubIdentity() {
         JsonNode hub = get("/api/v1/hub");
-        JsonNode jwks = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build()
+        JsonNode jwks = TestHttp.to("http://127.0.0.1:" + port).build()
                 .get().uri("/.well-known/jwks.json").exchange().expectStatus().isOk()
                 .expectBody(JsonNode.class).returnResult().getResponseBody();
         assertThat(jwks.get("keys").get(0).get("kid").asString()).isEqualTo(hub.get("hubId").asString());

@@ -23,6 +23,7 @@ import io.codehub.pki.IssuedCertificate;
 import io.codehub.pki.KeyType;
 import io.codehub.pki.Pem;
 import io.codehub.tunnel.TunnelSession;
+import io.codehub.hub.support.TestHttp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -78,7 +79,7 @@ class MutualTlsAgentIT {
         properties.put("codehub.hub.pki.check-interval", "2s");
         hub = new SpringApplicationBuilder(HubApplication.class).properties(properties).run();
         int port = ((WebServerApplicationContext) hub).getWebServer().getPort();
-        http = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).responseTimeout(WAIT)
+        http = TestHttp.to("http://127.0.0.1:" + port).responseTimeout(WAIT)
                 .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + ADMIN_TOKEN).build();
 
         JsonNode registered = http.post().uri("/api/v1/agents").contentType(MediaType.APPLICATION_JSON)

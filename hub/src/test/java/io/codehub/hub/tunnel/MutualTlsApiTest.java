@@ -49,6 +49,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import org.jspecify.annotations.Nullable;
+import io.codehub.hub.support.TestHttp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -116,7 +117,7 @@ class MutualTlsApiTest {
 
     @BeforeEach
     void client() {
-        http = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).responseTimeout(WAIT)
+        http = TestHttp.to("http://127.0.0.1:" + port).responseTimeout(WAIT)
                 .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + ADMIN_TOKEN).build();
     }
 
@@ -287,7 +288,7 @@ class MutualTlsApiTest {
         assertThat(revoked.get("revoked").findValuesAsString("serial")).contains(serial);
         session.closeFuture().get(5, TimeUnit.SECONDS);
         assertThat(rejection(seen)).as("the agent's reconnects are refused").isEqualTo(403);
-        String crl = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build()
+        String crl = TestHttp.to("http://127.0.0.1:" + port).build()
                 .get().uri("/pki/crl.pem").exchange().expectStatus().isOk()
                 .expectBody(String.class).returnResult().getResponseBody();
         assertThat(Pem.parseCrls(crl, "crl").stream()
@@ -351,7 +352,7 @@ class MutualTlsApiTest {
 
     @Test
     void theCaCertificateIsPublic() {
-        String pem = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build()
+        String pem = TestHttp.to("http://127.0.0.1:" + port).build()
                 .get().uri("/pki/ca.pem").exchange().expectStatus().isOk()
                 .expectBody(String.class).returnResult().getResponseBody();
         assertThat(Pem.parseCertificates(pem, "ca.pem")).containsExactlyElementsOf(ca.trustBundle());

@@ -22,6 +22,7 @@ import io.codehub.hub.support.FakeTunnelAgent.Response;
 import io.codehub.hub.support.FakeTunnelAgent;
 import io.codehub.tunnel.spring.AgentTunnels;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.codehub.hub.support.TestHttp;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,7 +85,7 @@ class TunnelApiTest {
 
     @BeforeEach
     void client() {
-        http = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).responseTimeout(WAIT)
+        http = TestHttp.to("http://127.0.0.1:" + port).responseTimeout(WAIT)
                 .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + ADMIN_TOKEN).build();
     }
 

@@ -15,6 +15,7 @@ import io.codehub.hub.HubApplication;
 import io.codehub.hub.support.AgentProcess;
 import io.codehub.hub.support.TestFiles;
 import io.codehub.runtime.contract.DockerCli;
+import io.codehub.hub.support.TestHttp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -100,7 +101,7 @@ class WorkspaceLifecycleIT {
         properties.put("codehub.hub.remote.max-retries", "1");
         hub = new SpringApplicationBuilder(HubApplication.class).properties(properties).run();
         String port = hub.getEnvironment().getProperty("local.server.port");
-        http = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(30))
+        http = TestHttp.to("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(30))
                 .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + ADMIN_TOKEN).build();
     }
 
