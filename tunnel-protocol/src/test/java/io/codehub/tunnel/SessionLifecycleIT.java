@@ -94,6 +94,23 @@ class SessionLifecycleIT {
         }
     }
 
+    /** Streams that the agent side neither reads nor answers; the test answers through {@code held}. */
+    private static IncomingStreamHandlerFactory held(CompletableFuture<TunnelStream> held) {
+        return (stream, headers, endStream) -> {
+            held.complete(stream);
+            return new TunnelStreamHandler() {
+                @Override
+                public void onHeaders(Http2Headers h, boolean end) {
+                }
+
+                @Override
+                public void onData(ByteBuf data, boolean end) {
+                    data.release();
+                }
+            };
+        };
+    }
+
     @Test
     void aSecondSessionOfTheSameAgentReplacesTheFirstWithGoAway() throws Exception {
         TunnelServer server = started(server("hub"));
@@ -127,17 +144,7 @@ class SessionLifecycleIT {
             if (!headers.path().toString().equals("/slow")) {
                 return echo.newHandler(stream, headers, endStream);
             }
-            slowStream.complete(stream);
-            return new TunnelStreamHandler() {
-                @Override
-                public void onHeaders(Http2Headers h, boolean end) {
-                }
-
-                @Override
-                public void onData(ByteBuf data, boolean end) {
-                    data.release();
-                }
-            };
+            return held(slowStream).newHandler(stream, headers, endStream);
         };
         Events events = new Events();
         TunnelConnector agent = started(connector(server.localAddress(), "agent-1", streams).listener(events));
@@ -177,19 +184,7 @@ class SessionLifecycleIT {
     void stoppingWithAGraceLetsTheCallInFlightFinishAndTakesNoNewOne() throws Exception {
         TunnelServer server = started(server("hub"));
         CompletableFuture<TunnelStream> slowStream = new CompletableFuture<>();
-        TunnelConnector agent = started(connector(server.localAddress(), "agent-1", (stream, headers, endStream) -> {
-            slowStream.complete(stream);
-            return new TunnelStreamHandler() {
-                @Override
-                public void onHeaders(Http2Headers h, boolean end) {
-                }
-
-                @Override
-                public void onData(ByteBuf data, boolean end) {
-                    data.release();
-                }
-            };
-        }));
+        TunnelConnector agent = started(connector(server.localAddress(), "agent-1", held(slowStream)));
         TunnelSession session = awaitSession(server, "agent-1");
         Collector inFlight = new Collector();
         TunnelStream stream = session.openStream(inFlight).get(10, TimeUnit.SECONDS);
@@ -242,19 +237,7 @@ class SessionLifecycleIT {
         TunnelServer hubA = started(server("hub-a").unavailableRetryAfter(Duration.ofSeconds(1)));
         InetSocketAddress address = hubA.localAddress();
         CompletableFuture<TunnelStream> slowStream = new CompletableFuture<>();
-        IncomingStreamHandlerFactory slow = (stream, headers, endStream) -> {
-            slowStream.complete(stream);
-            return new TunnelStreamHandler() {
-                @Override
-                public void onHeaders(Http2Headers h, boolean end) {
-                }
-
-                @Override
-                public void onData(ByteBuf data, boolean end) {
-                    data.release();
-                }
-            };
-        };
+        IncomingStreamHandlerFactory slow = held(slowStream);
         Events events = new Events();
         TunnelConnector agent = started(connector(address, "agent-1", slow).listener(events));
         TunnelSession session = awaitSession(hubA, "agent-1");
