@@ -12,10 +12,20 @@ import org.jspecify.annotations.Nullable;
  *                      agents behind one); null when disconnected
  * @param since         when its session opened; null when disconnected
  * @param rttMillis     round-trip time of the last keepalive PING, in milliseconds; null before the first
+ * @param certificate   the client certificate its session presented (mTLS); null without one
  */
 public record AgentConnection(String state, @Nullable String remoteAddress, @Nullable Instant since,
-        @Nullable Double rttMillis) {
+        @Nullable Double rttMillis, @Nullable Certificate certificate) {
 
     /** The view of an agent without a live session. */
-    public static final AgentConnection DISCONNECTED = new AgentConnection("disconnected", null, null, null);
+    public static final AgentConnection DISCONNECTED = new AgentConnection("disconnected", null, null, null, null);
+
+    /**
+     * The certificate of a session, for watching renewals from a dashboard.
+     *
+     * @param serial   its serial number, upper-case hex as OpenSSL prints it
+     * @param notAfter when it expires (the agent renews at two thirds of its lifetime)
+     */
+    public record Certificate(String serial, Instant notAfter) {
+    }
 }

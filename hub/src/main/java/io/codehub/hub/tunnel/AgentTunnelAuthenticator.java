@@ -85,7 +85,7 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
                         + "<agent id>)";
             } else if (pki.isRevoked(leaf)) {
                 refusal = "the client certificate of agent " + certificateAgent + " (serial "
-                        + leaf.getSerialNumber().toString(16) + ") is revoked";
+                        + leaf.getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT) + ") is revoked";
             }
         }
         if (refusal != null) {

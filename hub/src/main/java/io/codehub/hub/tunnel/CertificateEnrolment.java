@@ -93,7 +93,7 @@ public final class CertificateEnrolment implements TunnelEndpoint {
             }
             if (pki.isRevoked(leaf)) {
                 return Mono.just(problem(403, "forbidden", "the client certificate (serial "
-                        + leaf.getSerialNumber().toString(16) + ") is revoked"));
+                        + leaf.getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT) + ") is revoked"));
             }
             certificateAgent = named.get();
         }
@@ -137,8 +137,8 @@ public final class CertificateEnrolment implements TunnelEndpoint {
                 .map(chain -> {
                     X509Certificate issued = chain.get(0);
                     log.info("{} certificate {} for agent {} from {}, valid until {}", renewal ? "renewed" : "issued",
-                            issued.getSerialNumber().toString(16), agent.id(), request.remoteAddress(),
-                            issued.getNotAfter().toInstant());
+                            issued.getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT), agent.id(),
+                            request.remoteAddress(), issued.getNotAfter().toInstant());
                     return Response.ok(CHAIN_MEDIA_TYPE, Pem.encode(chain).getBytes(StandardCharsets.US_ASCII));
                 })
                 .onErrorResume(CsrRejectedException.class, e -> Mono.just(problem(400, "malformed-request",

@@ -35,6 +35,8 @@ public final class CertificateWatch implements SmartLifecycle {
     private final Duration interval;
     private final Clock clock;
     private final AtomicLong closed = new AtomicLong();
+    /** Serials already warned about, so each stale certificate is logged once. */
+    private final java.util.Set<java.math.BigInteger> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile @Nullable ScheduledExecutorService timer;
 
     public CertificateWatch(HubPki pki, LiveTunnels tunnels, @Nullable TunnelTls tls, Duration interval, Clock clock) {
@@ -65,7 +67,7 @@ public final class CertificateWatch implements SmartLifecycle {
                 continue;
             }
             X509Certificate leaf = session.peerCertificates().get(0);
-            String serial = leaf.getSerialNumber().toString(16);
+            String serial = leaf.getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT);
             if (pki.isRevoked(leaf)) {
                 log.warn("closing the tunnel of agent {}: its certificate {} is revoked", session.agentId(), serial);
                 close(session, GOAWAY_REVOKED);
@@ -73,8 +75,19 @@ public final class CertificateWatch implements SmartLifecycle {
                 log.warn("closing the tunnel of agent {}: its certificate {} expired at {}", session.agentId(), serial,
                         leaf.getNotAfter().toInstant());
                 close(session, GOAWAY_EXPIRED);
+            } else if (overdue(leaf) && warned.add(leaf.getSerialNumber())) {
+                log.warn("agent {} still presents certificate {}, which expires at {}: it is past the point where "
+                        + "agents renew (two thirds of its lifetime); see the agent's log", session.agentId(), serial,
+                        leaf.getNotAfter().toInstant());
             }
         }
+    }
+
+    /** In the last sixth of its lifetime: an agent renewing at two thirds should be long done. */
+    private boolean overdue(X509Certificate leaf) {
+        long from = leaf.getNotBefore().getTime();
+        long until = leaf.getNotAfter().getTime();
+        return clock.millis() > until - (until - from) / 6;
     }
 
     private void close(TunnelSession session, String reason) {

@@ -33,7 +33,14 @@ final class TunnelConnections implements AgentConnections {
         String address = session.remoteAddress().getAddress() == null
                 ? session.remoteAddress().getHostString() + ":" + session.remoteAddress().getPort()
                 : session.remoteAddress().getAddress().getHostAddress() + ":" + session.remoteAddress().getPort();
+        AgentConnection.Certificate certificate = null;
+        if (!session.peerCertificates().isEmpty()) {
+            java.security.cert.X509Certificate leaf = session.peerCertificates().get(0);
+            certificate = new AgentConnection.Certificate(
+                    leaf.getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT),
+                    leaf.getNotAfter().toInstant());
+        }
         return new AgentConnection("connected", address, session.openedAt(),
-                rtt == null ? null : rtt.toNanos() / 1_000_000.0);
+                rtt == null ? null : rtt.toNanos() / 1_000_000.0, certificate);
     }
 }

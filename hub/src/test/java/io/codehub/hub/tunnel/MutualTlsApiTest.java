@@ -209,6 +209,12 @@ class MutualTlsApiTest {
         TunnelSession session = awaitSession(agent.id());
         assertThat(session.peerCertificates()).isNotEmpty();
         assertThat(AgentIdentity.agentId(session.peerCertificates().get(0))).hasValue(agent.id());
+        JsonNode connection = http.get().uri("/api/v1/agents/{id}", agent.id()).exchange().expectStatus().isOk()
+                .expectBody(JsonNode.class).returnResult().getResponseBody().get("connection");
+        assertThat(connection.get("certificate").get("serial").asString())
+                .isEqualTo(issued.certificate().getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT));
+        assertThat(java.time.Instant.parse(connection.get("certificate").get("notAfter").asString()))
+                .isEqualTo(issued.certificate().getNotAfter().toInstant());
     }
 
     @Test
