@@ -15,7 +15,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -299,7 +298,7 @@ public final class CertificateAuthority {
         return change(() -> {
             IssuedRecord record = index.bySerial().get(serial);
             if (record == null) {
-                throw new PkiException("serial " + serial.toString(16).toUpperCase(Locale.ROOT)
+                throw new PkiException("serial " + Serials.hex(serial)
                         + ": not issued by the CA in " + files.dir() + " (not in " + IssuedIndex.FILE + ")");
             }
             if (record.revoked()) {

@@ -51,6 +51,6 @@ public final class IssuedCertificate {
     public String toString() {
         X509Certificate certificate = certificate();
         return "IssuedCertificate[subject=" + certificate.getSubjectX500Principal().getName() + ", serial="
-                + certificate.getSerialNumber().toString(16) + ", notAfter=" + certificate.getNotAfter().toInstant() + "]";
+                + Serials.hex(certificate) + ", notAfter=" + certificate.getNotAfter().toInstant() + "]";
     }
 }

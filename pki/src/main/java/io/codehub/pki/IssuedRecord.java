@@ -2,7 +2,6 @@ package io.codehub.pki;
 
 import java.math.BigInteger;
 import java.time.Instant;
-import java.util.Locale;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -52,6 +51,6 @@ public record IssuedRecord(BigInteger serial, int caGeneration, Kind kind, Strin
 
     /** The serial as OpenSSL prints it: upper-case hex. */
     public String serialHex() {
-        return serial.toString(16).toUpperCase(Locale.ROOT);
+        return Serials.hex(serial);
     }
 }

@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Date;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -136,6 +135,6 @@ public final class PathValidation {
 
     static String describe(X509Certificate certificate) {
         return "'" + certificate.getSubjectX500Principal().getName() + "' (serial "
-                + certificate.getSerialNumber().toString(16).toUpperCase(Locale.ROOT) + ")";
+                + Serials.hex(certificate) + ")";
     }
 }

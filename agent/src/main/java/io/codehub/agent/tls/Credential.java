@@ -1,5 +1,6 @@
 package io.codehub.agent.tls;
 
+import io.codehub.pki.Serials;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
@@ -82,7 +83,7 @@ record Credential(PrivateKey key, List<X509Certificate> chain) {
     }
 
     static String describe(X509Certificate certificate) {
-        return "serial " + certificate.getSerialNumber().toString(16) + ", "
+        return "serial " + Serials.hex(certificate) + ", "
                 + certificate.getSubjectX500Principal().getName() + ", valid " + certificate.getNotBefore().toInstant() + " to " + certificate.getNotAfter().toInstant();
     }
 }

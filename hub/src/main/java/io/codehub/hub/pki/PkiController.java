@@ -10,7 +10,6 @@ import io.codehub.pki.RevocationReason;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -28,7 +27,6 @@ import reactor.core.scheduler.Scheduler;
 @RestController
 public class PkiController {
 
-    static final MediaType PEM = MediaType.parseMediaType("application/x-pem-file");
     private static final Logger log = LoggerFactory.getLogger(PkiController.class);
 
     private final HubPki pki;

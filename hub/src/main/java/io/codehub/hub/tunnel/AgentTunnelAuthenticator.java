@@ -9,6 +9,7 @@ import io.codehub.hub.agents.AgentRegistry;
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.agents.AgentStatus;
 import io.codehub.hub.pki.HubPki;
+import io.codehub.pki.Serials;
 import io.codehub.pki.AgentIdentity;
 import io.codehub.tunnel.AuthDecision;
 import io.codehub.tunnel.HandshakeRequest;
@@ -85,7 +86,7 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
                         + "<agent id>)";
             } else if (pki.isRevoked(leaf)) {
                 refusal = "the client certificate of agent " + certificateAgent + " (serial "
-                        + leaf.getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT) + ") is revoked";
+                        + Serials.hex(leaf) + ") is revoked";
             }
         }
         if (refusal != null) {

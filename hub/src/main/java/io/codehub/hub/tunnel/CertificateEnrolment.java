@@ -2,7 +2,6 @@ package io.codehub.hub.tunnel;
 
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -12,6 +11,7 @@ import io.codehub.hub.agents.AgentRegistry;
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.agents.AgentStatus;
 import io.codehub.hub.pki.HubPki;
+import io.codehub.pki.Serials;
 import io.codehub.pki.AgentIdentity;
 import io.codehub.pki.CsrRejectedException;
 import io.codehub.pki.Csrs;
@@ -93,7 +93,7 @@ public final class CertificateEnrolment implements TunnelEndpoint {
             }
             if (pki.isRevoked(leaf)) {
                 return Mono.just(problem(403, "forbidden", "the client certificate (serial "
-                        + leaf.getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT) + ") is revoked"));
+                        + Serials.hex(leaf) + ") is revoked"));
             }
             certificateAgent = named.get();
         }
@@ -137,7 +137,7 @@ public final class CertificateEnrolment implements TunnelEndpoint {
                 .map(chain -> {
                     X509Certificate issued = chain.get(0);
                     log.info("{} certificate {} for agent {} from {}, valid until {}", renewal ? "renewed" : "issued",
-                            issued.getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT), agent.id(),
+                            Serials.hex(issued), agent.id(),
                             request.remoteAddress(), issued.getNotAfter().toInstant());
                     return Response.ok(CHAIN_MEDIA_TYPE, Pem.encode(chain).getBytes(StandardCharsets.US_ASCII));
                 })
@@ -156,10 +156,5 @@ public final class CertificateEnrolment implements TunnelEndpoint {
             default -> "Error";
         };
         return Response.problem(status, slug, title, detail);
-    }
-
-    /** The chain as the agent stores it (for tests and docs). */
-    static List<X509Certificate> parseChain(byte[] body) {
-        return Pem.parseCertificates(new String(body, StandardCharsets.US_ASCII), "enrolment response");
     }
 }

@@ -1,5 +1,6 @@
 package io.codehub.hub.tunnel;
 
+import io.codehub.pki.Serials;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -67,7 +68,7 @@ public final class CertificateWatch implements SmartLifecycle {
                 continue;
             }
             X509Certificate leaf = session.peerCertificates().get(0);
-            String serial = leaf.getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT);
+            String serial = Serials.hex(leaf);
             if (pki.isRevoked(leaf)) {
                 log.warn("closing the tunnel of agent {}: its certificate {} is revoked", session.agentId(), serial);
                 close(session, GOAWAY_REVOKED);

@@ -1,5 +1,6 @@
 package io.codehub.hub.tunnel;
 
+import io.codehub.pki.Serials;
 import java.net.URI;
 import java.time.Duration;
 
@@ -37,7 +38,7 @@ final class TunnelConnections implements AgentConnections {
         if (!session.peerCertificates().isEmpty()) {
             java.security.cert.X509Certificate leaf = session.peerCertificates().get(0);
             certificate = new AgentConnection.Certificate(
-                    leaf.getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT),
+                    Serials.hex(leaf),
                     leaf.getNotAfter().toInstant());
         }
         return new AgentConnection("connected", address, session.openedAt(),

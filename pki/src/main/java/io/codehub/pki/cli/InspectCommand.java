@@ -1,5 +1,6 @@
 package io.codehub.pki.cli;
 
+import io.codehub.pki.Serials;
 import io.codehub.pki.AgentIdentity;
 import io.codehub.pki.Csrs;
 import io.codehub.pki.Pem;
@@ -25,7 +26,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.bouncycastle.asn1.x509.Extension;
@@ -106,7 +106,7 @@ final class InspectCommand implements Callable<Integer> {
         out.println("CERTIFICATE");
         out.printf("  subject:     %s%n", cert.getSubjectX500Principal().getName());
         out.printf("  issuer:      %s%n", cert.getIssuerX500Principal().getName());
-        out.printf("  serial:      %s%n", cert.getSerialNumber().toString(16).toUpperCase(Locale.ROOT));
+        out.printf("  serial:      %s%n", Serials.hex(cert));
         out.printf("  not before:  %s%n", cert.getNotBefore().toInstant());
         out.printf("  not after:   %s%n", cert.getNotAfter().toInstant());
         Instant notAfter = cert.getNotAfter().toInstant();
@@ -142,7 +142,7 @@ final class InspectCommand implements Callable<Integer> {
         out.printf("  revoked:     %d%n", entries == null ? 0 : entries.size());
         if (entries != null) {
             for (X509CRLEntry entry : entries) {
-                out.printf("    %s at %s%s%n", entry.getSerialNumber().toString(16).toUpperCase(Locale.ROOT),
+                out.printf("    %s at %s%s%n", Serials.hex(entry.getSerialNumber()),
                         entry.getRevocationDate().toInstant(),
                         entry.getRevocationReason() == null ? "" : " (" + entry.getRevocationReason() + ")");
             }

@@ -1,5 +1,6 @@
 package io.codehub.pki.cli;
 
+import io.codehub.pki.Serials;
 import io.codehub.pki.IssuedCertificate;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -8,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -114,7 +114,7 @@ final class IssueCommand implements Runnable {
         out.printf("wrote %s and %s%n", certFile, keyFile);
         out.printf("subject %s, serial %s, valid until %s%n",
                 issued.certificate().getSubjectX500Principal().getName(),
-                issued.certificate().getSerialNumber().toString(16).toUpperCase(Locale.ROOT),
+                Serials.hex(issued.certificate()),
                 issued.certificate().getNotAfter().toInstant());
     }
 

@@ -1,5 +1,6 @@
 package io.codehub.pki.cli;
 
+import io.codehub.pki.Serials;
 import io.codehub.pki.AgentIdentity;
 import io.codehub.pki.Csrs;
 import io.codehub.pki.Pem;
@@ -11,7 +12,6 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -54,7 +54,7 @@ final class SignCommand implements Callable<Integer> {
         OutputFiles.writePublic(out, Pem.encode(chain));
         spec.commandLine().getOut().printf("wrote %s: agent %s, serial %s, valid until %s%n", out,
                 AgentIdentity.agentId(chain.get(0)).orElse("?"),
-                chain.get(0).getSerialNumber().toString(16).toUpperCase(Locale.ROOT), chain.get(0).getNotAfter().toInstant());
+                Serials.hex(chain.get(0)), chain.get(0).getNotAfter().toInstant());
         return 0;
     }
 
