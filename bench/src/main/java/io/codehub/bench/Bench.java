@@ -60,11 +60,17 @@ public final class Bench {
                 r.tcpMbps(), r.tunnelMbps(), r.tunnelMbps() / r.tcpMbps(), r.tunnelTlsMbps(), r.stalledSiblingRatio());
     }
 
-    /** RSS growth per tunnel of the last {@link #idleTunnels} run. */
-    static double lastRssPerTunnel;
+    /**
+     * What one idle tunnel costs the hub.
+     *
+     * @param heapAndDirect heap + direct bytes after GC per tunnel (the target's measure)
+     * @param resident      process RSS growth per tunnel (native TLS state included)
+     */
+    record IdleCost(double heapAndDirect, double resident) {
+    }
 
-    /** Hub bytes (heap + direct, after GC) per idle TLS tunnel at {@code count} tunnels. */
-    static double idleTunnels(int count, int port) throws Exception {
+    /** Hub bytes per idle TLS tunnel at {@code count} tunnels. */
+    static IdleCost idleTunnels(int count, int port) throws Exception {
         try (Child hub = Child.start("hub", BenchHub.class, "--port", Integer.toString(port))) {
             hub.await("ready", Duration.ofSeconds(60));
             long[] before = hub.measure();
@@ -82,8 +88,7 @@ public final class Bench {
                         perTunnel / 1024, (after[0] - before[0]) / 1024.0 / count, (after[1] - before[1]) / 1024.0 / count);
                 System.out.printf(Locale.ROOT, "  process RSS growth per tunnel %.1f KB (includes native TLS state and the "
                         + "heap the JVM keeps after GC)%n", (after[2] - before[2]) / 1024.0 / count);
-                lastRssPerTunnel = (after[2] - before[2]) / (double) count;
-                return perTunnel;
+                return new IdleCost(perTunnel, (after[2] - before[2]) / (double) count);
             }
         }
     }

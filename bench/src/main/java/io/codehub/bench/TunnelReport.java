@@ -41,8 +41,9 @@ final class TunnelReport {
         results.put("bulk_tunnel_mbps", round(bulk.tunnelMbps()));
         results.put("bulk_tunnel_tls_mbps", round(bulk.tunnelTlsMbps()));
         results.put("stalled_sibling_ratio", round(bulk.stalledSiblingRatio()));
-        results.put("idle_tunnel_bytes", round(Bench.idleTunnels(tunnels, port)));
-        results.put("idle_tunnel_rss_bytes", round(Bench.lastRssPerTunnel));
+        Bench.IdleCost idle = Bench.idleTunnels(tunnels, port);
+        results.put("idle_tunnel_bytes", round(idle.heapAndDirect()));
+        results.put("idle_tunnel_rss_bytes", round(idle.resident()));
         results.put("reconnect_all_seconds", round(Bench.restart(tunnels, port)));
 
         System.out.printf(Locale.ROOT, "%ncodehub tunnel benchmark (%d tunnels, %d s phases; %s)%n", tunnels,

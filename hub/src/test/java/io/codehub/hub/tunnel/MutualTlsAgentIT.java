@@ -16,6 +16,7 @@ import java.util.Set;
 
 import io.codehub.hub.HubApplication;
 import io.codehub.hub.support.AgentProcess;
+import io.codehub.hub.support.TestFiles;
 import io.codehub.pki.AgentIdentity;
 import io.codehub.pki.CertificateAuthority;
 import io.codehub.pki.InitOptions;
@@ -108,6 +109,7 @@ class MutualTlsAgentIT {
             if (hub != null) {
                 hub.close();
             }
+            TestFiles.deleteRecursively(dir);
         }
     }
 
