@@ -18,8 +18,9 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * Keeps live tunnels honest about their certificates: every {@code CODEHUB_HUB_PKI_CHECK_INTERVAL}
- * (at most 30 s) it re-reads the CA directory (so a revocation made with the CLI counts too),
- * reloads the tunnel port's TLS if its files or the trust bundle changed, and closes every session
+ * (at most 30 s) it re-reads the CA directory, if there is one (so a revocation made with the CLI
+ * counts too), reloads the tunnel port's TLS if its files or the trust bundle changed (a renewed
+ * hub certificate is picked up with or without a CA), and closes every session
  * whose client certificate is now revoked or expired. {@link #checkNow()} runs the same check at
  * once (after a revocation through the API).
  */
@@ -98,8 +99,8 @@ public final class CertificateWatch implements SmartLifecycle {
 
     @Override
     public void start() {
-        if (!pki.enabled()) {
-            return;
+        if (!pki.enabled() && (tls == null || !tls.enabled())) {
+            return; // no certificates to watch: neither a CA nor TLS files
         }
         ScheduledExecutorService t = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "codehub-certificate-watch");
