@@ -4,7 +4,6 @@ import java.time.Clock;
 
 import io.codehub.hub.config.HubProperties;
 import io.codehub.hub.remote.AgentConnectors;
-import io.codehub.hub.workspaces.WorkspaceRepository;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -29,7 +28,7 @@ public class AgentConfiguration {
     }
 
     @Bean
-    AgentRegistry agentRegistry(AgentRepository agents, WorkspaceRepository workspaces, AgentConnectors connectors,
+    AgentRegistry agentRegistry(AgentRepository agents, PlacedWorkspaces workspaces, AgentConnectors connectors,
             TransactionalOperator tx, Scheduler keyHashing, HubProperties properties, Clock clock) {
         return new AgentRegistry(agents, workspaces, new ApiKeys(properties.apiKeys().bcryptCost()), connectors, tx,
                 keyHashing, properties.apiKeys().gracePeriod(), clock);

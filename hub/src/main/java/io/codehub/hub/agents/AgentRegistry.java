@@ -10,7 +10,6 @@ import java.util.UUID;
 import io.codehub.hub.problem.HubProblemException;
 import io.codehub.hub.problem.HubProblemType;
 import io.codehub.hub.remote.AgentConnectors;
-import io.codehub.hub.workspaces.WorkspaceRepository;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +29,7 @@ public final class AgentRegistry {
     private static final String TUNNEL_SCHEME = "tunnel";
 
     private final AgentRepository agents;
-    private final WorkspaceRepository workspaces;
+    private final PlacedWorkspaces workspaces;
     private final ApiKeys keys;
     private final AgentConnectors connectors;
     private final TransactionalOperator tx;
@@ -38,7 +37,7 @@ public final class AgentRegistry {
     private final Duration gracePeriod;
     private final Clock clock;
 
-    public AgentRegistry(AgentRepository agents, WorkspaceRepository workspaces, ApiKeys keys, AgentConnectors connectors,
+    public AgentRegistry(AgentRepository agents, PlacedWorkspaces workspaces, ApiKeys keys, AgentConnectors connectors,
             TransactionalOperator tx, Scheduler hashing, Duration gracePeriod, Clock clock) {
         this.agents = agents;
         this.workspaces = workspaces;

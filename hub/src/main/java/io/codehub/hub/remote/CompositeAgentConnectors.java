@@ -22,7 +22,7 @@ public final class CompositeAgentConnectors implements AgentConnectors {
 
     @Override
     public List<String> schemes() {
-        return transports.stream().flatMap(t -> t.schemes().stream()).toList();
+        return transports.stream().flatMap(t -> t.schemes().stream()).sorted().toList();
     }
 
     @Override

@@ -17,7 +17,7 @@ import reactor.netty.resources.ConnectionProvider;
  * through one Reactor Netty client and its connection pool. Idle pooled connections are dropped
  * quickly, so that a restarted agent is reached on a fresh connection.
  */
-public final class DirectAgentConnectors implements AgentConnectors, AutoCloseable {
+public final class DirectAgentConnectors implements AgentTransport, AutoCloseable {
 
     private static final List<String> SCHEMES = List.of("http", "https");
 

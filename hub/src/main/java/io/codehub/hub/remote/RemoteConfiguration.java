@@ -1,11 +1,9 @@
 package io.codehub.hub.remote;
 
 import java.time.Clock;
-import java.util.List;
 
 import io.codehub.hub.config.HubProperties;
 import io.codehub.hub.identity.HubIdentity;
-import io.codehub.hub.tunnel.TunnelAgentConnectors;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLException;
 
@@ -15,6 +13,7 @@ import io.codehub.web.ConfigurationException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
@@ -62,11 +61,14 @@ public class RemoteConfiguration {
         }
     }
 
-    /** Every transport: http(s) directly, {@code tunnel://} through the agent's tunnel session. */
+    /**
+     * Every transport bean as one: http(s) directly (declared here), {@code tunnel://} through the
+     * agent's tunnel session (declared by the tunnel package), in bean order.
+     */
     @Bean
     @Primary
-    CompositeAgentConnectors agentConnectors(DirectAgentConnectors direct, TunnelAgentConnectors tunnel) {
-        return new CompositeAgentConnectors(List.of(direct, tunnel));
+    CompositeAgentConnectors agentConnectors(ObjectProvider<AgentTransport> transports) {
+        return new CompositeAgentConnectors(transports.orderedStream().toList());
     }
 
     @Bean

@@ -3,13 +3,13 @@ package io.codehub.hub.tunnel;
 import java.net.URI;
 import java.util.List;
 
-import io.codehub.hub.remote.AgentConnectors;
+import io.codehub.hub.remote.AgentTransport;
 import io.codehub.tunnel.spring.AgentTunnels;
 import io.codehub.tunnel.spring.TunnelClientHttpConnector;
 import org.springframework.http.client.reactive.ClientHttpConnector;
 
 /** Agents reached through their tunnel session: endpoints {@code tunnel://<agent id>}. */
-public final class TunnelAgentConnectors implements AgentConnectors {
+public final class TunnelAgentConnectors implements AgentTransport {
 
     private static final List<String> SCHEMES = List.of(TunnelClientHttpConnector.SCHEME);
 

@@ -4,7 +4,6 @@ import java.time.Clock;
 
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.config.HubProperties;
-import io.codehub.hub.health.AgentHealthChecker;
 import io.codehub.hub.remote.AgentRuntimes;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -12,7 +11,7 @@ import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Wires workspaces: repository, placement, reconciler, service, and the agents' health checker. */
+/** Wires workspaces: repository, placement, reconciler and service. */
 @Configuration(proxyBeanMethods = false)
 public class WorkspaceConfiguration {
 
@@ -36,11 +35,5 @@ public class WorkspaceConfiguration {
     WorkspaceService workspaceService(WorkspaceRepository workspaces, Placement placement,
             WorkspaceReconciler reconciler, TransactionalOperator tx, Clock clock) {
         return new WorkspaceService(workspaces, placement, reconciler, tx, clock);
-    }
-
-    @Bean
-    AgentHealthChecker agentHealthChecker(AgentRepository agents, WorkspaceRepository workspaces,
-            AgentRuntimes runtimes, TransactionalOperator tx, HubProperties properties, Clock clock) {
-        return new AgentHealthChecker(agents, workspaces, runtimes, tx, properties.health(), clock);
     }
 }

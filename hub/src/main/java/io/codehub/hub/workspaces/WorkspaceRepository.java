@@ -3,6 +3,7 @@ package io.codehub.hub.workspaces;
 import java.time.Instant;
 import java.util.stream.Collectors;
 
+import io.codehub.hub.agents.PlacedWorkspaces;
 import io.codehub.hub.db.Sql;
 import io.codehub.runtime.ArchiveKey;
 import io.codehub.runtime.InstanceSpec;
@@ -20,7 +21,7 @@ import tools.jackson.databind.json.JsonMapper;
  * is guarded by the row's {@code version}: a writer that read an older row gets an
  * {@link OptimisticLockingFailureException} and must read again.
  */
-public final class WorkspaceRepository {
+public final class WorkspaceRepository implements PlacedWorkspaces {
 
     private static final String IN_FLIGHT = ObservedState.IN_FLIGHT.stream().map(s -> "'" + s.name() + "'")
             .collect(Collectors.joining(", "));
@@ -118,6 +119,7 @@ public final class WorkspaceRepository {
     }
 
     /** How many workspaces live on the agent. */
+    @Override
     public Mono<Long> countByAgent(String agentId) {
         return db.sql("SELECT COUNT(*) AS n FROM workspaces WHERE agent_id = :agentId").bind("agentId", agentId)
                 .map(row -> Sql.bigint(row, "n")).one();

@@ -1,0 +1,22 @@
+package io.codehub.hub.health;
+
+import java.time.Clock;
+
+import io.codehub.hub.agents.AgentRepository;
+import io.codehub.hub.config.HubProperties;
+import io.codehub.hub.remote.AgentRuntimes;
+import io.codehub.hub.workspaces.WorkspaceRepository;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.transaction.reactive.TransactionalOperator;
+
+/** Wires the agents' health checker. */
+@Configuration(proxyBeanMethods = false)
+public class HealthConfiguration {
+
+    @Bean
+    AgentHealthChecker agentHealthChecker(AgentRepository agents, WorkspaceRepository workspaces,
+            AgentRuntimes runtimes, TransactionalOperator tx, HubProperties properties, Clock clock) {
+        return new AgentHealthChecker(agents, workspaces, runtimes, tx, properties.health(), clock);
+    }
+}

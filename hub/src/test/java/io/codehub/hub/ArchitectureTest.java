@@ -1,0 +1,50 @@
+package io.codehub.hub;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The hub's boundaries, checked on its compiled classes in every build: no package cycles (each
+ * configuration class wires its own package), no runtime implementation anywhere on its classpath
+ * (DESIGN.md: the hub never depends on runtime-docker or runtime-kubernetes), and the Agent API
+ * client kept apart from the transports under it.
+ */
+class ArchitectureTest {
+
+    private static JavaClasses hub;
+
+    @BeforeAll
+    static void importHub() {
+        hub = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.codehub.hub");
+    }
+
+    @Test
+    void hubPackagesAreFreeOfCycles() {
+        slices().matching("io.codehub.hub.(*)..").should().beFreeOfCycles().check(hub);
+    }
+
+    @Test
+    void noRuntimeImplementationIsOnTheHubsClasspath() {
+        JavaClasses implementations = new ClassFileImporter()
+                .importPackages("io.codehub.runtime.docker", "io.codehub.runtime.kubernetes");
+        assertThat(implementations).as("classes of a runtime implementation on the hub's classpath").isEmpty();
+        noClasses().should().dependOnClassesThat()
+                .resideInAnyPackage("io.codehub.runtime.docker..", "io.codehub.runtime.kubernetes..", "io.codehub.agent..")
+                .check(hub);
+    }
+
+    @Test
+    void theAgentApiClientKnowsNoTransportBelowSpring() {
+        noClasses().that().resideInAnyPackage("io.codehub.hub.workspaces..", "io.codehub.hub.health..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.codehub.tunnel..", "io.netty..")
+                .check(hub);
+    }
+}
