@@ -130,7 +130,8 @@ public record HubProperties(
      * @param maxAttempts       failed attempts of one step before the workspace goes {@code ERROR}
      *                          ({@code CODEHUB_HUB_RECONCILER_MAX_ATTEMPTS}, default 5)
      * @param retryBackoff      delay after the first failed attempt, doubled each time, each delay
-     *                          drawn within ±50 % and never shorter ({@code CODEHUB_HUB_RECONCILER_RETRY_BACKOFF}, default 1s)
+     *                          drawn within ±50 % and never shorter
+     *                          ({@code CODEHUB_HUB_RECONCILER_RETRY_BACKOFF}, default 1s)
      * @param retryMaxBackoff   longest delay between attempts, at least {@code retryBackoff}
      *                          ({@code CODEHUB_HUB_RECONCILER_RETRY_MAX_BACKOFF}, default 1m)
      * @param perAgentConcurrency  workspaces of one agent reconciled at once, so that a slow agent

@@ -80,7 +80,8 @@ public final class WorkspaceReconciler implements SmartLifecycle {
         this.tx = tx;
         this.settings = settings;
         this.clock = clock;
-        this.backoff = Backoff.exponential(settings.retryBackoff(), settings.retryMaxBackoff()).withProportionalJitter(0.5);
+        this.backoff = Backoff.exponential(settings.retryBackoff(), settings.retryMaxBackoff())
+                .withProportionalJitter(0.5);
         this.random = random;
     }
 

@@ -94,8 +94,8 @@ public final class WorkspaceService {
         return Mono.defer(() -> get(id).flatMap(current -> workspaces.update(apply(current, action), clock.instant())))
                 .retryWhen(Retry.max(CONFLICT_RETRIES)
                         .filter(OptimisticLockingFailureException.class::isInstance)
-                        .doBeforeRetryAsync(retry -> Mono.delay(CONFLICT_BACKOFF.delay((int) retry.totalRetries(), random))
-                                .then())
+                        .doBeforeRetryAsync(retry -> Mono.delay(
+                                CONFLICT_BACKOFF.delay((int) retry.totalRetries(), random)).then())
                         .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
                 .doOnNext(saved -> {
                     log.info("workspace {}: {} requested (desired {}, observed {})", id, action, saved.desired(),
