@@ -150,6 +150,7 @@ public final class Backoff {
         return multiplier;
     }
 
+    /** What is drawn around the ceiling. */
     public Jitter jitter() {
         return jitter;
     }
