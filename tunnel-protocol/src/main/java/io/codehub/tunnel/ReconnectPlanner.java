@@ -1,5 +1,6 @@
 package io.codehub.tunnel;
 
+import io.codehub.tunnel.backoff.Backoff;
 import io.netty.util.concurrent.Ticker;
 import java.time.Duration;
 import java.util.random.RandomGenerator;
@@ -8,21 +9,24 @@ import org.jspecify.annotations.Nullable;
 /**
  * The agent's reconnect timing as a small state machine, apart from any socket so it can be
  * tested with a fake ticker and a seeded random: counts consecutive failures, resets the count
- * after a session that stayed up {@link Backoff#healthyAfter()}, and turns each event into the
- * delay before the next attempt (full jitter, Retry-After, drain jitter). Thread-safe.
+ * after a session that stayed up {@code healthyAfter}, tracks since when the agent has been
+ * failing, and turns each event into the delay before the next attempt. The delays themselves come
+ * from the {@link Backoff} (by default full jitter bounded by twice the time spent failing, see
+ * {@link TunnelConnectorBuilder#DEFAULT_BACKOFF}); Retry-After and a draining GOAWAY add a spread
+ * of up to {@code drainJitter}. Thread-safe.
  *
  * <h2>Outage-bounded ceiling</h2>
- * The full-jitter ceiling is {@code min(base * 2^failures, cap)} and, in addition, never more
- * than twice the time the agent has been failing (at least {@code base}). Over a long outage that
- * is the plain exponential; but an agent whose first attempts after a hub restart drew short
- * delays and all failed within the few seconds the hub was down must not then wait up to the cap:
- * without the bound, a fleet of 10,000 always has some that do, and "all back" takes the cap's
- * length instead of the outage's. The number of attempts a down hub sees still grows only
- * logarithmically with the outage.
+ * An agent whose first attempts after a hub restart drew short delays and all failed within the
+ * few seconds the hub was down must not then wait up to the cap: without the failing-time bound, a
+ * fleet of 10,000 always has some that do, and "all back" takes the cap's length instead of the
+ * outage's. The number of attempts a down hub sees still grows only logarithmically with the
+ * outage.
  */
 final class ReconnectPlanner {
 
     private final Backoff backoff;
+    private final Duration healthyAfter;
+    private final @Nullable Backoff drainSpread;
     private final RandomGenerator random;
     private final Ticker ticker;
     private int failures;
@@ -31,22 +35,23 @@ final class ReconnectPlanner {
     private boolean failing;
     private long failingSinceNanos;
 
-    ReconnectPlanner(Backoff backoff, RandomGenerator random, Ticker ticker) {
+    ReconnectPlanner(Backoff backoff, Duration healthyAfter, Duration drainJitter, RandomGenerator random,
+            Ticker ticker) {
         this.backoff = backoff;
+        this.healthyAfter = healthyAfter;
+        this.drainSpread = drainJitter.isZero() ? null : Backoff.fixed(drainJitter).withFullJitter();
         this.random = random;
         this.ticker = ticker;
     }
 
-    /** A connect or handshake failed without Retry-After: uniform in [0, ceiling(failures)). */
+    /** A connect or handshake failed without Retry-After: the backoff's delay after {@code failures}. */
     synchronized Duration afterFailure() {
         long now = ticker.nanoTime();
         if (!failing) {
             failing = true;
             failingSinceNanos = now;
         }
-        long exponential = backoff.ceiling(failures).toNanos();
-        long outage = Math.max(backoff.base().toNanos(), 2 * Math.max(0, now - failingSinceNanos));
-        Duration delay = uniform(Duration.ofNanos(Math.min(exponential, outage)));
+        Duration delay = backoff.delay(failures, Duration.ofNanos(Math.max(0, now - failingSinceNanos)), random);
         failures = Math.min(failures + 1, 62);
         return delay;
     }
@@ -57,7 +62,7 @@ final class ReconnectPlanner {
             return afterFailure();
         }
         failures = Math.min(failures + 1, 62);
-        return retryAfter.plus(uniform(backoff.drainJitter()));
+        return retryAfter.plus(drainSpread());
     }
 
     /** A session opened; its lifetime decides whether the failure count resets. */
@@ -76,7 +81,7 @@ final class ReconnectPlanner {
     /** The hub said GOAWAY draining: reconnect almost at once (uniform in [0, drainJitter)). */
     synchronized Duration afterDrain() {
         resetIfHealthy();
-        return uniform(backoff.drainJitter());
+        return drainSpread();
     }
 
     synchronized int failures() {
@@ -84,14 +89,13 @@ final class ReconnectPlanner {
     }
 
     private void resetIfHealthy() {
-        if (open && ticker.nanoTime() - openedAtNanos >= backoff.healthyAfter().toNanos()) {
+        if (open && ticker.nanoTime() - openedAtNanos >= healthyAfter.toNanos()) {
             failures = 0;
         }
         open = false;
     }
 
-    private Duration uniform(Duration ceiling) {
-        long nanos = ceiling.toNanos();
-        return nanos <= 0 ? Duration.ZERO : Duration.ofNanos((long) (random.nextDouble() * nanos));
+    private Duration drainSpread() {
+        return drainSpread == null ? Duration.ZERO : drainSpread.delay(0, random);
     }
 }

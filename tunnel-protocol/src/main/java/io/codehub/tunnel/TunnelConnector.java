@@ -36,7 +36,7 @@ import org.jspecify.annotations.Nullable;
  * {@link IncomingStreamHandlerFactory}, and keeps one session up for as long as it runs.
  *
  * <h2>Reconnect</h2>
- * After a failed attempt or a lost session it waits per {@link Backoff} (full jitter, reset after
+ * After a failed attempt or a lost session it waits per its backoff (full jitter, reset after
  * a healthy session); a 429/503 Retry-After is honoured; after a GOAWAY
  * {@value TunnelProtocol#GOAWAY_DRAINING} it reconnects within the drain jitter while the old
  * connection finishes its streams. A refused resumption ticket is forgotten and the API key is
@@ -87,7 +87,7 @@ public final class TunnelConnector {
         this.ticketStore = b.ticketStore;
         this.listener = b.listener;
         this.limits = b.limits;
-        this.planner = new ReconnectPlanner(b.backoff, b.random, b.ticker);
+        this.planner = new ReconnectPlanner(b.backoff, b.healthyAfter, b.drainJitter, b.random, b.ticker);
         this.ownsGroup = b.eventLoopGroup == null;
         this.group = ownsGroup ? TunnelTransport.newEventLoopGroup(1) : b.eventLoopGroup;
         this.loop = group.next();

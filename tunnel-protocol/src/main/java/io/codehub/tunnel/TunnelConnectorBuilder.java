@@ -1,9 +1,11 @@
 package io.codehub.tunnel;
 
+import io.codehub.tunnel.backoff.Backoff;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.Ticker;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
@@ -17,6 +19,14 @@ import org.jspecify.annotations.Nullable;
  */
 public final class TunnelConnectorBuilder {
 
+    /**
+     * The reconnect backoff of {@code docs/tunnel-protocol.md} §7.3: 1 s doubling to 30 s, full
+     * jitter, the ceiling also bounded by twice the time the agent has been failing.
+     */
+    public static final Backoff DEFAULT_BACKOFF = Backoff.exponential(Duration.ofSeconds(1), Duration.ofSeconds(30))
+            .withFullJitter()
+            .boundedByFailingTime(2);
+
     @Nullable HubAddress hub;
     @Nullable HubAddress proxy;
     java.util.function.@Nullable Supplier<SslContext> sslContext;
@@ -27,7 +37,9 @@ public final class TunnelConnectorBuilder {
     TicketStore ticketStore = TicketStore.inMemory();
     ConnectorListener listener = new ConnectorListener() { };
     TunnelLimits limits = TunnelLimits.defaults();
-    Backoff backoff = Backoff.DEFAULT;
+    Backoff backoff = DEFAULT_BACKOFF;
+    Duration healthyAfter = Duration.ofSeconds(60);
+    Duration drainJitter = Duration.ofSeconds(1);
     RandomGenerator random = new Random();
     Ticker ticker = Ticker.systemTicker();
     @Nullable EventLoopGroup eventLoopGroup;
@@ -119,12 +131,32 @@ public final class TunnelConnectorBuilder {
         return this;
     }
 
+    /**
+     * Delays between reconnect attempts, retry {@code n} being the {@code n}-th consecutive failure
+     * counted from 0, and the time spent failing measured since the first failure after the last
+     * session opened; default {@link #DEFAULT_BACKOFF}.
+     */
     public TunnelConnectorBuilder backoff(Backoff value) {
         backoff = Objects.requireNonNull(value, "backoff");
         return this;
     }
 
-    /** Source of backoff jitter (seeded in tests). */
+    /** How long a session must stay up to reset the count of failures; default 60 s. */
+    public TunnelConnectorBuilder healthyAfter(Duration value) {
+        healthyAfter = Checks.positive("healthyAfter", value);
+        return this;
+    }
+
+    /**
+     * Spread of reconnects after a draining GOAWAY (uniform in {@code [0, value)}) and on top of a
+     * Retry-After; default 1 s, zero for none.
+     */
+    public TunnelConnectorBuilder drainJitter(Duration value) {
+        drainJitter = Checks.notNegative("drainJitter", value);
+        return this;
+    }
+
+    /** Source of backoff and drain jitter (seeded or fixed in tests). */
     public TunnelConnectorBuilder random(RandomGenerator value) {
         random = Objects.requireNonNull(value, "random");
         return this;

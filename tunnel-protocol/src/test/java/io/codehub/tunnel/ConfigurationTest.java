@@ -3,6 +3,7 @@ package io.codehub.tunnel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.codehub.tunnel.backoff.Backoff;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -52,9 +53,14 @@ class ConfigurationTest {
                 .hasMessage("interval: PT1.5S (expected: whole seconds)");
         assertThatThrownBy(() -> new Keepalive(Duration.ofSeconds(5), Duration.ofSeconds(11)))
                 .hasMessage("ackTimeout: PT11S (expected: <= two intervals, PT10S)");
-        assertThatThrownBy(() -> new Backoff(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(60),
-                Duration.ZERO)).hasMessage("cap: PT1S (expected: >= base PT2S)");
-        assertThatThrownBy(() -> Backoff.DEFAULT.ceiling(-1)).hasMessage("failures: -1 (expected: >= 0)");
+        assertThatThrownBy(() -> Backoff.exponential(Duration.ofSeconds(2), Duration.ofSeconds(1)))
+                .hasMessage("cap: PT1S (expected: >= base PT2S)");
+        assertThatThrownBy(() -> TunnelConnectorBuilder.DEFAULT_BACKOFF.ceiling(-1))
+                .hasMessage("retry: -1 (expected: >= 0)");
+        assertThatThrownBy(() -> TunnelConnector.builder().healthyAfter(Duration.ZERO))
+                .hasMessage("healthyAfter: PT0S (expected: > 0)");
+        assertThatThrownBy(() -> TunnelConnector.builder().drainJitter(Duration.ofSeconds(-1)))
+                .hasMessage("drainJitter: PT-1S (expected: >= 0)");
     }
 
     @Test

@@ -2,6 +2,8 @@ package io.codehub.tunnel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.codehub.tunnel.backoff.Backoff;
+import io.codehub.tunnel.backoff.FixedRandom;
 import io.netty.util.concurrent.MockTicker;
 import io.netty.util.concurrent.Ticker;
 import java.time.Duration;
@@ -14,13 +16,17 @@ class ReconnectPlannerTest {
 
     private final MockTicker ticker = Ticker.newMockTicker();
 
+    private static final Backoff DEFAULT = TunnelConnectorBuilder.DEFAULT_BACKOFF;
+    private static final Duration HEALTHY_AFTER = Duration.ofSeconds(60);
+    private static final Duration DRAIN_JITTER = Duration.ofSeconds(1);
+
     private ReconnectPlanner planner(long seed) {
-        return new ReconnectPlanner(Backoff.DEFAULT, new SplittableRandom(seed), ticker);
+        return new ReconnectPlanner(DEFAULT, HEALTHY_AFTER, DRAIN_JITTER, new SplittableRandom(seed), ticker);
     }
 
     @Test
     void ceilingDoublesFromBaseToCap() {
-        Backoff b = Backoff.DEFAULT;
+        Backoff b = DEFAULT;
         assertThat(b.ceiling(0)).isEqualTo(Duration.ofSeconds(1));
         assertThat(b.ceiling(1)).isEqualTo(Duration.ofSeconds(2));
         assertThat(b.ceiling(4)).isEqualTo(Duration.ofSeconds(16));
@@ -31,7 +37,7 @@ class ReconnectPlannerTest {
     @Test
     void fullJitterStaysWithinZeroAndTheCeilingAndSpreadsOverIt() {
         for (int attempt = 0; attempt < 8; attempt++) {
-            Duration ceiling = Backoff.DEFAULT.ceiling(attempt);
+            Duration ceiling = DEFAULT.ceiling(attempt);
             long min = Long.MAX_VALUE;
             long max = 0;
             for (long seed = 0; seed < 200; seed++) {
@@ -125,7 +131,26 @@ class ReconnectPlannerTest {
 
     @Test
     void seededRandomGivesReproducibleDelays() {
-        assertThat(new ReconnectPlanner(Backoff.DEFAULT, new Random(42), ticker).afterFailure())
-                .isEqualTo(new ReconnectPlanner(Backoff.DEFAULT, new Random(42), ticker).afterFailure());
+        assertThat(new ReconnectPlanner(DEFAULT, HEALTHY_AFTER, DRAIN_JITTER, new Random(42), ticker).afterFailure())
+                .isEqualTo(new ReconnectPlanner(DEFAULT, HEALTHY_AFTER, DRAIN_JITTER, new Random(42), ticker).afterFailure());
+    }
+
+    @Test
+    void aPinnedRandomPinsEveryDelay() {
+        ReconnectPlanner top = new ReconnectPlanner(DEFAULT, HEALTHY_AFTER, DRAIN_JITTER,
+                FixedRandom.of(FixedRandom.TOP), ticker);
+        assertThat(top.afterFailure()).as("the base, just below").isEqualTo(Duration.ofSeconds(1).minusNanos(1));
+        ticker.advance(3, TimeUnit.SECONDS);
+        assertThat(top.afterFailure()).as("2 s ceiling (6 s of outage bound it less)")
+                .isEqualTo(Duration.ofSeconds(2).minusNanos(1));
+        assertThat(top.afterRejection(Duration.ofSeconds(5))).as("Retry-After plus the whole drain jitter")
+                .isEqualTo(Duration.ofSeconds(6).minusNanos(1));
+
+        ReconnectPlanner half = new ReconnectPlanner(DEFAULT, HEALTHY_AFTER, DRAIN_JITTER, FixedRandom.of(0.5), ticker);
+        half.sessionOpened();
+        assertThat(half.afterDrain()).isEqualTo(Duration.ofMillis(500));
+        ReconnectPlanner noSpread = new ReconnectPlanner(DEFAULT, HEALTHY_AFTER, Duration.ZERO, FixedRandom.unused(),
+                ticker);
+        assertThat(noSpread.afterDrain()).as("no drain jitter: nothing drawn").isZero();
     }
 }

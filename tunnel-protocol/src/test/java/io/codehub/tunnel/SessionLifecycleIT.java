@@ -11,6 +11,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.codehub.tunnel.TunnelTestKit.Collector;
+import io.codehub.tunnel.backoff.Backoff;
+import io.codehub.tunnel.backoff.FixedRandom;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -119,9 +121,9 @@ class SessionLifecycleIT {
         // A 30 s backoff drawn at its top (full jitter could otherwise draw ~0 s now and then, and
         // the two would replace each other while this test looks).
         started(connector(address, "agent-1", echo()).listener(first)
-                .backoff(new Backoff(Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(60),
-                        Duration.ofSeconds(1)))
-                .random(() -> Long.MAX_VALUE));
+                .backoff(Backoff.fixed(Duration.ofSeconds(30)).withFullJitter())
+                .drainJitter(Duration.ofSeconds(1))
+                .random(FixedRandom.of(FixedRandom.TOP)));
         String firstId = awaitSession(server, "agent-1").sessionId();
 
         Events second = new Events();

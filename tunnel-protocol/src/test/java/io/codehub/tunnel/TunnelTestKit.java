@@ -2,6 +2,7 @@ package io.codehub.tunnel;
 
 import static org.awaitility.Awaitility.await;
 
+import io.codehub.tunnel.backoff.Backoff;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -57,8 +58,9 @@ final class TunnelTestKit {
                 .hubUri(URI.create("tcp://127.0.0.1:" + hub.getPort()))
                 .apiKey(apiKey(agentId))
                 .agentVersion("test/1")
-                .backoff(new Backoff(Duration.ofMillis(50), Duration.ofMillis(500), Duration.ofSeconds(60),
-                        Duration.ofMillis(100)))
+                .backoff(Backoff.exponential(Duration.ofMillis(50), Duration.ofMillis(500)).withFullJitter()
+                        .boundedByFailingTime(2))
+                .drainJitter(Duration.ofMillis(100))
                 .streamHandlerFactory(streams);
     }
 

@@ -16,10 +16,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 
 import javax.net.ssl.SSLException;
 
@@ -69,6 +69,8 @@ public final class AgentCertificate implements AutoCloseable {
     private final @Nullable String apiKey;
     private final RenewalTiming timing;
     private final Clock clock;
+    /** Jitter of the retry delays; used on the scheduler thread only. */
+    private final RandomGenerator random;
     private final AtomicReference<Current> current = new AtomicReference<>();
     private final @Nullable ScheduledExecutorService scheduler;
     private volatile Supplier<? extends CompletionStage<?>> reconnect = () -> CompletableFuture.completedFuture(null);
@@ -76,7 +78,8 @@ public final class AgentCertificate implements AutoCloseable {
     private int failures;
 
     private AgentCertificate(String agentId, @Nullable List<X509Certificate> trust, TlsDirectory directory,
-            @Nullable EnrolmentClient client, @Nullable String apiKey, RenewalTiming timing, Clock clock) {
+            @Nullable EnrolmentClient client, @Nullable String apiKey, RenewalTiming timing, Clock clock,
+            RandomGenerator random) {
         this.agentId = agentId;
         this.trust = trust;
         this.directory = directory;
@@ -84,6 +87,7 @@ public final class AgentCertificate implements AutoCloseable {
         this.apiKey = apiKey;
         this.timing = timing;
         this.clock = clock;
+        this.random = random;
         this.scheduler = client == null ? null : Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "agent-certificate");
             thread.setDaemon(true);
@@ -98,15 +102,16 @@ public final class AgentCertificate implements AutoCloseable {
      * @param hubUri the hub's {@code tls://host:port}
      * @param apiKey the validated API key, or null when the agent has none
      * @param proxy the HTTPS proxy the tunnel uses, or null
+     * @param random jitter of the retry delays after a failed enrolment or renewal
      * @throws ConfigurationException naming the variable to change
      */
     public static AgentCertificate open(AgentProperties properties, URI hubUri, @Nullable String apiKey,
-            @Nullable URI proxy, Clock clock) {
+            @Nullable URI proxy, Clock clock, RandomGenerator random) {
         AgentProperties.Tls tls = properties.tls();
         String agentId = String.valueOf(properties.id());
         RenewalTiming timing;
         try {
-            timing = new RenewalTiming(tls.renewAt(), RenewalTiming.MIN_RETRY, RenewalTiming.MAX_RETRY);
+            timing = new RenewalTiming(tls.renewAt(), RenewalTiming.RETRY);
         } catch (IllegalArgumentException e) {
             throw new ConfigurationException("CODEHUB_AGENT_TLS_RENEW_AT", tls.renewAt() + " (expected: between 0 and 1)",
                     "Set the fraction of a certificate's lifetime after which the agent renews it, e.g. 0.67 (two thirds).");
@@ -115,7 +120,7 @@ public final class AgentCertificate implements AutoCloseable {
         EnrolmentClient client = tls.enroll()
                 ? new EnrolmentClient(hubUri, proxy, CONNECT_TIMEOUT, RESPONSE_TIMEOUT, MAX_RESPONSE_BYTES) : null;
         AgentCertificate certificate = new AgentCertificate(agentId, trust, new TlsDirectory(tls.dir(), agentId), client,
-                apiKey, timing, clock);
+                apiKey, timing, clock, random);
         certificate.load(tls.dir());
         return certificate;
     }
@@ -235,7 +240,7 @@ public final class AgentCertificate implements AutoCloseable {
     }
 
     private void retryLater(@Nullable Duration retryAfter) {
-        Duration delay = timing.retryDelay(Math.max(failures, 1), retryAfter, ThreadLocalRandom.current().nextDouble());
+        Duration delay = timing.retryDelay(Math.max(failures, 1), retryAfter, random);
         log.info("Next agent certificate attempt in {} s", delay.toSeconds());
         schedule(delay);
     }

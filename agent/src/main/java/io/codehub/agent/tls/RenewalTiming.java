@@ -2,27 +2,29 @@ package io.codehub.agent.tls;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
 
+import io.codehub.tunnel.backoff.Backoff;
 import org.jspecify.annotations.Nullable;
 
 /**
  * When to renew and when to retry: renew at {@code renewAt} of the certificate's validity period;
- * after a failure retry with exponential backoff from {@code minRetry} to {@code maxRetry} (the
- * delay doubles per failure, then a random factor of 0.75 to 1.25 so that agents refused together
- * do not return together, clamped to the bounds), and never sooner than the hub's {@code Retry-After}.
+ * after a failure retry as {@code retry} says ({@link #RETRY}: 30 s doubling per failure up to
+ * 10 min, each delay drawn within ±25 % so that agents refused together do not return together,
+ * and kept within those bounds), and never sooner than the hub's {@code Retry-After}.
  */
-record RenewalTiming(double renewAt, Duration minRetry, Duration maxRetry) {
+record RenewalTiming(double renewAt, Backoff retry) {
 
-    static final Duration MIN_RETRY = Duration.ofSeconds(30);
-    static final Duration MAX_RETRY = Duration.ofMinutes(10);
+    /** 30 s doubling to 10 min, ±25 % jitter. */
+    static final Backoff RETRY = Backoff.exponential(Duration.ofSeconds(30), Duration.ofMinutes(10))
+            .withProportionalJitter(0.25);
 
     RenewalTiming {
         if (!(renewAt > 0 && renewAt < 1)) {
             throw new IllegalArgumentException("renewAt: " + renewAt + " (expected: between 0 and 1, exclusive)");
         }
-        if (minRetry.isNegative() || minRetry.isZero() || maxRetry.compareTo(minRetry) < 0) {
-            throw new IllegalArgumentException("retry: " + minRetry + " to " + maxRetry + " (expected: 0 < min <= max)");
-        }
+        Objects.requireNonNull(retry, "retry");
     }
 
     /** Whether {@code credential} is due for renewal at {@code now}. */
@@ -48,20 +50,10 @@ record RenewalTiming(double renewAt, Duration minRetry, Duration maxRetry) {
      * The delay before attempt {@code failures + 1}.
      *
      * @param failures consecutive failures so far, at least 1
-     * @param random uniform in [0, 1)
+     * @param random source of the jitter
      */
-    Duration retryDelay(int failures, @Nullable Duration retryAfter, double random) {
-        int doublings = Math.min(Math.max(failures, 1) - 1, 20);
-        Duration ceiling = minRetry.multipliedBy(1L << doublings);
-        if (ceiling.compareTo(maxRetry) > 0) {
-            ceiling = maxRetry;
-        }
-        Duration delay = Duration.ofMillis((long) (ceiling.toMillis() * (0.75 + 0.5 * random)));
-        if (delay.compareTo(minRetry) < 0) {
-            delay = minRetry;
-        } else if (delay.compareTo(maxRetry) > 0) {
-            delay = maxRetry;
-        }
+    Duration retryDelay(int failures, @Nullable Duration retryAfter, RandomGenerator random) {
+        Duration delay = retry.delay(Math.max(failures, 1) - 1, random);
         return retryAfter != null && retryAfter.compareTo(delay) > 0 ? retryAfter : delay;
     }
 }

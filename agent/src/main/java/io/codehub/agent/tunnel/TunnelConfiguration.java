@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Random;
 
 import io.codehub.agent.AgentApplication;
 import io.codehub.agent.config.AgentProperties;
@@ -72,7 +73,7 @@ public class TunnelConfiguration {
         if ("tls".equals(settings.hubUri().getScheme())) {
             // the client certificate (CODEHUB_AGENT_TLS_DIR, enrolled or not) and the trust for the hub
             certificate = AgentCertificate.open(properties, settings.hubUri(), settings.apiKey(), proxy,
-                    clock.getIfAvailable(Clock::systemUTC));
+                    clock.getIfAvailable(Clock::systemUTC), new Random());
             builder.sslContextSupplier(certificate::tunnelSslContext);
         }
         ManagedUpstreams upstreams = new ManagedUpstreams(runtime, UPSTREAMS_REFRESH, UPSTREAMS_MAX_AGE,

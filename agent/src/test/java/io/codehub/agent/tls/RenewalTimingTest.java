@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.random.RandomGenerator;
 
 import io.codehub.agent.TestPki;
+import io.codehub.tunnel.backoff.Backoff;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Renewal point and retry backoff, on a certificate made here and fixed instants. */
 class RenewalTimingTest {
 
-    static final RenewalTiming TIMING = new RenewalTiming(0.67, Duration.ofSeconds(30), Duration.ofMinutes(10));
+    static final RenewalTiming TIMING = new RenewalTiming(0.67, RenewalTiming.RETRY);
 
     @TempDir
     static Path dir;
@@ -46,25 +48,42 @@ class RenewalTimingTest {
 
     @Test
     void retriesBackOffWithJitterWithinTheBounds() {
-        assertThat(TIMING.retryDelay(1, null, 0.0)).isEqualTo(Duration.ofSeconds(30));
-        assertThat(TIMING.retryDelay(1, null, 0.999)).isBetween(Duration.ofSeconds(37), Duration.ofSeconds(38));
-        assertThat(TIMING.retryDelay(3, null, 0.5)).isEqualTo(Duration.ofMinutes(2));
-        assertThat(TIMING.retryDelay(30, null, 0.999)).isEqualTo(Duration.ofMinutes(10));
-        assertThat(TIMING.retryDelay(30, null, 0.0)).isEqualTo(Duration.ofSeconds(450));
+        assertThat(TIMING.retryDelay(1, null, fixed(0.0))).isEqualTo(Duration.ofSeconds(30));
+        assertThat(TIMING.retryDelay(1, null, fixed(0.999))).isBetween(Duration.ofSeconds(37), Duration.ofSeconds(38));
+        assertThat(TIMING.retryDelay(3, null, fixed(0.5))).isEqualTo(Duration.ofMinutes(2));
+        // The top of the range stops just short of the cap: draws are spread below it, not stacked on it.
+        assertThat(TIMING.retryDelay(30, null, fixed(0.999))).isBetween(Duration.ofSeconds(599),
+                Duration.ofMinutes(10));
+        assertThat(TIMING.retryDelay(30, null, fixed(0.0))).isEqualTo(Duration.ofSeconds(450));
     }
 
     @Test
     void honoursRetryAfter() {
-        assertThat(TIMING.retryDelay(1, Duration.ofMinutes(3), 0.0)).isEqualTo(Duration.ofMinutes(3));
-        assertThat(TIMING.retryDelay(1, Duration.ofSeconds(1), 0.0)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(TIMING.retryDelay(1, Duration.ofMinutes(3), fixed(0.0))).isEqualTo(Duration.ofMinutes(3));
+        assertThat(TIMING.retryDelay(1, Duration.ofSeconds(1), fixed(0.0))).isEqualTo(Duration.ofSeconds(30));
     }
 
     @Test
     void refusesAFractionOutsideZeroToOne() {
         for (double fraction : new double[] {0, 1, -0.5, 1.5, Double.NaN}) {
             assertThatIllegalArgumentException().isThrownBy(
-                    () -> new RenewalTiming(fraction, Duration.ofSeconds(30), Duration.ofMinutes(10)))
+                    () -> new RenewalTiming(fraction, Backoff.exponential(Duration.ofSeconds(30), Duration.ofMinutes(10))))
                     .withMessageContaining("renewAt");
         }
+    }
+
+    /** A generator whose every {@code nextDouble()} is {@code value}: the one draw a jittered delay takes. */
+    private static RandomGenerator fixed(double value) {
+        return new RandomGenerator() {
+            @Override
+            public double nextDouble() {
+                return value;
+            }
+
+            @Override
+            public long nextLong() {
+                throw new AssertionError("only nextDouble() is fixed");
+            }
+        };
     }
 }

@@ -59,9 +59,10 @@ public record HubProperties(
      * @param connectTimeout   TCP connect timeout ({@code CODEHUB_HUB_REMOTE_CONNECT_TIMEOUT}, default 5s)
      * @param maxRetries       retries of an idempotent call after a transport failure or 503
      *                         ({@code CODEHUB_HUB_REMOTE_MAX_RETRIES}, default 3)
-     * @param retryBackoff     first retry delay, doubled each time with jitter
-     *                         ({@code CODEHUB_HUB_REMOTE_RETRY_BACKOFF}, default 200ms)
-     * @param retryMaxBackoff  longest retry delay ({@code CODEHUB_HUB_REMOTE_RETRY_MAX_BACKOFF}, default 5s)
+     * @param retryBackoff     first retry delay, doubled each time, each delay drawn within ±50 %
+     *                         and never shorter ({@code CODEHUB_HUB_REMOTE_RETRY_BACKOFF}, default 200ms)
+     * @param retryMaxBackoff  longest retry delay, at least {@code retryBackoff}
+     *                         ({@code CODEHUB_HUB_REMOTE_RETRY_MAX_BACKOFF}, default 5s)
      * @param tokenTtl         lifetime of the hub-signed token sent to agents
      *                         ({@code CODEHUB_HUB_REMOTE_TOKEN_TTL}, default 5m)
      * @param tokenRenewBefore a token is replaced this long before it expires
@@ -82,6 +83,8 @@ public record HubProperties(
             Checks.between("CODEHUB_HUB_REMOTE_MAX_RETRIES", maxRetries, 0, 20);
             Checks.positive("CODEHUB_HUB_REMOTE_RETRY_BACKOFF", retryBackoff);
             Checks.positive("CODEHUB_HUB_REMOTE_RETRY_MAX_BACKOFF", retryMaxBackoff);
+            atLeast("CODEHUB_HUB_REMOTE_RETRY_MAX_BACKOFF", retryMaxBackoff, "CODEHUB_HUB_REMOTE_RETRY_BACKOFF",
+                    retryBackoff);
             Checks.positive("CODEHUB_HUB_REMOTE_TOKEN_TTL", tokenTtl);
             Checks.positive("CODEHUB_HUB_REMOTE_TOKEN_RENEW_BEFORE", tokenRenewBefore);
             if (tokenRenewBefore.compareTo(tokenTtl) >= 0) {
@@ -126,9 +129,11 @@ public record HubProperties(
      *                          running job) is looked at again ({@code CODEHUB_HUB_RECONCILER_POLL_INTERVAL}, default 1s)
      * @param maxAttempts       failed attempts of one step before the workspace goes {@code ERROR}
      *                          ({@code CODEHUB_HUB_RECONCILER_MAX_ATTEMPTS}, default 5)
-     * @param retryBackoff      delay after the first failed attempt, doubled each time with jitter
+     * @param retryBackoff      delay after the first failed attempt, doubled each time, each delay
+     *                          drawn within ±50 % and never shorter
      *                          ({@code CODEHUB_HUB_RECONCILER_RETRY_BACKOFF}, default 1s)
-     * @param retryMaxBackoff   longest delay between attempts ({@code CODEHUB_HUB_RECONCILER_RETRY_MAX_BACKOFF}, default 1m)
+     * @param retryMaxBackoff   longest delay between attempts, at least {@code retryBackoff}
+     *                          ({@code CODEHUB_HUB_RECONCILER_RETRY_MAX_BACKOFF}, default 1m)
      * @param perAgentConcurrency  workspaces of one agent reconciled at once, so that a slow agent
      *                          never holds up the others ({@code CODEHUB_HUB_RECONCILER_PER_AGENT_CONCURRENCY}, default 4)
      * @param batchSize         unsettled workspaces read per pass ({@code CODEHUB_HUB_RECONCILER_BATCH_SIZE}, default 200)
@@ -148,8 +153,18 @@ public record HubProperties(
             Checks.between("CODEHUB_HUB_RECONCILER_MAX_ATTEMPTS", maxAttempts, 1, 1000);
             Checks.positive("CODEHUB_HUB_RECONCILER_RETRY_BACKOFF", retryBackoff);
             Checks.positive("CODEHUB_HUB_RECONCILER_RETRY_MAX_BACKOFF", retryMaxBackoff);
+            atLeast("CODEHUB_HUB_RECONCILER_RETRY_MAX_BACKOFF", retryMaxBackoff, "CODEHUB_HUB_RECONCILER_RETRY_BACKOFF",
+                    retryBackoff);
             Checks.between("CODEHUB_HUB_RECONCILER_PER_AGENT_CONCURRENCY", perAgentConcurrency, 1, 256);
             Checks.between("CODEHUB_HUB_RECONCILER_BATCH_SIZE", batchSize, 1, 10_000);
+        }
+    }
+
+    /** {@code longest} must not be shorter than {@code shortest}: a backoff cannot end below where it starts. */
+    private static void atLeast(String longestVariable, Duration longest, String shortestVariable, Duration shortest) {
+        if (longest.compareTo(shortest) < 0) {
+            throw new ConfigurationException(longestVariable, longest + " is shorter than " + shortestVariable + " "
+                    + shortest, "Make " + longestVariable + " at least " + shortestVariable + ".");
         }
     }
 }

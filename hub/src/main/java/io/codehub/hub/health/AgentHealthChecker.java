@@ -16,6 +16,7 @@ import io.codehub.hub.remote.AgentRuntimes;
 import io.codehub.hub.workspaces.WorkspaceRepository;
 import io.codehub.runtime.Health;
 import io.codehub.runtime.HealthStatus;
+import io.codehub.tunnel.backoff.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -34,8 +35,9 @@ import reactor.core.scheduler.Schedulers;
  * the hub's token or reports {@code DOWN}. After {@code failureThreshold} failures in a row an
  * {@code active} agent becomes {@code error}, leaves placement, and its workspaces with a step in
  * flight go {@code ERROR} with the reason (one transaction). From then on it is checked with
- * exponential backoff (the interval doubles with each further failure, up to {@code maxBackoff}),
- * and the first check it passes makes it {@code active} again; its workspaces can then be retried.
+ * exponential backoff (a {@link Backoff} without jitter: the interval doubles with each further
+ * failure, up to {@code maxBackoff}), and the first check it passes makes it {@code active} again;
+ * its workspaces can then be retried.
  *
  * <h2>Isolation</h2>
  * Agents are checked concurrently and each check has its own timeout, so a hanging agent delays
@@ -52,6 +54,7 @@ public final class AgentHealthChecker implements SmartLifecycle {
     private final TransactionalOperator tx;
     private final HubProperties.Health settings;
     private final Clock clock;
+    private final Backoff backoff;
     private final Map<String, Instant> nextCheck = new ConcurrentHashMap<>();
     private final Set<String> checking = ConcurrentHashMap.newKeySet();
     private volatile Disposable ticking = reactor.core.Disposables.composite();
@@ -65,6 +68,10 @@ public final class AgentHealthChecker implements SmartLifecycle {
         this.tx = tx;
         this.settings = settings;
         this.clock = clock;
+        // No jitter: checks run on the hub's own tick, and a maxBackoff below the interval means no backoff.
+        Duration longest = settings.maxBackoff().compareTo(settings.interval()) > 0 ? settings.maxBackoff()
+                : settings.interval();
+        this.backoff = Backoff.exponential(settings.interval(), longest);
     }
 
     @Override
@@ -164,7 +171,6 @@ public final class AgentHealthChecker implements SmartLifecycle {
         if (past < 0) {
             return settings.interval();
         }
-        long millis = settings.interval().toMillis() << Math.min(past, 20);
-        return Duration.ofMillis(Math.min(millis, Math.max(settings.maxBackoff().toMillis(), settings.interval().toMillis())));
+        return backoff.ceiling(past);
     }
 }

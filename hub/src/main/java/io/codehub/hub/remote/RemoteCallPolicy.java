@@ -1,10 +1,14 @@
 package io.codehub.hub.remote;
 
 import java.time.Duration;
+import java.util.Random;
+import java.util.random.RandomGenerator;
 
 import io.codehub.runtime.BackendUnavailableException;
+import io.codehub.tunnel.backoff.Backoff;
+import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
-import reactor.util.retry.RetryBackoffSpec;
+import reactor.util.retry.RetrySpec;
 
 /**
  * How RemoteRuntime calls an agent: a timeout per attempt, and for idempotent calls only,
@@ -16,8 +20,10 @@ import reactor.util.retry.RetryBackoffSpec;
  * @param maxRetries      retries after the first attempt
  * @param retryBackoff    first retry delay, doubled each time
  * @param retryMaxBackoff longest retry delay
+ * @param random          jitter of the retry delays; thread-safe (calls retry on many threads)
  */
-public record RemoteCallPolicy(Duration callTimeout, int maxRetries, Duration retryBackoff, Duration retryMaxBackoff) {
+public record RemoteCallPolicy(Duration callTimeout, int maxRetries, Duration retryBackoff, Duration retryMaxBackoff,
+        RandomGenerator random) {
 
     public RemoteCallPolicy {
         if (callTimeout.isZero() || callTimeout.isNegative()) {
@@ -26,14 +32,25 @@ public record RemoteCallPolicy(Duration callTimeout, int maxRetries, Duration re
         if (maxRetries < 0) {
             throw new IllegalArgumentException("maxRetries: " + maxRetries + " (expected: >= 0)");
         }
+        backoff(retryBackoff, retryMaxBackoff); // refuses a longest delay below the first
+    }
+
+    /** With a fresh {@link Random} for the jitter. */
+    public RemoteCallPolicy(Duration callTimeout, int maxRetries, Duration retryBackoff, Duration retryMaxBackoff) {
+        this(callTimeout, maxRetries, retryBackoff, retryMaxBackoff, new Random());
+    }
+
+    /** The delays between attempts: {@code retryBackoff} doubling to {@code retryMaxBackoff}, ±50 %. */
+    private static Backoff backoff(Duration retryBackoff, Duration retryMaxBackoff) {
+        return Backoff.exponential(retryBackoff, retryMaxBackoff).withProportionalJitter(0.5);
     }
 
     /** The retry of idempotent calls. */
-    RetryBackoffSpec retry() {
-        return Retry.backoff(maxRetries, retryBackoff)
-                .maxBackoff(retryMaxBackoff)
-                .jitter(0.5)
+    RetrySpec retry() {
+        Backoff backoff = backoff(retryBackoff, retryMaxBackoff);
+        return Retry.max(maxRetries)
                 .filter(BackendUnavailableException.class::isInstance)
+                .doBeforeRetryAsync(signal -> Mono.delay(backoff.delay((int) signal.totalRetries(), random)).then())
                 .onRetryExhaustedThrow((spec, signal) -> signal.failure());
     }
 }

@@ -1,6 +1,7 @@
 package io.codehub.hub.workspaces;
 
 import java.time.Clock;
+import java.util.Random;
 
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.config.HubProperties;
@@ -28,12 +29,12 @@ public class WorkspaceConfiguration {
     @Bean
     WorkspaceReconciler workspaceReconciler(WorkspaceRepository workspaces, AgentRepository agents,
             AgentRuntimes runtimes, TransactionalOperator tx, HubProperties properties, Clock clock) {
-        return new WorkspaceReconciler(workspaces, agents, runtimes, tx, properties.reconciler(), clock);
+        return new WorkspaceReconciler(workspaces, agents, runtimes, tx, properties.reconciler(), clock, new Random());
     }
 
     @Bean
     WorkspaceService workspaceService(WorkspaceRepository workspaces, Placement placement,
             WorkspaceReconciler reconciler, TransactionalOperator tx, Clock clock) {
-        return new WorkspaceService(workspaces, placement, reconciler, tx, clock);
+        return new WorkspaceService(workspaces, placement, reconciler, tx, clock, new Random());
     }
 }

@@ -6,13 +6,14 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
 
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.config.HubProperties;
 import io.codehub.hub.remote.AgentRuntimes;
 import io.codehub.runtime.RuntimeProblemException;
+import io.codehub.tunnel.backoff.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -35,7 +36,9 @@ import reactor.core.scheduler.Schedulers;
  * settled or waits on its agent, and is then looked at again after {@code pollInterval}.
  *
  * <h2>Failures</h2>
- * A failed step is retried with exponential backoff and jitter; after {@code maxAttempts} the
+ * A failed step is retried after a {@link Backoff} delay: {@code retryBackoff} doubling per failed
+ * attempt up to {@code retryMaxBackoff}, each delay drawn within ±50 % and kept within those
+ * bounds, from the {@link RandomGenerator} given at construction; after {@code maxAttempts} the
  * workspace goes {@code ERROR} with the reason, until a new request. Each change is one
  * version-checked update: a concurrent API request wins, and the step is taken again from the
  * fresh row.
@@ -55,6 +58,8 @@ public final class WorkspaceReconciler implements SmartLifecycle {
     private final TransactionalOperator tx;
     private final HubProperties.Reconciler settings;
     private final Clock clock;
+    private final Backoff backoff;
+    private final RandomGenerator random;
     private final WorkspaceSteps steps = new WorkspaceSteps();
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final Set<String> again = ConcurrentHashMap.newKeySet();
@@ -63,14 +68,21 @@ public final class WorkspaceReconciler implements SmartLifecycle {
     private volatile Disposable sweeping = Disposables.composite();
     private volatile boolean running;
 
+    /**
+     * @param random jitter of the retry delays; thread-safe (e.g. {@link java.util.Random}): failures
+     *               are handled on many threads
+     */
     public WorkspaceReconciler(WorkspaceRepository workspaces, AgentRepository agents, AgentRuntimes runtimes,
-            TransactionalOperator tx, HubProperties.Reconciler settings, Clock clock) {
+            TransactionalOperator tx, HubProperties.Reconciler settings, Clock clock, RandomGenerator random) {
         this.workspaces = workspaces;
         this.agents = agents;
         this.runtimes = runtimes;
         this.tx = tx;
         this.settings = settings;
         this.clock = clock;
+        this.backoff = Backoff.exponential(settings.retryBackoff(), settings.retryMaxBackoff())
+                .withProportionalJitter(0.5);
+        this.random = random;
     }
 
     @Override
@@ -212,18 +224,16 @@ public final class WorkspaceReconciler implements SmartLifecycle {
             return workspaces.update(workspace.withFailure(ObservedState.ERROR, reason, attempts, null), now)
                     .thenReturn(Next.DONE);
         }
-        Duration backoff = backoff(attempts);
+        Duration delay = retryDelay(attempts);
         log.info("workspace {}: {} attempt {} failed ({}); retrying in {}", workspace.id(), workspace.observed(), attempts,
-                failed.reason(), backoff);
-        return workspaces.update(workspace.withFailure(workspace.observed(), failed.reason(), attempts, now.plus(backoff)),
-                now).thenReturn(Next.after(backoff));
+                failed.reason(), delay);
+        return workspaces.update(workspace.withFailure(workspace.observed(), failed.reason(), attempts, now.plus(delay)),
+                now).thenReturn(Next.after(delay));
     }
 
-    private Duration backoff(int attempts) {
-        long base = settings.retryBackoff().toMillis() << Math.min(attempts - 1, 20);
-        long capped = Math.min(base, settings.retryMaxBackoff().toMillis());
-        long jittered = capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
-        return Duration.ofMillis(Math.max(1, jittered));
+    /** The wait after failed attempt {@code attempts} (1 for the first) of a step. */
+    Duration retryDelay(int attempts) {
+        return backoff.delay(attempts - 1, random);
     }
 
     private static String describe(Throwable failure) {

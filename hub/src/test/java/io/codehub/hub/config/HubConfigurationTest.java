@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 import io.codehub.hub.HubApplication;
+import io.codehub.web.ConfigurationException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +34,20 @@ class HubConfigurationTest {
         assertThatThrownBy(() -> start("codehub.hub.health.interval=0s")).isNotNull();
         assertThat(output).contains("Invalid configuration: CODEHUB_HUB_HEALTH_INTERVAL: PT0S")
                 .contains("Set CODEHUB_HUB_HEALTH_INTERVAL to a positive duration");
+    }
+
+    @Test
+    void aLongestRetryDelayShorterThanTheFirstIsRefused() {
+        assertThatThrownBy(() -> new HubProperties.Remote(Duration.ofSeconds(30), Duration.ofSeconds(5), 3,
+                Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(1)))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessage("CODEHUB_HUB_REMOTE_RETRY_MAX_BACKOFF: PT5S is shorter than CODEHUB_HUB_REMOTE_RETRY_BACKOFF PT10S")
+                .satisfies(e -> assertThat(((ConfigurationException) e).action())
+                        .isEqualTo("Make CODEHUB_HUB_REMOTE_RETRY_MAX_BACKOFF at least CODEHUB_HUB_REMOTE_RETRY_BACKOFF."));
+        assertThatThrownBy(() -> new HubProperties.Reconciler(Duration.ofSeconds(2), Duration.ofSeconds(1), 5,
+                Duration.ofMinutes(2), Duration.ofMinutes(1), 4, 200))
+                .hasMessage("CODEHUB_HUB_RECONCILER_RETRY_MAX_BACKOFF: PT1M is shorter than "
+                        + "CODEHUB_HUB_RECONCILER_RETRY_BACKOFF PT2M");
     }
 
     @Test

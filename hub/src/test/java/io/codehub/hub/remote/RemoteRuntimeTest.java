@@ -26,6 +26,7 @@ import io.codehub.runtime.NotFoundException;
 import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.RuntimeProblemException;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.tunnel.backoff.FixedRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,7 +72,7 @@ class RemoteRuntimeTest {
         HubTokenIssuer tokens = new HubTokenIssuer(identity, Duration.ofMinutes(5), Duration.ofMinutes(1),
                 Clock.systemUTC());
         return (RemoteRuntime) new RemoteRuntimes(clients, connectors, tokens,
-                new RemoteCallPolicy(timeout, retries, Duration.ofMillis(10), Duration.ofMillis(50)))
+                new RemoteCallPolicy(timeout, retries, Duration.ofMillis(10), Duration.ofMillis(50), FixedRandom.of(0.5)))
                 .runtime(AGENT, URI.create(endpoint));
     }
 

@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
-import io.codehub.tunnel.Backoff;
 import io.codehub.tunnel.ConnectorListener;
 import io.codehub.tunnel.HubSessionInfo;
 import io.codehub.tunnel.IncomingStreamHandlerFactory;
@@ -19,6 +18,7 @@ import io.codehub.tunnel.TicketStore;
 import io.codehub.tunnel.TunnelConnector;
 import io.codehub.tunnel.TunnelStream;
 import io.codehub.tunnel.TunnelStreamHandler;
+import io.codehub.tunnel.backoff.Backoff;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -78,8 +78,9 @@ public final class FakeTunnelAgent implements AutoCloseable {
                 .apiKey(apiKey)
                 .agentVersion("fake/1")
                 .ticketStore(tickets)
-                .backoff(new Backoff(Duration.ofMillis(50), Duration.ofMillis(500), Duration.ofSeconds(60),
-                        Duration.ofMillis(100)))
+                .backoff(Backoff.exponential(Duration.ofMillis(50), Duration.ofMillis(500)).withFullJitter()
+                        .boundedByFailingTime(2))
+                .drainJitter(Duration.ofMillis(100))
                 .listener(new ConnectorListener() {
                     @Override
                     public void sessionOpened(HubSessionInfo session) {

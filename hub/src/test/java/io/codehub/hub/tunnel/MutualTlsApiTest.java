@@ -44,6 +44,7 @@ import io.codehub.tunnel.TunnelConnector;
 import io.codehub.tunnel.TunnelConnectorBuilder;
 import io.codehub.tunnel.TunnelSession;
 import io.codehub.tunnel.TunnelStreamHandler;
+import io.codehub.tunnel.backoff.Backoff;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.ssl.SslContext;
@@ -168,8 +169,9 @@ class MutualTlsApiTest {
                 .sslContext(context)
                 .agentVersion("mtls-test/1")
                 .listener(seen)
-                .backoff(new io.codehub.tunnel.Backoff(Duration.ofMillis(200), Duration.ofSeconds(1),
-                        Duration.ofSeconds(60), Duration.ofMillis(100)))
+                .backoff(Backoff.exponential(Duration.ofMillis(200), Duration.ofSeconds(1)).withFullJitter()
+                        .boundedByFailingTime(2))
+                .drainJitter(Duration.ofMillis(100))
                 .streamHandlerFactory((stream, headers, end) -> new TunnelStreamHandler() {
                     @Override
                     public void onHeaders(Http2Headers h, boolean e) {

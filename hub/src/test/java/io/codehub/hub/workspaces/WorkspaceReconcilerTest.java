@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.random.RandomGenerator;
 
 import io.codehub.hub.agents.Agent;
 import io.codehub.hub.agents.AgentRepository;
@@ -15,6 +16,7 @@ import io.codehub.hub.support.InMemoryRuntime;
 import io.codehub.hub.support.TestAgents;
 import io.codehub.hub.support.TestDatabase;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.tunnel.backoff.FixedRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,7 +46,7 @@ class WorkspaceReconcilerTest {
         reconciler = newReconciler();
         reconciler.start();
         service = new WorkspaceService(workspaces, new Placement(agents, Clock.systemUTC()), reconciler, database.tx(),
-                Clock.systemUTC());
+                Clock.systemUTC(), FixedRandom.of(0.5));
     }
 
     @AfterEach
@@ -54,9 +56,31 @@ class WorkspaceReconcilerTest {
     }
 
     private WorkspaceReconciler newReconciler() {
+        return newReconciler(FixedRandom.of(0.5));
+    }
+
+    private WorkspaceReconciler newReconciler(RandomGenerator random) {
         HubProperties.Reconciler settings = new HubProperties.Reconciler(Duration.ofMillis(100), Duration.ofMillis(10), 3,
                 Duration.ofMillis(10), Duration.ofMillis(50), 4, 100);
-        return new WorkspaceReconciler(workspaces, agents, memory, database.tx(), settings, Clock.systemUTC());
+        return new WorkspaceReconciler(workspaces, agents, memory, database.tx(), settings, Clock.systemUTC(), random);
+    }
+
+    @Test
+    void failedAttemptsWaitLongerEachTimeWithinTheRetryBounds() {
+        WorkspaceReconciler lowest = newReconciler(FixedRandom.of(0));
+        WorkspaceReconciler highest = newReconciler(FixedRandom.of(FixedRandom.TOP));
+        WorkspaceReconciler middle = newReconciler(FixedRandom.of(0.5));
+        // retryBackoff 10 ms doubling to retryMaxBackoff 50 ms, each delay within ±50 % and within those bounds
+        assertThat(lowest.retryDelay(1)).as("never below the first delay").isEqualTo(Duration.ofMillis(10));
+        assertThat(middle.retryDelay(1)).isEqualTo(Duration.ofNanos(12_500_000));
+        assertThat(highest.retryDelay(1)).isEqualTo(Duration.ofMillis(15).minusNanos(1));
+        assertThat(lowest.retryDelay(2)).isEqualTo(Duration.ofMillis(10));
+        assertThat(middle.retryDelay(2)).isEqualTo(Duration.ofMillis(20));
+        assertThat(highest.retryDelay(2)).isEqualTo(Duration.ofMillis(30).minusNanos(1));
+        assertThat(lowest.retryDelay(3)).isEqualTo(Duration.ofMillis(20));
+        assertThat(highest.retryDelay(3)).as("never above retryMaxBackoff").isEqualTo(Duration.ofMillis(50).minusNanos(1));
+        assertThat(lowest.retryDelay(30)).isEqualTo(Duration.ofMillis(25));
+        assertThat(middle.retryDelay(30)).isEqualTo(Duration.ofNanos(37_500_000));
     }
 
     private Agent agent(int capacity) {
