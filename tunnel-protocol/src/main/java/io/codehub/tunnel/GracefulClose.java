@@ -182,7 +182,8 @@ final class GracefulClose extends ChannelInboundHandlerAdapter {
     private static void closeBy(Channel channel, Http2FrameCodec codec, long deadline) {
         long left = Math.max(0, deadline - channel.eventLoop().ticker().nanoTime());
         codec.gracefulShutdownTimeoutMillis(TimeUnit.NANOSECONDS.toMillis(left + 999_999));
-        channel.close();
+        // What Channel.close() does; called on the pipeline, an EmbeddedChannel keeps the codec's timer.
+        channel.pipeline().close();
         codec.gracefulShutdownTimeoutMillis(0);
     }
 }
