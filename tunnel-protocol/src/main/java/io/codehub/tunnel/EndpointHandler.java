@@ -25,8 +25,8 @@ import org.jspecify.annotations.Nullable;
  * request/response door beside the upgrade. {@link ServerHandshakeHandler} routes a request for an
  * endpoint path without {@code Upgrade} here: {@link #serve} checks the request head, then puts an
  * {@link HttpObjectAggregator} capped at the endpoint's body size and this handler in the upgrade
- * handler's place; this handler gets the whole request, calls the endpoint off the event loop's
- * back, writes its response and closes the connection.
+ * handler's place; this handler gets the whole request, calls the endpoint (which must not
+ * block), writes its answer on the event loop when it comes and closes the connection.
  *
  * <h2>Limits</h2>
  * Every limit of the upgrade applies, each broken one answered with a problem
