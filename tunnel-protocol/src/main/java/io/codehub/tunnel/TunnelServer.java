@@ -30,8 +30,8 @@ import org.jspecify.annotations.Nullable;
  * Retry-After), sends GOAWAY {@value TunnelProtocol#GOAWAY_DRAINING} to every session, lets open
  * streams finish within the grace period, then closes; {@link #close()} closes at once (GOAWAY
  * {@value TunnelProtocol#GOAWAY_CLOSED} first). Each of these closes is the HTTP/2 codec's graceful
- * close: GOAWAY, then the codec closes the connection when its last stream ends or the grace runs out. An event loop group passed to the builder is not
- * shut down; the server's own is.
+ * close: GOAWAY, then the codec closes the connection when its last stream ends or the grace runs
+ * out. An event loop group passed to the builder is not shut down; the server's own is.
  */
 public final class TunnelServer {
 

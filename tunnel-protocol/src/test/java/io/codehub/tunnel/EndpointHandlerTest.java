@@ -233,7 +233,8 @@ class EndpointHandlerTest {
 
     @Test
     void anotherMethodGets405AndOversizedHeaders431BeforeAnyBodyIsRead() {
-        Response wrongMethod = answer(channel(), "PUT " + PATH + " HTTP/1.1\r\nHost: hub\r\nContent-Length: 1\r\n\r\nx");
+        Response wrongMethod = answer(channel(),
+                "PUT " + PATH + " HTTP/1.1\r\nHost: hub\r\nContent-Length: 1\r\n\r\nx");
         assertThat(wrongMethod.status()).isEqualTo(405);
         assertThat(wrongMethod.body()).contains("tunnel-method-not-allowed");
 
