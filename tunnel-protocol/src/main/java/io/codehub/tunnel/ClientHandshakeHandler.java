@@ -129,7 +129,7 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
         Integer interval = headers.getInt(TunnelProtocol.KEEPALIVE_INTERVAL_HEADER);
         String ticket = headers.get(TunnelProtocol.RESUMPTION_TICKET_HEADER);
         String problem = null;
-        if (!UpgradeRequests.hasToken(headers.get(HttpHeaderNames.UPGRADE), TunnelProtocol.UPGRADE_TOKEN)) {
+        if (!headers.containsValue(HttpHeaderNames.UPGRADE, TunnelProtocol.UPGRADE_TOKEN, true)) {
             problem = "101 without Upgrade: " + TunnelProtocol.UPGRADE_TOKEN;
         } else if (!HeaderValues.isPrintable(sessionId, 128) || !HeaderValues.isPrintable(hubId, 64)) {
             problem = "101 without a valid session id or hub id";

@@ -1,16 +1,11 @@
 package io.codehub.tunnel;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
-import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -21,9 +16,10 @@ import org.jspecify.annotations.Nullable;
  * Hub-side {@link TunnelSession} over the parent channel of an HTTP/2 client connection.
  *
  * <h2>Draining</h2>
- * {@link #drain()} sends GOAWAY {@value TunnelProtocol#GOAWAY_DRAINING}, refuses new streams and
- * closes the connection as soon as the last open stream closes; the server's grace timer closes it
- * anyway when that takes too long.
+ * {@link #drain(String, Duration)} (the hub drains, or a newer session replaced this one) refuses
+ * new streams from then on and hands the connection to {@link GracefulClose}: GOAWAY with the
+ * reason, then the HTTP/2 codec closes it when its last open stream ends, or when the grace runs
+ * out. {@link #close(String)} is the same close with no grace.
  */
 final class DefaultTunnelSession implements TunnelSession {
 
@@ -109,34 +105,17 @@ final class DefaultTunnelSession implements TunnelSession {
 
     @Override
     public CompletableFuture<Void> close(String reason) {
-        onEventLoop(() -> goAwayAndClose(reason));
+        GracefulClose.start(channel, reason, Duration.ZERO);
         return closeFuture;
     }
 
-    /** Sends GOAWAY draining; closes now if idle, else when the last stream closes. */
-    CompletableFuture<Void> drain() {
-        return drain(TunnelProtocol.GOAWAY_DRAINING, null);
-    }
-
     /**
-     * Sends GOAWAY {@code reason} and takes no new streams; closes now if idle, else when the last
-     * stream closes or, with a {@code grace}, when it runs out.
+     * Sends GOAWAY {@code reason} and takes no new streams; the connection closes when its last open
+     * stream ends, or after {@code grace} at the latest (see {@link GracefulClose}).
      */
-    CompletableFuture<Void> drain(String reason, @Nullable Duration grace) {
-        onEventLoop(() -> {
-            if (draining || !channel.isActive()) {
-                return;
-            }
-            draining = true;
-            goAway(reason);
-            if (activeStreams.get() == 0) {
-                channel.close();
-            } else if (grace != null) {
-                channel.eventLoop().schedule(() -> {
-                    channel.close();
-                }, grace.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
-            }
-        });
+    CompletableFuture<Void> drain(String reason, Duration grace) {
+        draining = true;
+        GracefulClose.start(channel, reason, grace);
         return closeFuture;
     }
 
@@ -160,30 +139,7 @@ final class DefaultTunnelSession implements TunnelSession {
     }
 
     private void streamClosed() {
-        if (activeStreams.decrementAndGet() == 0 && draining) {
-            onEventLoop(channel::close);
-        }
-    }
-
-    private void goAwayAndClose(String reason) {
-        if (channel.isActive()) {
-            goAway(reason);
-            channel.close();
-        }
-    }
-
-    private void goAway(String reason) {
-        byte[] debug = reason.getBytes(StandardCharsets.US_ASCII);
-        channel.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR, Unpooled.wrappedBuffer(debug)));
-    }
-
-    private void onEventLoop(Runnable task) {
-        EventLoop loop = channel.eventLoop();
-        if (loop.inEventLoop()) {
-            task.run();
-        } else {
-            loop.execute(task);
-        }
+        activeStreams.decrementAndGet();
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.codehub.tunnel;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -14,7 +16,23 @@ import org.jspecify.annotations.Nullable;
 /** The hub's answers to an upgrade request: {@code 101}, or a problem that closes the connection. */
 final class HandshakeResponses {
 
+    private static final System.Logger LOG = System.getLogger(HandshakeResponses.class.getName());
+
     private HandshakeResponses() {
+    }
+
+    /**
+     * Refuses a request on the tunnel port (an upgrade or an endpoint call): tells the listener,
+     * answers with the problem and closes the connection.
+     */
+    static void reject(ChannelHandlerContext ctx, TunnelListener listener, HandshakeProblem problem, String detail,
+            @Nullable Duration retryAfter) {
+        try {
+            listener.handshakeRejected(ctx.channel().remoteAddress(), problem, detail);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "TunnelListener.handshakeRejected failed", e);
+        }
+        ctx.writeAndFlush(problem(problem, detail, retryAfter)).addListener(ChannelFutureListener.CLOSE);
     }
 
     static FullHttpResponse switchingProtocols(String sessionId, String hubId, Keepalive keepalive,

@@ -107,7 +107,8 @@ final class Http2Pipelines {
         int windowSeconds = (int) limits.rstWindow().toSeconds();
         return builder
                 .validateHeaders(true)
-                // The tunnel closes connections itself (GOAWAY first); no extra waiting in close().
+                // A close that is not graceful (connection error, missed keepalive) is immediate;
+                // GracefulClose sets the grace for the duration of its own close() call.
                 .gracefulShutdownTimeoutMillis(0)
                 .decoderEnforceMaxRstFramesPerWindow(limits.maxRstFramesPerWindow(), windowSeconds)
                 .encoderEnforceMaxRstFramesPerWindow(limits.maxRstFramesPerWindow(), windowSeconds)

@@ -1,18 +1,13 @@
 package io.codehub.tunnel;
 
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderResult;
-import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -29,7 +24,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Hub side of the upgrade: validates the HTTP/1.1 request, applies the pre-authentication limits,
  * runs the {@link TunnelAuthenticator} without blocking, answers 101 or a problem, and on 101
- * replaces itself with the HTTP/2 client pipeline of a new session.
+ * replaces itself with the HTTP/2 client pipeline of a new session. A request for a
+ * {@link TunnelEndpoint} path without {@code Upgrade} goes to {@link EndpointHandler} instead,
+ * with what is left of the handshake timeout.
  *
  * <h2>Limits</h2>
  * The channel has {@code AUTO_READ} off: exactly one request is read, and nothing while the
@@ -46,13 +43,14 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
     private static final int MAX_TICKET = 4096;
     private static final System.Logger LOG = System.getLogger(ServerHandshakeHandler.class.getName());
 
-    /** WAITING for the request; then either AUTHENTICATING an upgrade, or COLLECTING and HANDLING an endpoint request. */
-    private enum State { WAITING, AUTHENTICATING, COLLECTING, HANDLING, DONE }
+    /** WAITING for the request, AUTHENTICATING an upgrade, DONE (answered, or handed to an endpoint). */
+    private enum State { WAITING, AUTHENTICATING, DONE }
 
     private final ServerContext server;
     private State state = State.WAITING;
     private @Nullable ScheduledFuture<?> timeout;
-    private @Nullable EndpointCall endpointCall;
+    /** When the handshake timeout runs out, on the event loop's ticker. */
+    private long deadlineNanos;
 
     ServerHandshakeHandler(ServerContext server) {
         this.server = server;
@@ -60,8 +58,9 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        timeout = ctx.executor().schedule(() -> timedOut(ctx),
-                server.limits.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        long limit = server.limits.handshakeTimeout().toNanos();
+        deadlineNanos = ctx.executor().ticker().nanoTime() + limit;
+        timeout = ctx.executor().schedule(() -> timedOut(ctx), limit, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -76,8 +75,6 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
             if (state == State.WAITING && msg instanceof HttpRequest request) {
                 state = State.AUTHENTICATING;
                 handle(ctx, request);
-            } else if (state == State.COLLECTING && msg instanceof HttpContent content) {
-                collect(ctx, content);
             }
         } finally {
             ReferenceCountUtil.release(msg);
@@ -114,7 +111,9 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
         String path = pathOf(request.uri());
         TunnelServerBuilder.EndpointRoute route = server.endpoints.get(path);
         if (route != null && !headers.contains(HttpHeaderNames.UPGRADE)) {
-            startEndpoint(ctx, request, path, route, remote);
+            state = State.DONE;
+            cancelTimeout();
+            EndpointHandler.serve(ctx, request, path, route, server, deadlineNanos);
             return;
         }
         if (!TunnelProtocol.PATH.equals(request.uri())) {
@@ -126,7 +125,7 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
             reject(ctx, HandshakeProblem.MALFORMED, malformed, null);
             return;
         }
-        if (!UpgradeRequests.hasToken(headers.get(HttpHeaderNames.UPGRADE), TunnelProtocol.UPGRADE_TOKEN)) {
+        if (!headers.containsValue(HttpHeaderNames.UPGRADE, TunnelProtocol.UPGRADE_TOKEN, true)) {
             reject(ctx, HandshakeProblem.UNSUPPORTED_VERSION,
                     "this hub speaks " + TunnelProtocol.UPGRADE_TOKEN, null);
             return;
@@ -245,120 +244,6 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
         return query < 0 ? uri : uri.substring(0, query);
     }
 
-    /** An endpoint request in the making: its route, what the headers said, and the body so far. */
-    private static final class EndpointCall {
-        final TunnelServerBuilder.EndpointRoute route;
-        final String method;
-        final String path;
-        final @Nullable String bearerToken;
-        final @Nullable String contentType;
-        final InetSocketAddress remote;
-        final java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
-
-        EndpointCall(TunnelServerBuilder.EndpointRoute route, String method, String path, @Nullable String bearerToken,
-                @Nullable String contentType, InetSocketAddress remote) {
-            this.route = route;
-            this.method = method;
-            this.path = path;
-            this.bearerToken = bearerToken;
-            this.contentType = contentType;
-            this.remote = remote;
-        }
-    }
-
-    private void startEndpoint(ChannelHandlerContext ctx, HttpRequest request, String path,
-            TunnelServerBuilder.EndpointRoute route, InetSocketAddress remote) {
-        HttpHeaders headers = request.headers();
-        if (!route.method().equals(request.method().name())) {
-            reject(ctx, HandshakeProblem.METHOD_NOT_ALLOWED, path + " takes " + route.method(), null);
-            return;
-        }
-        Duration wait = server.rateLimiter.retryAfter(remote.getAddress());
-        if (wait != null) {
-            reject(ctx, HandshakeProblem.RATE_LIMITED, "too many failed requests from this address", wait);
-            return;
-        }
-        long declared = HttpUtil.getContentLength(request, -1L);
-        if (declared > route.maxBodyBytes()) {
-            reject(ctx, HandshakeProblem.BODY_TOO_LARGE, "the body exceeds " + route.maxBodyBytes() + " bytes", null);
-            return;
-        }
-        String bearer = null;
-        String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
-        if (authorization != null) {
-            bearer = UpgradeRequests.bearer(authorization, MAX_API_KEY);
-            if (bearer == null) {
-                failAuth(ctx, remote, "Authorization is not a Bearer token");
-                return;
-            }
-        }
-        endpointCall = new EndpointCall(route, request.method().name(), path, bearer,
-                headers.get(HttpHeaderNames.CONTENT_TYPE), remote);
-        state = State.COLLECTING;
-        if (request instanceof HttpContent content) {
-            collect(ctx, content);
-        } else {
-            ctx.read();
-        }
-    }
-
-    private void collect(ChannelHandlerContext ctx, HttpContent content) {
-        EndpointCall call = endpointCall;
-        if (call == null) {
-            return;
-        }
-        if (content.decoderResult().isFailure()) {
-            reject(ctx, HandshakeProblem.MALFORMED, "unparseable body: " + content.decoderResult().cause().getMessage(), null);
-            return;
-        }
-        ByteBuf chunk = content.content();
-        if (call.body.size() + chunk.readableBytes() > call.route.maxBodyBytes()) {
-            reject(ctx, HandshakeProblem.BODY_TOO_LARGE, "the body exceeds " + call.route.maxBodyBytes() + " bytes", null);
-            return;
-        }
-        byte[] bytes = new byte[chunk.readableBytes()];
-        chunk.getBytes(chunk.readerIndex(), bytes);
-        call.body.writeBytes(bytes);
-        if (!(content instanceof LastHttpContent)) {
-            ctx.read();
-            return;
-        }
-        state = State.HANDLING;
-        TunnelEndpoint.Request request = new TunnelEndpoint.Request(call.method, call.path, call.bearerToken,
-                call.contentType, call.body.toByteArray(), call.remote, UpgradeRequests.peerCertificates(ctx));
-        CompletionStage<TunnelEndpoint.Response> response;
-        try {
-            response = call.route.handler().handle(request);
-        } catch (RuntimeException e) {
-            response = CompletableFuture.failedFuture(e);
-        }
-        response.whenComplete((r, error) -> {
-            try {
-                ctx.executor().execute(() -> respond(ctx, request, r, error));
-            } catch (RejectedExecutionException shuttingDown) {
-                ctx.channel().close();
-            }
-        });
-    }
-
-    private void respond(ChannelHandlerContext ctx, TunnelEndpoint.Request request,
-            TunnelEndpoint.@Nullable Response response, @Nullable Throwable error) {
-        if (state != State.HANDLING || !ctx.channel().isActive()) {
-            return;
-        }
-        if (error != null || response == null) {
-            LOG.log(System.Logger.Level.WARNING, "endpoint failed for " + request, error);
-            reject(ctx, HandshakeProblem.UNAVAILABLE, "the hub could not handle the request", server.unavailableRetryAfter);
-            return;
-        }
-        state = State.DONE;
-        cancelTimeout();
-        if (response.failedAuthentication()) {
-            server.rateLimiter.recordFailure(request.remoteAddress().getAddress());
-        }
-        ctx.writeAndFlush(HandshakeResponses.endpoint(response)).addListener(ChannelFutureListener.CLOSE);
-    }
-
     private void failAuth(ChannelHandlerContext ctx, InetSocketAddress remote, String detail) {
         server.rateLimiter.recordFailure(remote.getAddress());
         reject(ctx, HandshakeProblem.UNAUTHORIZED, detail, null);
@@ -368,22 +253,13 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
             @Nullable Duration retryAfter) {
         state = State.DONE;
         cancelTimeout();
-        try {
-            server.listener.handshakeRejected(ctx.channel().remoteAddress(), problem, detail);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "TunnelListener.handshakeRejected failed", e);
-        }
-        ctx.writeAndFlush(HandshakeResponses.problem(problem, detail, retryAfter))
-                .addListener(ChannelFutureListener.CLOSE);
+        HandshakeResponses.reject(ctx, server.listener, problem, detail, retryAfter);
     }
 
     private void timedOut(ChannelHandlerContext ctx) {
-        if (state == State.WAITING || state == State.COLLECTING) {
+        if (state == State.WAITING) {
             reject(ctx, HandshakeProblem.TIMEOUT,
                     "no complete request within " + server.limits.handshakeTimeout(), null);
-        } else if (state == State.HANDLING) {
-            reject(ctx, HandshakeProblem.UNAVAILABLE, "the request was not handled within "
-                    + server.limits.handshakeTimeout(), server.unavailableRetryAfter);
         } else if (state == State.AUTHENTICATING) {
             reject(ctx, HandshakeProblem.UNAVAILABLE, "authentication did not finish within "
                     + server.limits.handshakeTimeout(), server.unavailableRetryAfter);

@@ -29,7 +29,8 @@ import org.jspecify.annotations.Nullable;
  * requested. A stream that closes any other way (RST_STREAM, idle timeout, connection lost) drops
  * them and reports {@link TunnelStreamHandler#onReset} first. The multiplexer keeps a closed
  * stream's child channel open while frames wait in its queue, so after a reset this handler reads
- * the queue empty, and when the connection closes it closes the child channel itself.
+ * the queue empty, and when the connection closes it reads what is left into {@link #pending}
+ * (a stream that ended cleanly keeps it until requested) and closes the child channel itself.
  */
 final class StreamChannelHandler extends ChannelDuplexHandler {
 
@@ -82,6 +83,13 @@ final class StreamChannelHandler extends ChannelDuplexHandler {
     private final ChannelFutureListener closeWithParent = f -> {
         ChannelHandlerContext c = ctx;
         if (c != null && c.channel().isOpen()) {
+            if (resetError == null && !closedDelivered && !inactive) {
+                // A graceful close ends the connection once every stream ended on the wire, which
+                // may be before their last frames were read: take what the multiplexer still holds
+                // into pending, so an answer that arrived whole survives the close.
+                readIssued = true;
+                c.read();
+            }
             c.channel().close();
         }
     };

@@ -1,15 +1,11 @@
 package io.codehub.tunnel;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.ssl.SslContext;
 import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -17,7 +13,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -119,23 +114,23 @@ public final class TunnelConnector {
 
     /**
      * Stops reconnecting and sends GOAWAY {@value TunnelProtocol#GOAWAY_CLOSED} on every connection,
-     * so the hub opens no new streams; each connection closes once its open streams have finished,
-     * or when {@code grace} runs out (at once with a zero grace).
+     * so the hub opens no new streams; the HTTP/2 codec closes each connection once its open streams
+     * have finished, or when {@code grace} runs out (at once with a zero grace).
      */
     public CompletableFuture<Void> stop(Duration grace) {
-        long deadline = System.nanoTime() + grace.toNanos();
+        Checks.notNegative("grace", grace);
         if (stopped.isDone()) {
             return stopped; // stopped before: its own event loop may be gone
         }
         try {
-            loop.execute(() -> stopNow(deadline));
+            loop.execute(() -> stopNow(grace));
         } catch (RejectedExecutionException shuttingDown) {
             return stopped; // a stop in progress shuts the loop down; it completes the future
         }
         return stopped;
     }
 
-    private void stopNow(long deadline) {
+    private void stopNow(Duration grace) {
         if (state == State.STOPPED) {
             return;
         }
@@ -147,14 +142,9 @@ public final class TunnelConnector {
         }
         List<CompletableFuture<Void>> closes = new ArrayList<>();
         for (Channel ch : List.copyOf(channels)) {
-            Http2FrameCodec codec = ch.pipeline().get(Http2FrameCodec.class);
-            if (codec != null) {
-                ch.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR,
-                        Unpooled.copiedBuffer(TunnelProtocol.GOAWAY_CLOSED, StandardCharsets.US_ASCII)));
-            }
             CompletableFuture<Void> closed = new CompletableFuture<>();
             ch.closeFuture().addListener(f -> closed.complete(null));
-            closeWhenIdle(ch, codec, deadline);
+            GracefulClose.start(ch, TunnelProtocol.GOAWAY_CLOSED, grace);
             closes.add(closed);
         }
         CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
@@ -165,19 +155,6 @@ public final class TunnelConnector {
                 stopped.complete(null);
             }
         });
-    }
-
-    /** Closes {@code ch} once no stream is open on it, checking every 50 ms, or at {@code deadline}. */
-    private void closeWhenIdle(Channel ch, @Nullable Http2FrameCodec codec, long deadline) {
-        if (!ch.isOpen()) {
-            return;
-        }
-        boolean idle = codec == null || codec.connection().numActiveStreams() == 0;
-        if (idle || System.nanoTime() - deadline >= 0) {
-            ch.close();
-        } else {
-            ch.eventLoop().schedule(() -> closeWhenIdle(ch, codec, deadline), 50, TimeUnit.MILLISECONDS);
-        }
     }
 
     /**

@@ -29,8 +29,9 @@ import org.jspecify.annotations.Nullable;
  * {@link #start()} binds; {@link #drain(Duration)} stops admitting agents (503 with
  * Retry-After), sends GOAWAY {@value TunnelProtocol#GOAWAY_DRAINING} to every session, lets open
  * streams finish within the grace period, then closes; {@link #close()} closes at once (GOAWAY
- * {@value TunnelProtocol#GOAWAY_CLOSED} first). An event loop group passed to the builder is not
- * shut down; the server's own is.
+ * {@value TunnelProtocol#GOAWAY_CLOSED} first). Each of these closes is the HTTP/2 codec's graceful
+ * close: GOAWAY, then the codec closes the connection when its last stream ends or the grace runs
+ * out. An event loop group passed to the builder is not shut down; the server's own is.
  */
 public final class TunnelServer {
 
@@ -117,24 +118,19 @@ public final class TunnelServer {
     }
 
     /**
-     * Drains: GOAWAY to every session, new handshakes answered 503, sessions closed as their last
-     * stream ends or when {@code grace} runs out; then the server closes. Completes when closed.
+     * Drains: new handshakes answered 503, GOAWAY {@value TunnelProtocol#GOAWAY_DRAINING} to every
+     * session, each closed by its HTTP/2 codec when its last stream ends or when {@code grace} runs
+     * out; then the server closes. Completes when closed.
      */
     public CompletableFuture<Void> drain(Duration grace) {
         Checks.notNegative("grace", grace);
         context.startDraining();
         List<CompletableFuture<Void>> sessionsClosed = new ArrayList<>();
         for (DefaultTunnelSession session : context.registry.all()) {
-            sessionsClosed.add(session.drain());
+            sessionsClosed.add(session.drain(TunnelProtocol.GOAWAY_DRAINING, grace));
         }
-        CompletableFuture<Void> allClosed = CompletableFuture.allOf(sessionsClosed.toArray(CompletableFuture[]::new));
-        group.next().schedule(() -> {
-            if (!allClosed.isDone()) {
-                LOG.log(System.Logger.Level.INFO, "drain grace {0} over: closing remaining sessions", grace);
-            }
-            close();
-        }, grace.toNanos(), TimeUnit.NANOSECONDS);
-        allClosed.thenRun(this::close);
+        LOG.log(System.Logger.Level.DEBUG, "draining {0} session(s), grace {1}", sessionsClosed.size(), grace);
+        CompletableFuture.allOf(sessionsClosed.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> close());
         return closed;
     }
 

@@ -2,6 +2,7 @@ package io.codehub.tunnel;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -33,7 +34,7 @@ final class UpgradeRequests {
         if (!headers.contains(HttpHeaderNames.HOST)) {
             return "Host header missing";
         }
-        if (!hasToken(headers.get(HttpHeaderNames.CONNECTION), "upgrade")) {
+        if (!headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
             return "Connection header must include Upgrade";
         }
         if (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) != 0) {
@@ -52,19 +53,6 @@ final class UpgradeRequests {
         }
         String token = authorization.substring(7).trim();
         return HeaderValues.isToken68(token, maxLength) ? token : null;
-    }
-
-    /** Whether a comma-separated header value has {@code token} (case-insensitive). */
-    static boolean hasToken(@Nullable String value, String token) {
-        if (value == null) {
-            return false;
-        }
-        for (String part : value.split(",")) {
-            if (part.trim().equalsIgnoreCase(token)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** The verified TLS client chain, empty without TLS or without a client certificate. */

@@ -54,9 +54,15 @@ final class HandshakeTestSupport {
 
     static ServerContext context(TunnelAuthenticator authenticator, TunnelLimits limits, Ticker ticker,
             TunnelListener listener) {
+        return context(authenticator, limits, ticker, listener, Map.of());
+    }
+
+    /** A context serving {@code endpoints} (path to route) beside the upgrade. */
+    static ServerContext context(TunnelAuthenticator authenticator, TunnelLimits limits, Ticker ticker,
+            TunnelListener listener, Map<String, TunnelServerBuilder.EndpointRoute> endpoints) {
         return new ServerContext("hub-1", limits, Keepalive.DEFAULT, authenticator, listener,
                 new FailedAuthRateLimiter(limits.failedAuthBurst(), limits.failedAuthRefillPeriod(), ticker),
-                CLOCK, Duration.ofSeconds(7), Duration.ofSeconds(30), java.util.Map.of());
+                CLOCK, Duration.ofSeconds(7), Duration.ofSeconds(30), endpoints);
     }
 
     static MockTicker ticker() {

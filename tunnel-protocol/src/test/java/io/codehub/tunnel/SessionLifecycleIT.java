@@ -4,6 +4,7 @@ import static io.codehub.tunnel.TunnelTestKit.WAIT;
 import static io.codehub.tunnel.TunnelTestKit.awaitSession;
 import static io.codehub.tunnel.TunnelTestKit.connector;
 import static io.codehub.tunnel.TunnelTestKit.echo;
+import static io.codehub.tunnel.TunnelTestKit.held;
 import static io.codehub.tunnel.TunnelTestKit.keyAuthenticator;
 import static io.codehub.tunnel.TunnelTestKit.post;
 import static io.codehub.tunnel.TunnelTestKit.server;
@@ -13,10 +14,8 @@ import static org.awaitility.Awaitility.await;
 import io.codehub.tunnel.TunnelTestKit.Collector;
 import io.codehub.tunnel.backoff.Backoff;
 import io.codehub.tunnel.backoff.FixedRandom;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
-import io.netty.handler.codec.http2.Http2Headers;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -94,23 +93,6 @@ class SessionLifecycleIT {
         public void connectFailed(Throwable cause, Duration retryIn) {
             failures.add(cause);
         }
-    }
-
-    /** Streams that the agent side neither reads nor answers; the test answers through {@code held}. */
-    private static IncomingStreamHandlerFactory held(CompletableFuture<TunnelStream> held) {
-        return (stream, headers, endStream) -> {
-            held.complete(stream);
-            return new TunnelStreamHandler() {
-                @Override
-                public void onHeaders(Http2Headers h, boolean end) {
-                }
-
-                @Override
-                public void onData(ByteBuf data, boolean end) {
-                    data.release();
-                }
-            };
-        };
     }
 
     @Test

@@ -131,6 +131,23 @@ final class TunnelTestKit {
         };
     }
 
+    /** Agent side: streams it neither reads nor answers; the test answers through {@code held}. */
+    static IncomingStreamHandlerFactory held(CompletableFuture<TunnelStream> held) {
+        return (stream, headers, endStream) -> {
+            held.complete(stream);
+            return new TunnelStreamHandler() {
+                @Override
+                public void onHeaders(Http2Headers h, boolean end) {
+                }
+
+                @Override
+                public void onData(ByteBuf data, boolean end) {
+                    data.release();
+                }
+            };
+        };
+    }
+
     /** Hub side: collects a response, checksumming the body; requests one frame at a time. */
     static final class Collector implements TunnelStreamHandler {
         final CompletableFuture<Http2Headers> headers = new CompletableFuture<>();

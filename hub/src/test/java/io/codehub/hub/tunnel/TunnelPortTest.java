@@ -9,17 +9,26 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import io.codehub.hub.config.TunnelProperties;
 import io.codehub.hub.pki.HubPki;
 import io.codehub.tunnel.AuthDecision;
+import io.codehub.tunnel.ConnectorListener;
+import io.codehub.tunnel.HubSessionInfo;
 import io.codehub.tunnel.TunnelAuthenticator;
 import io.codehub.tunnel.TunnelConnector;
+import io.codehub.tunnel.TunnelSession;
+import io.codehub.tunnel.TunnelStream;
+import io.codehub.tunnel.TunnelStreamHandler;
 import io.codehub.web.ConfigurationException;
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import org.junit.jupiter.api.Test;
@@ -73,6 +82,80 @@ class TunnelPortTest {
             }
             port.stop();
             certificate.delete();
+        }
+    }
+
+    @Test
+    void stoppingDrainsAgentsGetGoAwayDrainingAndTheCallInFlightFinishes() throws Exception {
+        LiveTunnels tunnels = new LiveTunnels();
+        TunnelProperties properties = new TunnelProperties(0, "127.0.0.1", null, null, Duration.ofSeconds(20),
+                Duration.ofHours(1), "none", 10, Duration.ofSeconds(6));
+        TunnelPort port = new TunnelPort(properties, "test-hub", ANY_KEY, tunnels,
+                new TunnelTls(properties, HubPki.disabled()), null);
+        List<String> goAways = new CopyOnWriteArrayList<>();
+        CompletableFuture<TunnelStream> agentSide = new CompletableFuture<>();
+        TunnelConnector agent = null;
+        try {
+            port.start();
+            agent = TunnelConnector.builder()
+                    .hubUri(URI.create("tcp://127.0.0.1:" + port.localAddress().getPort()))
+                    .apiKey("chk_agent-tls_secret")
+                    .agentVersion("test/1")
+                    .listener(new ConnectorListener() {
+                        @Override
+                        public void goAwayReceived(HubSessionInfo session, String reason) {
+                            goAways.add(reason);
+                        }
+                    })
+                    .streamHandlerFactory((stream, headers, end) -> {
+                        agentSide.complete(stream);
+                        return new TunnelStreamHandler() {
+                            @Override
+                            public void onHeaders(Http2Headers trailers, boolean endStream) {
+                            }
+
+                            @Override
+                            public void onData(ByteBuf data, boolean endStream) {
+                                data.release();
+                            }
+                        };
+                    })
+                    .build();
+            agent.start();
+            TunnelSession session = await().atMost(WAIT).until(() -> tunnels.session("agent-tls").orElse(null),
+                    s -> s != null);
+            CompletableFuture<String> status = new CompletableFuture<>();
+            TunnelStream stream = session.openStream(new TunnelStreamHandler() {
+                @Override
+                public void onHeaders(Http2Headers headers, boolean endStream) {
+                    status.complete(headers.status().toString());
+                }
+
+                @Override
+                public void onData(ByteBuf data, boolean endStream) {
+                    data.release();
+                }
+            }).get(10, TimeUnit.SECONDS);
+            stream.request(4);
+            stream.writeHeaders(new DefaultHttp2Headers().method("GET").scheme("http").authority("agent")
+                    .path("/slow"), true);
+            TunnelStream answering = agentSide.get(10, TimeUnit.SECONDS);
+
+            CountDownLatch stopped = new CountDownLatch(1);
+            port.stop(stopped::countDown);
+
+            await().atMost(WAIT).until(() -> goAways.contains("draining"));
+            assertThat(session.isActive()).as("no new calls on a draining session").isFalse();
+            assertThat(stopped.getCount()).as("the call in flight holds the stop").isEqualTo(1);
+            answering.writeHeaders(new DefaultHttp2Headers().status("204"), true);
+            assertThat(status.get(10, TimeUnit.SECONDS)).isEqualTo("204");
+            assertThat(stopped.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThat(port.isRunning()).isFalse();
+        } finally {
+            if (agent != null) {
+                agent.stop().get(10, TimeUnit.SECONDS);
+            }
+            port.stop();
         }
     }
 
