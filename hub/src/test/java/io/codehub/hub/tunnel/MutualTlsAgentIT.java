@@ -78,7 +78,9 @@ class MutualTlsAgentIT {
         properties.put("codehub.hub.tunnel.client-auth", "optional");
         properties.put("codehub.hub.pki.dir", dir.resolve("ca").toString());
         properties.put("codehub.hub.pki.check-interval", "2s");
-        hub = new SpringApplicationBuilder(HubApplication.class).properties(properties).run();
+        // Command-line arguments: default properties would lose to application.yaml (server.port 8080).
+        hub = new SpringApplicationBuilder(HubApplication.class)
+                .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
         int port = ((WebServerApplicationContext) hub).getWebServer().getPort();
         http = TestHttp.to("http://127.0.0.1:" + port).responseTimeout(WAIT)
                 .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + ADMIN_TOKEN).build();

@@ -99,7 +99,9 @@ class WorkspaceLifecycleIT {
         properties.put("codehub.hub.remote.call-timeout", "20s");
         properties.put("codehub.hub.remote.connect-timeout", "2s");
         properties.put("codehub.hub.remote.max-retries", "1");
-        hub = new SpringApplicationBuilder(HubApplication.class).properties(properties).run();
+        // Command-line arguments: default properties would lose to application.yaml (server.port 8080).
+        hub = new SpringApplicationBuilder(HubApplication.class)
+                .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
         String port = hub.getEnvironment().getProperty("local.server.port");
         http = TestHttp.to("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(30))
                 .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + ADMIN_TOKEN).build();
