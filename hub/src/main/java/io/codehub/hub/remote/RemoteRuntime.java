@@ -221,7 +221,9 @@ public final class RemoteRuntime implements Runtime {
     private RuntimeException toException(AgentProblem problem, int status, String operation) {
         ProblemType type = ProblemType.fromUri(problem.type());
         String detail = problem.detail() == null ? "HTTP " + status : problem.detail();
-        if (type == null) {
+        // forbidden: the agent refused the hub's client certificate, a fault of the hub's set-up that
+        // its API clients cannot fix, so it is a backend error to them and not a 403 of their own
+        if (type == null || type == ProblemType.FORBIDDEN) {
             ProblemType byStatus = status == 503 ? ProblemType.BACKEND_UNAVAILABLE : ProblemType.BACKEND_ERROR;
             return RuntimeProblemException.of(byStatus, "agent " + agentId + " at " + endpoint + " answered " + operation
                     + " with HTTP " + status + (problem.type() == null ? "" : " (" + problem.type() + ")") + ": " + detail);
