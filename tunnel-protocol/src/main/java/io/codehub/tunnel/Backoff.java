@@ -2,6 +2,8 @@ package io.codehub.tunnel;
 
 import java.time.Duration;
 
+import io.codehub.base.Checks;
+
 /**
  * Reconnect timing of an agent: exponential backoff with full jitter. After the {@code n}-th
  * consecutive failure (counting from 0) the agent waits a uniformly random time in

@@ -1,16 +1,16 @@
 package io.codehub.tunnel;
 
-import java.util.Arrays;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
+
+import io.codehub.base.CodehubProblemType;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The stable problem types a hub answers a failed upgrade with (RFC 9457 {@code type}), each with
- * its HTTP status. Agents match on {@link #uri()}, never on the human-readable detail.
+ * its HTTP status. Agents match on {@link #uri()} ({@code urn:codehub:problem:tunnel-...}, the
+ * prefix all codehub problem types share), never on the human-readable detail.
  */
-public enum HandshakeProblem {
+public enum HandshakeProblem implements CodehubProblemType {
 
     /** The request is not a well-formed tunnel upgrade (method, headers, body). */
     MALFORMED("tunnel-malformed-handshake", 400, "Malformed tunnel handshake"),
@@ -35,11 +35,7 @@ public enum HandshakeProblem {
     /** The hub is draining, at its tunnel limit, or cannot authenticate now; see Retry-After. */
     UNAVAILABLE("tunnel-unavailable", 503, "Hub unavailable");
 
-    /** Prefix of every codehub problem type URI (shared with the Agent API). */
-    public static final String URI_PREFIX = "urn:codehub:problem:";
-
-    private static final Map<String, HandshakeProblem> BY_URI = Arrays.stream(values())
-            .collect(Collectors.toUnmodifiableMap(HandshakeProblem::uri, Function.identity()));
+    private static final Map<String, HandshakeProblem> BY_URI = CodehubProblemType.byUri(values());
 
     private final String slug;
     private final int status;
@@ -51,17 +47,20 @@ public enum HandshakeProblem {
         this.title = title;
     }
 
-    /** The problem {@code type}, for example {@code urn:codehub:problem:tunnel-unauthorized}. */
-    public String uri() {
-        return URI_PREFIX + slug;
+    /** The short, stable name, for example {@code tunnel-unauthorized}. */
+    @Override
+    public String slug() {
+        return slug;
     }
 
     /** The HTTP status this problem is sent with. */
+    @Override
     public int status() {
         return status;
     }
 
     /** The short, stable human-readable summary ({@code title}). */
+    @Override
     public String title() {
         return title;
     }
