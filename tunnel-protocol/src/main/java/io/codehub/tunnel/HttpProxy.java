@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
 
@@ -16,7 +17,7 @@ import org.jspecify.annotations.Nullable;
 public final class HttpProxy {
 
     /** The variables read by {@link #fromEnvironment}, in order. */
-    static final String[] VARIABLES = {"HTTPS_PROXY", "https_proxy"};
+    private static final String[] VARIABLES = {"HTTPS_PROXY", "https_proxy"};
 
     final HubAddress address;
 
@@ -34,8 +35,16 @@ public final class HttpProxy {
      * {@code null} when neither is set or the value is blank.
      */
     public static @Nullable HttpProxy fromEnvironment(Map<String, String> environment) {
+        return fromEnvironment(environment::get);
+    }
+
+    /**
+     * The proxy of {@code HTTPS_PROXY} (or else {@code https_proxy}) as {@code environment} looks
+     * them up (for example Spring's {@code Environment::getProperty}), or {@code null}.
+     */
+    public static @Nullable HttpProxy fromEnvironment(Function<String, @Nullable String> environment) {
         for (String variable : VARIABLES) {
-            String value = environment.get(variable);
+            String value = environment.apply(variable);
             if (value != null) {
                 return value.isBlank() ? null : of(parse(variable, value.trim()));
             }

@@ -28,6 +28,7 @@ import io.codehub.pki.AgentIdentity;
 import io.codehub.pki.Csrs;
 import io.codehub.pki.Pem;
 import io.codehub.pki.PkiException;
+import io.codehub.tunnel.HttpProxy;
 import io.codehub.web.ConfigurationException;
 import io.netty.handler.ssl.SslContext;
 import org.jspecify.annotations.Nullable;
@@ -101,7 +102,7 @@ public final class AgentCertificate implements AutoCloseable {
      * @throws ConfigurationException naming the variable to change
      */
     public static AgentCertificate open(AgentProperties properties, URI hubUri, @Nullable String apiKey,
-            @Nullable URI proxy, Clock clock) {
+            @Nullable HttpProxy proxy, Clock clock) {
         AgentProperties.Tls tls = properties.tls();
         String agentId = String.valueOf(properties.id());
         RenewalTiming timing;
