@@ -35,9 +35,7 @@ public record Backoff(Duration base, Duration cap, Duration healthyAfter, Durati
 
     /** The backoff ceiling after {@code failures} consecutive failures: min(cap, base * 2^n). */
     public Duration ceiling(int failures) {
-        if (failures < 0) {
-            throw new IllegalArgumentException("failures: " + failures + " (expected: >= 0)");
-        }
+        Checks.notNegative("failures", failures);
         // 2^31 * 1 ns already exceeds any sane cap; stop doubling well before overflow.
         int shift = Math.min(failures, 31);
         long baseNanos = base.toNanos();

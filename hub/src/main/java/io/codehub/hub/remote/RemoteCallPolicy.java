@@ -2,6 +2,7 @@ package io.codehub.hub.remote;
 
 import java.time.Duration;
 
+import io.codehub.base.Checks;
 import io.codehub.runtime.BackendUnavailableException;
 import reactor.util.retry.Retry;
 import reactor.util.retry.RetryBackoffSpec;
@@ -20,12 +21,8 @@ import reactor.util.retry.RetryBackoffSpec;
 public record RemoteCallPolicy(Duration callTimeout, int maxRetries, Duration retryBackoff, Duration retryMaxBackoff) {
 
     public RemoteCallPolicy {
-        if (callTimeout.isZero() || callTimeout.isNegative()) {
-            throw new IllegalArgumentException("callTimeout: " + callTimeout + " (expected: > 0)");
-        }
-        if (maxRetries < 0) {
-            throw new IllegalArgumentException("maxRetries: " + maxRetries + " (expected: >= 0)");
-        }
+        Checks.positive("callTimeout", callTimeout);
+        Checks.notNegative("maxRetries", maxRetries);
     }
 
     /** The retry of idempotent calls. */
