@@ -37,32 +37,15 @@ public enum HandshakeProblem implements CodehubProblemType {
 
     private static final Map<String, HandshakeProblem> BY_URI = CodehubProblemType.byUri(values());
 
-    private final String slug;
-    private final int status;
-    private final String title;
+    private final Definition definition;
 
     HandshakeProblem(String slug, int status, String title) {
-        this.slug = slug;
-        this.status = status;
-        this.title = title;
+        this.definition = new Definition(slug, status, title);
     }
 
-    /** The short, stable name, for example {@code tunnel-unauthorized}. */
     @Override
-    public String slug() {
-        return slug;
-    }
-
-    /** The HTTP status this problem is sent with. */
-    @Override
-    public int status() {
-        return status;
-    }
-
-    /** The short, stable human-readable summary ({@code title}). */
-    @Override
-    public String title() {
-        return title;
+    public Definition definition() {
+        return definition;
     }
 
     /** The problem with that {@code type} URI, or {@code null} for one this version does not know. */

@@ -31,29 +31,14 @@ public enum HubProblemType implements CodehubProblemType {
     /** The database cannot be reached; retry later. */
     DATABASE_UNAVAILABLE("database-unavailable", 503, "Database unavailable");
 
-    private final String slug;
-    private final int status;
-    private final String title;
+    private final Definition definition;
 
     HubProblemType(String slug, int status, String title) {
-        this.slug = slug;
-        this.status = status;
-        this.title = title;
-    }
-
-    /** The short, stable name, e.g. {@code no-eligible-agent}. */
-    @Override
-    public String slug() {
-        return slug;
+        this.definition = new Definition(slug, status, title);
     }
 
     @Override
-    public int status() {
-        return status;
-    }
-
-    @Override
-    public String title() {
-        return title;
+    public Definition definition() {
+        return definition;
     }
 }

@@ -57,29 +57,15 @@ public enum ProblemType implements CodehubProblemType {
 
     private static final Map<String, ProblemType> BY_URI = CodehubProblemType.byUri(values());
 
-    private final String slug;
-    private final int status;
-    private final String title;
+    private final Definition definition;
 
     ProblemType(String slug, int status, String title) {
-        this.slug = slug;
-        this.status = status;
-        this.title = title;
+        this.definition = new Definition(slug, status, title);
     }
 
     @Override
-    public String slug() {
-        return slug;
-    }
-
-    @Override
-    public int status() {
-        return status;
-    }
-
-    @Override
-    public String title() {
-        return title;
+    public Definition definition() {
+        return definition;
     }
 
     /** The problem type for a {@code type} URI, or {@code null} when it is not one of ours. */
