@@ -1,8 +1,5 @@
 package io.codehub.agent;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -10,7 +7,6 @@ import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 
@@ -20,6 +16,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.codehub.pki.Pem;
 
 /** A hub key pair made in the test, and tokens signed with it, as the hub will sign them. */
 public final class TestHubKeys {
@@ -45,17 +42,14 @@ public final class TestHubKeys {
     }
 
     public String publicKeyPem() {
-        String base64 = Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(pair.getPublic().getEncoded());
-        return "-----BEGIN PUBLIC KEY-----\n" + base64 + "\n-----END PUBLIC KEY-----\n";
+        return Pem.encode(pair.getPublic());
     }
 
     /** Writes the public key as PEM into {@code dir} and returns the file. */
     public Path writePublicKey(Path dir) {
-        try {
-            return Files.writeString(dir.resolve("hub-public.pem"), publicKeyPem());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Path file = dir.resolve("hub-public.pem");
+        Pem.writePublic(file, publicKeyPem());
+        return file;
     }
 
     /** A token for {@code audience} valid until {@code expiry}. */

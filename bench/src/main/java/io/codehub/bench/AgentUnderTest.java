@@ -11,7 +11,6 @@ import java.security.interfaces.ECPrivateKey;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -22,6 +21,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.codehub.pki.Pem;
 import io.codehub.tunnel.AuthDecision;
 import io.codehub.tunnel.TunnelServer;
 
@@ -56,8 +56,8 @@ final class AgentUnderTest implements AutoCloseable {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair hubKey = generator.generateKeyPair();
-        Path publicKey = Files.writeString(dir.resolve("hub-public.pem"), "-----BEGIN PUBLIC KEY-----\n"
-                + Base64.getMimeEncoder().encodeToString(hubKey.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n");
+        Path publicKey = dir.resolve("hub-public.pem");
+        Pem.writePublic(publicKey, Pem.encode(hubKey.getPublic()));
         TunnelServer server = TunnelServer.builder()
                 .bindAddress(new InetSocketAddress("127.0.0.1", 0))
                 .hubId("bench-hub")

@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import io.codehub.base.Causes;
+
 /**
  * Validates a certificate chain the way a TLS peer would, at a chosen instant: the JDK's PKIX
  * path builder from the leaf to one of the trust anchors (using the other chain certificates,
@@ -121,16 +123,15 @@ public final class PathValidation {
     }
 
     private static String reason(CertPathBuilderException e) {
-        // the builder wraps the interesting validator failure (expired, revoked) in its cause chain
-        Throwable cause = e;
-        String message = e.getMessage();
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
-            if (cause.getMessage() != null) {
-                message = cause.getMessage();
+        // the builder wraps the interesting validator failure (expired, revoked) in its cause chain:
+        // the deepest message wins
+        List<Throwable> chain = Causes.chain(e);
+        for (int i = chain.size() - 1; i >= 0; i--) {
+            if (chain.get(i).getMessage() != null) {
+                return chain.get(i).getMessage();
             }
         }
-        return message == null ? e.getClass().getSimpleName() : message;
+        return e.getClass().getSimpleName();
     }
 
     static String describe(X509Certificate certificate) {

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.cert.CRLException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -18,6 +19,7 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.openssl.PEMException;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
@@ -37,10 +39,12 @@ import org.bouncycastle.util.io.pem.PemReader;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Reads and writes the PEM files of codehub's PKI: certificates and chains, CRLs, and PKCS#8
- * private keys, plain ({@code PRIVATE KEY}) or encrypted with a passphrase ({@code ENCRYPTED PRIVATE
- * KEY}, PBES2 with PBKDF2-HMAC-SHA256 and AES-256-CBC, as {@code openssl pkcs8 -topk8 -v2 aes256}
- * writes). Traditional {@code EC PRIVATE KEY} and {@code RSA PRIVATE KEY} files are read too.
+ * Reads and writes every PEM file of codehub, the one PEM codec of the project: certificates and
+ * chains, CRLs, public keys ({@code PUBLIC KEY}, X.509 SubjectPublicKeyInfo, such as the hub's token
+ * key that agents are given), and PKCS#8 private keys, plain ({@code PRIVATE KEY}) or encrypted with
+ * a passphrase ({@code ENCRYPTED PRIVATE KEY}, PBES2 with PBKDF2-HMAC-SHA256 and AES-256-CBC, as
+ * {@code openssl pkcs8 -topk8 -v2 aes256} writes). Traditional {@code EC PRIVATE KEY} and
+ * {@code RSA PRIVATE KEY} files are read too.
  *
  * <p>A file that holds something else than expected is refused with a message naming it and what it
  * holds ("ca.pem holds a PRIVATE KEY, expected a CERTIFICATE"). Files larger than
@@ -55,6 +59,7 @@ public final class Pem {
     static final String CERTIFICATE = "CERTIFICATE";
     static final String X509_CRL = "X509 CRL";
     static final String PRIVATE_KEY = "PRIVATE KEY";
+    static final String PUBLIC_KEY = "PUBLIC KEY";
     static final String ENCRYPTED_PRIVATE_KEY = "ENCRYPTED PRIVATE KEY";
     static final String CERTIFICATE_REQUEST = "CERTIFICATE REQUEST";
     static final String NEW_CERTIFICATE_REQUEST = "NEW CERTIFICATE REQUEST";
@@ -85,6 +90,11 @@ public final class Pem {
         return parsePrivateKey(readText(file), passphrase, file.toString());
     }
 
+    /** Reads the (first) public key of a PEM file. */
+    public static PublicKey readPublicKey(Path file) {
+        return parsePublicKey(readText(file), file.toString());
+    }
+
     /** Reads every CRL of a PEM file. */
     public static List<X509CRL> readCrls(Path file) {
         return parseCrls(readText(file), file.toString());
@@ -110,6 +120,16 @@ public final class Pem {
             }
         }
         return List.copyOf(crls);
+    }
+
+    /** Parses the (first) public key of PEM text; {@code source} names it in error messages. */
+    public static PublicKey parsePublicKey(String pem, String source) {
+        PemObject block = blocks(pem, source, PUBLIC_KEY).get(0);
+        try {
+            return new JcaPEMKeyConverter().getPublicKey(SubjectPublicKeyInfo.getInstance(block.getContent()));
+        } catch (PEMException | IllegalArgumentException e) {
+            throw new PkiException(source + ": unreadable PUBLIC KEY: " + e.getMessage(), e);
+        }
     }
 
     /** Parses a private key from PEM text; {@code source} names it in error messages. */
@@ -174,6 +194,11 @@ public final class Pem {
     /** PEM of a CRL. */
     public static String encode(X509CRL crl) {
         return write(crl);
+    }
+
+    /** PEM of a public key: {@code PUBLIC KEY} (X.509 SubjectPublicKeyInfo), as OpenSSL writes it. */
+    public static String encode(PublicKey key) {
+        return write(key);
     }
 
     /**

@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.Signature;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -100,6 +102,26 @@ class OpensslInteropIT {
         openssl(tmp, "pkey", "-in", "ca/generations/1/ca-key.pem", "-passin", "file:pw", "-noout").ok();
         assertThat(openssl(tmp, "pkey", "-in", "ca/generations/1/ca-key.pem", "-passin", "pass:wrong", "-noout").code())
                 .isNotZero();
+    }
+
+    @Test
+    void opensslAndPemAgreeOnPublicAndPrivateKeys() throws Exception {
+        // what the hub publishes as publicKeyPem and the agent reads, both ways
+        KeyPair keys = Csrs.generateKeyPair();
+        Pem.writePrivate(tmp.resolve("key.pem"), Pem.encode(keys.getPrivate(), null));
+        Pem.writePublic(tmp.resolve("public.pem"), Pem.encode(keys.getPublic()));
+        assertThat(openssl(tmp, "pkey", "-in", "key.pem", "-pubout").ok().out())
+                .isEqualTo(Files.readString(tmp.resolve("public.pem")));
+        openssl(tmp, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "openssl-key.pem").ok();
+        openssl(tmp, "pkey", "-in", "openssl-key.pem", "-pubout", "-out", "openssl-public.pem").ok();
+        Signature signer = Signature.getInstance("SHA256withECDSA");
+        signer.initSign(Pem.readPrivateKey(tmp.resolve("openssl-key.pem"), null));
+        signer.update(new byte[] {1, 2, 3});
+        byte[] signature = signer.sign();
+        Signature verifier = Signature.getInstance("SHA256withECDSA");
+        verifier.initVerify(Pem.readPublicKey(tmp.resolve("openssl-public.pem")));
+        verifier.update(new byte[] {1, 2, 3});
+        assertThat(verifier.verify(signature)).as("OpenSSL's key pair, read by Pem, belongs together").isTrue();
     }
 
     @Test

@@ -6,9 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
+import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +34,42 @@ class PemTest {
         assertThat(Pem.readText(encrypted)).startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----");
         PrivateKey read = Pem.readPrivateKey(encrypted, "s3cret".toCharArray());
         assertThat(read.getEncoded()).isEqualTo(keys.getPrivate().getEncoded());
+    }
+
+    @Test
+    void publicKeysAreWrittenAsOpensslDoesAndReadBack() throws Exception {
+        String pem = Pem.encode(keys.getPublic());
+        assertThat(pem).startsWith("-----BEGIN PUBLIC KEY-----\n").endsWith("\n-----END PUBLIC KEY-----\n");
+        assertThat(pem.lines().filter(line -> !line.startsWith("-----"))).allMatch(line -> line.length() <= 64);
+        // an independent reading: the body is the X.509 SubjectPublicKeyInfo in base64
+        String body = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        PublicKey decoded = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(body)));
+        assertThat(decoded).isEqualTo(keys.getPublic());
+
+        Path file = tmp.resolve("hub-public.pem");
+        Pem.writePublic(file, pem);
+        assertThat(Pem.readPublicKey(file)).isEqualTo(keys.getPublic());
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-r--r--");
+        KeyPair rsa = Crypto.generate(KeyType.RSA_3072);
+        assertThat(Pem.parsePublicKey(Pem.encode(rsa.getPublic()), "rsa.pem")).isEqualTo(rsa.getPublic());
+    }
+
+    @Test
+    void publicKeysWithCrlfLineEndsOrTextAroundAreRead() {
+        String crlf = "a comment\r\n" + Pem.encode(keys.getPublic()).replace("\n", "\r\n");
+        assertThat(Pem.parsePublicKey(crlf, "crlf.pem")).isEqualTo(keys.getPublic());
+    }
+
+    @Test
+    void aPublicKeyFileHoldingSomethingElseIsNamed() {
+        assertThatThrownBy(() -> Pem.parsePublicKey(Pem.encode(keys.getPrivate(), null), "hub-public.pem"))
+                .isInstanceOf(PkiException.class)
+                .hasMessage("hub-public.pem holds a PRIVATE KEY, expected a PUBLIC KEY");
+        assertThatThrownBy(() -> Pem.parsePublicKey("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", "bad.pem"))
+                .isInstanceOf(PkiException.class)
+                .hasMessageStartingWith("bad.pem: unreadable PUBLIC KEY: ");
+        assertThatThrownBy(() -> Pem.parsePublicKey("", "empty.pem"))
+                .hasMessage("empty.pem holds no PEM data, expected a PUBLIC KEY");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.codehub.tunnel;
 
+import io.codehub.base.Checks;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.buffer.ByteBuf;

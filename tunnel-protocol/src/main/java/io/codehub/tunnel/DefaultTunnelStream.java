@@ -2,6 +2,7 @@ package io.codehub.tunnel;
 
 import org.jspecify.annotations.Nullable;
 
+import io.codehub.base.Checks;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
@@ -54,9 +55,7 @@ final class DefaultTunnelStream implements TunnelStream {
 
     @Override
     public void request(int n) {
-        if (n <= 0) {
-            throw new IllegalArgumentException("n: " + n + " (expected: > 0)");
-        }
+        Checks.positive("n", n);
         onEventLoop(() -> handler.request(n));
     }
 

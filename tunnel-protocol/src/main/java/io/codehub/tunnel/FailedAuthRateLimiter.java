@@ -1,5 +1,6 @@
 package io.codehub.tunnel;
 
+import io.codehub.base.Checks;
 import io.netty.util.concurrent.Ticker;
 import java.net.Inet6Address;
 import java.net.InetAddress;

@@ -1,16 +1,16 @@
 package io.codehub.tunnel;
 
-import java.util.Arrays;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
+
+import io.codehub.base.CodehubProblemType;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The stable problem types a hub answers a failed upgrade with (RFC 9457 {@code type}), each with
- * its HTTP status. Agents match on {@link #uri()}, never on the human-readable detail.
+ * its HTTP status. Agents match on {@link #uri()} ({@code urn:codehub:problem:tunnel-...}, the
+ * prefix all codehub problem types share), never on the human-readable detail.
  */
-public enum HandshakeProblem {
+public enum HandshakeProblem implements CodehubProblemType {
 
     /** The request is not a well-formed tunnel upgrade (method, headers, body). */
     MALFORMED("tunnel-malformed-handshake", 400, "Malformed tunnel handshake"),
@@ -35,35 +35,17 @@ public enum HandshakeProblem {
     /** The hub is draining, at its tunnel limit, or cannot authenticate now; see Retry-After. */
     UNAVAILABLE("tunnel-unavailable", 503, "Hub unavailable");
 
-    /** Prefix of every codehub problem type URI (shared with the Agent API). */
-    public static final String URI_PREFIX = "urn:codehub:problem:";
+    private static final Map<String, HandshakeProblem> BY_URI = CodehubProblemType.byUri(values());
 
-    private static final Map<String, HandshakeProblem> BY_URI = Arrays.stream(values())
-            .collect(Collectors.toUnmodifiableMap(HandshakeProblem::uri, Function.identity()));
-
-    private final String slug;
-    private final int status;
-    private final String title;
+    private final Definition definition;
 
     HandshakeProblem(String slug, int status, String title) {
-        this.slug = slug;
-        this.status = status;
-        this.title = title;
+        this.definition = new Definition(slug, status, title);
     }
 
-    /** The problem {@code type}, for example {@code urn:codehub:problem:tunnel-unauthorized}. */
-    public String uri() {
-        return URI_PREFIX + slug;
-    }
-
-    /** The HTTP status this problem is sent with. */
-    public int status() {
-        return status;
-    }
-
-    /** The short, stable human-readable summary ({@code title}). */
-    public String title() {
-        return title;
+    @Override
+    public Definition definition() {
+        return definition;
     }
 
     /** The problem with that {@code type} URI, or {@code null} for one this version does not know. */

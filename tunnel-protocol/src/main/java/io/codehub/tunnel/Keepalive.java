@@ -2,6 +2,8 @@ package io.codehub.tunnel;
 
 import java.time.Duration;
 
+import io.codehub.base.Checks;
+
 /**
  * Liveness settings of a tunnel. The hub sends an HTTP/2 PING every {@code interval} and closes
  * the connection when its ACK has not arrived within {@code ackTimeout}; it tells the agent the

@@ -1,6 +1,7 @@
 package io.codehub.tunnel;
 
 import java.nio.charset.StandardCharsets;
+import io.codehub.base.CodehubProblemType;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -15,17 +16,13 @@ final class ProblemBodies {
     private ProblemBodies() {
     }
 
-    static byte[] encode(HandshakeProblem problem, String detail) {
-        return encode(problem.uri(), problem.title(), problem.status(), detail).getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** A problem of type {@code urn:codehub:problem:<slug>} (or {@code slug} itself when it is a URI). */
-    static String encode(String slug, String title, int status, String detail) {
-        String type = slug.startsWith("urn:") ? slug : HandshakeProblem.URI_PREFIX + slug;
-        return "{\"type\":" + quote(type)
-                + ",\"title\":" + quote(title)
-                + ",\"status\":" + status
+    /** The body of a {@code type} problem with the occurrence's {@code detail}, in UTF-8. */
+    static byte[] encode(CodehubProblemType type, String detail) {
+        String json = "{\"type\":" + quote(type.uri().toString())
+                + ",\"title\":" + quote(type.title())
+                + ",\"status\":" + type.status()
                 + ",\"detail\":" + quote(truncate(detail)) + "}";
+        return json.getBytes(StandardCharsets.UTF_8);
     }
 
     /** The string member {@code name} of a flat JSON object, or null when absent or not a string. */

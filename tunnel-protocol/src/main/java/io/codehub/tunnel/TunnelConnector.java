@@ -1,5 +1,6 @@
 package io.codehub.tunnel;
 
+import io.codehub.base.Checks;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

@@ -1,5 +1,6 @@
 package io.codehub.tunnel;
 
+import io.codehub.base.Checks;
 import io.codehub.tunnel.backoff.Backoff;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
@@ -99,14 +100,18 @@ public final class TunnelConnectorBuilder {
 
     /** HTTP CONNECT proxy, {@code http://[user:password@]host:port}; null for a direct connection. */
     public TunnelConnectorBuilder proxy(@Nullable URI value) {
-        proxy = value == null ? null : HubAddress.proxy(value);
+        return proxy(value == null ? null : HttpProxy.of(value));
+    }
+
+    /** HTTP CONNECT proxy; null for a direct connection. */
+    public TunnelConnectorBuilder proxy(@Nullable HttpProxy value) {
+        proxy = value == null ? null : value.address;
         return this;
     }
 
     /** The proxy from {@code HTTPS_PROXY} (or {@code https_proxy}) in {@code environment}, if set. */
     public TunnelConnectorBuilder proxyFromEnvironment(Map<String, String> environment) {
-        String value = environment.getOrDefault("HTTPS_PROXY", environment.get("https_proxy"));
-        return proxy(value == null || value.isBlank() ? null : URI.create(value.trim()));
+        return proxy(HttpProxy.fromEnvironment(environment));
     }
 
     /** Makes the handler of each stream the hub opens. */

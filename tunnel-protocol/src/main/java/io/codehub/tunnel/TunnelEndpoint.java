@@ -1,13 +1,13 @@
 package io.codehub.tunnel;
 
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 
+import io.codehub.base.CodehubProblemType;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -84,11 +84,13 @@ public interface TunnelEndpoint {
             return new Response(200, contentType, body, null, false);
         }
 
-        /** An RFC 9457 problem with the tunnel's problem types ({@code urn:codehub:problem:<slug>}). */
-        public static Response problem(int status, String slug, String title, String detail) {
-            return new Response(status, TunnelProtocol.PROBLEM_JSON,
-                    ProblemBodies.encode(slug, title, status, detail).getBytes(StandardCharsets.UTF_8), null,
-                    status == 401 || status == 403);
+        /**
+         * An RFC 9457 problem of {@code type} (its status, title and {@code urn:codehub:problem:} URI)
+         * with the occurrence's {@code detail}; a 401 or 403 counts as a failed authentication.
+         */
+        public static Response problem(CodehubProblemType type, String detail) {
+            return new Response(type.status(), TunnelProtocol.PROBLEM_JSON, ProblemBodies.encode(type, detail), null,
+                    type.status() == 401 || type.status() == 403);
         }
     }
 }

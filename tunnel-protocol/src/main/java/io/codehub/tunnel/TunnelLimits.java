@@ -2,6 +2,8 @@ package io.codehub.tunnel;
 
 import java.time.Duration;
 
+import io.codehub.base.Checks;
+
 /**
  * Every cap a tunnel endpoint enforces, with safe defaults. Immutable; change values through
  * {@link #toBuilder()}. The hub uses all of them; the agent uses the HTTP/2 ones (it advertises

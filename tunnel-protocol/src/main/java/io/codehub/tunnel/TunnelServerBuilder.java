@@ -1,5 +1,6 @@
 package io.codehub.tunnel;
 
+import io.codehub.base.Checks;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.Ticker;

@@ -20,13 +20,13 @@ class ConfigurationTest {
         assertThatThrownBy(() -> TunnelLimits.builder().maxConcurrentStreams(0))
                 .hasMessage("maxConcurrentStreams: 0 (expected: > 0)");
         assertThatThrownBy(() -> TunnelLimits.builder().maxFrameSize(1000))
-                .hasMessage("maxFrameSize: 1000 (expected: 16384 <= maxFrameSize <= 16777215)");
+                .hasMessage("maxFrameSize: 1000 (expected: 16384..16777215)");
         assertThatThrownBy(() -> TunnelLimits.builder().handshakeTimeout(Duration.ZERO))
                 .hasMessage("handshakeTimeout: PT0S (expected: > 0)");
         assertThatThrownBy(() -> TunnelLimits.builder().rstWindow(Duration.ofMillis(1500)))
                 .hasMessage("rstWindow: PT1.5S (expected: whole seconds)");
         assertThatThrownBy(() -> TunnelLimits.builder().maxHandshakeHeaderBytes(100))
-                .hasMessageStartingWith("maxHandshakeHeaderBytes: 100 (expected: 1024 <=");
+                .hasMessage("maxHandshakeHeaderBytes: 100 (expected: 1024..65536)");
     }
 
     @Test
@@ -98,9 +98,41 @@ class ConfigurationTest {
                 .hasMessageContaining("expected: tcp://host:port or tls://host:port");
         assertThatThrownBy(() -> HubAddress.hub(URI.create("tcp://hub.example")))
                 .hasMessageContaining("expected: tcp://host:port");
-        HubAddress proxy = HubAddress.proxy(URI.create("http://u%3Aser:pa%2Bss@127.0.0.1:3128"));
+    }
+
+    @Test
+    void proxyUrisParseWithTheirUserInfo() {
+        HttpProxy proxy = HttpProxy.of(URI.create("http://u%3Aser:pa%2Bss+@127.0.0.1:3128"));
+        assertThat(proxy.host()).isEqualTo("127.0.0.1");
+        assertThat(proxy.port()).isEqualTo(3128);
         assertThat(proxy.user()).isEqualTo("u:ser");
-        assertThat(proxy.password()).isEqualTo("pa+ss");
+        assertThat(proxy.password()).as("a '+' is a plus, not a space").isEqualTo("pa+ss+");
+        assertThat(proxy.hasCredentials()).isTrue();
+        assertThat(proxy.toString()).isEqualTo("http://u:ser:***@127.0.0.1:3128").doesNotContain("pa+ss");
+        HttpProxy anonymous = HttpProxy.of(URI.create("http://[::1]:3128"));
+        assertThat(anonymous.host()).isEqualTo("::1");
+        assertThat(anonymous.user()).isEmpty();
+        assertThat(anonymous.password()).isEmpty();
+        assertThat(anonymous.hasCredentials()).isFalse();
+        assertThat(HttpProxy.of(URI.create("http://user@proxy.example:8080")).password()).isEmpty();
+        assertThatThrownBy(() -> HttpProxy.of(URI.create("socks5://u:secret@127.0.0.1:1080")))
+                .hasMessage("proxy: socks5://***@127.0.0.1:1080 (expected: http://[user:password@]host:port)");
+        assertThatThrownBy(() -> HttpProxy.of(URI.create("http://u:secret@127.0.0.1")))
+                .hasMessage("proxy: http://***@127.0.0.1:-1 (expected: http://host:port)");
+    }
+
+    @Test
+    void theProxyComesFromHttpsProxyThenHttpsProxyLowerCase() {
+        assertThat(HttpProxy.fromEnvironment(Map.of())).isNull();
+        assertThat(HttpProxy.fromEnvironment(Map.of("HTTPS_PROXY", " "))).isNull();
+        assertThat(HttpProxy.fromEnvironment(Map.of("https_proxy", " http://127.0.0.1:3128 ")))
+                .isEqualTo(HttpProxy.of(URI.create("http://127.0.0.1:3128")));
+        assertThat(HttpProxy.fromEnvironment(Map.of("HTTPS_PROXY", "http://upper:1", "https_proxy", "http://lower:2")).host())
+                .isEqualTo("upper");
+        assertThatThrownBy(() -> HttpProxy.fromEnvironment(Map.of("HTTPS_PROXY", "http://u:se cret@proxy:1")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("HTTPS_PROXY: not a URI (")
+                .hasMessageNotContaining("se cret");
     }
 
     @Test
@@ -128,13 +160,31 @@ class ConfigurationTest {
         assertThat(json).startsWith("{\"type\":\"urn:codehub:problem:tunnel-forbidden\",\"title\":\"Forbidden\","
                 + "\"status\":403,");
         assertThat(ProblemBodies.stringMember(json, "detail")).isEqualTo("say \"no\"\n\\ \u0001");
-        assertThat(ProblemBodies.stringMember(json, "type")).isEqualTo(HandshakeProblem.FORBIDDEN.uri());
+        assertThat(ProblemBodies.stringMember(json, "type")).isEqualTo(HandshakeProblem.FORBIDDEN.uri().toString());
         assertThat(ProblemBodies.stringMember("{\"status\": 403}", "status")).isNull();
         assertThat(ProblemBodies.stringMember("{\"detail\": \"unterminated", "detail")).isNull();
         assertThat(HandshakeProblem.fromUri("urn:codehub:problem:tunnel-unauthorized"))
                 .isEqualTo(HandshakeProblem.UNAUTHORIZED);
         assertThat(HandshakeResponses.retryAfterSeconds(Duration.ofMillis(1))).isEqualTo(1);
         assertThat(HandshakeResponses.retryAfterSeconds(Duration.ofMillis(2001))).isEqualTo(3);
+    }
+
+    @Test
+    void handshakeProblemTypesAreThePublishedOnes() {
+        // agents match on these bytes: a change breaks every agent already deployed
+        assertThat(java.util.Arrays.stream(HandshakeProblem.values()).map(p -> p.uri().toString() + " " + p.status()))
+                .containsExactly(
+                        "urn:codehub:problem:tunnel-malformed-handshake 400",
+                        "urn:codehub:problem:tunnel-unauthorized 401",
+                        "urn:codehub:problem:tunnel-forbidden 403",
+                        "urn:codehub:problem:tunnel-not-found 404",
+                        "urn:codehub:problem:tunnel-method-not-allowed 405",
+                        "urn:codehub:problem:tunnel-handshake-timeout 408",
+                        "urn:codehub:problem:tunnel-body-too-large 413",
+                        "urn:codehub:problem:tunnel-unsupported-version 426",
+                        "urn:codehub:problem:tunnel-rate-limited 429",
+                        "urn:codehub:problem:tunnel-headers-too-large 431",
+                        "urn:codehub:problem:tunnel-unavailable 503");
     }
 
     @Test

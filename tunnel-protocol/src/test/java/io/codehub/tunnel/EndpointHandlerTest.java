@@ -221,8 +221,8 @@ class EndpointHandlerTest {
 
     @Test
     void anEndpointsRefusedCredentialsSpendTheSourcesBudget() {
-        answer = CompletableFuture.completedFuture(TunnelEndpoint.Response.problem(403, "tunnel-forbidden",
-                "Forbidden", "not you"));
+        answer = CompletableFuture.completedFuture(TunnelEndpoint.Response.problem(HandshakeProblem.FORBIDDEN,
+                "not you"));
         ServerContext context = server(TunnelLimits.builder().failedAuthBurst(1)
                 .failedAuthRefillPeriod(Duration.ofMinutes(1)).build());
         assertThat(answer(channel(context), post("x", "Authorization: Bearer k")).status()).isEqualTo(403);

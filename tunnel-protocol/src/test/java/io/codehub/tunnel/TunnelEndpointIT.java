@@ -33,8 +33,8 @@ class TunnelEndpointIT {
                 .endpoint("POST", "/v1/echo", 64, request -> {
                     seen.add(request);
                     if (!"good".equals(request.bearerToken())) {
-                        return CompletableFuture.completedFuture(TunnelEndpoint.Response.problem(401,
-                                "tunnel-unauthorized", "Unauthorized", "bad key"));
+                        return CompletableFuture.completedFuture(TunnelEndpoint.Response.problem(
+                                HandshakeProblem.UNAUTHORIZED, "bad key"));
                     }
                     String answer = new String(request.body(), StandardCharsets.UTF_8).toUpperCase();
                     return CompletableFuture.completedFuture(TunnelEndpoint.Response.ok("text/plain",

@@ -1,5 +1,6 @@
 package io.codehub.web;
 
+import io.codehub.base.Checks;
 import io.codehub.runtime.ProblemType;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
@@ -18,10 +19,7 @@ public final class BodyLimitFilter implements WebFilter {
     private final ProblemResponses problems;
 
     public BodyLimitFilter(long maxBodyBytes, ProblemResponses problems) {
-        if (maxBodyBytes < 1) {
-            throw new IllegalArgumentException("maxBodyBytes: " + maxBodyBytes + " (expected: > 0)");
-        }
-        this.maxBodyBytes = maxBodyBytes;
+        this.maxBodyBytes = Checks.positive("maxBodyBytes", maxBodyBytes);
         this.problems = problems;
     }
 

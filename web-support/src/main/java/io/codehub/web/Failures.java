@@ -2,20 +2,13 @@ package io.codehub.web;
 
 import org.jspecify.annotations.Nullable;
 
-/** Looking through a failure's cause chain. */
+/**
+ * Wording of failures in problem details. (The search of a cause chain is
+ * {@link io.codehub.base.Causes}.)
+ */
 public final class Failures {
 
     private Failures() {
-    }
-
-    /** The first throwable of {@code type} in {@code failure}'s cause chain, or {@code null}. */
-    public static <T extends Throwable> @Nullable T find(Throwable failure, Class<T> type) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (type.isInstance(t)) {
-                return type.cast(t);
-            }
-        }
-        return null;
     }
 
     /** The first line of {@code message}: Jackson messages carry a source excerpt on later lines. */

@@ -2,12 +2,12 @@ package io.codehub.web;
 
 import java.net.URI;
 
-import io.codehub.runtime.ProblemType;
+import io.codehub.base.CodehubProblemType;
 
 /**
  * One RFC 9457 problem as served: a stable {@code type} with its title and status, and the
- * occurrence's {@code detail}. Agent API types come from {@link ProblemType}; an application with
- * types of its own builds problems from them with the canonical constructor.
+ * occurrence's {@code detail}. The type is one of codehub's {@link CodehubProblemType}s: the Agent
+ * API's ({@code io.codehub.runtime.ProblemType}) or an application's own enum of the same shape.
  */
 public record Problem(URI type, String title, int status, String detail) {
 
@@ -17,7 +17,8 @@ public record Problem(URI type, String title, int status, String detail) {
         }
     }
 
-    public static Problem of(ProblemType type, String detail) {
+    /** {@code type} with the occurrence's {@code detail}, ready to serve. */
+    public static Problem of(CodehubProblemType type, String detail) {
         return new Problem(type.uri(), type.title(), type.status(), detail);
     }
 }

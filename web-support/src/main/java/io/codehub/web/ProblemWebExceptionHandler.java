@@ -3,6 +3,7 @@ package io.codehub.web;
 import java.util.List;
 import java.util.UUID;
 
+import io.codehub.base.Causes;
 import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.RuntimeProblemException;
 import org.slf4j.Logger;
@@ -56,14 +57,14 @@ public final class ProblemWebExceptionHandler implements WebExceptionHandler {
                 return problem;
             }
         }
-        RuntimeProblemException runtime = Failures.find(failure, RuntimeProblemException.class);
+        RuntimeProblemException runtime = Causes.find(failure, RuntimeProblemException.class);
         if (runtime != null) {
             if (runtime.type().status() >= 500) {
                 log.warn("{} {}: {}", exchange.getRequest().getMethod(), exchange.getRequest().getPath(), runtime.detail());
             }
             return Problem.of(runtime.type(), runtime.detail());
         }
-        if (Failures.find(failure, DataBufferLimitException.class) != null) {
+        if (Causes.find(failure, DataBufferLimitException.class) != null) {
             return Problem.of(ProblemType.PAYLOAD_TOO_LARGE, "request body exceeds the " + service + "'s limit");
         }
         if (failure instanceof UnsupportedMediaTypeStatusException unsupported) {

@@ -14,6 +14,7 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.codehub.base.Checks;
 
 /**
  * Verifies the bearer tokens the hub signs for this agent: a JWS with {@code alg=ES256} signed by
@@ -42,19 +43,13 @@ public final class HubTokenVerifier {
         } catch (JOSEException e) {
             throw new IllegalArgumentException("hub public key: " + e.getMessage(), e);
         }
-        if (clockSkew.isNegative()) {
-            throw new IllegalArgumentException("clockSkew: " + clockSkew + " (expected: >= 0)");
-        }
         if (maxTokenLength < 64) {
             throw new IllegalArgumentException("maxTokenLength: " + maxTokenLength + " (expected: >= 64)");
         }
-        if (cacheSize < 0) {
-            throw new IllegalArgumentException("cacheSize: " + cacheSize + " (expected: >= 0)");
-        }
         this.agentId = agentId;
-        this.clockSkew = clockSkew;
+        this.clockSkew = Checks.notNegative("clockSkew", clockSkew);
         this.maxTokenLength = maxTokenLength;
-        this.cacheSize = cacheSize;
+        this.cacheSize = Checks.notNegative("cacheSize", cacheSize);
         this.clock = clock;
     }
 

@@ -1,6 +1,5 @@
 package io.codehub.agent.config;
 
-import java.io.IOException;
 import java.security.interfaces.ECPublicKey;
 import java.time.Clock;
 import java.util.List;
@@ -10,6 +9,7 @@ import java.util.regex.Pattern;
 import io.codehub.agent.auth.HubPublicKey;
 import io.codehub.agent.auth.HubTokenVerifier;
 import io.codehub.agent.auth.TokenRejectedException;
+import io.codehub.pki.PkiException;
 import io.codehub.runtime.Runtime;
 import io.codehub.web.BearerTokenFilter;
 import io.codehub.web.BodyLimitFilter;
@@ -69,7 +69,7 @@ public class AgentConfiguration {
         ECPublicKey key;
         try {
             key = HubPublicKey.read(properties.hubPublicKey());
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (PkiException | IllegalArgumentException e) {
             throw new ConfigurationException("CODEHUB_AGENT_HUB_PUBLIC_KEY",
                     "cannot use " + properties.hubPublicKey() + ": " + e.getMessage(),
                     "Point it at a readable PEM file holding the hub's EC P-256 public key "

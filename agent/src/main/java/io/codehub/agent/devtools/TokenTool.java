@@ -1,21 +1,16 @@
 package io.codehub.agent.devtools;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.ECPrivateKey;
 import java.security.spec.ECGenParameterSpec;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.Base64;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
@@ -28,6 +23,8 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.codehub.pki.Pem;
+import io.codehub.pki.PkiException;
 
 /**
  * {@code bin/codehub token}: makes a local ES256 "hub" key pair and signs Agent API tokens with it,
@@ -48,7 +45,7 @@ public final class TokenTool {
             System.err.println("codehub token: " + e.getMessage());
             System.err.println("usage: token keygen --dir DIR | token sign --key FILE --aud AGENT_ID [--ttl 1h]");
             System.exit(2);
-        } catch (IOException | GeneralSecurityException | JOSEException e) {
+        } catch (IOException | GeneralSecurityException | JOSEException | PkiException e) {
             System.err.println("codehub token: " + e.getMessage());
             System.exit(1);
         }
@@ -74,19 +71,15 @@ public final class TokenTool {
         generator.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair pair = generator.generateKeyPair();
         Path privateKey = dir.resolve("hub-private.pem");
-        Files.deleteIfExists(privateKey);
-        Files.createFile(privateKey, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(privateKey, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
-        Files.writeString(dir.resolve("hub-public.pem"), pem("PUBLIC KEY", pair.getPublic().getEncoded()));
+        Pem.writePrivate(privateKey, Pem.encode(pair.getPrivate(), null));
+        Pem.writePublic(dir.resolve("hub-public.pem"), Pem.encode(pair.getPublic()));
         System.out.println("wrote " + privateKey + " (0600) and " + dir.resolve("hub-public.pem"));
     }
 
-    static String sign(Path privateKeyFile, String audience, Duration ttl) throws IOException, GeneralSecurityException,
-            JOSEException {
-        String pem = Files.readString(privateKeyFile, StandardCharsets.US_ASCII);
-        String base64 = pem.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", "");
-        ECPrivateKey key = (ECPrivateKey) KeyFactory.getInstance("EC")
-                .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64)));
+    static String sign(Path privateKeyFile, String audience, Duration ttl) throws JOSEException {
+        if (!(Pem.readPrivateKey(privateKeyFile, null) instanceof ECPrivateKey key)) {
+            throw new PkiException(privateKeyFile + " holds no EC private key (expected: one made by 'token keygen')");
+        }
         Instant now = Instant.now();
         JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer("codehub-token-tool").audience(List.of(audience))
                 .issueTime(Date.from(now)).expirationTime(Date.from(now.plus(ttl))).jwtID(UUID.randomUUID().toString())
@@ -106,11 +99,6 @@ public final class TokenTool {
         } catch (DateTimeParseException e) {
             throw new UsageException("--ttl " + value + " (expected: a duration such as 30m, 1h)");
         }
-    }
-
-    private static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(der) + "\n-----END " + type + "-----\n";
     }
 
     private static Map<String, String> options(String[] args) {

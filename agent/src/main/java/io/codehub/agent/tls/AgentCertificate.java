@@ -28,6 +28,7 @@ import io.codehub.pki.AgentIdentity;
 import io.codehub.pki.Csrs;
 import io.codehub.pki.Pem;
 import io.codehub.pki.PkiException;
+import io.codehub.tunnel.HttpProxy;
 import io.codehub.web.ConfigurationException;
 import io.netty.handler.ssl.SslContext;
 import org.jspecify.annotations.Nullable;
@@ -106,7 +107,7 @@ public final class AgentCertificate implements AutoCloseable {
      * @throws ConfigurationException naming the variable to change
      */
     public static AgentCertificate open(AgentProperties properties, URI hubUri, @Nullable String apiKey,
-            @Nullable URI proxy, Clock clock, RandomGenerator random) {
+            @Nullable HttpProxy proxy, Clock clock, RandomGenerator random) {
         AgentProperties.Tls tls = properties.tls();
         String agentId = String.valueOf(properties.id());
         RenewalTiming timing;

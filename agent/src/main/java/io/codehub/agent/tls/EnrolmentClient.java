@@ -26,8 +26,10 @@ import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 
+import io.codehub.base.Causes;
 import io.codehub.pki.Pem;
 import io.codehub.pki.PkiException;
+import io.codehub.tunnel.HttpProxy;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -49,16 +51,16 @@ final class EnrolmentClient {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final URI endpoint;
-    private final @Nullable URI proxy;
+    private final @Nullable HttpProxy proxy;
     private final Duration connectTimeout;
     private final Duration responseTimeout;
     private final int maxResponseBytes;
 
     /**
      * @param hub the hub's {@code tls://host:port}
-     * @param proxy {@code http://[user:password@]host:port}, or null to connect directly
+     * @param proxy the tunnel's proxy ({@code HTTPS_PROXY}), or null to connect directly
      */
-    EnrolmentClient(URI hub, @Nullable URI proxy, Duration connectTimeout, Duration responseTimeout, int maxResponseBytes) {
+    EnrolmentClient(URI hub, @Nullable HttpProxy proxy, Duration connectTimeout, Duration responseTimeout, int maxResponseBytes) {
         this.endpoint = URI.create("https://" + hub.getRawAuthority() + PATH);
         this.proxy = proxy;
         this.connectTimeout = connectTimeout;
@@ -84,9 +86,9 @@ final class EnrolmentClient {
                 .sslContext(ssl)
                 .sslParameters(tlsParameters());
         if (proxy != null) {
-            builder.proxy(ProxySelector.of(InetSocketAddress.createUnresolved(proxy.getHost(), proxy.getPort())));
-            PasswordAuthentication credentials = proxyCredentials(proxy);
-            if (credentials != null) {
+            builder.proxy(ProxySelector.of(InetSocketAddress.createUnresolved(proxy.host(), proxy.port())));
+            if (proxy.hasCredentials()) {
+                PasswordAuthentication credentials = new PasswordAuthentication(proxy.user(), proxy.password().toCharArray());
                 builder.authenticator(new Authenticator() {
                     @Override
                     protected @Nullable PasswordAuthentication getPasswordAuthentication() {
@@ -188,7 +190,7 @@ final class EnrolmentClient {
 
     /** The first error in the cause chain that says something ("ConnectException: Connection refused"). */
     private static String describe(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
+        for (Throwable t : Causes.chain(error)) {
             if (t.getMessage() != null && !t.getMessage().isBlank()) {
                 return t.getClass().getSimpleName() + ": " + printable(t.getMessage());
             }
@@ -200,21 +202,6 @@ final class EnrolmentClient {
         SSLParameters parameters = new SSLParameters();
         parameters.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
         return parameters;
-    }
-
-    private static @Nullable PasswordAuthentication proxyCredentials(URI proxy) {
-        String info = proxy.getRawUserInfo();
-        if (info == null || info.isEmpty()) {
-            return null;
-        }
-        int colon = info.indexOf(':');
-        String user = decode(colon < 0 ? info : info.substring(0, colon));
-        String password = colon < 0 ? "" : decode(info.substring(colon + 1));
-        return new PasswordAuthentication(user, password.toCharArray());
-    }
-
-    private static String decode(String value) {
-        return java.net.URLDecoder.decode(value.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     /** Collects a body of at most {@code max} bytes; a larger one fails the call instead of filling memory. */

@@ -1,10 +1,10 @@
 package io.codehub.agent.tls;
 
-import java.net.URI;
 import java.security.cert.X509Certificate;
 import java.util.Set;
 
 import io.codehub.pki.AgentIdentity;
+import io.codehub.runtime.ProblemType;
 import io.codehub.tunnel.TunnelStream;
 import io.codehub.web.Problem;
 import io.codehub.web.ProblemResponses;
@@ -33,7 +33,6 @@ final class HubIdentityFilter implements WebFilter {
 
     /** The identity the hub's client certificate carries. */
     static final String HUB_URI = AgentIdentity.HUB_URI;
-    private static final URI FORBIDDEN = URI.create("urn:codehub:problem:forbidden");
     private static final Logger log = LoggerFactory.getLogger(HubIdentityFilter.class);
 
     private final Set<String> openPaths;
@@ -55,7 +54,7 @@ final class HubIdentityFilter implements WebFilter {
             return chain.filter(exchange);
         }
         log.info("refused {} {} from {}: {}", request.getMethod(), request.getPath(), request.getRemoteAddress(), refusal);
-        return problems.write(exchange, new Problem(FORBIDDEN, "Forbidden", 403, refusal));
+        return problems.write(exchange, Problem.of(ProblemType.FORBIDDEN, refusal));
     }
 
     private static boolean overTunnel(ServerHttpRequest request) {

@@ -1,21 +1,18 @@
 package io.codehub.agent.tunnel;
 
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Random;
 
 import io.codehub.agent.AgentApplication;
 import io.codehub.agent.config.AgentProperties;
 import io.codehub.agent.tls.AgentCertificate;
 import io.codehub.runtime.Runtime;
+import io.codehub.tunnel.HttpProxy;
 import io.codehub.tunnel.TicketStore;
 import io.codehub.tunnel.TunnelConnector;
 import io.codehub.tunnel.TunnelConnectorBuilder;
 import io.codehub.web.ConfigurationException;
-import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.ApplicationContext;
@@ -59,12 +56,10 @@ public class TunnelConfiguration {
                 // matters after a hub restart; an agent restart presents its API key once.
                 .ticketStore(TicketStore.inMemory())
                 .listener(new ConnectionLog(settings.hubUri(), WARN_EVERY, System::nanoTime));
-        Map<String, String> proxyVariables = proxyVariables(environment);
-        URI proxy;
+        HttpProxy proxy;
         try {
-            builder.proxyFromEnvironment(proxyVariables);
-            String value = proxyVariables.getOrDefault("HTTPS_PROXY", proxyVariables.get("https_proxy"));
-            proxy = value == null || value.isBlank() ? null : URI.create(value.trim());
+            proxy = HttpProxy.fromEnvironment(environment::getProperty);
+            builder.proxy(proxy);
         } catch (IllegalArgumentException e) {
             throw new ConfigurationException("HTTPS_PROXY", String.valueOf(e.getMessage()),
                     "Use http://[user:password@]host:port for the proxy the agent dials the hub through, or unset it.", e);
@@ -79,17 +74,6 @@ public class TunnelConfiguration {
         ManagedUpstreams upstreams = new ManagedUpstreams(runtime, UPSTREAMS_REFRESH, UPSTREAMS_MAX_AGE,
                 UPSTREAMS_MIN_SPACING, Schedulers.parallel(), System::nanoTime);
         return new AgentTunnel(builder, context, upstreams, properties.maxBodyBytes(), certificate);
-    }
-
-    private static Map<String, String> proxyVariables(Environment environment) {
-        Map<String, String> variables = new HashMap<>();
-        for (String name : new String[] {"HTTPS_PROXY", "https_proxy"}) {
-            @Nullable String value = environment.getProperty(name);
-            if (value != null) {
-                variables.put(name, value);
-            }
-        }
-        return variables;
     }
 
     /** Matches when {@code CODEHUB_AGENT_HUB_URL} ({@code codehub.agent.hub-url}) is set and not blank. */

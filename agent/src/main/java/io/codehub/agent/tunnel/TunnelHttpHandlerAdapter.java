@@ -5,6 +5,7 @@ import java.net.URISyntaxException;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.codehub.base.Checks;
 import io.codehub.tunnel.IncomingStreamHandlerFactory;
 import io.codehub.tunnel.TunnelStream;
 import io.codehub.tunnel.TunnelStreamHandler;
@@ -42,12 +43,9 @@ final class TunnelHttpHandlerAdapter implements IncomingStreamHandlerFactory {
     private final AtomicLong requests = new AtomicLong();
 
     TunnelHttpHandlerAdapter(HttpHandler handler, NettyDataBufferFactory buffers, long maxBodyBytes, Scheduler scheduler) {
-        if (maxBodyBytes < 1) {
-            throw new IllegalArgumentException("maxBodyBytes: " + maxBodyBytes + " (expected: > 0)");
-        }
         this.handler = handler;
         this.buffers = buffers;
-        this.maxBodyBytes = maxBodyBytes;
+        this.maxBodyBytes = Checks.positive("maxBodyBytes", maxBodyBytes);
         this.scheduler = scheduler;
     }
 

@@ -65,7 +65,7 @@ class AgentConfigurationTest {
         assertAnalysis(env, "CODEHUB_AGENT_HUB_PUBLIC_KEY: cannot use", "BEGIN PUBLIC KEY");
         Files.writeString(dir.resolve("garbage.pem"), "hello");
         env.put("CODEHUB_AGENT_HUB_PUBLIC_KEY", dir.resolve("garbage.pem").toString());
-        assertAnalysis(env, "not a PEM public key", "GET /api/v1/hub");
+        assertAnalysis(env, "garbage.pem holds no PEM data, expected a PUBLIC KEY", "GET /api/v1/hub");
     }
 
     @Test

@@ -14,6 +14,7 @@ import io.codehub.agent.TestPki;
 import io.codehub.pki.AgentIdentity;
 import io.codehub.pki.Pem;
 import io.codehub.pki.PkiException;
+import io.codehub.runtime.ProblemType;
 import io.codehub.tunnel.AuthDecision;
 import io.codehub.tunnel.HandshakeRequest;
 import io.codehub.tunnel.TunnelEndpoint;
@@ -59,11 +60,11 @@ final class EnrolmentHub implements AutoCloseable {
         boolean byKey = apiKey.equals(request.bearerToken());
         boolean byCertificate = certificateAgent(request.peerCertificates()).equals(Optional.of(agentId));
         if (!byKey && !byCertificate) {
-            return CompletableFuture.completedFuture(TunnelEndpoint.Response.problem(401, "unauthorized",
-                    "Unauthorized", "unknown API key or certificate"));
+            return CompletableFuture.completedFuture(TunnelEndpoint.Response.problem(ProblemType.UNAUTHORIZED,
+                    "unknown API key or certificate"));
         }
         if (!"application/pkcs10".equals(request.contentType())) {
-            return CompletableFuture.completedFuture(TunnelEndpoint.Response.problem(400, "bad-csr", "Bad CSR",
+            return CompletableFuture.completedFuture(TunnelEndpoint.Response.problem(ProblemType.MALFORMED_REQUEST,
                     "Content-Type " + request.contentType() + " (expected: application/pkcs10)"));
         }
         return CompletableFuture.supplyAsync(() -> {
@@ -72,7 +73,7 @@ final class EnrolmentHub implements AutoCloseable {
                 return TunnelEndpoint.Response.ok("application/pem-certificate-chain",
                         Pem.encode(chain).getBytes(StandardCharsets.US_ASCII));
             } catch (PkiException e) {
-                return TunnelEndpoint.Response.problem(403, "csr-refused", "CSR refused", e.getMessage());
+                return TunnelEndpoint.Response.problem(ProblemType.FORBIDDEN, String.valueOf(e.getMessage()));
             }
         }, signer);
     }

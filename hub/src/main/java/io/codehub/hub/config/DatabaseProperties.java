@@ -23,7 +23,7 @@ public record DatabaseProperties(
         @DefaultValue("5s") Duration acquireTimeout) {
 
     public DatabaseProperties {
-        Checks.between("CODEHUB_DATABASE_POOL_SIZE", poolSize, 1, 1000);
-        Checks.positive("CODEHUB_DATABASE_ACQUIRE_TIMEOUT", acquireTimeout);
+        ConfigurationChecks.inRange("CODEHUB_DATABASE_POOL_SIZE", poolSize, 1, 1000);
+        ConfigurationChecks.positive("CODEHUB_DATABASE_ACQUIRE_TIMEOUT", acquireTimeout);
     }
 }

@@ -30,7 +30,7 @@ public record HubProperties(
         @DefaultValue("65536") int maxBodyBytes) {
 
     public HubProperties {
-        Checks.between("CODEHUB_HUB_MAX_BODY_BYTES", maxBodyBytes, 1024, 16 * 1024 * 1024);
+        ConfigurationChecks.inRange("CODEHUB_HUB_MAX_BODY_BYTES", maxBodyBytes, 1024, 16 * 1024 * 1024);
     }
 
     /**
@@ -46,8 +46,8 @@ public record HubProperties(
             @DefaultValue("10") int bcryptCost) {
 
         public ApiKeys {
-            Checks.positive("CODEHUB_HUB_API_KEYS_GRACE_PERIOD", gracePeriod);
-            Checks.between("CODEHUB_HUB_API_KEYS_BCRYPT_COST", bcryptCost, 4, 16);
+            ConfigurationChecks.positive("CODEHUB_HUB_API_KEYS_GRACE_PERIOD", gracePeriod);
+            ConfigurationChecks.inRange("CODEHUB_HUB_API_KEYS_BCRYPT_COST", bcryptCost, 4, 16);
         }
     }
 
@@ -78,15 +78,15 @@ public record HubProperties(
             @DefaultValue("1m") Duration tokenRenewBefore) {
 
         public Remote {
-            Checks.positive("CODEHUB_HUB_REMOTE_CALL_TIMEOUT", callTimeout);
-            Checks.positive("CODEHUB_HUB_REMOTE_CONNECT_TIMEOUT", connectTimeout);
-            Checks.between("CODEHUB_HUB_REMOTE_MAX_RETRIES", maxRetries, 0, 20);
-            Checks.positive("CODEHUB_HUB_REMOTE_RETRY_BACKOFF", retryBackoff);
-            Checks.positive("CODEHUB_HUB_REMOTE_RETRY_MAX_BACKOFF", retryMaxBackoff);
+            ConfigurationChecks.positive("CODEHUB_HUB_REMOTE_CALL_TIMEOUT", callTimeout);
+            ConfigurationChecks.positive("CODEHUB_HUB_REMOTE_CONNECT_TIMEOUT", connectTimeout);
+            ConfigurationChecks.inRange("CODEHUB_HUB_REMOTE_MAX_RETRIES", maxRetries, 0, 20);
+            ConfigurationChecks.positive("CODEHUB_HUB_REMOTE_RETRY_BACKOFF", retryBackoff);
+            ConfigurationChecks.positive("CODEHUB_HUB_REMOTE_RETRY_MAX_BACKOFF", retryMaxBackoff);
             atLeast("CODEHUB_HUB_REMOTE_RETRY_MAX_BACKOFF", retryMaxBackoff, "CODEHUB_HUB_REMOTE_RETRY_BACKOFF",
                     retryBackoff);
-            Checks.positive("CODEHUB_HUB_REMOTE_TOKEN_TTL", tokenTtl);
-            Checks.positive("CODEHUB_HUB_REMOTE_TOKEN_RENEW_BEFORE", tokenRenewBefore);
+            ConfigurationChecks.positive("CODEHUB_HUB_REMOTE_TOKEN_TTL", tokenTtl);
+            ConfigurationChecks.positive("CODEHUB_HUB_REMOTE_TOKEN_RENEW_BEFORE", tokenRenewBefore);
             if (tokenRenewBefore.compareTo(tokenTtl) >= 0) {
                 throw new ConfigurationException("CODEHUB_HUB_REMOTE_TOKEN_RENEW_BEFORE",
                         tokenRenewBefore + " is not shorter than the token lifetime " + tokenTtl,
@@ -113,10 +113,10 @@ public record HubProperties(
             @DefaultValue("5m") Duration maxBackoff) {
 
         public Health {
-            Checks.positive("CODEHUB_HUB_HEALTH_INTERVAL", interval);
-            Checks.positive("CODEHUB_HUB_HEALTH_TIMEOUT", timeout);
-            Checks.between("CODEHUB_HUB_HEALTH_FAILURE_THRESHOLD", failureThreshold, 1, 100);
-            Checks.positive("CODEHUB_HUB_HEALTH_MAX_BACKOFF", maxBackoff);
+            ConfigurationChecks.positive("CODEHUB_HUB_HEALTH_INTERVAL", interval);
+            ConfigurationChecks.positive("CODEHUB_HUB_HEALTH_TIMEOUT", timeout);
+            ConfigurationChecks.inRange("CODEHUB_HUB_HEALTH_FAILURE_THRESHOLD", failureThreshold, 1, 100);
+            ConfigurationChecks.positive("CODEHUB_HUB_HEALTH_MAX_BACKOFF", maxBackoff);
         }
     }
 
@@ -148,15 +148,15 @@ public record HubProperties(
             @DefaultValue("200") int batchSize) {
 
         public Reconciler {
-            Checks.positive("CODEHUB_HUB_RECONCILER_INTERVAL", interval);
-            Checks.positive("CODEHUB_HUB_RECONCILER_POLL_INTERVAL", pollInterval);
-            Checks.between("CODEHUB_HUB_RECONCILER_MAX_ATTEMPTS", maxAttempts, 1, 1000);
-            Checks.positive("CODEHUB_HUB_RECONCILER_RETRY_BACKOFF", retryBackoff);
-            Checks.positive("CODEHUB_HUB_RECONCILER_RETRY_MAX_BACKOFF", retryMaxBackoff);
+            ConfigurationChecks.positive("CODEHUB_HUB_RECONCILER_INTERVAL", interval);
+            ConfigurationChecks.positive("CODEHUB_HUB_RECONCILER_POLL_INTERVAL", pollInterval);
+            ConfigurationChecks.inRange("CODEHUB_HUB_RECONCILER_MAX_ATTEMPTS", maxAttempts, 1, 1000);
+            ConfigurationChecks.positive("CODEHUB_HUB_RECONCILER_RETRY_BACKOFF", retryBackoff);
+            ConfigurationChecks.positive("CODEHUB_HUB_RECONCILER_RETRY_MAX_BACKOFF", retryMaxBackoff);
             atLeast("CODEHUB_HUB_RECONCILER_RETRY_MAX_BACKOFF", retryMaxBackoff, "CODEHUB_HUB_RECONCILER_RETRY_BACKOFF",
                     retryBackoff);
-            Checks.between("CODEHUB_HUB_RECONCILER_PER_AGENT_CONCURRENCY", perAgentConcurrency, 1, 256);
-            Checks.between("CODEHUB_HUB_RECONCILER_BATCH_SIZE", batchSize, 1, 10_000);
+            ConfigurationChecks.inRange("CODEHUB_HUB_RECONCILER_PER_AGENT_CONCURRENCY", perAgentConcurrency, 1, 256);
+            ConfigurationChecks.inRange("CODEHUB_HUB_RECONCILER_BATCH_SIZE", batchSize, 1, 10_000);
         }
     }
 

@@ -45,7 +45,7 @@ public record TunnelProperties(
         @DefaultValue("6s") Duration failedAuthRefill) {
 
     public TunnelProperties {
-        Checks.between("CODEHUB_HUB_TUNNEL_PORT", port, 0, 65_535);
+        ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_PORT", port, 0, 65_535);
         if (address.isBlank() || !address.trim().matches("[0-9a-fA-F.:\\[\\]]+")) {
             throw new ConfigurationException("CODEHUB_HUB_TUNNEL_ADDRESS", "'" + address + "' (expected: an IP address)",
                     "Set CODEHUB_HUB_TUNNEL_ADDRESS to an IP address of this host, such as 0.0.0.0, 127.0.0.1 or ::.");
@@ -58,10 +58,10 @@ public record TunnelProperties(
         }
         readable("CODEHUB_HUB_TUNNEL_TLS_CERT", tlsCert);
         readable("CODEHUB_HUB_TUNNEL_TLS_KEY", tlsKey);
-        Checks.positive("CODEHUB_HUB_TUNNEL_DRAIN_GRACE", drainGrace);
-        Checks.positive("CODEHUB_HUB_TUNNEL_TICKET_TTL", ticketTtl);
-        Checks.between("CODEHUB_HUB_TUNNEL_FAILED_AUTH_BURST", failedAuthBurst, 1, 1_000_000);
-        Checks.positive("CODEHUB_HUB_TUNNEL_FAILED_AUTH_REFILL", failedAuthRefill);
+        ConfigurationChecks.positive("CODEHUB_HUB_TUNNEL_DRAIN_GRACE", drainGrace);
+        ConfigurationChecks.positive("CODEHUB_HUB_TUNNEL_TICKET_TTL", ticketTtl);
+        ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_FAILED_AUTH_BURST", failedAuthBurst, 1, 1_000_000);
+        ConfigurationChecks.positive("CODEHUB_HUB_TUNNEL_FAILED_AUTH_REFILL", failedAuthRefill);
         clientAuth = clientAuth.trim().toLowerCase(java.util.Locale.ROOT);
         if (!clientAuth.matches("none|optional|require")) {
             throw new ConfigurationException("CODEHUB_HUB_TUNNEL_CLIENT_AUTH", "'" + clientAuth + "'",

@@ -2,7 +2,6 @@ package io.codehub.hub.identity;
 
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.ECPublicKey;
-import java.util.Base64;
 import java.util.Map;
 
 import com.nimbusds.jose.JOSEException;
@@ -10,6 +9,7 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
+import io.codehub.pki.Pem;
 
 /**
  * Who the hub is: its ES256 (EC P-256) key pair and its id. The id is the key's RFC 7638 JWK
@@ -62,8 +62,7 @@ public final class HubIdentity {
 
     /** The public key as a PEM {@code PUBLIC KEY} block (X.509 SubjectPublicKeyInfo), as agents read it. */
     public String publicKeyPem() {
-        String base64 = Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(publicKey().getEncoded());
-        return "-----BEGIN PUBLIC KEY-----\n" + base64 + "\n-----END PUBLIC KEY-----\n";
+        return Pem.encode(publicKey());
     }
 
     /** The JWK Set with the public key only, as served at {@code /.well-known/jwks.json}. */

@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
+import io.codehub.base.Causes;
+import io.codehub.runtime.RuntimeProblemException;
 import io.codehub.tunnel.spring.AgentNotConnectedException;
 import io.codehub.web.Failures;
 import io.codehub.web.Problem;
@@ -32,40 +34,40 @@ public final class HubProblemMapper implements ProblemMapper {
 
     @Override
     public @Nullable Problem toProblem(ServerWebExchange exchange, Throwable failure) {
-        HubProblemException hub = Failures.find(failure, HubProblemException.class);
+        HubProblemException hub = Causes.find(failure, HubProblemException.class);
         if (hub != null) {
-            return hub.type().problem(hub.detail());
+            return Problem.of(hub.type(), hub.detail());
         }
         AgentNotConnectedException notConnected =
-                Failures.find(failure, AgentNotConnectedException.class);
+                Causes.find(failure, AgentNotConnectedException.class);
         if (notConnected != null) {
-            return HubProblemType.AGENT_NOT_CONNECTED.problem(notConnected.getMessage()
+            return Problem.of(HubProblemType.AGENT_NOT_CONNECTED, notConnected.getMessage()
                     + "; it reconnects on its own, retry later");
         }
         if (failure instanceof WebExchangeBindException bind) {
-            return HubProblemType.VALIDATION_FAILED.problem(describe(bind.getFieldErrors()));
+            return Problem.of(HubProblemType.VALIDATION_FAILED, describe(bind.getFieldErrors()));
         }
         if (failure instanceof ServerWebInputException input) {
-            JacksonException json = Failures.find(input, JacksonException.class);
+            JacksonException json = Causes.find(input, JacksonException.class);
             if (json != null && !json.getPath().isEmpty()
-                    && Failures.find(input, io.codehub.runtime.RuntimeProblemException.class) == null) {
+                    && Causes.find(input, RuntimeProblemException.class) == null) {
                 String field = json.getPath().stream()
                         .map(r -> r.getPropertyName() != null ? r.getPropertyName() : "[" + r.getIndex() + "]")
                         .collect(Collectors.joining(".")).replace(".[", "[");
-                return HubProblemType.VALIDATION_FAILED.problem(field + ": " + Failures.firstLine(json.getOriginalMessage()));
+                return Problem.of(HubProblemType.VALIDATION_FAILED, field + ": " + Failures.firstLine(json.getOriginalMessage()));
             }
         }
         if (isDatabaseUnavailable(failure)) {
             log.warn("{} {}: database unavailable: {}", exchange.getRequest().getMethod(), exchange.getRequest().getPath(),
                     failure.toString());
-            return HubProblemType.DATABASE_UNAVAILABLE.problem("the hub's database cannot be reached; retry later");
+            return Problem.of(HubProblemType.DATABASE_UNAVAILABLE, "the hub's database cannot be reached; retry later");
         }
         return null;
     }
 
     /** Whether {@code failure} means the database (or the pool in front of it) is out of reach. */
     public static boolean isDatabaseUnavailable(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        for (Throwable t : Causes.chain(failure)) {
             if (t instanceof DataAccessResourceFailureException || t instanceof TransientDataAccessResourceException
                     || t instanceof R2dbcNonTransientResourceException || t instanceof R2dbcTransientResourceException
                     || t instanceof java.net.ConnectException || t instanceof TimeoutException

@@ -1,17 +1,16 @@
 package io.codehub.hub.problem;
 
-import java.net.URI;
-
+import io.codehub.base.CodehubProblemType;
 import io.codehub.runtime.ProblemType;
-import io.codehub.web.Problem;
 
 /**
  * The stable problem types of the hub's API that the Agent API's {@link ProblemType} does not
- * have, under the same {@code urn:codehub:problem:} prefix. Where an Agent API type fits
- * ({@code unauthorized}, {@code malformed-request}, {@code invalid-spec}, {@code internal}, ...),
- * the hub serves that one instead. The {@link #uri()} never changes once published.
+ * have, of the same shape and under the same prefix ({@link CodehubProblemType}). Where an Agent
+ * API type fits ({@code unauthorized}, {@code malformed-request}, {@code invalid-spec},
+ * {@code internal}, ...), the hub serves that one instead. The {@link #uri()} never changes once
+ * published. Served with {@code Problem.of(type, detail)} of web-support.
  */
-public enum HubProblemType {
+public enum HubProblemType implements CodehubProblemType {
 
     /** A request field is missing, malformed or out of range; the detail names the field. */
     VALIDATION_FAILED("validation-failed", 400, "Validation failed"),
@@ -32,38 +31,14 @@ public enum HubProblemType {
     /** The database cannot be reached; retry later. */
     DATABASE_UNAVAILABLE("database-unavailable", 503, "Database unavailable");
 
-    private final String slug;
-    private final int status;
-    private final String title;
+    private final Definition definition;
 
     HubProblemType(String slug, int status, String title) {
-        this.slug = slug;
-        this.status = status;
-        this.title = title;
+        this.definition = new Definition(slug, status, title);
     }
 
-    /** The short, stable name, e.g. {@code no-eligible-agent}. */
-    public String slug() {
-        return slug;
-    }
-
-    /** The HTTP status this problem is served with. */
-    public int status() {
-        return status;
-    }
-
-    /** The human-readable summary, the same for every occurrence. */
-    public String title() {
-        return title;
-    }
-
-    /** This problem with an occurrence's {@code detail}, ready to serve. */
-    public Problem problem(String detail) {
-        return new Problem(uri(), title, status, detail);
-    }
-
-    /** The RFC 9457 {@code type}, e.g. {@code urn:codehub:problem:no-eligible-agent}. */
-    public URI uri() {
-        return URI.create(ProblemType.URI_PREFIX + slug);
+    @Override
+    public Definition definition() {
+        return definition;
     }
 }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Random;
 import java.util.random.RandomGenerator;
 
+import io.codehub.base.Checks;
 import io.codehub.runtime.BackendUnavailableException;
 import io.codehub.tunnel.backoff.Backoff;
 import reactor.core.publisher.Mono;
@@ -26,12 +27,8 @@ public record RemoteCallPolicy(Duration callTimeout, int maxRetries, Duration re
         RandomGenerator random) {
 
     public RemoteCallPolicy {
-        if (callTimeout.isZero() || callTimeout.isNegative()) {
-            throw new IllegalArgumentException("callTimeout: " + callTimeout + " (expected: > 0)");
-        }
-        if (maxRetries < 0) {
-            throw new IllegalArgumentException("maxRetries: " + maxRetries + " (expected: >= 0)");
-        }
+        Checks.positive("callTimeout", callTimeout);
+        Checks.notNegative("maxRetries", maxRetries);
         backoff(retryBackoff, retryMaxBackoff); // refuses a longest delay below the first
     }
 

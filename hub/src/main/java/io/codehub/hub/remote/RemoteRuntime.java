@@ -1,9 +1,11 @@
 package io.codehub.hub.remote;
 
+import java.io.IOException;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 
+import io.codehub.base.Causes;
 import io.codehub.runtime.ArchiveRequest;
 import io.codehub.runtime.BackendFailureException;
 import io.codehub.runtime.BackendUnavailableException;
@@ -21,6 +23,7 @@ import io.codehub.runtime.Upstream;
 import io.codehub.runtime.VolumeExistence;
 import io.codehub.runtime.VolumeInfo;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.tunnel.TunnelException;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpMethod;
@@ -182,12 +185,12 @@ public final class RemoteRuntime implements Runtime {
                 .onErrorMap(TimeoutException.class, e -> new BackendUnavailableException("agent " + agentId + " at "
                         + endpoint + " did not answer " + operation + " within " + policy.callTimeout(), e))
                 .onErrorMap(WebClientRequestException.class, e -> new BackendUnavailableException("agent " + agentId
-                        + " at " + endpoint + " cannot be reached (" + operation + "): " + rootMessage(e), e))
+                        + " at " + endpoint + " cannot be reached (" + operation + "): " + Causes.rootMessage(e), e))
                 // The connection (or the tunnel stream) broke after the status line: the answer is
                 // lost, which is the agent being unreachable, not a failure of the operation.
                 .onErrorMap(RemoteRuntime::brokenAnswer, e -> new BackendUnavailableException("agent " + agentId
                         + " at " + endpoint + ": the connection broke while it answered " + operation + ": "
-                        + rootMessage(e), e));
+                        + Causes.rootMessage(e), e));
         return idempotent ? attempt.retryWhen(policy.retry()) : attempt;
     }
 
@@ -195,12 +198,7 @@ public final class RemoteRuntime implements Runtime {
         if (error instanceof io.codehub.runtime.RuntimeProblemException) {
             return false;
         }
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof java.io.IOException || t instanceof io.codehub.tunnel.TunnelException) {
-                return true;
-            }
-        }
-        return false;
+        return Causes.any(error, IOException.class, TunnelException.class);
     }
 
     private <T> Mono<T> decode(ClientResponse response, ParameterizedTypeReference<T> type, String operation) {
@@ -221,7 +219,9 @@ public final class RemoteRuntime implements Runtime {
     private RuntimeException toException(AgentProblem problem, int status, String operation) {
         ProblemType type = ProblemType.fromUri(problem.type());
         String detail = problem.detail() == null ? "HTTP " + status : problem.detail();
-        if (type == null) {
+        // forbidden: the agent refused the hub's client certificate, a fault of the hub's set-up that
+        // its API clients cannot fix, so it is a backend error to them and not a 403 of their own
+        if (type == null || type == ProblemType.FORBIDDEN) {
             ProblemType byStatus = status == 503 ? ProblemType.BACKEND_UNAVAILABLE : ProblemType.BACKEND_ERROR;
             return RuntimeProblemException.of(byStatus, "agent " + agentId + " at " + endpoint + " answered " + operation
                     + " with HTTP " + status + (problem.type() == null ? "" : " (" + problem.type() + ")") + ": " + detail);
@@ -241,11 +241,4 @@ public final class RemoteRuntime implements Runtime {
         return result;
     }
 
-    private static String rootMessage(Throwable failure) {
-        Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-    }
 }

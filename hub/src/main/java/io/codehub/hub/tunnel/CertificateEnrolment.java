@@ -16,6 +16,7 @@ import io.codehub.pki.AgentIdentity;
 import io.codehub.pki.CsrRejectedException;
 import io.codehub.pki.Csrs;
 import io.codehub.pki.Pem;
+import io.codehub.runtime.ProblemType;
 import io.codehub.tunnel.TunnelEndpoint;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -67,7 +68,7 @@ public final class CertificateEnrolment implements TunnelEndpoint {
         return answer(request)
                 .onErrorResume(e -> {
                     log.error("certificate enrolment from {} failed", request.remoteAddress(), e);
-                    return Mono.just(Response.problem(500, "internal", "Internal error",
+                    return Mono.just(Response.problem(ProblemType.INTERNAL,
                             "the hub could not sign the certificate; see its log"));
                 })
                 .toFuture();
@@ -75,24 +76,24 @@ public final class CertificateEnrolment implements TunnelEndpoint {
 
     private Mono<Response> answer(Request request) {
         if (request.body().length == 0) {
-            return Mono.just(problem(400, "malformed-request", "the body must be a PEM certificate request "
+            return Mono.just(malformed("the body must be a PEM certificate request "
                     + "(Content-Type: application/pkcs10)"));
         }
         String requested;
         try {
             requested = Csrs.requestedAgentId(request.body());
         } catch (CsrRejectedException e) {
-            return Mono.just(problem(400, "malformed-request", "unusable certificate request: " + e.getMessage()));
+            return Mono.just(malformed("unusable certificate request: " + e.getMessage()));
         }
         X509Certificate leaf = request.peerCertificates().isEmpty() ? null : request.peerCertificates().get(0);
         String certificateAgent = null;
         if (leaf != null) {
             Optional<String> named = AgentIdentity.agentId(leaf);
             if (named.isEmpty()) {
-                return Mono.just(problem(403, "forbidden", "the client certificate names no agent"));
+                return Mono.just(forbidden("the client certificate names no agent"));
             }
             if (pki.isRevoked(leaf)) {
-                return Mono.just(problem(403, "forbidden", "the client certificate (serial "
+                return Mono.just(forbidden("the client certificate (serial "
                         + Serials.hex(leaf) + ") is revoked"));
             }
             certificateAgent = named.get();
@@ -117,18 +118,18 @@ public final class CertificateEnrolment implements TunnelEndpoint {
     private Mono<Response> decide(Authenticated who, String requested, Request request) {
         Agent agent = who.agent();
         if (who.certificateAgent() != null && !who.certificateAgent().equals(agent.id())) {
-            return Mono.just(problem(403, "forbidden", "the client certificate is agent " + who.certificateAgent()
+            return Mono.just(forbidden("the client certificate is agent " + who.certificateAgent()
                     + "'s, the API key agent " + agent.id() + "'s"));
         }
         if (agent.status() == AgentStatus.INACTIVE) {
-            return Mono.just(problem(403, "forbidden", "agent " + agent.id() + " is inactive"));
+            return Mono.just(forbidden("agent " + agent.id() + " is inactive"));
         }
         if (agent.auth() == AgentAuth.MTLS && who.certificateAgent() == null) {
-            return Mono.just(problem(403, "forbidden", "agent " + agent.id() + " authenticates with mtls only: renew "
+            return Mono.just(forbidden("agent " + agent.id() + " authenticates with mtls only: renew "
                     + "with its current certificate, or issue one out of band (bin/codehub pki issue agent)"));
         }
         if (!requested.equals(agent.id())) {
-            return Mono.just(problem(403, "forbidden", "the certificate request names agent " + requested
+            return Mono.just(forbidden("the certificate request names agent " + requested
                     + ", but the credential is agent " + agent.id() + "'s"));
         }
         boolean renewal = who.certificateAgent() != null;
@@ -141,20 +142,19 @@ public final class CertificateEnrolment implements TunnelEndpoint {
                             request.remoteAddress(), issued.getNotAfter().toInstant());
                     return Response.ok(CHAIN_MEDIA_TYPE, Pem.encode(chain).getBytes(StandardCharsets.US_ASCII));
                 })
-                .onErrorResume(CsrRejectedException.class, e -> Mono.just(problem(400, "malformed-request",
+                .onErrorResume(CsrRejectedException.class, e -> Mono.just(malformed(
                         "certificate request refused: " + e.getMessage())));
     }
 
     private static Response unauthorized(String detail) {
-        return Response.problem(401, "unauthorized", "Unauthorized", detail);
+        return Response.problem(ProblemType.UNAUTHORIZED, detail);
     }
 
-    private static Response problem(int status, String slug, String detail) {
-        String title = switch (status) {
-            case 400 -> "Malformed request";
-            case 403 -> "Forbidden";
-            default -> "Error";
-        };
-        return Response.problem(status, slug, title, detail);
+    private static Response forbidden(String detail) {
+        return Response.problem(ProblemType.FORBIDDEN, detail);
+    }
+
+    private static Response malformed(String detail) {
+        return Response.problem(ProblemType.MALFORMED_REQUEST, detail);
     }
 }

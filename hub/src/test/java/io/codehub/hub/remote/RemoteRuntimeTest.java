@@ -122,8 +122,12 @@ class RemoteRuntimeTest {
         stub.answer(seen -> new StubAgent.Answer(500, "text/html", "<h1>oops</h1>", Duration.ZERO));
         assertProblem(() -> runtime.volumeExists(WS).block(BLOCK), BackendFailureException.class,
                 ProblemType.BACKEND_ERROR, "HTTP 500");
+        // the agent refusing the hub's client certificate is the hub's set-up, not the API client's 403
+        stub.answer(seen -> StubAgent.Answer.problem(403, "forbidden", "no TLS client certificate"));
+        assertProblem(() -> runtime.volumeExists(WS).block(BLOCK), BackendFailureException.class,
+                ProblemType.BACKEND_ERROR, "HTTP 403 (urn:codehub:problem:forbidden): no TLS client certificate");
         // Stated problems are never retried.
-        assertThat(stub.seen()).hasSize(5);
+        assertThat(stub.seen()).hasSize(6);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.codehub.pki.cli;
 
+import io.codehub.base.Causes;
 import io.codehub.pki.PkiException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -51,9 +52,7 @@ public final class PkiCli implements Runnable {
                 return EXIT_FAILED;
             }
             err.println(failed.getCommandSpec().qualifiedName() + ": internal error: " + e);
-            for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
-                err.println("  caused by: " + cause);
-            }
+            Causes.chain(e).stream().skip(1).forEach(cause -> err.println("  caused by: " + cause));
             return EXIT_INTERNAL;
         });
         return commandLine.execute(args);

@@ -1,16 +1,16 @@
 package io.codehub.runtime;
 
-import java.net.URI;
-import java.util.Arrays;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
+
+import io.codehub.base.CodehubProblemType;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The stable problem types of Agent API v1 (RFC 9457 {@code type}), each with its HTTP status.
- * The {@link #uri()} never changes once published; clients match on it, never on {@code detail}.
+ * The {@link #uri()} ({@code urn:codehub:problem:<slug>}, see {@link CodehubProblemType}) never
+ * changes once published; clients match on it, never on {@code detail}.
  */
-public enum ProblemType {
+public enum ProblemType implements CodehubProblemType {
 
     /** The workspace id is not {@code [a-z0-9][a-z0-9-]{0,62}}. */
     INVALID_WORKSPACE_ID("invalid-workspace-id", 400, "Invalid workspace id"),
@@ -20,6 +20,8 @@ public enum ProblemType {
     INVALID_SPEC("invalid-spec", 400, "Invalid request"),
     /** Missing, malformed, expired, wrong-audience or wrongly signed bearer token. */
     UNAUTHORIZED("unauthorized", 401, "Unauthorized"),
+    /** The caller is authenticated but may not do this (e.g. no hub client certificate where mTLS is required). */
+    FORBIDDEN("forbidden", 403, "Forbidden"),
     /** The workspace has no instance. */
     INSTANCE_NOT_FOUND("instance-not-found", 404, "Instance not found"),
     /** The workspace has no volume. */
@@ -53,48 +55,21 @@ public enum ProblemType {
     /** A bug or unexpected condition in the agent. */
     INTERNAL("internal", 500, "Internal error");
 
-    /** Prefix of every codehub problem type URI. */
-    public static final String URI_PREFIX = "urn:codehub:problem:";
+    private static final Map<String, ProblemType> BY_URI = CodehubProblemType.byUri(values());
 
-    private static final Map<String, ProblemType> BY_URI = Arrays.stream(values())
-            .collect(Collectors.toUnmodifiableMap(ProblemType::uriString, Function.identity()));
-
-    private final String slug;
-    private final int status;
-    private final String title;
+    private final Definition definition;
 
     ProblemType(String slug, int status, String title) {
-        this.slug = slug;
-        this.status = status;
-        this.title = title;
+        this.definition = new Definition(slug, status, title);
     }
 
-    /** The short, stable name, e.g. {@code volume-in-use}. */
-    public String slug() {
-        return slug;
-    }
-
-    /** The HTTP status this problem is served with. */
-    public int status() {
-        return status;
-    }
-
-    /** The human-readable summary ({@code title}), the same for every occurrence. */
-    public String title() {
-        return title;
-    }
-
-    /** The RFC 9457 {@code type}, e.g. {@code urn:codehub:problem:volume-in-use}. */
-    public URI uri() {
-        return URI.create(uriString());
-    }
-
-    private String uriString() {
-        return URI_PREFIX + slug;
+    @Override
+    public Definition definition() {
+        return definition;
     }
 
     /** The problem type for a {@code type} URI, or {@code null} when it is not one of ours. */
-    public static @org.jspecify.annotations.Nullable ProblemType fromUri(@org.jspecify.annotations.Nullable String type) {
+    public static @Nullable ProblemType fromUri(@Nullable String type) {
         return type == null ? null : BY_URI.get(type);
     }
 }

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 
+import io.codehub.base.CodehubProblemType;
 import io.codehub.runtime.contract.AgentApiConformance;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.ObjectMapper;
@@ -40,7 +41,7 @@ class AgentApiDocumentTest {
     void listsEveryProblemTypeAndNoOther() {
         String yaml = new String(AgentApiDocument.bytes(), StandardCharsets.UTF_8);
         List<String> documented = yaml.lines().map(String::trim)
-                .filter(line -> line.startsWith("- " + ProblemType.URI_PREFIX))
+                .filter(line -> line.startsWith("- " + CodehubProblemType.URI_PREFIX))
                 .map(line -> line.substring(2)).toList();
         assertThat(documented).containsExactlyInAnyOrderElementsOf(
                 Arrays.stream(ProblemType.values()).map(type -> type.uri().toString()).toList());

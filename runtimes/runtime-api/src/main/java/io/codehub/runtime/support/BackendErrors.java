@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 
+import io.codehub.base.Causes;
+
 /**
  * What every runtime's error mapping needs to know about an exception whatever library threw it:
- * whether it means the backend could not be reached, and the words to report. The mapping of a
- * library's own exceptions stays in each runtime.
+ * whether it means the backend could not be reached, and how to quote its words (the words
+ * themselves are {@link Causes#rootMessage}). The mapping of a library's own exceptions stays in
+ * each runtime.
  *
  * <p>For {@code Runtime} implementations.
  */
@@ -24,23 +27,7 @@ public final class BackendErrors {
      * queue: the backend was not reached (or not in time), as opposed to answering with an error.
      */
     public static boolean isUnreachable(Throwable error) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
-            if (cause instanceof IOException || cause instanceof RejectedExecutionException
-                    || cause instanceof TimeoutException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The message of the deepest cause, or its simple class name when it has none. */
-    public static String rootMessage(Throwable error) {
-        Throwable root = error;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage();
-        return message == null || message.isBlank() ? root.getClass().getSimpleName() : message;
+        return Causes.any(error, IOException.class, RejectedExecutionException.class, TimeoutException.class);
     }
 
     /** A backend's message, stripped and cut to {@value #MAX_MESSAGE} characters. */

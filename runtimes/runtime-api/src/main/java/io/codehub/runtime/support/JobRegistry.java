@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 
+import io.codehub.base.Checks;
 import io.codehub.runtime.ConflictException;
 import io.codehub.runtime.JobStatus;
 import io.codehub.runtime.NotFoundException;
@@ -31,10 +32,7 @@ public final class JobRegistry {
     private final ArrayDeque<String> finished = new ArrayDeque<>();
 
     public JobRegistry(int maxFinished) {
-        if (maxFinished < 1) {
-            throw new IllegalArgumentException("maxFinished: " + maxFinished + " (expected: > 0)");
-        }
-        this.maxFinished = maxFinished;
+        this.maxFinished = Checks.positive("maxFinished", maxFinished);
     }
 
     /** Records a new, active job; refused while another job works on the same workspace. */

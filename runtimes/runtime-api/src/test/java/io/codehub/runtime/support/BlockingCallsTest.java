@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import io.codehub.base.Causes;
 import io.codehub.runtime.BackendFailureException;
 import io.codehub.runtime.BackendUnavailableException;
 import io.codehub.runtime.ProblemType;
@@ -31,7 +32,7 @@ class BlockingCallsTest {
                 return problem;
             }
             if (BackendErrors.isUnreachable(error)) {
-                return new BackendUnavailableException("test backend unreachable: " + BackendErrors.rootMessage(error),
+                return new BackendUnavailableException("test backend unreachable: " + Causes.rootMessage(error),
                         error);
             }
             return new BackendFailureException(ProblemType.INTERNAL, operation + " " + resource + ": " + error, error);

@@ -8,6 +8,7 @@ import com.github.dockerjava.api.exception.DockerClientException;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
+import io.codehub.base.Causes;
 import io.codehub.runtime.BackendFailureException;
 import io.codehub.runtime.BackendUnavailableException;
 import io.codehub.runtime.ProblemType;
@@ -49,7 +50,7 @@ final class DockerErrors {
     /** {@code error} as a failure to reach the engine. */
     BackendUnavailableException unavailable(Throwable error) {
         return new BackendUnavailableException("Docker engine unreachable at " + engine + ": "
-                + BackendErrors.rootMessage(error), error);
+                + Causes.rootMessage(error), error);
     }
 
     /** The engine's own words for an engine error: the {@code message} of its JSON body when it has one. */

@@ -6,9 +6,9 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
+import io.codehub.base.Checks;
 import io.codehub.runtime.ImagePullPolicy;
 import io.codehub.runtime.support.BlockingCalls;
-import io.codehub.runtime.support.ConfigChecks;
 
 import org.jspecify.annotations.Nullable;
 
@@ -69,10 +69,10 @@ public record DockerRuntimeConfig(URI dockerHost, Path archiveDir, String jobIma
             throw new IllegalArgumentException("publishAddress: '" + publishAddress
                     + "' (expected: an IP address literal such as 127.0.0.1 or 0.0.0.0)");
         }
-        ConfigChecks.requirePositive("callTimeout", callTimeout);
-        ConfigChecks.requirePositive("jobTimeout", jobTimeout);
-        ConfigChecks.requireBetween("maxConcurrentCalls", maxConcurrentCalls, 1, BlockingCalls.MAX_CONCURRENT_CALLS);
-        ConfigChecks.requireNotBlank("agentVersion", agentVersion);
+        Checks.positive("callTimeout", callTimeout);
+        Checks.positive("jobTimeout", jobTimeout);
+        Checks.inRange("maxConcurrentCalls", maxConcurrentCalls, 1, BlockingCalls.MAX_CONCURRENT_CALLS);
+        Checks.notBlank("agentVersion", agentVersion);
     }
 
     /** A builder with every default set; only {@code archiveDir} must be given. */

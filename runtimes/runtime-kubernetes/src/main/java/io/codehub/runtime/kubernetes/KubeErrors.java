@@ -1,5 +1,6 @@
 package io.codehub.runtime.kubernetes;
 
+import io.codehub.base.Causes;
 import io.codehub.runtime.BackendFailureException;
 import io.codehub.runtime.BackendUnavailableException;
 import io.codehub.runtime.ProblemType;
@@ -41,12 +42,12 @@ final class KubeErrors {
     /** {@code error} as a failure to reach the API server. */
     BackendUnavailableException unavailable(Throwable error) {
         return new BackendUnavailableException("Kubernetes API unreachable at " + server + ": "
-                + BackendErrors.rootMessage(error), error);
+                + Causes.rootMessage(error), error);
     }
 
     /** The HTTP status of a fabric8 exception anywhere in the chain, or 0. */
     static int code(Throwable error) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+        for (Throwable cause : Causes.chain(error)) {
             if (cause instanceof KubernetesClientException kube && kube.getCode() > 0) {
                 return kube.getCode();
             }

@@ -3,6 +3,7 @@ package io.codehub.runtime.kubernetes;
 import java.time.Clock;
 import java.util.List;
 
+import io.codehub.base.Causes;
 import io.codehub.runtime.ArchiveRequest;
 import io.codehub.runtime.Health;
 import io.codehub.runtime.HealthStatus;
@@ -14,7 +15,6 @@ import io.codehub.runtime.Runtime;
 import io.codehub.runtime.Upstream;
 import io.codehub.runtime.VolumeInfo;
 import io.codehub.runtime.WorkspaceId;
-import io.codehub.runtime.support.BackendErrors;
 import io.codehub.runtime.support.JobLauncher;
 import io.codehub.runtime.support.JobRegistry;
 import io.codehub.runtime.support.ManagedNames;
@@ -218,7 +218,7 @@ public final class KubernetesRuntime implements Runtime, AutoCloseable {
                     : Config.fromKubeconfig(config.kubeconfig().toFile());
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("kubeconfig: cannot use '" + config.kubeconfig() + "': "
-                    + BackendErrors.rootMessage(e), e);
+                    + Causes.rootMessage(e), e);
         }
         int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, config.callTimeout().toMillis());
         Config tuned = new ConfigBuilder(base)

@@ -5,9 +5,9 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
+import io.codehub.base.Checks;
 import io.codehub.runtime.ImagePullPolicy;
 import io.codehub.runtime.support.BlockingCalls;
-import io.codehub.runtime.support.ConfigChecks;
 
 import org.jspecify.annotations.Nullable;
 
@@ -85,13 +85,13 @@ public record KubernetesRuntimeConfig(@Nullable Path kubeconfig, @Nullable Strin
                     + DEFAULT_JOB_IMAGE + "')");
         }
         Objects.requireNonNull(jobImagePullPolicy, "jobImagePullPolicy");
-        ConfigChecks.requirePositive("callTimeout", callTimeout, Duration.ofHours(1));
-        ConfigChecks.requirePositive("jobTimeout", jobTimeout, MAX_JOB_TIMEOUT);
+        Checks.positive("callTimeout", callTimeout, Duration.ofHours(1));
+        Checks.positive("jobTimeout", jobTimeout, MAX_JOB_TIMEOUT);
         if (jobTimeout.toSeconds() < 1) {
             throw new IllegalArgumentException("jobTimeout: " + jobTimeout + " (expected: at least 1 s)");
         }
-        ConfigChecks.requireBetween("maxConcurrentCalls", maxConcurrentCalls, 1, BlockingCalls.MAX_CONCURRENT_CALLS);
-        ConfigChecks.requireNotBlank("agentVersion", agentVersion);
+        Checks.inRange("maxConcurrentCalls", maxConcurrentCalls, 1, BlockingCalls.MAX_CONCURRENT_CALLS);
+        Checks.notBlank("agentVersion", agentVersion);
     }
 
     /** A builder with every default set. */
