@@ -33,8 +33,9 @@ final class HubSessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == HubKeepaliveHandler.KeepaliveTimeout.INSTANCE) {
-            session.recordCloseCause(new TunnelException("session " + session.sessionId() + " of agent "
-                    + session.agentId() + ": no PING ACK within " + server.keepalive.ackTimeout()));
+            session.recordCloseCause(new TunnelConnectionException(TunnelConnectionException.Reason.LOST, "session "
+                    + session.sessionId() + " of agent " + session.agentId() + ": no PING ACK within "
+                    + server.keepalive.ackTimeout(), null));
         }
         ReferenceCountUtil.release(evt);
     }
