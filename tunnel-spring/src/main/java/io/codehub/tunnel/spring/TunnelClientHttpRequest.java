@@ -61,7 +61,7 @@ final class TunnelClientHttpRequest extends AbstractClientHttpRequest {
 
     @Override
     public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
-        return doCommit(() -> write(body));
+        return doCommit(() -> Mono.defer(() -> write(body)));
     }
 
     @Override
@@ -71,7 +71,7 @@ final class TunnelClientHttpRequest extends AbstractClientHttpRequest {
 
     @Override
     public Mono<Void> setComplete() {
-        return doCommit(() -> write(Mono.empty()));
+        return doCommit(() -> Mono.defer(() -> write(Mono.empty())));
     }
 
     @Override
@@ -94,7 +94,7 @@ final class TunnelClientHttpRequest extends AbstractClientHttpRequest {
         requestHeaders.add(HttpHeaders.COOKIE.toLowerCase(java.util.Locale.ROOT), cookie.toString());
     }
 
-    /** Called by the commit, after {@link #applyHeaders()}. */
+    /** Subscribed to by the commit after {@link #applyHeaders()} (the commit gets every action first). */
     private Mono<Void> write(Publisher<? extends DataBuffer> body) {
         Http2Headers headers = requestHeaders;
         if (headers == null) {
