@@ -24,8 +24,9 @@ final class HubSessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof Http2GoAwayFrame) {
+        if (msg instanceof Http2GoAwayFrame goAway) {
             session.peerGoingAway();
+            StreamChannelHandler.goAwayReceived(ctx.channel(), goAway.lastStreamId(), goAway.errorCode());
         }
         ReferenceCountUtil.release(msg);
     }

@@ -1,5 +1,6 @@
 package io.codehub.tunnel;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,8 +15,12 @@ import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -37,13 +42,17 @@ import org.jspecify.annotations.Nullable;
  * <h2>Errors</h2>
  * Each way a stream can fail becomes one {@link TunnelStreamException} with its code. Those the
  * peer provably never processed are marked so: its {@code REFUSED_STREAM}, a GOAWAY whose last
- * stream id is below this stream's (the multiplexer tells each such stream before closing it), and
+ * stream id is below this stream's ({@link #goAwayReceived}, before the codec closes the stream), and
  * a locally opened stream whose first HEADERS could not be written (the agent's
  * SETTINGS_MAX_CONCURRENT_STREAMS, a GOAWAY already received, a connection that closed first).
  */
 final class StreamChannelHandler extends ChannelDuplexHandler {
 
     private static final System.Logger LOG = System.getLogger(StreamChannelHandler.class.getName());
+
+    /** The open streams this end opened on a connection, for {@link #goAwayReceived}; event loop only. */
+    private static final AttributeKey<Set<StreamChannelHandler>> LOCAL_STREAMS =
+            AttributeKey.valueOf(StreamChannelHandler.class, "localStreams");
 
     private final String sessionId;
     private final @Nullable IncomingStreamHandlerFactory factory;
@@ -89,6 +98,41 @@ final class StreamChannelHandler extends ChannelDuplexHandler {
         // A child channel whose stream ended stays open while frames wait for a read(); when the
         // connection goes, nobody will read them, so close it (which releases them).
         ctx.channel().parent().closeFuture().addListener(closeWithParent);
+        if (factory == null) {
+            Set<StreamChannelHandler> local = ctx.channel().parent().attr(LOCAL_STREAMS).get();
+            if (local == null) {
+                local = new HashSet<>();
+                ctx.channel().parent().attr(LOCAL_STREAMS).set(local);
+            }
+            local.add(this);
+        }
+    }
+
+    /**
+     * Event loop of {@code connection}, when the peer's GOAWAY arrives: the streams this end opened
+     * above its last stream id were never processed (RFC 9113 §6.8). Netty's multiplexer tells
+     * such streams only on the side it takes for the client, and it takes the side from the parent
+     * channel: the hub, an HTTP/2 client on an accepted channel, would never hear. So the session
+     * handler tells them here, before the codec closes them.
+     */
+    static void goAwayReceived(Channel connection, int lastStreamId, long errorCode) {
+        Set<StreamChannelHandler> local = connection.attr(LOCAL_STREAMS).get();
+        if (local == null) {
+            return;
+        }
+        for (StreamChannelHandler stream : List.copyOf(local)) {
+            if (stream.streamId() > lastStreamId) {
+                stream.goneAway(lastStreamId, errorCode);
+            }
+        }
+    }
+
+    private void goneAway(int lastStreamId, long errorCode) {
+        Http2Error code = Http2Error.valueOf(errorCode);
+        markFailed(new TunnelStreamException(streamId(), Http2Error.REFUSED_STREAM, true, describe()
+                + " is above the last stream id " + lastStreamId + " of the peer's GOAWAY ("
+                + (code == null ? errorCode : code) + "): never processed", null));
+        maybeRead();
     }
 
     private final ChannelFutureListener closeWithParent = f -> {
@@ -173,16 +217,12 @@ final class StreamChannelHandler extends ChannelDuplexHandler {
             return;
         }
         if (evt instanceof Http2GoAwayFrame goAway) {
-            // Sent only to the streams above the GOAWAY's last stream id, before they are closed.
+            // The multiplexer's own notice, to the streams above the last stream id (see goAwayReceived).
             try {
-                Http2Error code = Http2Error.valueOf(goAway.errorCode());
-                markFailed(new TunnelStreamException(streamId(), Http2Error.REFUSED_STREAM, true, describe()
-                        + " is above the last stream id " + goAway.lastStreamId() + " of the peer's GOAWAY ("
-                        + (code == null ? goAway.errorCode() : code) + "): never processed", null));
+                goneAway(goAway.lastStreamId(), goAway.errorCode());
             } finally {
                 goAway.release();
             }
-            maybeRead();
             return;
         }
         if (evt instanceof IdleStateEvent) {
@@ -230,6 +270,10 @@ final class StreamChannelHandler extends ChannelDuplexHandler {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         ctx.channel().parent().closeFuture().removeListener(closeWithParent);
+        Set<StreamChannelHandler> local = ctx.channel().parent().attr(LOCAL_STREAMS).get();
+        if (local != null) {
+            local.remove(this);
+        }
         inactive = true;
         if (!inboundEnded && resetError == null) {
             boolean neverSent = factory == null && streamId() <= 0;
