@@ -9,7 +9,6 @@ import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
-import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -105,6 +104,18 @@ final class StreamChannelHandler extends ChannelDuplexHandler {
                 ctx.channel().parent().attr(LOCAL_STREAMS).set(local);
             }
             local.add(this);
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        forgetLocal(ctx);
+    }
+
+    private void forgetLocal(ChannelHandlerContext ctx) {
+        Set<StreamChannelHandler> local = ctx.channel().parent().attr(LOCAL_STREAMS).get();
+        if (local != null) {
+            local.remove(this);
         }
     }
 
@@ -216,15 +227,6 @@ final class StreamChannelHandler extends ChannelDuplexHandler {
             maybeRead();
             return;
         }
-        if (evt instanceof Http2GoAwayFrame goAway) {
-            // The multiplexer's own notice, to the streams above the last stream id (see goAwayReceived).
-            try {
-                goneAway(goAway.lastStreamId(), goAway.errorCode());
-            } finally {
-                goAway.release();
-            }
-            return;
-        }
         if (evt instanceof IdleStateEvent) {
             LOG.log(System.Logger.Level.DEBUG, "stream idle on session {0}: cancelling", sessionId);
             reset(Http2Error.CANCEL, " after its idle timeout");
@@ -270,10 +272,7 @@ final class StreamChannelHandler extends ChannelDuplexHandler {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         ctx.channel().parent().closeFuture().removeListener(closeWithParent);
-        Set<StreamChannelHandler> local = ctx.channel().parent().attr(LOCAL_STREAMS).get();
-        if (local != null) {
-            local.remove(this);
-        }
+        forgetLocal(ctx);
         inactive = true;
         if (!inboundEnded && resetError == null) {
             boolean neverSent = factory == null && streamId() <= 0;

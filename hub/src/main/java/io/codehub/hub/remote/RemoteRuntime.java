@@ -1,5 +1,6 @@
 package io.codehub.hub.remote;
 
+import java.io.IOException;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
@@ -46,7 +47,7 @@ import reactor.core.publisher.Mono;
  * A transport failure (a timeout, a connection or tunnel stream that failed, whatever the
  * connector) is a {@link BackendUnavailableException} naming the agent and its endpoint: this class
  * is the one place where transport failures become the Runtime's errors, and it knows no transport
- * type, only {@link java.io.IOException}s and what WebClient wraps them in. A failure whose cause
+ * type, only {@link IOException}s and what WebClient wraps them in. A failure whose cause
  * chain holds an {@link UnprocessedRequestException} (the connector's word that the agent provably
  * never processed the call: an agent not connected, a refused tunnel stream, a stream above the
  * agent's GOAWAY) becomes one whose {@link BackendUnavailableException#isUnprocessed()} is true.
@@ -245,7 +246,7 @@ public final class RemoteRuntime implements Runtime {
             return true;
         }
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof java.io.IOException) {
+            if (t instanceof IOException) {
                 return true;
             }
         }

@@ -6,11 +6,13 @@ import static org.awaitility.Awaitility.await;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +29,7 @@ import io.codehub.runtime.HealthStatus;
 import io.codehub.runtime.JobKind;
 import io.codehub.runtime.JobState;
 import io.codehub.runtime.JobStatus;
+import io.codehub.runtime.RestoreRequest;
 import io.codehub.runtime.WorkspaceId;
 import io.codehub.tunnel.AuthDecision;
 import io.codehub.tunnel.NoBufferLeaks;
@@ -148,10 +151,9 @@ class RemoteRuntimeOverTunnelRetryTest {
         assertThat(CALLS).hasSize(1);
 
         byte[] longJson = ("{\"jobId\":\"job-1\",\"padding\":\"" + "x".repeat(64 * 1024) + "\"}")
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        ROUTE.set(request -> new Response(202, java.util.Map.of("content-type", "application/json"), longJson,
-                16 * 1024));
-        assertThatThrownBy(() -> runtime.startRestore(new io.codehub.runtime.RestoreRequest(WS,
+                .getBytes(StandardCharsets.UTF_8);
+        ROUTE.set(request -> new Response(202, Map.of("content-type", "application/json"), longJson, 16 * 1024));
+        assertThatThrownBy(() -> runtime.startRestore(new RestoreRequest(WS,
                         ArchiveKey.of("ws1-20260101T000000Z-1a2b3c4d.tar.gz"))).block(BLOCK))
                 .isInstanceOfSatisfying(BackendUnavailableException.class,
                         e -> assertThat(e.isUnprocessed()).isFalse())

@@ -15,6 +15,7 @@ import io.codehub.tunnel.TunnelConnector;
 import io.codehub.tunnel.TunnelLimits;
 import io.codehub.tunnel.TunnelServer;
 import io.codehub.tunnel.TunnelSession;
+import io.codehub.tunnel.TunnelStream;
 import io.codehub.tunnel.TunnelStreamHandler;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -79,7 +80,7 @@ final class LoopbackTunnel implements AutoCloseable {
     }
 
     /** Opens a stream from the hub's end; frames go to {@code handler}. */
-    io.codehub.tunnel.TunnelStream open(TunnelStreamHandler handler) throws Exception {
+    TunnelStream open(TunnelStreamHandler handler) throws Exception {
         return session().openStream(handler).get(10, TimeUnit.SECONDS);
     }
 

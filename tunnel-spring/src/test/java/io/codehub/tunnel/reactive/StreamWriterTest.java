@@ -16,6 +16,7 @@ import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.reactivestreams.Publisher;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.core.io.buffer.NettyDataBufferFactory;
@@ -47,7 +48,7 @@ class StreamWriterTest {
         return new Frame(false, length, end);
     }
 
-    Mono<Void> write(org.reactivestreams.Publisher<? extends DataBuffer> body) {
+    Mono<Void> write(Publisher<? extends DataBuffer> body) {
         return StreamWriter.write(stream, new DefaultHttp2Headers().status("200"), body);
     }
 
