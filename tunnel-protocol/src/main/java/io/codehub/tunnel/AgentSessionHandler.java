@@ -49,9 +49,9 @@ final class AgentSessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == AgentIdleHandler.IdleTimeout.INSTANCE && cause == null) {
-            cause = new TunnelException("session " + session.sessionId() + ": nothing heard from hub "
-                    + session.hubId() + " for " + session.keepaliveInterval().multipliedBy(
-                            TunnelProtocol.AGENT_IDLE_INTERVALS));
+            cause = new TunnelConnectionException(TunnelConnectionException.Reason.LOST, "session "
+                    + session.sessionId() + ": nothing heard from hub " + session.hubId() + " for "
+                    + session.keepaliveInterval().multipliedBy(TunnelProtocol.AGENT_IDLE_INTERVALS), null);
         }
         ReferenceCountUtil.release(evt);
     }

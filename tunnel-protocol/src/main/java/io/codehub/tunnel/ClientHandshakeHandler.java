@@ -1,5 +1,7 @@
 package io.codehub.tunnel;
 
+import static io.codehub.tunnel.TunnelConnectionException.Reason.CONNECT_FAILED;
+
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -64,8 +66,8 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         timeout = ctx.executor().schedule(() -> {
-            if (result.completeExceptionally(new TunnelException("handshake with " + attempt.hostHeader()
-                    + " did not complete within " + attempt.limits().handshakeTimeout()))) {
+            if (result.completeExceptionally(new TunnelConnectionException(CONNECT_FAILED, "handshake with "
+                    + attempt.hostHeader() + " did not complete within " + attempt.limits().handshakeTimeout(), null))) {
                 ctx.close();
             }
         }, attempt.limits().handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
@@ -87,8 +89,8 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
         }
         ctx.writeAndFlush(request).addListener(f -> {
             if (!f.isSuccess()) {
-                fail(ctx, new TunnelException("sending the upgrade request to " + attempt.hostHeader() + " failed",
-                        f.cause()));
+                fail(ctx, new TunnelConnectionException(CONNECT_FAILED, "sending the upgrade request to "
+                        + attempt.hostHeader() + " failed", f.cause()));
             }
         });
         ctx.fireChannelActive();
@@ -113,12 +115,14 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        fail(ctx, new TunnelException("handshake with " + attempt.hostHeader() + " failed: " + cause, cause));
+        fail(ctx, new TunnelConnectionException(CONNECT_FAILED, "handshake with " + attempt.hostHeader() + " failed: "
+                + cause, cause));
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        fail(ctx, new TunnelException("connection to " + attempt.hostHeader() + " closed during the handshake"));
+        fail(ctx, new TunnelConnectionException(CONNECT_FAILED, "connection to " + attempt.hostHeader()
+                + " closed during the handshake", null));
         ctx.fireChannelInactive();
     }
 
@@ -139,7 +143,8 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
             problem = "101 with a malformed resumption ticket";
         }
         if (problem != null) {
-            fail(ctx, new TunnelException("handshake with " + attempt.hostHeader() + ": " + problem));
+            fail(ctx, new TunnelConnectionException(CONNECT_FAILED, "handshake with " + attempt.hostHeader() + ": " + problem,
+                    null));
             return;
         }
         cancelTimeout();

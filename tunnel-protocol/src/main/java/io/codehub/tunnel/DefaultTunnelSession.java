@@ -3,6 +3,7 @@ package io.codehub.tunnel;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import java.net.InetSocketAddress;
@@ -70,14 +71,18 @@ final class DefaultTunnelSession implements TunnelSession {
     public CompletableFuture<TunnelStream> openStream(TunnelStreamHandler handler) {
         CompletableFuture<TunnelStream> result = new CompletableFuture<>();
         if (!channel.isActive() || draining) {
-            result.completeExceptionally(new TunnelException("openStream on session " + sessionId + " of agent "
-                    + agentId + ": session " + (draining ? "draining" : "closed")));
+            // Nothing was sent: the agent never saw the stream.
+            result.completeExceptionally(new TunnelConnectionException(draining
+                    ? TunnelConnectionException.Reason.GOING_AWAY : TunnelConnectionException.Reason.CLOSED, null, true,
+                    "openStream on session " + sessionId + " of agent " + agentId + ": session "
+                    + (draining ? "draining" : "closed"), null));
             return result;
         }
         if (activeStreams.incrementAndGet() > limits.maxConcurrentStreams()) {
             activeStreams.decrementAndGet();
-            result.completeExceptionally(new TunnelException("openStream on session " + sessionId + " of agent "
-                    + agentId + ": " + limits.maxConcurrentStreams() + " streams open (maxConcurrentStreams)"));
+            result.completeExceptionally(new TunnelStreamException(TunnelStreamException.NO_STREAM_ID,
+                    Http2Error.REFUSED_STREAM, true, "openStream on session " + sessionId + " of agent " + agentId
+                    + ": " + limits.maxConcurrentStreams() + " streams open (maxConcurrentStreams)", null));
             return result;
         }
         StreamChannelHandler streamHandler = new StreamChannelHandler(sessionId, handler);
@@ -96,8 +101,9 @@ final class DefaultTunnelSession implements TunnelSession {
                         result.complete(streamHandler.stream());
                     } else {
                         streamClosed();
-                        result.completeExceptionally(new TunnelException(
-                                "openStream on session " + sessionId + " of agent " + agentId + " failed", f.cause()));
+                        result.completeExceptionally(new TunnelConnectionException(
+                                TunnelConnectionException.Reason.CLOSED, null, true, "openStream on session "
+                                + sessionId + " of agent " + agentId + " failed: " + f.cause(), f.cause()));
                     }
                 });
         return result;

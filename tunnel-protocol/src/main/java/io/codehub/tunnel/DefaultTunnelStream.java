@@ -9,6 +9,7 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.util.Objects;
@@ -98,11 +99,35 @@ final class DefaultTunnelStream implements TunnelStream {
             if (f.isSuccess()) {
                 result.complete(null);
             } else {
-                result.completeExceptionally(new TunnelException(
-                        operation + " on " + this + " failed: " + f.cause(), f.cause()));
+                result.completeExceptionally(writeFailure(operation, f.cause()));
             }
         });
         return result;
+    }
+
+    /** Event loop only (a write's listener): the typed failure of a write. */
+    private TunnelException writeFailure(String operation, Throwable cause) {
+        if (cause instanceof TunnelException typed) {
+            return typed;
+        }
+        String what = operation + " on " + this + " failed: ";
+        TunnelStreamException failed = handler.failure();
+        int id = channel.stream().id();
+        if (failed != null) {
+            return new TunnelStreamException(id, failed.error(), failed.isUnprocessed(), what + failed.getMessage(), cause);
+        }
+        if (!channel.parent().isActive()) {
+            return new TunnelConnectionException(TunnelConnectionException.Reason.CLOSED, what + "its session closed",
+                    cause);
+        }
+        if (cause instanceof Http2Exception.StreamException stream) {
+            return new TunnelStreamException(id, stream.error(), false, what + cause.getMessage(), cause);
+        }
+        if (cause instanceof Http2Exception connection) {
+            return new TunnelConnectionException(TunnelConnectionException.Reason.LOST, connection.error(), false,
+                    what + cause.getMessage(), cause);
+        }
+        return new TunnelStreamException(id, Http2Error.STREAM_CLOSED, false, what + cause, cause);
     }
 
     @Override

@@ -3,8 +3,8 @@ package io.codehub.tunnel;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
-/** The hub answered the agent's upgrade request with a problem instead of {@code 101}. */
-public final class HandshakeRejectedException extends TunnelException {
+/** The hub answered the agent's upgrade request with a problem instead of {@code 101} ({@link Reason#CONNECT_FAILED}). */
+public final class HandshakeRejectedException extends TunnelConnectionException {
 
     private static final long serialVersionUID = 1L;
 
@@ -14,9 +14,9 @@ public final class HandshakeRejectedException extends TunnelException {
 
     public HandshakeRejectedException(String hub, int status, String type, String detail,
             @Nullable Duration retryAfter) {
-        super("handshake with " + hub + " rejected: " + status + " " + type
+        super(Reason.CONNECT_FAILED, "handshake with " + hub + " rejected: " + status + " " + type
                 + (detail.isEmpty() ? "" : " (" + detail + ")")
-                + (retryAfter == null ? "" : ", retry after " + retryAfter.toSeconds() + " s"));
+                + (retryAfter == null ? "" : ", retry after " + retryAfter.toSeconds() + " s"), null);
         this.status = status;
         this.type = type;
         this.retryAfter = retryAfter;

@@ -24,8 +24,9 @@ final class HubSessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof Http2GoAwayFrame) {
+        if (msg instanceof Http2GoAwayFrame goAway) {
             session.peerGoingAway();
+            StreamChannelHandler.goAwayReceived(ctx.channel(), goAway.lastStreamId(), goAway.errorCode());
         }
         ReferenceCountUtil.release(msg);
     }
@@ -33,8 +34,9 @@ final class HubSessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == HubKeepaliveHandler.KeepaliveTimeout.INSTANCE) {
-            session.recordCloseCause(new TunnelException("session " + session.sessionId() + " of agent "
-                    + session.agentId() + ": no PING ACK within " + server.keepalive.ackTimeout()));
+            session.recordCloseCause(new TunnelConnectionException(TunnelConnectionException.Reason.LOST, "session "
+                    + session.sessionId() + " of agent " + session.agentId() + ": no PING ACK within "
+                    + server.keepalive.ackTimeout(), null));
         }
         ReferenceCountUtil.release(evt);
     }

@@ -1,18 +1,25 @@
 package io.codehub.tunnel;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,14 +34,25 @@ import org.jspecify.annotations.Nullable;
  * <h2>Close</h2>
  * A stream that closes after the peer ended it cleanly keeps its remaining frames until they are
  * requested. A stream that closes any other way (RST_STREAM, idle timeout, connection lost) drops
- * them and reports {@link TunnelStreamHandler#onReset} first. The multiplexer keeps a closed
+ * them and reports {@link TunnelStreamHandler#onStreamError} first. The multiplexer keeps a closed
  * stream's child channel open while frames wait in its queue, so after a reset this handler reads
  * the queue empty, and when the connection closes it reads what is left into {@link #pending}
  * (a stream that ended cleanly keeps it until requested) and closes the child channel itself.
+ *
+ * <h2>Errors</h2>
+ * Each way a stream can fail becomes one {@link TunnelStreamException} with its code. Those the
+ * peer provably never processed are marked so: its {@code REFUSED_STREAM}, a GOAWAY whose last
+ * stream id is below this stream's ({@link #goAwayReceived}, before the codec closes the stream), and
+ * a locally opened stream whose first HEADERS could not be written (the agent's
+ * SETTINGS_MAX_CONCURRENT_STREAMS, a GOAWAY already received, a connection that closed first).
  */
 final class StreamChannelHandler extends ChannelDuplexHandler {
 
     private static final System.Logger LOG = System.getLogger(StreamChannelHandler.class.getName());
+
+    /** The open streams this end opened on a connection, for {@link #goAwayReceived}; event loop only. */
+    private static final AttributeKey<Set<StreamChannelHandler>> LOCAL_STREAMS =
+            AttributeKey.valueOf(StreamChannelHandler.class, "localStreams");
 
     private final String sessionId;
     private final @Nullable IncomingStreamHandlerFactory factory;
@@ -48,7 +66,9 @@ final class StreamChannelHandler extends ChannelDuplexHandler {
     private boolean inboundEnded;
     private boolean inactive;
     private boolean closedDelivered;
+    private boolean headersWritten;
     private @Nullable Http2Error resetError;
+    private @Nullable TunnelStreamException failure;
 
     /** Hub side: the handler is known when the stream is opened. */
     StreamChannelHandler(String sessionId, TunnelStreamHandler user) {
@@ -78,6 +98,53 @@ final class StreamChannelHandler extends ChannelDuplexHandler {
         // A child channel whose stream ended stays open while frames wait for a read(); when the
         // connection goes, nobody will read them, so close it (which releases them).
         ctx.channel().parent().closeFuture().addListener(closeWithParent);
+        if (factory == null) {
+            Set<StreamChannelHandler> local = ctx.channel().parent().attr(LOCAL_STREAMS).get();
+            if (local == null) {
+                local = new HashSet<>();
+                ctx.channel().parent().attr(LOCAL_STREAMS).set(local);
+            }
+            local.add(this);
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        forgetLocal(ctx);
+    }
+
+    private void forgetLocal(ChannelHandlerContext ctx) {
+        Set<StreamChannelHandler> local = ctx.channel().parent().attr(LOCAL_STREAMS).get();
+        if (local != null) {
+            local.remove(this);
+        }
+    }
+
+    /**
+     * Event loop of {@code connection}, when the peer's GOAWAY arrives: the streams this end opened
+     * above its last stream id were never processed (RFC 9113 §6.8). Netty's multiplexer tells
+     * such streams only on the side it takes for the client, and it takes the side from the parent
+     * channel: the hub, an HTTP/2 client on an accepted channel, would never hear. So the session
+     * handler tells them here, before the codec closes them.
+     */
+    static void goAwayReceived(Channel connection, int lastStreamId, long errorCode) {
+        Set<StreamChannelHandler> local = connection.attr(LOCAL_STREAMS).get();
+        if (local == null) {
+            return;
+        }
+        for (StreamChannelHandler stream : List.copyOf(local)) {
+            if (stream.streamId() > lastStreamId) {
+                stream.goneAway(lastStreamId, errorCode);
+            }
+        }
+    }
+
+    private void goneAway(int lastStreamId, long errorCode) {
+        Http2Error code = Http2Error.valueOf(errorCode);
+        markFailed(new TunnelStreamException(streamId(), Http2Error.REFUSED_STREAM, true, describe()
+                + " is above the last stream id " + lastStreamId + " of the peer's GOAWAY ("
+                + (code == null ? errorCode : code) + "): never processed", null));
+        maybeRead();
     }
 
     private final ChannelFutureListener closeWithParent = f -> {
@@ -163,16 +230,45 @@ final class StreamChannelHandler extends ChannelDuplexHandler {
         if (evt instanceof Http2ResetFrame reset) {
             // RST_STREAM is not flow-controlled, so the multiplexer signals it as an event.
             Http2Error error = Http2Error.valueOf(reset.errorCode());
-            markReset(error == null ? Http2Error.INTERNAL_ERROR : error);
+            error = error == null ? Http2Error.INTERNAL_ERROR : error;
+            markFailed(TunnelStreamException.reset(describe(), streamId(), error, true));
             maybeRead();
             return;
         }
         if (evt instanceof IdleStateEvent) {
             LOG.log(System.Logger.Level.DEBUG, "stream idle on session {0}: cancelling", sessionId);
-            reset(Http2Error.CANCEL);
+            reset(Http2Error.CANCEL, " after its idle timeout");
             return;
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /**
+     * The first HEADERS of a stream this end opened: if it cannot be written, the peer never saw
+     * the stream. The multiplexer then closes the child channel; the failure is recorded first so
+     * that the close reports it rather than a plain cancel.
+     */
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (factory != null || headersWritten || !(msg instanceof Http2HeadersFrame)) {
+            ctx.write(msg, promise);
+            return;
+        }
+        headersWritten = true;
+        ChannelPromise first = ctx.newPromise();
+        first.addListener(f -> {
+            if (f.isSuccess()) {
+                promise.trySuccess();
+                return;
+            }
+            Throwable cause = f.cause();
+            Http2Error error = cause instanceof Http2Exception h2 ? h2.error() : Http2Error.REFUSED_STREAM;
+            TunnelStreamException notSent = new TunnelStreamException(streamId(), error, true, "the HEADERS of "
+                    + describe() + " could not be sent, so the peer never saw the stream: " + cause, cause);
+            markFailed(notSent);
+            promise.tryFailure(notSent);
+        });
+        ctx.write(msg, first);
     }
 
     @Override
@@ -184,9 +280,14 @@ final class StreamChannelHandler extends ChannelDuplexHandler {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         ctx.channel().parent().closeFuture().removeListener(closeWithParent);
+        forgetLocal(ctx);
         inactive = true;
         if (!inboundEnded && resetError == null) {
-            markReset(Http2Error.CANCEL);
+            boolean neverSent = factory == null && streamId() <= 0;
+            boolean sessionGone = !ctx.channel().parent().isActive();
+            markFailed(new TunnelStreamException(streamId(), Http2Error.CANCEL, neverSent, describe() + " closed before "
+                    + "it ended" + (sessionGone ? ": its session closed" : "") + (neverSent
+                            ? " (before its HEADERS were sent: never processed)" : ""), null));
         }
         if (resetError != null || pending.isEmpty()) {
             fireClosed();
@@ -202,10 +303,15 @@ final class StreamChannelHandler extends ChannelDuplexHandler {
 
     /** Event loop only: sends RST_STREAM (when the stream has an id) and drops pending frames. */
     void reset(Http2Error error) {
+        reset(error, "");
+    }
+
+    private void reset(Http2Error error, String why) {
         if (resetError != null || closedDelivered) {
             return;
         }
-        markReset(error);
+        markFailed(new TunnelStreamException(streamId(), error, false, describe() + " was reset by this end" + why
+                + " (" + error + ")", null));
         ChannelHandlerContext c = ctx;
         if (c == null) {
             return;
@@ -221,11 +327,27 @@ final class StreamChannelHandler extends ChannelDuplexHandler {
         }
     }
 
-    private void markReset(Http2Error error) {
+    private void markFailed(TunnelStreamException error) {
         if (resetError == null && !closedDelivered) {
-            resetError = error;
+            resetError = error.error();
+            failure = error;
             releasePending();
         }
+    }
+
+    /** Event loop only: how the stream failed, once it did. */
+    @Nullable TunnelStreamException failure() {
+        return failure;
+    }
+
+    private int streamId() {
+        ChannelHandlerContext c = ctx;
+        return c == null ? TunnelStreamException.NO_STREAM_ID : ((Http2StreamChannel) c.channel()).stream().id();
+    }
+
+    private String describe() {
+        DefaultTunnelStream s = stream;
+        return s == null ? "a stream of session " + sessionId : s.toString();
     }
 
     private void deliver() {
@@ -286,9 +408,9 @@ final class StreamChannelHandler extends ChannelDuplexHandler {
         if (u == null) {
             return;
         }
-        Http2Error error = resetError;
+        TunnelStreamException error = failure;
         if (error != null) {
-            quietly("onReset", () -> u.onReset(error));
+            quietly("onStreamError", () -> u.onStreamError(error));
         }
         quietly("onClosed", u::onClosed);
     }

@@ -137,7 +137,7 @@ public final class TunnelConnector {
         }
         state = State.STOPPED;
         current = null;
-        failRefreshes(new TunnelException("connector stopped"));
+        failRefreshes(new TunnelConnectionException(TunnelConnectionException.Reason.CLOSED, "connector stopped", null));
         if (reconnect != null) {
             reconnect.cancel(false);
         }
@@ -168,7 +168,7 @@ public final class TunnelConnector {
         CompletableFuture<HubSessionInfo> result = new CompletableFuture<>();
         loop.execute(() -> {
             if (state != State.RUNNING) {
-                result.completeExceptionally(new TunnelException("refresh: connector is " + state));
+                result.completeExceptionally(new TunnelConnectionException(TunnelConnectionException.Reason.CLOSED, "refresh: connector is " + state, null));
                 return;
             }
             refreshes.add(result);
@@ -203,7 +203,7 @@ public final class TunnelConnector {
                             target.port());
                     loop.execute(() -> dial(resolved, ticket));
                 } catch (UnknownHostException e) {
-                    loop.execute(() -> attemptFailed(new TunnelException("resolve " + target, e), ticket != null));
+                    loop.execute(() -> attemptFailed(new TunnelConnectionException(TunnelConnectionException.Reason.CONNECT_FAILED, "resolve " + target, e), ticket != null));
                 }
             });
         } catch (RejectedExecutionException stopping) {
@@ -219,7 +219,8 @@ public final class TunnelConnector {
         try {
             ssl = sslContext == null ? null : java.util.Objects.requireNonNull(sslContext.get(), "sslContextSupplier gave null");
         } catch (RuntimeException e) {
-            attemptFailed(new TunnelException("TLS context unavailable: " + e.getMessage(), e), ticket != null);
+            attemptFailed(new TunnelConnectionException(TunnelConnectionException.Reason.CONNECT_FAILED,
+                    "TLS context unavailable: " + e.getMessage(), e), ticket != null);
             return;
         }
         ClientHandshakeHandler handshake = new ClientHandshakeHandler(new ClientHandshakeHandler.Attempt(
@@ -245,8 +246,9 @@ public final class TunnelConnector {
         connecting.addListener(f -> {
             if (!f.isSuccess() && !reported[0]) {
                 reported[0] = true;
-                attemptFailed(new TunnelException("connect to " + (proxy != null ? proxy + " (proxy for " + hub + ")"
-                        : hub.toString()) + " failed: " + f.cause(), f.cause()), ticket != null);
+                attemptFailed(new TunnelConnectionException(TunnelConnectionException.Reason.CONNECT_FAILED, "connect to " + (proxy != null
+                        ? proxy + " (proxy for " + hub + ")" : hub.toString()) + " failed: " + f.cause(), f.cause()),
+                        ticket != null);
             }
         });
         handshake.result().whenComplete((upgraded, error) -> {
@@ -278,7 +280,8 @@ public final class TunnelConnector {
         // ends the session a second later, so the connector always dials again.
         channel.closeFuture().addListener(f -> loop.schedule(() -> {
             if (current == session) {
-                events.closed(session, new TunnelException("session " + session.sessionId() + " closed"));
+                events.closed(session, new TunnelConnectionException(TunnelConnectionException.Reason.CLOSED,
+                        "session " + session.sessionId() + " closed", null));
             }
         }, 1, TimeUnit.SECONDS));
         LOG.log(System.Logger.Level.INFO, "tunnel session {0} to hub {1} at {2} open",

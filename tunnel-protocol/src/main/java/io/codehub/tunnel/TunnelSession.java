@@ -42,9 +42,12 @@ public interface TunnelSession {
 
     /**
      * Opens a stream whose inbound frames go to {@code handler}. The future fails with a
-     * {@link TunnelException} when the session is closed or draining, or when
-     * {@link TunnelLimits#maxConcurrentStreams()} streams are open. The agent's own
-     * SETTINGS_MAX_CONCURRENT_STREAMS is enforced when the first HEADERS is written.
+     * {@link TunnelConnectionException} when the session is closed or draining, or with a
+     * {@link TunnelStreamException} ({@code REFUSED_STREAM}) when
+     * {@link TunnelLimits#maxConcurrentStreams()} streams are open; both are
+     * {@linkplain TunnelException#isUnprocessed() unprocessed}. The agent's own
+     * SETTINGS_MAX_CONCURRENT_STREAMS is enforced when the first HEADERS is written: that write
+     * fails with an unprocessed {@link TunnelStreamException}.
      */
     CompletableFuture<TunnelStream> openStream(TunnelStreamHandler handler);
 

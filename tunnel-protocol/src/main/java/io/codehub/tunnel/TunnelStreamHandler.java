@@ -19,7 +19,8 @@ import io.netty.handler.codec.http2.Http2Headers;
  * <h2>Lifecycle</h2>
  * Frames in order, then exactly one {@link #onClosed()}; {@link #onReset} precedes it when the
  * stream ended with RST_STREAM (from the peer, a limit, or a local {@link TunnelStream#reset}),
- * in which case undelivered frames are dropped. Buffers passed to {@link #onData} belong to the
+ * in which case undelivered frames are dropped ({@link #onStreamError} carries the typed
+ * failure and calls {@code onReset} unless overridden). Buffers passed to {@link #onData} belong to the
  * handler, which must release them.
  */
 public interface TunnelStreamHandler {
@@ -36,6 +37,17 @@ public interface TunnelStreamHandler {
 
     /** The stream was reset; {@link #onClosed()} follows. */
     default void onReset(Http2Error error) {
+    }
+
+    /**
+     * The stream ended with an error (instead of {@link #onReset(Http2Error)}, which the default
+     * calls with {@link TunnelStreamException#error()}): a RST_STREAM from the peer or from this
+     * end, a limit, a session that closed under it, or a GOAWAY that left it unprocessed. The
+     * exception says which, with the stream's id, its HTTP/2 error code and whether the peer
+     * {@linkplain TunnelException#isUnprocessed() never processed it}. {@link #onClosed()} follows.
+     */
+    default void onStreamError(TunnelStreamException error) {
+        onReset(error.error());
     }
 
     /** The stream is gone; always the last callback. */

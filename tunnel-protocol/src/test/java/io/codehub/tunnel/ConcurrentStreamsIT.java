@@ -136,7 +136,14 @@ class ConcurrentStreamsIT {
         Collector third = new Collector();
         TunnelStream refused = session.openStream(third).get(10, TimeUnit.SECONDS);
         assertThatThrownBy(() -> refused.writeHeaders(post("/open/2"), false).get(10, TimeUnit.SECONDS))
-                .hasRootCauseMessage("Maximum active streams violated for this endpoint: 2");
+                .hasRootCauseMessage("Maximum active streams violated for this endpoint: 2")
+                .cause().isInstanceOfSatisfying(TunnelStreamException.class, e -> {
+                    assertThat(e.error()).isEqualTo(io.netty.handler.codec.http2.Http2Error.REFUSED_STREAM);
+                    assertThat(e.isUnprocessed()).as("its HEADERS never left the hub").isTrue();
+                });
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> third.reset != null);
+        assertThat(third.reset).as("the stream's handler hears the same").isEqualTo(
+                io.netty.handler.codec.http2.Http2Error.REFUSED_STREAM);
 
         open.get(0).writeData(io.netty.buffer.Unpooled.EMPTY_BUFFER, true);
         org.awaitility.Awaitility.await().atMost(WAIT).until(() -> session.activeStreams() <= 2);
@@ -154,8 +161,12 @@ class ConcurrentStreamsIT {
         Collector first = new Collector();
         TunnelStream held = session.openStream(first).get(10, TimeUnit.SECONDS);
         assertThatThrownBy(() -> session.openStream(new Collector()).get(10, TimeUnit.SECONDS))
-                .hasCauseInstanceOf(TunnelException.class)
-                .hasMessageContaining("1 streams open (maxConcurrentStreams)");
+                .hasMessageContaining("1 streams open (maxConcurrentStreams)")
+                .cause().isInstanceOfSatisfying(TunnelStreamException.class, e -> {
+                    assertThat(e.error()).isEqualTo(io.netty.handler.codec.http2.Http2Error.REFUSED_STREAM);
+                    assertThat(e.streamId()).isEqualTo(TunnelStreamException.NO_STREAM_ID);
+                    assertThat(e.isUnprocessed()).isTrue();
+                });
         held.reset(io.netty.handler.codec.http2.Http2Error.CANCEL);
         org.awaitility.Awaitility.await().atMost(WAIT).until(() -> session.activeStreams() == 0);
         assertThat(session.openStream(new Collector()).get(10, TimeUnit.SECONDS)).isNotNull();

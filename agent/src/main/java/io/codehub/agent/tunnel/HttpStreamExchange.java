@@ -1,24 +1,25 @@
 package io.codehub.agent.tunnel;
 
+import io.codehub.tunnel.TunnelStreamException;
 import io.codehub.tunnel.TunnelStreamHandler;
+import io.codehub.tunnel.reactive.StreamReader;
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 
 /**
- * The inbound side of one request stream while Spring handles it: frames go to the
- * {@link RequestBody}; a reset or an early close cancels the handling (and with it any body
- * still being written).
+ * The inbound side of one request stream while Spring handles it: frames go to the request body
+ * (the tunnel's one {@link StreamReader}); a reset or an early close cancels the handling (and with
+ * it any body still being written).
  */
 final class HttpStreamExchange implements TunnelStreamHandler {
 
-    private final RequestBody body;
+    private final StreamReader body;
     private final TunnelServerHttpResponse response;
     private final Disposable.Swap handling = Disposables.swap();
 
-    HttpStreamExchange(RequestBody body, TunnelServerHttpResponse response) {
+    HttpStreamExchange(StreamReader body, TunnelServerHttpResponse response) {
         this.body = body;
         this.response = response;
     }
@@ -38,8 +39,8 @@ final class HttpStreamExchange implements TunnelStreamHandler {
     }
 
     @Override
-    public void onReset(Http2Error error) {
-        body.onReset(error);
+    public void onStreamError(TunnelStreamException error) {
+        body.onError(error);
         handling.dispose();
     }
 

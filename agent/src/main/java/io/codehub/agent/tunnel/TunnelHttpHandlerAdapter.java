@@ -9,6 +9,7 @@ import io.codehub.base.Checks;
 import io.codehub.tunnel.IncomingStreamHandlerFactory;
 import io.codehub.tunnel.TunnelStream;
 import io.codehub.tunnel.TunnelStreamHandler;
+import io.codehub.tunnel.reactive.StreamReader;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -36,6 +37,9 @@ final class TunnelHttpHandlerAdapter implements IncomingStreamHandlerFactory {
 
     private static final Logger log = LoggerFactory.getLogger(TunnelHttpHandlerAdapter.class);
 
+    /** Bytes of an unread request body discarded after the response before the stream is reset. */
+    static final long DRAIN_LIMIT = 1 << 20;
+
     private final HttpHandler handler;
     private final NettyDataBufferFactory buffers;
     private final long maxBodyBytes;
@@ -51,7 +55,10 @@ final class TunnelHttpHandlerAdapter implements IncomingStreamHandlerFactory {
 
     @Override
     public TunnelStreamHandler newHandler(TunnelStream stream, Http2Headers headers, boolean endStream) {
-        RequestBody body = new RequestBody(stream, buffers, maxBodyBytes, endStream);
+        // A handler that answers without reading the whole body leaves the stream open: the rest is
+        // drained once the response is complete, so the hub can finish sending.
+        StreamReader body = new StreamReader(stream, buffers, maxBodyBytes, endStream, StreamReader.OnCancel.DISCARD,
+                DRAIN_LIMIT);
         TunnelServerHttpResponse response = new TunnelServerHttpResponse(stream, buffers);
         HttpStreamExchange exchange = new HttpStreamExchange(body, response);
         response.completion().whenComplete((v, error) -> {
@@ -75,7 +82,7 @@ final class TunnelHttpHandlerAdapter implements IncomingStreamHandlerFactory {
         return exchange;
     }
 
-    private @Nullable TunnelServerHttpRequest request(TunnelStream stream, Http2Headers headers, RequestBody body) {
+    private @Nullable TunnelServerHttpRequest request(TunnelStream stream, Http2Headers headers, StreamReader body) {
         CharSequence method = headers.method();
         CharSequence path = headers.path();
         if (method == null || method.isEmpty() || path == null || path.isEmpty() || path.charAt(0) != '/') {
@@ -99,7 +106,8 @@ final class TunnelHttpHandlerAdapter implements IncomingStreamHandlerFactory {
             }
         }
         String id = stream.sessionId() + "-" + requests.incrementAndGet();
-        return new TunnelServerHttpRequest(HttpMethod.valueOf(method.toString()), uri, httpHeaders, stream, id, body);
+        return new TunnelServerHttpRequest(HttpMethod.valueOf(method.toString()), uri, httpHeaders, stream, id,
+                body.flux());
     }
 
     private static String scheme(Http2Headers headers) {

@@ -16,16 +16,17 @@ import reactor.core.publisher.Flux;
 
 /**
  * The request of one tunnel stream as Spring sees it. The body is the stream's DATA, pulled with
- * {@link TunnelStream#request(int)} as the application asks for it ({@link RequestBody}).
+ * {@link TunnelStream#request(int)} as the application asks for it (the tunnel's one
+ * {@link io.codehub.tunnel.reactive.StreamReader}).
  */
 final class TunnelServerHttpRequest extends AbstractServerHttpRequest {
 
     private final TunnelStream stream;
     private final String id;
-    private final RequestBody body;
+    private final Flux<DataBuffer> body;
 
     TunnelServerHttpRequest(HttpMethod method, URI uri, HttpHeaders headers, TunnelStream stream, String id,
-            RequestBody body) {
+            Flux<DataBuffer> body) {
         super(method, uri, "", headers);
         this.stream = stream;
         this.id = id;
@@ -34,7 +35,7 @@ final class TunnelServerHttpRequest extends AbstractServerHttpRequest {
 
     @Override
     public Flux<DataBuffer> getBody() {
-        return body.flux();
+        return body;
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import io.codehub.tunnel.TunnelStream;
+import io.codehub.tunnel.reactive.StreamWriter;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import org.reactivestreams.Publisher;
@@ -20,7 +21,7 @@ import reactor.core.publisher.Mono;
 /**
  * The response of one tunnel stream as Spring sees it: status and headers become one HTTP/2
  * HEADERS frame (names lower-cased, connection-specific headers dropped as RFC 9113 §8.2.2
- * requires), the body DATA frames written by {@link ResponseBodyWriter}. {@link #completion()}
+ * requires), the body DATA frames written by the tunnel's one {@link StreamWriter}. {@link #completion()}
  * completes once END_STREAM was written.
  */
 final class TunnelServerHttpResponse extends AbstractServerHttpResponse {
@@ -71,7 +72,7 @@ final class TunnelServerHttpResponse extends AbstractServerHttpResponse {
 
     @Override
     protected Mono<Void> writeWithInternal(Publisher<? extends DataBuffer> body) {
-        return track(Mono.create(sink -> Flux.from(body).subscribe(new ResponseBodyWriter(stream, wireHeaders, sink))));
+        return track(StreamWriter.write(stream, wireHeaders, body));
     }
 
     @Override
@@ -84,7 +85,7 @@ final class TunnelServerHttpResponse extends AbstractServerHttpResponse {
     @Override
     public Mono<Void> setComplete() {
         return isCommitted() ? Mono.empty()
-                : doCommit(() -> track(Mono.fromFuture(() -> stream.writeHeaders(wireHeaders, true))));
+                : doCommit(() -> track(StreamWriter.write(stream, wireHeaders, Mono.empty())));
     }
 
     @Override

@@ -12,10 +12,11 @@ import reactor.util.retry.Retry;
 import reactor.util.retry.RetrySpec;
 
 /**
- * How RemoteRuntime calls an agent: a timeout per attempt, and for idempotent calls only,
- * retries after a transport failure, a timeout or a 503 ({@link BackendUnavailableException}),
- * with exponential backoff and jitter. Problems the agent states (404, 409, 400...) are never
- * retried: they would only be stated again.
+ * How RemoteRuntime calls an agent: a timeout per attempt, and retries with exponential backoff and
+ * jitter: for idempotent calls after a transport failure, a timeout or a 503
+ * ({@link BackendUnavailableException}); for any call after a failure the agent provably never
+ * processed ({@link BackendUnavailableException#isUnprocessed()}). Problems the agent states (404,
+ * 409, 400...) are never retried: they would only be stated again.
  *
  * @param callTimeout     longest one attempt may take
  * @param maxRetries      retries after the first attempt
@@ -42,12 +43,17 @@ public record RemoteCallPolicy(Duration callTimeout, int maxRetries, Duration re
         return Backoff.exponential(retryBackoff, retryMaxBackoff).withProportionalJitter(0.5);
     }
 
-    /** The retry of idempotent calls. */
-    RetrySpec retry() {
+    /** The retry of a call: any unavailability when {@code idempotent}, else only an unprocessed one. */
+    RetrySpec retry(boolean idempotent) {
         Backoff backoff = backoff(retryBackoff, retryMaxBackoff);
         return Retry.max(maxRetries)
-                .filter(BackendUnavailableException.class::isInstance)
+                .filter(error -> retryable(error, idempotent))
                 .doBeforeRetryAsync(signal -> Mono.delay(backoff.delay((int) signal.totalRetries(), random)).then())
                 .onRetryExhaustedThrow((spec, signal) -> signal.failure());
+    }
+
+    /** Whether a failed call may be repeated: it did not happen, or repeating it changes nothing. */
+    static boolean retryable(Throwable error, boolean idempotent) {
+        return error instanceof BackendUnavailableException unavailable && (idempotent || unavailable.isUnprocessed());
     }
 }

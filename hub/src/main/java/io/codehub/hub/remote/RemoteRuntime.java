@@ -19,11 +19,11 @@ import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.RestoreRequest;
 import io.codehub.runtime.Runtime;
 import io.codehub.runtime.RuntimeProblemException;
+import io.codehub.runtime.UnprocessedRequestException;
 import io.codehub.runtime.Upstream;
 import io.codehub.runtime.VolumeExistence;
 import io.codehub.runtime.VolumeInfo;
 import io.codehub.runtime.WorkspaceId;
-import io.codehub.tunnel.TunnelException;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpMethod;
@@ -45,9 +45,19 @@ import reactor.core.publisher.Mono;
  * <h2>Failures</h2>
  * An agent's problem+json answer becomes the SPI's typed exception for its {@link ProblemType}
  * ({@link RuntimeProblemException#of}), so callers cannot tell a remote runtime from a local one.
- * A connection failure or a timeout is a {@link BackendUnavailableException} naming the agent and
- * its endpoint. Idempotent calls (every call but starting an archive or restore job) are retried
- * on those and on 503 as {@link RemoteCallPolicy} says; nothing else is retried.
+ * A transport failure (a timeout, a connection or tunnel stream that failed, whatever the
+ * connector) is a {@link BackendUnavailableException} naming the agent and its endpoint: this class
+ * is the one place where transport failures become the Runtime's errors, and it knows no transport
+ * type, only {@link IOException}s and what WebClient wraps them in. A failure whose cause
+ * chain holds an {@link UnprocessedRequestException} (the connector's word that the agent provably
+ * never processed the call: an agent not connected, a refused tunnel stream, a stream above the
+ * agent's GOAWAY) becomes one whose {@link BackendUnavailableException#isUnprocessed()} is true.
+ *
+ * <h2>Retries</h2>
+ * As {@link RemoteCallPolicy} says: idempotent calls (every call but starting an archive or restore
+ * job) on any {@link BackendUnavailableException} (a transport failure or a 503); the job starts
+ * only on an unprocessed one, which cannot have started a job; the health check never (the checker
+ * has its own backoff). Problems the agent states are never retried.
  */
 public final class RemoteRuntime implements Runtime {
 
@@ -89,64 +99,70 @@ public final class RemoteRuntime implements Runtime {
 
     @Override
     public Mono<InstanceStatus> startInstance(WorkspaceId workspaceId, InstanceSpec spec) {
-        return call(HttpMethod.POST, "/instances/{id}/start", spec, InstanceStatus.class, true, workspaceId.value());
+        return call(HttpMethod.POST, "/instances/{id}/start", spec, InstanceStatus.class, Replay.IDEMPOTENT,
+                workspaceId.value());
     }
 
     @Override
     public Mono<Void> deleteInstance(WorkspaceId workspaceId) {
-        return call(HttpMethod.DELETE, "/instances/{id}", null, Void.class, true, workspaceId.value());
+        return call(HttpMethod.DELETE, "/instances/{id}", null, Void.class, Replay.IDEMPOTENT, workspaceId.value());
     }
 
     @Override
     public Mono<InstanceStatus> instanceStatus(WorkspaceId workspaceId) {
-        return call(HttpMethod.GET, "/instances/{id}/status", null, InstanceStatus.class, true, workspaceId.value());
+        return call(HttpMethod.GET, "/instances/{id}/status", null, InstanceStatus.class, Replay.IDEMPOTENT,
+                workspaceId.value());
     }
 
     @Override
     public Mono<Upstream> upstream(WorkspaceId workspaceId) {
-        return call(HttpMethod.GET, "/instances/{id}/upstream", null, Upstream.class, true, workspaceId.value());
+        return call(HttpMethod.GET, "/instances/{id}/upstream", null, Upstream.class, Replay.IDEMPOTENT,
+                workspaceId.value());
     }
 
     @Override
     public Mono<List<InstanceStatus>> listInstances(String prefix) {
-        return call(HttpMethod.GET, "/instances?prefix={prefix}", null, INSTANCES, true, prefix).map(ItemList::items);
+        return call(HttpMethod.GET, "/instances?prefix={prefix}", null, INSTANCES, Replay.IDEMPOTENT, prefix)
+                .map(ItemList::items);
     }
 
     @Override
     public Mono<VolumeInfo> createVolume(WorkspaceId workspaceId) {
-        return call(HttpMethod.POST, "/volumes/{id}", null, VolumeInfo.class, true, workspaceId.value());
+        return call(HttpMethod.POST, "/volumes/{id}", null, VolumeInfo.class, Replay.IDEMPOTENT, workspaceId.value());
     }
 
     @Override
     public Mono<Void> deleteVolume(WorkspaceId workspaceId) {
-        return call(HttpMethod.DELETE, "/volumes/{id}", null, Void.class, true, workspaceId.value());
+        return call(HttpMethod.DELETE, "/volumes/{id}", null, Void.class, Replay.IDEMPOTENT, workspaceId.value());
     }
 
     @Override
     public Mono<Boolean> volumeExists(WorkspaceId workspaceId) {
-        return call(HttpMethod.GET, "/volumes/{id}/exists", null, VolumeExistence.class, true, workspaceId.value())
+        return call(HttpMethod.GET, "/volumes/{id}/exists", null, VolumeExistence.class, Replay.IDEMPOTENT,
+                workspaceId.value())
                 .map(VolumeExistence::exists);
     }
 
     @Override
     public Mono<List<VolumeInfo>> listVolumes() {
-        return call(HttpMethod.GET, "/volumes", null, VOLUMES, true).map(ItemList::items);
+        return call(HttpMethod.GET, "/volumes", null, VOLUMES, Replay.IDEMPOTENT).map(ItemList::items);
     }
 
     @Override
     public Mono<JobStatus> startArchive(ArchiveRequest request) {
-        // Not retried: a retry after a lost answer would start a second archive job.
-        return call(HttpMethod.POST, "/jobs/archive", request, JobStatus.class, false);
+        // Retried only when the agent never processed it: after a lost answer, a retry would start a
+        // second archive job.
+        return call(HttpMethod.POST, "/jobs/archive", request, JobStatus.class, Replay.UNPROCESSED);
     }
 
     @Override
     public Mono<JobStatus> startRestore(RestoreRequest request) {
-        return call(HttpMethod.POST, "/jobs/restore", request, JobStatus.class, false);
+        return call(HttpMethod.POST, "/jobs/restore", request, JobStatus.class, Replay.UNPROCESSED);
     }
 
     @Override
     public Mono<JobStatus> job(String jobId) {
-        return call(HttpMethod.GET, "/jobs/{id}", null, JobStatus.class, true, jobId);
+        return call(HttpMethod.GET, "/jobs/{id}", null, JobStatus.class, Replay.IDEMPOTENT, jobId);
     }
 
     /**
@@ -155,7 +171,7 @@ public final class RemoteRuntime implements Runtime {
      */
     @Override
     public Mono<Health> health() {
-        return call(HttpMethod.GET, "/health", null, Health.class, false)
+        return call(HttpMethod.GET, "/health", null, Health.class, Replay.NEVER)
                 .onErrorResume(RuntimeProblemException.class,
                         e -> Mono.just(new Health(HealthStatus.DOWN, "unknown", "unknown", null, e.detail())));
     }
@@ -165,13 +181,23 @@ public final class RemoteRuntime implements Runtime {
         return "RemoteRuntime[agent=" + agentId + ", endpoint=" + endpoint + "]";
     }
 
+    /** Which failures of a call may be retried. */
+    private enum Replay {
+        /** Any {@link BackendUnavailableException}: repeating the call changes nothing. */
+        IDEMPOTENT,
+        /** Only one the agent never processed ({@link BackendUnavailableException#isUnprocessed()}). */
+        UNPROCESSED,
+        /** None: one attempt. */
+        NEVER
+    }
+
     private <T> Mono<T> call(HttpMethod method, String template, @Nullable Object body, Class<T> type,
-            boolean idempotent, Object... variables) {
-        return call(method, template, body, ParameterizedTypeReference.forType(type), idempotent, variables);
+            Replay replay, Object... variables) {
+        return call(method, template, body, ParameterizedTypeReference.forType(type), replay, variables);
     }
 
     private <T> Mono<T> call(HttpMethod method, String template, @Nullable Object body,
-            ParameterizedTypeReference<T> type, boolean idempotent, Object... variables) {
+            ParameterizedTypeReference<T> type, Replay replay, Object... variables) {
         String operation = method.name() + " " + describe(template, variables);
         Mono<T> attempt = Mono.defer(() -> {
             WebClient.RequestBodySpec request = client.method(method)
@@ -182,23 +208,43 @@ public final class RemoteRuntime implements Runtime {
             return withBody.exchangeToMono(response -> decode(response, type, operation));
         })
                 .timeout(policy.callTimeout())
-                .onErrorMap(TimeoutException.class, e -> new BackendUnavailableException("agent " + agentId + " at "
-                        + endpoint + " did not answer " + operation + " within " + policy.callTimeout(), e))
-                .onErrorMap(WebClientRequestException.class, e -> new BackendUnavailableException("agent " + agentId
-                        + " at " + endpoint + " cannot be reached (" + operation + "): " + Causes.rootMessage(e), e))
-                // The connection (or the tunnel stream) broke after the status line: the answer is
-                // lost, which is the agent being unreachable, not a failure of the operation.
-                .onErrorMap(RemoteRuntime::brokenAnswer, e -> new BackendUnavailableException("agent " + agentId
-                        + " at " + endpoint + ": the connection broke while it answered " + operation + ": "
-                        + Causes.rootMessage(e), e));
-        return idempotent ? attempt.retryWhen(policy.retry()) : attempt;
+                .onErrorMap(RemoteRuntime::isTransportFailure, e -> unavailable(e, operation));
+        return switch (replay) {
+            case IDEMPOTENT -> attempt.retryWhen(policy.retry(true));
+            case UNPROCESSED -> attempt.retryWhen(policy.retry(false));
+            case NEVER -> attempt;
+        };
     }
 
-    private static boolean brokenAnswer(Throwable error) {
-        if (error instanceof io.codehub.runtime.RuntimeProblemException) {
+    /**
+     * The one translation of a transport failure into the Runtime's error. The connector says
+     * whether the agent never processed the call ({@link UnprocessedRequestException} in the
+     * chain); nothing else here depends on which connector failed.
+     */
+    private BackendUnavailableException unavailable(Throwable failure, String operation) {
+        boolean unprocessed = UnprocessedRequestException.in(failure);
+        String agent = "agent " + agentId + " at " + endpoint;
+        String detail;
+        if (failure instanceof TimeoutException) {
+            detail = agent + " did not answer " + operation + " within " + policy.callTimeout();
+        } else if (failure instanceof WebClientRequestException) {
+            detail = agent + " cannot be reached (" + operation + "): " + Causes.rootMessage(failure);
+        } else {
+            // The connection (or the tunnel stream) broke after the status line: the answer is
+            // lost, which is the agent being unreachable, not a failure of the operation.
+            detail = agent + ": the connection broke while it answered " + operation + ": " + Causes.rootMessage(failure);
+        }
+        return new BackendUnavailableException(unprocessed ? detail + " (never processed by the agent)" : detail,
+                failure, unprocessed);
+    }
+
+    /** A timeout, a request WebClient could not send, or an I/O failure anywhere in the chain. */
+    private static boolean isTransportFailure(Throwable error) {
+        if (error instanceof RuntimeProblemException) {
             return false;
         }
-        return Causes.any(error, IOException.class, TunnelException.class);
+        return error instanceof TimeoutException || error instanceof WebClientRequestException
+                || Causes.any(error, IOException.class);
     }
 
     private <T> Mono<T> decode(ClientResponse response, ParameterizedTypeReference<T> type, String operation) {

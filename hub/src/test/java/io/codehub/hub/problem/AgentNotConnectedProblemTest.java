@@ -16,10 +16,11 @@ class AgentNotConnectedProblemTest {
     @Test
     void aMissingTunnelSessionIsA503AgentNotConnected() {
         AgentNotConnectedException root = new AgentNotConnectedException("a-1");
+        // As RemoteRuntime reports it: the connector's failure, wrapped by WebClient, translated once.
         Throwable failure = new BackendUnavailableException("agent a-1 at tunnel://a-1 cannot be reached (GET /health)",
-                new WebClientRequestException(new BackendUnavailableException(root.getMessage(), root),
+                new WebClientRequestException(root,
                         org.springframework.http.HttpMethod.GET, java.net.URI.create("tunnel://a-1/health"),
-                        new org.springframework.http.HttpHeaders()));
+                        new org.springframework.http.HttpHeaders()), true);
 
         Problem problem = new HubProblemMapper().toProblem(
                 MockServerWebExchange.from(MockServerHttpRequest.get("/api/v1/anything")), failure);

@@ -35,7 +35,7 @@ class RemoteCallPolicyTest {
                 Duration.ofSeconds(5), FixedRandom.of(0.5));
         BackendUnavailableException down = new BackendUnavailableException("agent a-1 cannot be reached", null);
 
-        StepVerifier.withVirtualTime(() -> failing(down).retryWhen(policy.retry()))
+        StepVerifier.withVirtualTime(() -> failing(down).retryWhen(policy.retry(true)))
                 .expectSubscription()
                 .then(() -> assertThat(attempts).hasValue(1))
                 .thenAwait(Duration.ofMillis(249))
@@ -60,7 +60,7 @@ class RemoteCallPolicyTest {
                 Duration.ofSeconds(5), FixedRandom.unused());
         NotFoundException missing = new NotFoundException(ProblemType.INSTANCE_NOT_FOUND, "no instance ws1");
 
-        StepVerifier.withVirtualTime(() -> failing(missing).retryWhen(policy.retry()))
+        StepVerifier.withVirtualTime(() -> failing(missing).retryWhen(policy.retry(true)))
                 .expectErrorSatisfies(e -> assertThat(e).isSameAs(missing))
                 .verify(VERIFY);
         assertThat(attempts).hasValue(1);

@@ -42,10 +42,22 @@ public final class FakeTunnelAgent implements AutoCloseable {
     }
 
     /**
-     * An answer. {@code resetAfterBytes} &lt; 0: a normal answer; 0: reset the stream instead of
-     * answering; &gt; 0: send headers and that many body bytes, then reset.
+     * An answer. {@code resetAfterBytes} &lt; 0: a normal answer; 0: reset the stream with
+     * {@code resetWith} instead of answering; &gt; 0: send headers and that many body bytes, then reset.
      */
-    public record Response(int status, Map<String, String> headers, byte[] body, int resetAfterBytes) {
+    public record Response(int status, Map<String, String> headers, byte[] body, int resetAfterBytes,
+            Http2Error resetWith) {
+
+        /** An answer whose resets, if any, are {@code INTERNAL_ERROR}. */
+        public Response(int status, Map<String, String> headers, byte[] body, int resetAfterBytes) {
+            this(status, headers, body, resetAfterBytes, Http2Error.INTERNAL_ERROR);
+        }
+
+        /** No answer: {@code RST_STREAM REFUSED_STREAM}, the agent's word that it did not process the stream. */
+        public static Response refused() {
+            return new Response(0, Map.of(), new byte[0], 0, Http2Error.REFUSED_STREAM);
+        }
+
         public static Response json(int status, String json) {
             return new Response(status, Map.of("content-type", status >= 400 ? "application/problem+json"
                     : "application/json"), json.getBytes(java.nio.charset.StandardCharsets.UTF_8), -1);
@@ -174,7 +186,7 @@ public final class FakeTunnelAgent implements AutoCloseable {
             return; // never answers: the hub's side decides how this ends
         }
         if (response.resetAfterBytes() == 0) {
-            stream.reset(Http2Error.INTERNAL_ERROR);
+            stream.reset(response.resetWith());
             return;
         }
         Http2Headers headers = new DefaultHttp2Headers().status(String.valueOf(response.status()));

@@ -16,12 +16,14 @@ import java.util.concurrent.TimeUnit;
 import io.codehub.hub.support.FakeTunnelAgent.Response;
 import io.codehub.hub.support.FakeTunnelAgent;
 import io.codehub.tunnel.NoBufferLeaks;
-import io.codehub.runtime.BackendUnavailableException;
+import io.codehub.runtime.UnprocessedRequestException;
 import io.codehub.tunnel.AuthDecision;
 import io.codehub.tunnel.TunnelServer;
 import io.codehub.tunnel.TunnelSession;
+import io.codehub.tunnel.TunnelStreamException;
 import io.codehub.tunnel.spring.AgentNotConnectedException;
 import io.codehub.tunnel.spring.TunnelClientHttpConnector;
+import io.netty.handler.codec.http2.Http2Error;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -155,8 +157,9 @@ class TunnelClientHttpConnectorTest {
 
         StepVerifier.create(nobody.get().uri("/health").retrieve().bodyToMono(String.class))
                 .expectErrorSatisfies(e -> {
+                    // A transport failure that RemoteRuntime translates; never processed, so safe to retry.
                     assertThat(e).hasRootCauseInstanceOf(AgentNotConnectedException.class);
-                    assertThat(e.getCause()).isInstanceOf(BackendUnavailableException.class)
+                    assertThat(e.getCause()).isInstanceOf(UnprocessedRequestException.class)
                             .hasMessage("agent nobody is not connected to this hub's tunnel");
                 })
                 .verify(Duration.ofSeconds(1));
@@ -166,11 +169,16 @@ class TunnelClientHttpConnectorTest {
     @Test
     void aResetStreamIsAnError() {
         StepVerifier.create(client.get().uri("/reset").retrieve().bodyToMono(String.class))
-                .expectErrorSatisfies(e -> assertThat(e).hasStackTraceContaining("was reset (INTERNAL_ERROR)"))
+                .expectErrorSatisfies(e -> assertThat(e).hasStackTraceContaining("was reset by the peer (INTERNAL_ERROR)")
+                        .cause().isInstanceOfSatisfying(TunnelStreamException.class, typed -> {
+                            assertThat(typed.error()).isEqualTo(Http2Error.INTERNAL_ERROR);
+                            assertThat(typed.isUnprocessed()).isFalse();
+                        }))
                 .verify(WAIT);
         StepVerifier.create(client.get().uri("/reset-mid-body").retrieve().bodyToMono(byte[].class))
-                .expectErrorSatisfies(e -> assertThat(e).cause().isInstanceOf(BackendUnavailableException.class)
-                        .hasMessageContaining("agent " + AGENT).hasMessageContaining("GET /reset-mid-body"))
+                .expectErrorSatisfies(e -> assertThat(e).cause().isInstanceOf(TunnelStreamException.class)
+                        .hasMessageContaining("agent " + AGENT).hasMessageContaining("GET /reset-mid-body")
+                        .hasMessageContaining("INTERNAL_ERROR"))
                 .verify(WAIT);
     }
 
@@ -182,8 +190,8 @@ class TunnelClientHttpConnectorTest {
         StepVerifier.create(hanging)
                 .then(() -> await().atMost(WAIT).until(() -> session.activeStreams() > 0))
                 .then(() -> session.close("closed"))
-                .expectErrorSatisfies(e -> assertThat(e).hasCauseInstanceOf(BackendUnavailableException.class)
-                        .hasStackTraceContaining("GET /hang"))
+                .expectErrorSatisfies(e -> assertThat(e).hasCauseInstanceOf(TunnelStreamException.class)
+                        .hasStackTraceContaining("GET /hang").hasStackTraceContaining("its session closed"))
                 .verify(WAIT);
     }
 

@@ -5,7 +5,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 
-import io.codehub.runtime.BackendUnavailableException;
 import io.codehub.tunnel.TunnelSession;
 import io.netty.buffer.ByteBufAllocator;
 import org.springframework.core.io.buffer.NettyDataBufferFactory;
@@ -21,11 +20,14 @@ import reactor.core.publisher.Mono;
  * {@code :authority} the agent id), with bodies streamed both ways under flow control.
  *
  * <h2>Failures</h2>
- * An agent without a live session fails at once, before anything is written, with a
- * {@link BackendUnavailableException} ("agent ... is not connected to this hub's tunnel", caused by
- * an {@link AgentNotConnectedException}), so {@code RemoteRuntime} treats it like any unreachable
- * agent and retries by its policy. A stream reset or a session lost mid-call fails the response or
- * its body with a {@link BackendUnavailableException} too. Cancelling resets the stream.
+ * Failures are transport failures, as a socket's would be; {@code RemoteRuntime} alone turns them
+ * into the Runtime's errors. An agent without a live session fails at once, before anything is
+ * written, with an {@link AgentNotConnectedException} (an
+ * {@link io.codehub.runtime.UnprocessedRequestException}: safe to retry whatever the call). A stream
+ * reset or a session lost mid-call fails the response or its body with the typed tunnel exception
+ * ({@link io.codehub.tunnel.TunnelStreamException}, {@link io.codehub.tunnel.TunnelConnectionException}),
+ * wrapped in an {@code UnprocessedRequestException} when the agent provably never processed the
+ * call. Cancelling resets the stream.
  */
 public final class TunnelClientHttpConnector implements ClientHttpConnector {
 
@@ -51,8 +53,7 @@ public final class TunnelClientHttpConnector implements ClientHttpConnector {
             String agentId = agentId(uri);
             Optional<TunnelSession> session = tunnels.session(agentId).filter(TunnelSession::isActive);
             if (session.isEmpty()) {
-                AgentNotConnectedException cause = new AgentNotConnectedException(agentId);
-                return Mono.error(new BackendUnavailableException(cause.getMessage(), cause));
+                return Mono.error(new AgentNotConnectedException(agentId));
             }
             return TunnelExchange.exchange(session.get(), agentId, method, uri, buffers, requestCallback);
         });

@@ -3,13 +3,11 @@ package io.codehub.tunnel.spring;
 import java.net.URI;
 
 import io.codehub.tunnel.TunnelStream;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import io.codehub.tunnel.reactive.StreamWriter;
 import io.netty.handler.codec.http2.Http2Headers;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.core.io.buffer.NettyDataBufferFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -18,10 +16,9 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * A WebClient request written to one tunnel stream: HEADERS on commit, then the body as DATA frames,
- * each written only after the previous one reached the connection (so a peer that stops reading
- * stops the writer too, through the stream's flow-control window), then an empty END_STREAM.
- * Empty buffers are not sent: the agent counts consecutive empty DATA frames as abuse.
+ * A WebClient request written to one tunnel stream: HEADERS on commit, then the body through the
+ * tunnel's one {@link StreamWriter} (DATA under flow control, END_STREAM on the last frame, a
+ * cancel or failure resets the stream).
  */
 final class TunnelClientHttpRequest extends AbstractClientHttpRequest {
 
@@ -64,7 +61,7 @@ final class TunnelClientHttpRequest extends AbstractClientHttpRequest {
 
     @Override
     public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
-        return doCommit(() -> writeHeaders(false).then(writeBody(body)));
+        return doCommit(() -> Mono.defer(() -> write(body)));
     }
 
     @Override
@@ -74,7 +71,7 @@ final class TunnelClientHttpRequest extends AbstractClientHttpRequest {
 
     @Override
     public Mono<Void> setComplete() {
-        return doCommit(() -> writeHeaders(true));
+        return doCommit(() -> Mono.defer(() -> write(Mono.empty())));
     }
 
     @Override
@@ -97,29 +94,12 @@ final class TunnelClientHttpRequest extends AbstractClientHttpRequest {
         requestHeaders.add(HttpHeaders.COOKIE.toLowerCase(java.util.Locale.ROOT), cookie.toString());
     }
 
-    private Mono<Void> writeHeaders(boolean endStream) {
-        return Mono.defer(() -> {
-            Http2Headers headers = requestHeaders;
-            if (headers == null) {
-                return Mono.error(new IllegalStateException("headers written before commit"));
-            }
-            return Mono.fromFuture(stream.writeHeaders(headers, endStream));
-        });
-    }
-
-    private Mono<Void> writeBody(Publisher<? extends DataBuffer> body) {
-        return Flux.<DataBuffer>from(body)
-                .concatMap(this::writeData, 1)
-                .then(Mono.defer(() -> Mono.fromFuture(stream.writeData(Unpooled.EMPTY_BUFFER, true))))
-                .doOnDiscard(DataBuffer.class, DataBufferUtils::release);
-    }
-
-    private Mono<Void> writeData(DataBuffer buffer) {
-        if (buffer.readableByteCount() == 0) {
-            DataBufferUtils.release(buffer);
-            return Mono.empty();
+    /** Subscribed to by the commit after {@link #applyHeaders()} (the commit gets every action first). */
+    private Mono<Void> write(Publisher<? extends DataBuffer> body) {
+        Http2Headers headers = requestHeaders;
+        if (headers == null) {
+            return Mono.error(new IllegalStateException("headers written before commit"));
         }
-        ByteBuf data = NettyDataBufferFactory.toByteBuf(buffer);
-        return Mono.fromFuture(() -> stream.writeData(data, false));
+        return StreamWriter.write(stream, headers, body);
     }
 }

@@ -3,40 +3,43 @@ package io.codehub.tunnel.spring;
 import java.net.URI;
 import java.util.function.Function;
 
-import io.codehub.runtime.BackendUnavailableException;
+import io.codehub.runtime.UnprocessedRequestException;
+import io.codehub.tunnel.TunnelConnectionException;
+import io.codehub.tunnel.TunnelException;
 import io.codehub.tunnel.TunnelSession;
 import io.codehub.tunnel.TunnelStream;
+import io.codehub.tunnel.TunnelStreamException;
 import io.codehub.tunnel.TunnelStreamHandler;
+import io.codehub.tunnel.reactive.StreamReader;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import org.jspecify.annotations.Nullable;
-import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.core.io.buffer.NettyDataBufferFactory;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.client.reactive.ClientHttpRequest;
 import org.springframework.http.client.reactive.ClientHttpResponse;
 import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 
 /**
  * One call on one tunnel stream: opens the stream, lets WebClient write the request into it, and
- * turns the agent's frames into a {@link ClientHttpResponse}.
+ * turns the agent's frames into a {@link ClientHttpResponse} whose body is the tunnel's one
+ * {@link StreamReader}.
  *
  * <h2>Demand</h2>
  * One frame is requested for the response HEADERS; after that the body's subscriber drives
- * {@link TunnelStream#request(int)}, one frame per buffer it asks for (an empty DATA frame is
- * replaced by asking for one more), so nothing is read ahead of the consumer.
+ * {@link TunnelStream#request(int)} through the reader, so nothing is read ahead of the consumer.
  *
- * <h2>Failures and release</h2>
- * A stream that is reset or closed before the answer ended fails the response (or its body) with
- * a {@link BackendUnavailableException} naming the agent and the call. Cancelling the response or
- * its body resets the stream with {@code CANCEL}; buffers that arrive after that, or that wait in
- * the body's queue, are released.
+ * <h2>Failures</h2>
+ * The connector reports transport failures, it does not translate them: {@code RemoteRuntime} turns
+ * them into the Runtime's errors, in one place. A stream that fails before or while the answer
+ * comes fails the response (or its body) with the stream's typed {@link TunnelException}, its
+ * message naming the agent and the call. A failure the agent provably never processed (a refused
+ * stream, a stream above its GOAWAY's last stream id, a session that could not take the stream) is
+ * an {@link UnprocessedRequestException} with that typed exception as its cause, so that the caller
+ * may retry any call. Cancelling the response or its body resets the stream with {@code CANCEL}.
  *
  * <h2>Threading</h2>
  * Stream callbacks run on the tunnel's event loop, one at a time; cancellation may come from any
@@ -51,13 +54,11 @@ final class TunnelExchange implements TunnelStreamHandler {
     private final NettyDataBufferFactory buffers;
     private final MonoSink<ClientHttpResponse> response;
     private volatile @Nullable TunnelStream stream;
+    private volatile @Nullable StreamReader body;
     private volatile @Nullable Disposable writing;
     private volatile boolean responded;
     private volatile boolean finished;
     private volatile boolean cancelled;
-    private volatile @Nullable FluxSink<DataBuffer> body;
-    private @Nullable Throwable bodyFailure; // guarded by this, with body
-    private volatile boolean bodyEnded;
 
     private TunnelExchange(String agentId, HttpMethod method, URI uri, NettyDataBufferFactory buffers,
             MonoSink<ClientHttpResponse> response) {
@@ -77,8 +78,7 @@ final class TunnelExchange implements TunnelStreamHandler {
             sink.onCancel(exchange::cancel);
             session.openStream(exchange).whenComplete((opened, failure) -> {
                 if (failure != null) {
-                    exchange.fail(unavailable(agentId, "cannot open a tunnel stream for "
-                            + exchange.operation + ": " + failure.getMessage(), failure));
+                    exchange.fail(failure);
                 } else {
                     exchange.start(opened, write);
                 }
@@ -88,6 +88,7 @@ final class TunnelExchange implements TunnelStreamHandler {
 
     private void start(TunnelStream opened, Function<? super ClientHttpRequest, Mono<Void>> write) {
         stream = opened;
+        body = new StreamReader(opened, buffers, Long.MAX_VALUE, false, StreamReader.OnCancel.RESET, 0);
         if (cancelled) {
             opened.reset(Http2Error.CANCEL);
             return;
@@ -100,9 +101,14 @@ final class TunnelExchange implements TunnelStreamHandler {
     @Override
     public void onHeaders(Http2Headers headers, boolean endStream) {
         TunnelStream s = stream;
+        StreamReader reader = body;
+        if (s == null || reader == null) {
+            return;
+        }
         if (responded) {
-            // Trailers: the Agent API sends none that matter; they end the body.
-            endBody();
+            // Trailers: the Agent API sends none that matter; with END_STREAM they end the body.
+            reader.onTrailers(endStream);
+            finished |= endStream;
             return;
         }
         CharSequence statusValue = headers.status();
@@ -113,93 +119,48 @@ final class TunnelExchange implements TunnelStreamHandler {
             status = -1;
         }
         if (status < 200 || status > 599) {
-            if (status >= 100 && status < 200 && !endStream && s != null) {
+            if (status >= 100 && status < 200 && !endStream) {
                 s.request(1); // informational: the real answer follows
                 return;
             }
-            if (s != null) {
-                s.reset(Http2Error.PROTOCOL_ERROR);
-            }
-            fail(unavailable(agentId, "answered " + operation + " with an invalid :status " + statusValue, null));
+            s.reset(Http2Error.PROTOCOL_ERROR);
+            fail(new TunnelStreamException(TunnelStreamException.NO_STREAM_ID, Http2Error.PROTOCOL_ERROR, false,
+                    "agent " + agentId + " answered " + operation + " with an invalid :status " + statusValue, null));
             return;
         }
         responded = true;
         if (endStream) {
-            bodyEnded = true;
+            reader.onTrailers(true);
             finished = true;
         }
-        Flux<DataBuffer> bodyFlux = Flux.<DataBuffer>create(this::attachBody)
-                .doOnDiscard(DataBuffer.class, DataBufferUtils::release);
-        response.success(new TunnelClientHttpResponse(status, TunnelHeaders.response(headers), bodyFlux,
-                agentId + "/" + (s == null ? "?" : s.toString())));
+        response.success(new TunnelClientHttpResponse(status, TunnelHeaders.response(headers), reader.flux(),
+                agentId + "/" + s));
     }
 
     @Override
     public void onData(ByteBuf data, boolean endStream) {
-        FluxSink<DataBuffer> sink = body;
-        if (sink == null || bodyEnded || sink.isCancelled()) {
+        StreamReader reader = body;
+        if (reader == null || !responded) {
             data.release();
             return;
         }
-        if (data.isReadable()) {
-            sink.next(buffers.wrap(data));
-        } else {
-            data.release();
-            TunnelStream s = stream;
-            if (!endStream && s != null) {
-                s.request(1);
-            }
-        }
-        if (endStream) {
-            endBody();
-        }
+        reader.onData(data, endStream);
+        finished |= endStream;
     }
 
     @Override
-    public void onReset(Http2Error error) {
-        fail(unavailable(agentId, "the tunnel stream of " + operation + " was reset (" + error + ")", null));
+    public void onStreamError(TunnelStreamException error) {
+        fail(error);
     }
 
     @Override
     public void onClosed() {
-        fail(unavailable(agentId, "the tunnel stream of " + operation + " closed before the answer was complete", null));
-    }
-
-    /** Called once the body is subscribed to (on the subscriber's thread). */
-    private void attachBody(FluxSink<DataBuffer> sink) {
-        TunnelStream s = stream;
-        Throwable failure;
-        synchronized (this) {
-            if (body != null) {
-                sink.error(new IllegalStateException("the body of " + operation + " can be read only once"));
-                return;
-            }
-            body = sink;
-            failure = bodyFailure;
+        Disposable w = writing;
+        if (w != null) {
+            w.dispose();
         }
-        if (bodyEnded) {
-            sink.complete();
-            return;
-        }
-        if (failure != null) {
-            sink.error(failure);
-            return;
-        }
-        sink.onRequest(n -> {
-            if (s != null && !finished) {
-                s.request((int) Math.min(n, Integer.MAX_VALUE));
-            }
-        });
-        sink.onCancel(this::cancel);
-    }
-
-    private void endBody() {
-        bodyEnded = true;
-        finished = true;
-        FluxSink<DataBuffer> sink = body;
-        if (sink != null) {
-            sink.complete();
-        }
+        fail(new TunnelStreamException(TunnelStreamException.NO_STREAM_ID, Http2Error.CANCEL, false,
+                "the tunnel stream closed before the answer was complete", null));
     }
 
     private void requestFailed(Throwable failure) {
@@ -210,33 +171,25 @@ final class TunnelExchange implements TunnelStreamHandler {
         if (s != null) {
             s.reset(Http2Error.CANCEL);
         }
-        fail(failure instanceof io.codehub.tunnel.TunnelException
-                ? unavailable(agentId, "writing " + operation + " to the tunnel failed: " + failure.getMessage(), failure)
-                : failure);
+        fail(failure);
     }
 
+    /** Fails the response, or its body once the response was given; the first failure wins. */
     private void fail(Throwable failure) {
         if (finished) {
             return;
         }
         finished = true;
+        Throwable reported = onThisCall(failure);
         Disposable w = writing;
         if (w != null) {
             w.dispose();
         }
-        if (!responded) {
-            response.error(failure);
-            return;
-        }
-        FluxSink<DataBuffer> sink;
-        synchronized (this) {
-            sink = body;
-            if (sink == null) {
-                bodyFailure = failure;
-            }
-        }
-        if (sink != null) {
-            sink.error(failure);
+        StreamReader reader = body;
+        if (!responded || reader == null) {
+            response.error(reported);
+        } else {
+            reader.onError(reported);
         }
     }
 
@@ -255,7 +208,26 @@ final class TunnelExchange implements TunnelStreamHandler {
         }
     }
 
-    static BackendUnavailableException unavailable(String agentId, String problem, @Nullable Throwable cause) {
-        return new BackendUnavailableException("agent " + agentId + ": " + problem, cause);
+    /**
+     * A tunnel failure with the agent and the call in its message, of the same type and code; one
+     * the agent never processed is wrapped in an {@link UnprocessedRequestException}. Anything else
+     * (the request body's own error) is passed on as it is.
+     */
+    private Throwable onThisCall(Throwable failure) {
+        if (!(failure instanceof TunnelException tunnel)) {
+            return failure;
+        }
+        String message = "agent " + agentId + ": the tunnel stream of " + operation + " failed: " + tunnel.getMessage();
+        TunnelException typed;
+        if (tunnel instanceof TunnelStreamException s) {
+            typed = new TunnelStreamException(s.streamId(), s.error(), s.isUnprocessed(), message, s);
+        } else if (tunnel instanceof TunnelConnectionException c) {
+            typed = new TunnelConnectionException(c.reason(), c.error(), c.isUnprocessed(), message, c);
+        } else {
+            typed = tunnel;
+        }
+        return tunnel.isUnprocessed()
+                ? new UnprocessedRequestException(message + " (the agent never processed it)", typed)
+                : typed;
     }
 }
