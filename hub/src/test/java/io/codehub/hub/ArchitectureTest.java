@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * configuration class wires its own package), no runtime implementation anywhere on its classpath
  * (DESIGN.md: the hub never depends on runtime-docker or runtime-kubernetes), and the workspaces
  * and health packages kept apart from the transports under the Agent API client (they may use the
- * one {@code io.codehub.tunnel.backoff.Backoff}, which is no transport).
+ * one {@code io.codehub.base.Backoff}, which is no transport).
  */
 class ArchitectureTest {
 
@@ -45,8 +45,7 @@ class ArchitectureTest {
     @Test
     void theAgentApiClientKnowsNoTransportBelowSpring() {
         noClasses().that().resideInAnyPackage("io.codehub.hub.workspaces..", "io.codehub.hub.health..")
-                .should().dependOnClassesThat().resideInAnyPackage("io.codehub.tunnel", "io.codehub.tunnel.spring..",
-                        "io.netty..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.codehub.tunnel..", "io.netty..")
                 .check(hub);
     }
 }

@@ -1,6 +1,6 @@
 package io.codehub.tunnel;
 
-import io.codehub.tunnel.backoff.Backoff;
+import io.codehub.base.Backoff;
 import io.netty.util.concurrent.Ticker;
 import java.time.Duration;
 import java.util.random.RandomGenerator;

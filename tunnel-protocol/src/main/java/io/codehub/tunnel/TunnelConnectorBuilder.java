@@ -1,7 +1,7 @@
 package io.codehub.tunnel;
 
 import io.codehub.base.Checks;
-import io.codehub.tunnel.backoff.Backoff;
+import io.codehub.base.Backoff;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.Ticker;

@@ -7,7 +7,10 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-/** DESIGN.md's rule for this module, checked in every build: the tunnel protocol is pure Netty (and codehub's dependency-free {@code base}). */
+/**
+ * DESIGN.md's rule for this module, checked in every build: the tunnel protocol is pure Netty (and
+ * codehub's dependency-free {@code base}).
+ */
 class ArchitectureTest {
 
     @Test

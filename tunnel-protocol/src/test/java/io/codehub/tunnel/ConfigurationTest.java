@@ -3,7 +3,7 @@ package io.codehub.tunnel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.codehub.tunnel.backoff.Backoff;
+import io.codehub.base.Backoff;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;

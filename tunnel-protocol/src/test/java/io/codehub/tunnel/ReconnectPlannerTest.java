@@ -2,8 +2,8 @@ package io.codehub.tunnel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.codehub.tunnel.backoff.Backoff;
-import io.codehub.tunnel.backoff.FixedRandom;
+import io.codehub.base.Backoff;
+import io.codehub.base.FixedRandom;
 import io.netty.util.concurrent.MockTicker;
 import io.netty.util.concurrent.Ticker;
 import java.time.Duration;

@@ -12,8 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.codehub.tunnel.TunnelTestKit.Collector;
-import io.codehub.tunnel.backoff.Backoff;
-import io.codehub.tunnel.backoff.FixedRandom;
+import io.codehub.base.Backoff;
+import io.codehub.base.FixedRandom;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import java.net.InetSocketAddress;

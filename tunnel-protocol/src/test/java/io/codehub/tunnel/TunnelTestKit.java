@@ -2,7 +2,7 @@ package io.codehub.tunnel;
 
 import static org.awaitility.Awaitility.await;
 
-import io.codehub.tunnel.backoff.Backoff;
+import io.codehub.base.Backoff;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;

@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 
-import io.codehub.tunnel.backoff.Backoff;
+import io.codehub.base.Backoff;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -9,7 +9,7 @@ import java.time.Instant;
 import java.util.random.RandomGenerator;
 
 import io.codehub.agent.TestPki;
-import io.codehub.tunnel.backoff.Backoff;
+import io.codehub.base.Backoff;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

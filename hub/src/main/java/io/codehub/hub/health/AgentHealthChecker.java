@@ -16,7 +16,7 @@ import io.codehub.hub.remote.AgentRuntimes;
 import io.codehub.hub.workspaces.WorkspaceRepository;
 import io.codehub.runtime.Health;
 import io.codehub.runtime.HealthStatus;
-import io.codehub.tunnel.backoff.Backoff;
+import io.codehub.base.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;

@@ -6,7 +6,7 @@ import java.util.random.RandomGenerator;
 
 import io.codehub.base.Checks;
 import io.codehub.runtime.BackendUnavailableException;
-import io.codehub.tunnel.backoff.Backoff;
+import io.codehub.base.Backoff;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 import reactor.util.retry.RetrySpec;

@@ -13,7 +13,7 @@ import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.config.HubProperties;
 import io.codehub.hub.remote.AgentRuntimes;
 import io.codehub.runtime.RuntimeProblemException;
-import io.codehub.tunnel.backoff.Backoff;
+import io.codehub.base.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;

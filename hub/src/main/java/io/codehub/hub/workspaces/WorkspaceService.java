@@ -11,7 +11,7 @@ import io.codehub.hub.problem.HubProblemException;
 import io.codehub.hub.problem.HubProblemType;
 import io.codehub.runtime.ImagePullPolicy;
 import io.codehub.runtime.InstanceSpec;
-import io.codehub.tunnel.backoff.Backoff;
+import io.codehub.base.Backoff;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.codehub.runtime.BackendUnavailableException;
 import io.codehub.runtime.NotFoundException;
 import io.codehub.runtime.ProblemType;
-import io.codehub.tunnel.backoff.FixedRandom;
+import io.codehub.base.FixedRandom;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;

@@ -26,7 +26,7 @@ import io.codehub.runtime.NotFoundException;
 import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.RuntimeProblemException;
 import io.codehub.runtime.WorkspaceId;
-import io.codehub.tunnel.backoff.FixedRandom;
+import io.codehub.base.FixedRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -18,7 +18,7 @@ import io.codehub.tunnel.TicketStore;
 import io.codehub.tunnel.TunnelConnector;
 import io.codehub.tunnel.TunnelStream;
 import io.codehub.tunnel.TunnelStreamHandler;
-import io.codehub.tunnel.backoff.Backoff;
+import io.codehub.base.Backoff;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;

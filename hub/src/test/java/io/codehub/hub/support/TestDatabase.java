@@ -86,7 +86,14 @@ public final class TestDatabase implements AutoCloseable {
     @Override
     public void close() throws SQLException {
         pool.dispose();
-        if (target.schema() != null) {
+        if (target.schema() == null) {
+            // H2 may still be writing its file after the pool's last connection closed; SHUTDOWN
+            // returns once it is closed, so the test's temporary directory can then be deleted.
+            try (Connection connection = DriverManager.getConnection(target.jdbcUrl(), target.user(), target.password());
+                    Statement statement = connection.createStatement()) {
+                statement.execute("SHUTDOWN");
+            }
+        } else {
             try (Connection connection = DriverManager.getConnection(target.jdbcUrl(), target.user(), target.password());
                     Statement statement = connection.createStatement()) {
                 statement.execute("DROP SCHEMA " + target.schema() + " CASCADE");

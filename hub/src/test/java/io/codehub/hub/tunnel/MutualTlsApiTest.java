@@ -44,7 +44,7 @@ import io.codehub.tunnel.TunnelConnector;
 import io.codehub.tunnel.TunnelConnectorBuilder;
 import io.codehub.tunnel.TunnelSession;
 import io.codehub.tunnel.TunnelStreamHandler;
-import io.codehub.tunnel.backoff.Backoff;
+import io.codehub.base.Backoff;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.ssl.SslContext;

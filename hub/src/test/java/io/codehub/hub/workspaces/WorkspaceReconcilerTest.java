@@ -16,7 +16,7 @@ import io.codehub.hub.support.InMemoryRuntime;
 import io.codehub.hub.support.TestAgents;
 import io.codehub.hub.support.TestDatabase;
 import io.codehub.runtime.WorkspaceId;
-import io.codehub.tunnel.backoff.FixedRandom;
+import io.codehub.base.FixedRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

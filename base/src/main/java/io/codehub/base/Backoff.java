@@ -1,4 +1,4 @@
-package io.codehub.tunnel.backoff;
+package io.codehub.base;
 
 import java.time.Duration;
 import java.util.Objects;

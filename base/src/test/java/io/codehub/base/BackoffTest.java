@@ -1,4 +1,4 @@
-package io.codehub.tunnel.backoff;
+package io.codehub.base;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
