@@ -3,6 +3,7 @@ package io.codehub.base;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
+
 import org.jspecify.annotations.Nullable;
 
 /**

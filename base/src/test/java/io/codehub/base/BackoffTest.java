@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
+
 import org.junit.jupiter.api.Test;
 
 /** Ceilings, cap, overflow, the three jitters with a pinned random, and the failing-time bound. */

@@ -1,6 +1,7 @@
 package io.codehub.bench;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
@@ -10,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 
 import io.codehub.tunnel.AuthDecision;
 import io.codehub.tunnel.TunnelAuthenticator;
@@ -29,7 +31,7 @@ import io.netty.util.internal.PlatformDependent;
 public final class BenchHub {
 
     /** Held so that the level set on it stays (JUL keeps loggers weakly). */
-    private static final java.util.logging.Logger TUNNEL_LOG = java.util.logging.Logger.getLogger("io.codehub.tunnel");
+    private static final Logger TUNNEL_LOG = Logger.getLogger("io.codehub.tunnel");
 
     private BenchHub() {
     }
@@ -104,7 +106,7 @@ public final class BenchHub {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
                 }
             }
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return 0;
         }
         return 0;

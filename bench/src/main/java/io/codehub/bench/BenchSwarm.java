@@ -6,12 +6,15 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 
 import io.codehub.tunnel.TicketStore;
 import io.codehub.tunnel.TunnelConnector;
 import io.codehub.tunnel.TunnelTransport;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -25,7 +28,7 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 public final class BenchSwarm {
 
     /** Held so that the level set on it stays (JUL keeps loggers weakly). */
-    private static final java.util.logging.Logger TUNNEL_LOG = java.util.logging.Logger.getLogger("io.codehub.tunnel");
+    private static final Logger TUNNEL_LOG = Logger.getLogger("io.codehub.tunnel");
 
     private BenchSwarm() {
     }
@@ -58,11 +61,11 @@ public final class BenchSwarm {
                         stream.writeHeaders(new DefaultHttp2Headers().status("204"), true);
                         return new io.codehub.tunnel.TunnelStreamHandler() {
                             @Override
-                            public void onHeaders(io.netty.handler.codec.http2.Http2Headers h, boolean end) {
+                            public void onHeaders(Http2Headers h, boolean end) {
                             }
 
                             @Override
-                            public void onData(io.netty.buffer.ByteBuf data, boolean end) {
+                            public void onData(ByteBuf data, boolean end) {
                                 data.release();
                             }
                         };

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.codehub.tunnel.AuthDecision;
 import io.codehub.tunnel.TunnelConnector;
+import io.codehub.tunnel.TunnelLimits;
 import io.codehub.tunnel.TunnelServer;
 import io.codehub.tunnel.TunnelSession;
 import io.codehub.tunnel.TunnelStream;
@@ -43,7 +44,7 @@ final class BulkBench {
     private static final ByteBuf DIRECT_PAYLOAD = Unpooled.unreleasableBuffer(
             Unpooled.directBuffer(CHUNK).writeBytes(PAYLOAD).asReadOnly());
     /** The defaults, which the hub and the agent use. */
-    private static final io.codehub.tunnel.TunnelLimits LIMITS = io.codehub.tunnel.TunnelLimits.defaults();
+    private static final TunnelLimits LIMITS = TunnelLimits.defaults();
 
     private BulkBench() {
     }

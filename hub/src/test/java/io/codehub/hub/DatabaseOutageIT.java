@@ -3,6 +3,7 @@ package io.codehub.hub;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -92,7 +93,7 @@ class DatabaseOutageIT {
     private static LoopbackProxy proxy() {
         try {
             return new LoopbackProxy(5432);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -3,6 +3,7 @@ package io.codehub.pki;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
@@ -10,6 +11,7 @@ import java.security.interfaces.RSAPublicKey;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1String;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
@@ -107,7 +109,7 @@ public final class Csrs {
             if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(publicKey))) {
                 throw new CsrRejectedException("CSR: the signature does not verify with the CSR's public key");
             }
-        } catch (OperatorCreationException | PKCSException | java.security.GeneralSecurityException e) {
+        } catch (OperatorCreationException | PKCSException | GeneralSecurityException e) {
             throw new CsrRejectedException("CSR: cannot verify the signature: " + e.getMessage(), e);
         }
         checkKey(publicKey);

@@ -2,6 +2,7 @@ package io.codehub.pki;
 
 import java.time.Duration;
 import java.util.Objects;
+
 import org.jspecify.annotations.Nullable;
 
 /**

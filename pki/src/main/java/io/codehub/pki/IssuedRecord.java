@@ -3,6 +3,7 @@ package io.codehub.pki;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.util.Objects;
+
 import org.jspecify.annotations.Nullable;
 
 /**

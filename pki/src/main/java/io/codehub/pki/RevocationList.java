@@ -1,12 +1,14 @@
 package io.codehub.pki;
 
 import java.math.BigInteger;
+import java.nio.file.Path;
 import java.security.cert.X509CRL;
 import java.security.cert.X509CRLEntry;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,7 +33,7 @@ public final class RevocationList {
     }
 
     /** Reads a CRL file such as a CA directory's {@code crl.pem}. */
-    public static RevocationList read(java.nio.file.Path file) {
+    public static RevocationList read(Path file) {
         return new RevocationList(Pem.readCrls(file));
     }
 

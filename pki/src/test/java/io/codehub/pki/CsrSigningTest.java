@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.Extension;
@@ -17,6 +19,7 @@ import org.bouncycastle.asn1.x509.ExtensionsGenerator;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.PKCS10CertificationRequestBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.junit.jupiter.api.BeforeEach;
@@ -140,7 +143,7 @@ class CsrSigningTest {
 
     @Test
     void refusesWeakKeys() throws Exception {
-        java.security.KeyPairGenerator rsa = java.security.KeyPairGenerator.getInstance("RSA");
+        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
         rsa.initialize(1024);
         KeyPair weak = rsa.generateKeyPair();
         byte[] csr = new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=agent-a"), weak.getPublic())
@@ -149,7 +152,7 @@ class CsrSigningTest {
                 .isInstanceOf(CsrRejectedException.class).hasMessageContaining("RSA key of 1024 bits");
     }
 
-    private static org.bouncycastle.pkcs.PKCS10CertificationRequest csr(X500Name subject, GeneralNames sans,
+    private static PKCS10CertificationRequest csr(X500Name subject, GeneralNames sans,
             KeyPair keys) throws Exception {
         PKCS10CertificationRequestBuilder builder = new JcaPKCS10CertificationRequestBuilder(subject, keys.getPublic());
         if (sans != null) {

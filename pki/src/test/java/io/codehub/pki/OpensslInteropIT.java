@@ -12,6 +12,7 @@ import java.security.Signature;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

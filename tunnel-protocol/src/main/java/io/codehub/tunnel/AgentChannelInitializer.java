@@ -1,5 +1,7 @@
 package io.codehub.tunnel;
 
+import java.net.InetSocketAddress;
+
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
@@ -7,7 +9,6 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.proxy.HttpProxyHandler;
 import io.netty.handler.ssl.SslContext;
-import java.net.InetSocketAddress;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -1,10 +1,11 @@
 package io.codehub.tunnel;
 
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Agent side of liveness: closes the connection when no byte arrived from the hub for

@@ -2,6 +2,7 @@ package io.codehub.tunnel;
 
 import java.time.Duration;
 import java.util.Objects;
+
 import io.codehub.base.Checks;
 import org.jspecify.annotations.Nullable;
 

@@ -1,14 +1,15 @@
 package io.codehub.tunnel;
 
-import io.codehub.base.Checks;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
-import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.buffer.ByteBuf;
-import io.netty.util.NetUtil;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+
+import io.codehub.base.Checks;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.NetUtil;
 import org.jspecify.annotations.Nullable;
 
 /**

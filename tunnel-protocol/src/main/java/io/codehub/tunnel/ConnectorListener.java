@@ -1,6 +1,7 @@
 package io.codehub.tunnel;
 
 import java.time.Duration;
+
 import org.jspecify.annotations.Nullable;
 
 /** Agent side: observes the connector's sessions, for health and logs. Must not block. */

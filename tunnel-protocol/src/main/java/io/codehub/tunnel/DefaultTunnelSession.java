@@ -1,16 +1,19 @@
 package io.codehub.tunnel;
 
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
-import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,7 +34,7 @@ final class DefaultTunnelSession implements TunnelSession {
     private final Instant openedAt;
     private final Channel channel;
     private final TunnelLimits limits;
-    private final java.util.List<java.security.cert.X509Certificate> peerCertificates;
+    private final List<X509Certificate> peerCertificates;
     private final AtomicInteger activeStreams = new AtomicInteger();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     private volatile @Nullable Duration lastRtt;
@@ -40,7 +43,7 @@ final class DefaultTunnelSession implements TunnelSession {
 
     DefaultTunnelSession(String sessionId, String agentId, String agentVersion, InetSocketAddress remoteAddress,
             Instant openedAt, Channel channel, TunnelLimits limits,
-            java.util.List<java.security.cert.X509Certificate> peerCertificates) {
+            List<X509Certificate> peerCertificates) {
         this.sessionId = sessionId;
         this.agentId = agentId;
         this.agentVersion = agentVersion;
@@ -57,7 +60,7 @@ final class DefaultTunnelSession implements TunnelSession {
     @Override public InetSocketAddress remoteAddress() { return remoteAddress; }
     @Override public String agentVersion() { return agentVersion; }
     @Override public Instant openedAt() { return openedAt; }
-    @Override public java.util.List<java.security.cert.X509Certificate> peerCertificates() { return peerCertificates; }
+    @Override public List<X509Certificate> peerCertificates() { return peerCertificates; }
     @Override public @Nullable Duration lastRtt() { return lastRtt; }
     @Override public int activeStreams() { return activeStreams.get(); }
     @Override public CompletableFuture<Void> closeFuture() { return closeFuture; }

@@ -1,6 +1,8 @@
 package io.codehub.tunnel;
 
-import org.jspecify.annotations.Nullable;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 
 import io.codehub.base.Checks;
 import io.netty.buffer.ByteBuf;
@@ -12,8 +14,7 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link TunnelStream} over a multiplexer child channel. Writes go through the channel (which
@@ -45,7 +46,7 @@ final class DefaultTunnelStream implements TunnelStream {
     }
 
     @Override
-    public java.net.@Nullable InetSocketAddress remoteAddress() {
+    public @Nullable InetSocketAddress remoteAddress() {
         return (java.net.InetSocketAddress) channel.parent().remoteAddress();
     }
 

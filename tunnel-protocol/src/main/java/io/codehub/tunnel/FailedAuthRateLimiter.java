@@ -1,13 +1,14 @@
 package io.codehub.tunnel;
 
-import io.codehub.base.Checks;
-import io.netty.util.concurrent.Ticker;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
+
+import io.codehub.base.Checks;
+import io.netty.util.concurrent.Ticker;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -1,5 +1,8 @@
 package io.codehub.tunnel;
 
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
 import io.codehub.base.Checks;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
@@ -13,8 +16,6 @@ import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2PingFrame;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -1,6 +1,7 @@
 package io.codehub.tunnel;
 
 import java.time.Duration;
+
 import org.jspecify.annotations.Nullable;
 
 /** The hub answered the agent's upgrade request with a problem instead of {@code 101} ({@link Reason#CONNECT_FAILED}). */

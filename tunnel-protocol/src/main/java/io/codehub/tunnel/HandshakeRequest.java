@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
+
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -1,5 +1,7 @@
 package io.codehub.tunnel;
 
+import java.time.Duration;
+
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -10,7 +12,6 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 /** The hub's answers to an upgrade request: {@code 101}, or a problem that closes the connection. */

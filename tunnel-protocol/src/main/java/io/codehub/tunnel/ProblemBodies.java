@@ -1,6 +1,7 @@
 package io.codehub.tunnel;
 
 import java.nio.charset.StandardCharsets;
+
 import io.codehub.base.CodehubProblemType;
 import org.jspecify.annotations.Nullable;
 

@@ -1,9 +1,10 @@
 package io.codehub.tunnel;
 
-import io.codehub.base.Backoff;
-import io.netty.util.concurrent.Ticker;
 import java.time.Duration;
 import java.util.random.RandomGenerator;
+
+import io.codehub.base.Backoff;
+import io.netty.util.concurrent.Ticker;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -4,6 +4,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Map;
 
 /**
  * What every connection of one {@link TunnelServer} shares: configuration, the session registry,
@@ -24,12 +25,12 @@ final class ServerContext {
     final Clock clock;
     final Duration unavailableRetryAfter;
     final Duration replacedSessionGrace;
-    final java.util.Map<String, TunnelServerBuilder.EndpointRoute> endpoints;
+    final Map<String, TunnelServerBuilder.EndpointRoute> endpoints;
     private volatile boolean draining;
 
     ServerContext(String hubId, TunnelLimits limits, Keepalive keepalive, TunnelAuthenticator authenticator,
             TunnelListener listener, FailedAuthRateLimiter rateLimiter, Clock clock, Duration unavailableRetryAfter,
-            Duration replacedSessionGrace, java.util.Map<String, TunnelServerBuilder.EndpointRoute> endpoints) {
+            Duration replacedSessionGrace, Map<String, TunnelServerBuilder.EndpointRoute> endpoints) {
         this.hubId = hubId;
         this.limits = limits;
         this.keepalive = keepalive;

@@ -1,6 +1,7 @@
 package io.codehub.tunnel;
 
 import java.util.concurrent.atomic.AtomicReference;
+
 import org.jspecify.annotations.Nullable;
 
 /**

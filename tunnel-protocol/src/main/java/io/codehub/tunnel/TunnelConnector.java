@@ -1,15 +1,5 @@
 package io.codehub.tunnel;
 
-import io.codehub.base.Checks;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
-import io.netty.handler.ssl.SslContext;
-import io.netty.resolver.NoopAddressResolverGroup;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -24,6 +14,18 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import io.codehub.base.Checks;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.resolver.NoopAddressResolverGroup;
+import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -50,7 +52,7 @@ public final class TunnelConnector {
 
     private final HubAddress hub;
     private final @Nullable HubAddress proxy;
-    private final java.util.function.@Nullable Supplier<SslContext> sslContext;
+    private final @Nullable Supplier<SslContext> sslContext;
     private final String tlsServerName;
     private final @Nullable String apiKey;
     private final String agentVersion;

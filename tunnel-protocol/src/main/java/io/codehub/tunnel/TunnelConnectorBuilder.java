@@ -1,16 +1,18 @@
 package io.codehub.tunnel;
 
-import io.codehub.base.Checks;
-import io.codehub.base.Backoff;
-import io.netty.channel.EventLoopGroup;
-import io.netty.handler.ssl.SslContext;
-import io.netty.util.concurrent.Ticker;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
+
+import io.codehub.base.Backoff;
+import io.codehub.base.Checks;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.Ticker;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,7 +32,7 @@ public final class TunnelConnectorBuilder {
 
     @Nullable HubAddress hub;
     @Nullable HubAddress proxy;
-    java.util.function.@Nullable Supplier<SslContext> sslContext;
+    @Nullable Supplier<SslContext> sslContext;
     @Nullable String tlsServerName;
     @Nullable String apiKey;
     @Nullable String agentVersion;
@@ -68,7 +70,7 @@ public final class TunnelConnectorBuilder {
      * the agent runs (a renewed certificate); call {@link TunnelConnector#refresh()} to use new
      * ones at once. Replaces {@link #sslContext(SslContext)}.
      */
-    public TunnelConnectorBuilder sslContextSupplier(java.util.function.Supplier<SslContext> value) {
+    public TunnelConnectorBuilder sslContextSupplier(Supplier<SslContext> value) {
         sslContext = Objects.requireNonNull(value, "sslContextSupplier");
         return this;
     }

@@ -1,6 +1,7 @@
 package io.codehub.tunnel;
 
 import java.io.IOException;
+
 import org.jspecify.annotations.Nullable;
 
 /**

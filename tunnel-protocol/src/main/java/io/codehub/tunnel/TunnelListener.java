@@ -1,6 +1,7 @@
 package io.codehub.tunnel;
 
 import java.net.SocketAddress;
+
 import org.jspecify.annotations.Nullable;
 
 /**

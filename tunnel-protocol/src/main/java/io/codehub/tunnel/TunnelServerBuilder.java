@@ -1,13 +1,17 @@
 package io.codehub.tunnel;
 
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+
 import io.codehub.base.Checks;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.Ticker;
-import java.net.InetSocketAddress;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,7 +23,7 @@ public final class TunnelServerBuilder {
     @Nullable InetSocketAddress bindAddress;
     @Nullable TunnelAuthenticator authenticator;
     @Nullable String hubId;
-    java.util.function.@Nullable Supplier<SslContext> sslContext;
+    @Nullable Supplier<SslContext> sslContext;
     TunnelListener listener = new TunnelListener() { };
     TunnelLimits limits = TunnelLimits.defaults();
     Keepalive keepalive = Keepalive.DEFAULT;
@@ -29,7 +33,7 @@ public final class TunnelServerBuilder {
     @Nullable EventLoopGroup eventLoopGroup;
     int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
     Duration replacedSessionGrace = Duration.ofSeconds(30);
-    final java.util.Map<String, EndpointRoute> endpoints = new java.util.HashMap<>();
+    final Map<String, EndpointRoute> endpoints = new HashMap<>();
 
     /** One {@link TunnelEndpoint} with the method it serves and its body cap. */
     record EndpointRoute(String method, int maxBodyBytes, TunnelEndpoint handler) {
@@ -76,7 +80,7 @@ public final class TunnelServerBuilder {
      * client-certificate trust bundle that changes while the hub runs. Replaces
      * {@link #sslContext(SslContext)}; each context it gives must be a server context.
      */
-    public TunnelServerBuilder sslContextSupplier(java.util.function.Supplier<SslContext> value) {
+    public TunnelServerBuilder sslContextSupplier(Supplier<SslContext> value) {
         sslContext = Objects.requireNonNull(value, "sslContextSupplier");
         return this;
     }

@@ -1,9 +1,12 @@
 package io.codehub.tunnel;
 
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,7 +35,7 @@ public interface TunnelSession {
     @Nullable Duration lastRtt();
 
     /** The TLS client certificate chain the agent presented at the handshake, leaf first; empty without mTLS. */
-    java.util.List<java.security.cert.X509Certificate> peerCertificates();
+    List<X509Certificate> peerCertificates();
 
     /** Open and not draining: new streams may be opened. */
     boolean isActive();

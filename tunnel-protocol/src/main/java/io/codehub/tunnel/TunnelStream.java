@@ -1,11 +1,12 @@
 package io.codehub.tunnel;
 
-import org.jspecify.annotations.Nullable;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
-import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One HTTP/2 stream of a tunnel: a request/response exchange, or a CONNECT byte stream. The hub
@@ -38,7 +39,7 @@ public interface TunnelStream {
      * The other end of the tunnel connection this stream rides: on the agent the hub (or the HTTP
      * proxy in between), on the hub the agent (or its NAT); null once the connection is gone.
      */
-    java.net.@Nullable InetSocketAddress remoteAddress();
+    @Nullable InetSocketAddress remoteAddress();
 
     /** Whether a write now would be sent without queueing behind the flow-control window. */
     boolean isWritable();

@@ -1,7 +1,8 @@
 package io.codehub.tunnel;
 
-import io.netty.handler.codec.http2.Http2Error;
 import java.util.Objects;
+
+import io.netty.handler.codec.http2.Http2Error;
 import org.jspecify.annotations.Nullable;
 
 /**

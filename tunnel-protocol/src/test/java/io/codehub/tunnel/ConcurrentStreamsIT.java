@@ -10,10 +10,6 @@ import static io.codehub.tunnel.TunnelTestKit.writeChunks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.codehub.tunnel.TunnelTestKit.Collector;
-import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
-import io.netty.handler.codec.http2.Http2Headers;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +17,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
+
+import io.codehub.tunnel.TunnelTestKit.Collector;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Headers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -187,7 +189,7 @@ class ConcurrentStreamsIT {
             }
 
             @Override
-            public void onReset(io.netty.handler.codec.http2.Http2Error error) {
+            public void onReset(Http2Error error) {
                 agentSaw.complete(error);
             }
         };

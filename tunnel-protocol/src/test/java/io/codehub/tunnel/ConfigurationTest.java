@@ -3,13 +3,14 @@ package io.codehub.tunnel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.codehub.base.Backoff;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+
+import io.codehub.base.Backoff;
 import org.junit.jupiter.api.Test;
 
 /** Validation messages of every config and value type, and no secrets in toString. */

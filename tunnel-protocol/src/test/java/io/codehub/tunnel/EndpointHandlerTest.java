@@ -7,9 +7,6 @@ import static io.codehub.tunnel.HandshakeTestSupport.ticker;
 import static io.codehub.tunnel.HandshakeTestSupport.written;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.codehub.tunnel.HandshakeTestSupport.InetEmbeddedChannel;
-import io.codehub.tunnel.HandshakeTestSupport.Response;
-import io.netty.util.concurrent.MockTicker;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -18,6 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+
+import io.codehub.tunnel.HandshakeTestSupport.InetEmbeddedChannel;
+import io.codehub.tunnel.HandshakeTestSupport.Response;
+import io.netty.util.concurrent.MockTicker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;

@@ -1,11 +1,12 @@
 package io.codehub.tunnel;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.ResourceLeakDetectorFactory;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.platform.launcher.LauncherSession;
 import org.junit.platform.launcher.LauncherSessionListener;
 

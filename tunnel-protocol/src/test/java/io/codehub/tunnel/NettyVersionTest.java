@@ -2,8 +2,9 @@ package io.codehub.tunnel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.util.Version;
 import java.util.Map;
+
+import io.netty.util.Version;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -2,14 +2,15 @@ package io.codehub.tunnel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.codehub.base.Backoff;
-import io.codehub.base.FixedRandom;
-import io.netty.util.concurrent.MockTicker;
-import io.netty.util.concurrent.Ticker;
 import java.time.Duration;
 import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+
+import io.codehub.base.Backoff;
+import io.codehub.base.FixedRandom;
+import io.netty.util.concurrent.MockTicker;
+import io.netty.util.concurrent.Ticker;
 import org.junit.jupiter.api.Test;
 
 class ReconnectPlannerTest {

@@ -8,9 +8,6 @@ import static io.codehub.tunnel.HandshakeTestSupport.upgradeRequest;
 import static io.codehub.tunnel.HandshakeTestSupport.written;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.codehub.tunnel.HandshakeTestSupport.InetEmbeddedChannel;
-import io.codehub.tunnel.HandshakeTestSupport.Response;
-import io.netty.util.concurrent.MockTicker;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +15,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+
+import io.codehub.tunnel.HandshakeTestSupport.InetEmbeddedChannel;
+import io.codehub.tunnel.HandshakeTestSupport.Response;
+import io.netty.util.concurrent.MockTicker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;

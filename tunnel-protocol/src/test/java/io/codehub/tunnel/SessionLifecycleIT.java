@@ -11,11 +11,6 @@ import static io.codehub.tunnel.TunnelTestKit.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.codehub.tunnel.TunnelTestKit.Collector;
-import io.codehub.base.Backoff;
-import io.codehub.base.FixedRandom;
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +22,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.codehub.base.Backoff;
+import io.codehub.base.FixedRandom;
+import io.codehub.tunnel.TunnelTestKit.Collector;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -191,7 +193,7 @@ class SessionLifecycleIT {
 
     @Test
     void aRefreshTheHubRefusesKeepsTheCurrentSession() throws Exception {
-        java.util.concurrent.atomic.AtomicBoolean refuse = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean refuse = new AtomicBoolean();
         TunnelAuthenticator keys = TunnelTestKit.keyAuthenticator();
         TunnelServer server = started(server("hub").authenticator(request -> refuse.get()
                 ? CompletableFuture.completedFuture(AuthDecision.reject(403, "certificate revoked", null))

@@ -2,9 +2,10 @@ package io.codehub.tunnel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.handler.codec.http2.Http2Error;
 import java.io.IOException;
 import java.time.Duration;
+
+import io.netty.handler.codec.http2.Http2Error;
 import org.junit.jupiter.api.Test;
 
 /** The typed tunnel errors keep their HTTP/2 code and say when the peer never processed a stream. */

@@ -9,14 +9,15 @@ import static io.codehub.tunnel.TunnelTestKit.server;
 import static io.codehub.tunnel.TunnelTestKit.writeChunks;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.codehub.tunnel.TunnelTestKit.Collector;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.util.SelfSignedCertificate;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
+
+import io.codehub.tunnel.TunnelTestKit.Collector;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.SelfSignedCertificate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;

@@ -16,6 +16,7 @@ import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebInputException;
+import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
@@ -99,7 +100,7 @@ class WebSupportTest {
         return JSON.readTree(exchange.getResponse().getBodyAsString().block());
     }
 
-    private static boolean filtered(org.springframework.web.server.WebFilter filter, MockServerHttpRequest.BaseBuilder<?> request) {
+    private static boolean filtered(WebFilter filter, MockServerHttpRequest.BaseBuilder<?> request) {
         AtomicBoolean passed = new AtomicBoolean();
         WebFilterChain chain = exchange -> Mono.fromRunnable(() -> passed.set(true));
         filter.filter(MockServerWebExchange.from(request), chain).block(Duration.ofSeconds(5));

@@ -1,5 +1,6 @@
 package io.codehub.agent.config;
 
+import java.net.UnknownHostException;
 import java.security.interfaces.ECPublicKey;
 import java.time.Clock;
 import java.util.List;
@@ -170,7 +171,7 @@ public class AgentConfiguration {
             }
             try {
                 factory.setAddress(java.net.InetAddress.getByName(listen.host()));
-            } catch (java.net.UnknownHostException e) {
+            } catch (UnknownHostException e) {
                 throw new ConfigurationException("CODEHUB_AGENT_LISTEN", "unknown host '" + listen.host() + "'",
                         "Use an address of this machine, e.g. 0.0.0.0.", e);
             }

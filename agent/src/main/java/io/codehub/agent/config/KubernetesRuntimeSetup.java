@@ -10,7 +10,6 @@ import io.codehub.runtime.InvalidSpecException;
 import io.codehub.runtime.kubernetes.KubernetesRuntime;
 import io.codehub.runtime.kubernetes.KubernetesRuntimeConfig;
 import io.codehub.web.ConfigurationException;
-
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
-
 import javax.net.ssl.SSLException;
 
 import io.codehub.agent.config.AgentProperties;

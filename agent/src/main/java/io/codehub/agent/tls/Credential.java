@@ -1,6 +1,5 @@
 package io.codehub.agent.tls;
 
-import io.codehub.pki.Serials;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
@@ -9,6 +8,8 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+
+import io.codehub.pki.Serials;
 
 /**
  * The agent's client credential: its private key and the certificate chain (leaf first) that the

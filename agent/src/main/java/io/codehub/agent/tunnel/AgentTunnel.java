@@ -1,5 +1,7 @@
 package io.codehub.agent.tunnel;
 
+import java.time.Duration;
+
 import io.codehub.agent.tls.AgentCertificate;
 import io.codehub.tunnel.ConnectRelay;
 import io.codehub.tunnel.TunnelConnector;
@@ -24,7 +26,7 @@ final class AgentTunnel implements SmartLifecycle {
     /** After the web server starts ({@code DEFAULT_PHASE - 2048}), before its graceful shutdown ({@code - 1024}). */
     static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 512;
     /** How long calls in flight over the tunnel may run on when the agent shuts down. */
-    static final java.time.Duration SHUTDOWN_GRACE = java.time.Duration.ofSeconds(10);
+    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
     private final TunnelConnectorBuilder connectorBuilder;
     private final ApplicationContext context;

@@ -1,5 +1,6 @@
 package io.codehub.agent.tunnel;
 
+import java.net.InetSocketAddress;
 import java.net.URI;
 
 import io.codehub.tunnel.TunnelStream;
@@ -60,7 +61,7 @@ final class TunnelServerHttpRequest extends AbstractServerHttpRequest {
 
     /** The hub, as this agent's tunnel connection sees it (the proxy's address behind an HTTP proxy). */
     @Override
-    public java.net.@Nullable InetSocketAddress getRemoteAddress() {
+    public @Nullable InetSocketAddress getRemoteAddress() {
         return stream.remoteAddress();
     }
 

@@ -5,9 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.codehub.runtime.contract.AgentApiConformance;
 import tools.jackson.databind.JsonNode;
@@ -21,7 +25,7 @@ final class AgentApiClient {
 
     private static final AgentApiConformance DOCUMENT = AgentApiConformance.load();
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final java.util.Set<String> EXERCISED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final Set<String> EXERCISED = ConcurrentHashMap.newKeySet();
 
     private final String base;
     private final String authorization;
@@ -60,7 +64,7 @@ final class AgentApiClient {
     }
 
     /** The document's operations that no validated response has exercised yet. */
-    static java.util.List<String> unexercisedOperations() {
+    static List<String> unexercisedOperations() {
         return DOCUMENT.operations().stream().filter(operation -> !EXERCISED.contains(operation)).toList();
     }
 
@@ -88,7 +92,7 @@ final class AgentApiClient {
         }
     }
 
-    record Reply(int status, String contentType, String body, java.net.http.HttpHeaders headers) {
+    record Reply(int status, String contentType, String body, HttpHeaders headers) {
 
         JsonNode json() {
             return JSON.readTree(body);

@@ -3,6 +3,7 @@ package io.codehub.agent.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -116,7 +117,7 @@ class KubernetesRuntimeSetupTest {
                     contexts: [{name: c, context: {cluster: c, user: u, namespace: %s}}]
                     current-context: c
                     """.formatted(MockCluster.NAMESPACE));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
     }

@@ -3,6 +3,7 @@ package io.codehub.agent.tunnel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -186,7 +187,7 @@ class AgentEnrolmentIT {
     private static Path temporaryDirectory() {
         try {
             return Files.createTempDirectory("agent-enrol-it");
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 
 import io.codehub.agent.TestHubKeys;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import org.junit.jupiter.api.AfterAll;
@@ -65,7 +66,7 @@ class AgentTunnelTlsIT {
         }
     }
 
-    private static io.netty.handler.ssl.SslContext serverTls() {
+    private static SslContext serverTls() {
         try {
             return SslContextBuilder.forServer(CERTIFICATE.key(), CERTIFICATE.cert()).build();
         } catch (Exception e) {

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.codehub.base.Backoff;
 import io.codehub.hub.agents.Agent;
 import io.codehub.hub.agents.AgentConnected;
 import io.codehub.hub.agents.AgentRepository;
@@ -16,7 +17,6 @@ import io.codehub.hub.remote.AgentRuntimes;
 import io.codehub.hub.workspaces.WorkspaceRepository;
 import io.codehub.runtime.Health;
 import io.codehub.runtime.HealthStatus;
-import io.codehub.base.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;

@@ -4,10 +4,13 @@ import java.math.BigInteger;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.codehub.hub.problem.HubProblemException;
 import io.codehub.hub.problem.HubProblemType;
 import io.codehub.pki.CertificateAuthority;
+import io.codehub.pki.IssuedRecord;
+import io.codehub.pki.RevocationReason;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,7 +22,7 @@ public final class HubPki {
 
     private final @Nullable CertificateAuthority ca;
     private final Duration agentValidity;
-    private final java.util.List<Runnable> revocationListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Runnable> revocationListeners = new CopyOnWriteArrayList<>();
 
     HubPki(@Nullable CertificateAuthority ca, Duration agentValidity) {
         this.ca = ca;
@@ -80,8 +83,8 @@ public final class HubPki {
      * Revokes every unexpired certificate issued to {@code agentId} (blocking file writes) and tells
      * the revocation listeners, which close the agent's tunnel.
      */
-    public java.util.List<io.codehub.pki.IssuedRecord> revokeAgent(String agentId, io.codehub.pki.RevocationReason reason) {
-        java.util.List<io.codehub.pki.IssuedRecord> revoked = ca().revokeAgent(agentId, reason);
+    public List<IssuedRecord> revokeAgent(String agentId, RevocationReason reason) {
+        List<IssuedRecord> revoked = ca().revokeAgent(agentId, reason);
         revocationListeners.forEach(Runnable::run);
         return revoked;
     }

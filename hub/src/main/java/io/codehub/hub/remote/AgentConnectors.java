@@ -1,6 +1,7 @@
 package io.codehub.hub.remote;
 
 import java.net.URI;
+import java.util.List;
 
 import org.springframework.http.client.reactive.ClientHttpConnector;
 
@@ -15,7 +16,7 @@ public interface AgentConnectors {
     boolean supports(URI endpoint);
 
     /** The schemes {@link #supports} accepts, for error messages. */
-    java.util.List<String> schemes();
+    List<String> schemes();
 
     /**
      * The connector that carries calls to the agent at {@code endpoint}.

@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.Random;
 import java.util.random.RandomGenerator;
 
+import io.codehub.base.Backoff;
 import io.codehub.base.Checks;
 import io.codehub.runtime.BackendUnavailableException;
-import io.codehub.base.Backoff;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 import reactor.util.retry.RetrySpec;

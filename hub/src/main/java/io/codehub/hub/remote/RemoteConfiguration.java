@@ -1,13 +1,12 @@
 package io.codehub.hub.remote;
 
-import java.time.Clock;
-
-import io.codehub.hub.config.HubProperties;
-import io.codehub.hub.identity.HubIdentity;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import javax.net.ssl.SSLException;
 
+import io.codehub.hub.config.HubProperties;
 import io.codehub.hub.config.TunnelProperties;
+import io.codehub.hub.identity.HubIdentity;
 import io.codehub.hub.pki.HubPki;
 import io.codehub.web.ConfigurationException;
 import io.netty.handler.ssl.SslContext;

@@ -1,15 +1,18 @@
 package io.codehub.hub.tunnel;
 
-import io.codehub.pki.Serials;
+import java.math.BigInteger;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.codehub.hub.pki.HubPki;
+import io.codehub.pki.Serials;
 import io.codehub.tunnel.TunnelSession;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -38,7 +41,7 @@ public final class CertificateWatch implements SmartLifecycle {
     private final Clock clock;
     private final AtomicLong closed = new AtomicLong();
     /** Serials already warned about, so each stale certificate is logged once. */
-    private final java.util.Set<java.math.BigInteger> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<BigInteger> warned = ConcurrentHashMap.newKeySet();
     private volatile @Nullable ScheduledExecutorService timer;
 
     public CertificateWatch(HubPki pki, LiveTunnels tunnels, @Nullable TunnelTls tls, Duration interval, Clock clock) {

@@ -1,5 +1,6 @@
 package io.codehub.hub.tunnel;
 
+import java.util.Collection;
 import java.util.Optional;
 
 import io.codehub.tunnel.TunnelServer;
@@ -23,7 +24,7 @@ public final class LiveTunnels implements AgentTunnels {
     }
 
     /** Every live session; none while the port is down. */
-    public java.util.Collection<TunnelSession> sessions() {
+    public Collection<TunnelSession> sessions() {
         TunnelServer s = server;
         return s == null ? java.util.List.of() : s.sessions();
     }

@@ -1,11 +1,12 @@
 package io.codehub.hub.tunnel;
 
-import io.codehub.pki.Serials;
 import java.net.URI;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 
 import io.codehub.hub.agents.AgentConnection;
 import io.codehub.hub.agents.AgentConnections;
+import io.codehub.pki.Serials;
 import io.codehub.tunnel.TunnelSession;
 import io.codehub.tunnel.spring.AgentTunnels;
 import io.codehub.tunnel.spring.TunnelClientHttpConnector;
@@ -36,7 +37,7 @@ final class TunnelConnections implements AgentConnections {
                 : session.remoteAddress().getAddress().getHostAddress() + ":" + session.remoteAddress().getPort();
         AgentConnection.Certificate certificate = null;
         if (!session.peerCertificates().isEmpty()) {
-            java.security.cert.X509Certificate leaf = session.peerCertificates().get(0);
+            X509Certificate leaf = session.peerCertificates().get(0);
             certificate = new AgentConnection.Certificate(
                     Serials.hex(leaf),
                     leaf.getNotAfter().toInstant());

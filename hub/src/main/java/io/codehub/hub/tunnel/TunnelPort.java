@@ -7,19 +7,18 @@ import java.net.SocketAddress;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 import io.codehub.hub.config.TunnelProperties;
 import io.codehub.tunnel.HandshakeProblem;
 import io.codehub.tunnel.TunnelAuthenticator;
-import io.codehub.tunnel.TunnelListener;
 import io.codehub.tunnel.TunnelEndpoint;
 import io.codehub.tunnel.TunnelLimits;
+import io.codehub.tunnel.TunnelListener;
 import io.codehub.tunnel.TunnelServer;
 import io.codehub.tunnel.TunnelServerBuilder;
 import io.codehub.tunnel.TunnelSession;
 import io.codehub.web.ConfigurationException;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +41,7 @@ public final class TunnelPort implements SmartLifecycle {
     private final LiveTunnels tunnels;
     private final TunnelTls tls;
     private final @Nullable TunnelEndpoint enrolment;
-    private volatile java.util.function.Consumer<String> connected = agentId -> { };
+    private volatile Consumer<String> connected = agentId -> { };
     private volatile @Nullable TunnelServer server;
 
     /**
@@ -134,7 +133,7 @@ public final class TunnelPort implements SmartLifecycle {
     }
 
     /** Called with the agent id whenever a session opens (the health checker checks it soon). */
-    public void onAgentConnected(java.util.function.Consumer<String> listener) {
+    public void onAgentConnected(Consumer<String> listener) {
         connected = listener;
     }
 
@@ -145,9 +144,9 @@ public final class TunnelPort implements SmartLifecycle {
     }
 
     private static final class SessionLog implements TunnelListener {
-        private final java.util.function.Consumer<String> connected;
+        private final Consumer<String> connected;
 
-        SessionLog(java.util.function.Consumer<String> connected) {
+        SessionLog(Consumer<String> connected) {
             this.connected = connected;
         }
 

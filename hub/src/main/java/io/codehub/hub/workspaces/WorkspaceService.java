@@ -6,12 +6,12 @@ import java.time.Instant;
 import java.util.UUID;
 import java.util.random.RandomGenerator;
 
+import io.codehub.base.Backoff;
 import io.codehub.hub.agents.Labels;
 import io.codehub.hub.problem.HubProblemException;
 import io.codehub.hub.problem.HubProblemType;
 import io.codehub.runtime.ImagePullPolicy;
 import io.codehub.runtime.InstanceSpec;
-import io.codehub.base.Backoff;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 import io.r2dbc.spi.ConnectionFactoryOptions;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class DatabaseTargetTest {

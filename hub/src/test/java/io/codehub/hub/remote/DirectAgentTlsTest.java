@@ -11,7 +11,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 import io.codehub.hub.config.TunnelProperties;
@@ -22,6 +21,7 @@ import io.codehub.pki.InitOptions;
 import io.codehub.pki.IssuedCertificate;
 import io.codehub.pki.KeyType;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,7 +50,7 @@ class DirectAgentTlsTest {
         IssuedCertificate listener = ca.issueAgent("agent-1", Duration.ofDays(1), List.of(),
                 List.of(InetAddress.getLoopbackAddress()));
         AtomicReference<X509Certificate> client = new AtomicReference<>();
-        io.netty.handler.ssl.SslContext serverTls = SslContextBuilder.forServer(listener.privateKey(),
+        SslContext serverTls = SslContextBuilder.forServer(listener.privateKey(),
                         listener.chain().toArray(X509Certificate[]::new))
                 .trustManager(ca.trustBundle().toArray(X509Certificate[]::new))
                 .clientAuth(ClientAuth.REQUIRE).build();

@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.codehub.base.FixedRandom;
 import io.codehub.runtime.BackendUnavailableException;
 import io.codehub.runtime.NotFoundException;
 import io.codehub.runtime.ProblemType;
-import io.codehub.base.FixedRandom;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jwt.SignedJWT;
+import io.codehub.base.FixedRandom;
 import io.codehub.hub.identity.HubIdentity;
 import io.codehub.hub.identity.HubKeyStore;
 import io.codehub.runtime.ArchiveRequest;
@@ -26,7 +27,7 @@ import io.codehub.runtime.NotFoundException;
 import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.RuntimeProblemException;
 import io.codehub.runtime.WorkspaceId;
-import io.codehub.base.FixedRandom;
+import org.assertj.core.api.ThrowableAssert;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -189,7 +190,7 @@ class RemoteRuntimeTest {
         assertThat(health.detail()).contains(endpoint);
     }
 
-    private static void assertProblem(org.assertj.core.api.ThrowableAssert.ThrowingCallable call,
+    private static void assertProblem(ThrowableAssert.ThrowingCallable call,
             Class<? extends RuntimeProblemException> exception, ProblemType type, String detail) {
         assertThatThrownBy(call).isInstanceOf(exception)
                 .satisfies(e -> assertThat(((RuntimeProblemException) e).type()).isEqualTo(type))

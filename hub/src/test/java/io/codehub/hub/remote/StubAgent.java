@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
@@ -58,7 +59,7 @@ final class StubAgent implements AutoCloseable {
                             seen.add(request1);
                             Answer answer = script.get().apply(request1);
                             if (answer.cutMidBody()) {
-                                io.netty.channel.Channel[] channel = new io.netty.channel.Channel[1];
+                                Channel[] channel = new Channel[1];
                                 response.withConnection(c -> channel[0] = c.channel());
                                 String half = answer.body().substring(0, answer.body().length() / 2);
                                 return response.status(200).header("Content-Type", answer.contentType())

@@ -1,6 +1,7 @@
 package io.codehub.hub.support;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -11,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
+import io.codehub.base.Backoff;
 import io.codehub.tunnel.ConnectorListener;
 import io.codehub.tunnel.HubSessionInfo;
 import io.codehub.tunnel.IncomingStreamHandlerFactory;
@@ -18,7 +20,6 @@ import io.codehub.tunnel.TicketStore;
 import io.codehub.tunnel.TunnelConnector;
 import io.codehub.tunnel.TunnelStream;
 import io.codehub.tunnel.TunnelStreamHandler;
-import io.codehub.base.Backoff;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -161,7 +162,7 @@ public final class FakeTunnelAgent implements AutoCloseable {
                 public void onData(ByteBuf data, boolean end) {
                     try {
                         data.readBytes(body, data.readableBytes());
-                    } catch (java.io.IOException e) {
+                    } catch (IOException e) {
                         throw new IllegalStateException(e);
                     } finally {
                         data.release();

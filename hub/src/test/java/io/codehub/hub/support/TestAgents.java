@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.UUID;
 
 import io.codehub.hub.agents.Agent;
-import io.codehub.hub.agents.AgentStatus;
 import io.codehub.hub.agents.AgentAuth;
+import io.codehub.hub.agents.AgentStatus;
 import io.codehub.hub.agents.Labels;
 import org.jspecify.annotations.Nullable;
 

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-import io.codehub.hub.pki.HubPki;
 import io.codehub.hub.agents.AgentRegistry;
 import io.codehub.hub.agents.AgentWithKey;
 import io.codehub.hub.agents.ApiKeys;
@@ -20,6 +19,7 @@ import io.codehub.hub.agents.RegisterAgentRequest;
 import io.codehub.hub.agents.UpdateAgentRequest;
 import io.codehub.hub.identity.HubIdentity;
 import io.codehub.hub.identity.HubKeyStore;
+import io.codehub.hub.pki.HubPki;
 import io.codehub.hub.remote.CompositeAgentConnectors;
 import io.codehub.hub.remote.DirectAgentConnectors;
 import io.codehub.hub.support.MutableClock;

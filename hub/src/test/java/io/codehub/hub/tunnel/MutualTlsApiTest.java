@@ -23,11 +23,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
+import io.codehub.base.Backoff;
 import io.codehub.hub.HubApplication;
+import io.codehub.hub.support.TestHttp;
 import io.codehub.pki.AgentIdentity;
 import io.codehub.pki.CertificateAuthority;
 import io.codehub.pki.Csrs;
@@ -44,13 +47,11 @@ import io.codehub.tunnel.TunnelConnector;
 import io.codehub.tunnel.TunnelConnectorBuilder;
 import io.codehub.tunnel.TunnelSession;
 import io.codehub.tunnel.TunnelStreamHandler;
-import io.codehub.base.Backoff;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import org.jspecify.annotations.Nullable;
-import io.codehub.hub.support.TestHttp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -403,12 +404,12 @@ class MutualTlsApiTest {
         }
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trust);
-        javax.net.ssl.KeyManager[] keyManagers = null;
+        KeyManager[] keyManagers = null;
         if (client != null) {
             KeyStore keys = KeyStore.getInstance("PKCS12");
             keys.load(null, null);
             keys.setKeyEntry("agent", client.privateKey(), new char[0], client.chain().toArray(X509Certificate[]::new));
-            javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(
                     javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(keys, new char[0]);
             keyManagers = kmf.getKeyManagers();

@@ -13,11 +13,11 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import io.codehub.hub.support.FakeTunnelAgent.Response;
 import io.codehub.hub.support.FakeTunnelAgent;
-import io.codehub.tunnel.NoBufferLeaks;
+import io.codehub.hub.support.FakeTunnelAgent.Response;
 import io.codehub.runtime.UnprocessedRequestException;
 import io.codehub.tunnel.AuthDecision;
+import io.codehub.tunnel.NoBufferLeaks;
 import io.codehub.tunnel.TunnelServer;
 import io.codehub.tunnel.TunnelSession;
 import io.codehub.tunnel.TunnelStreamException;

@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -17,6 +18,8 @@ import java.util.concurrent.TimeUnit;
 
 import io.codehub.hub.config.TunnelProperties;
 import io.codehub.hub.pki.HubPki;
+import io.codehub.pki.CertificateAuthority;
+import io.codehub.pki.IssuedCertificate;
 import io.codehub.tunnel.AuthDecision;
 import io.codehub.tunnel.ConnectorListener;
 import io.codehub.tunnel.HubSessionInfo;
@@ -29,6 +32,7 @@ import io.codehub.web.ConfigurationException;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import org.junit.jupiter.api.Test;
@@ -193,9 +197,9 @@ class TunnelPortTest {
     void withClientAuthRequireAConnectionWithoutACertificateFailsTheTlsHandshake() throws Exception {
         // The CA outlives the 1-day certificate: its notAfter is whole seconds, so a CA of exactly one day
         // ends before a certificate of one day issued a moment later, which the CA rightly refuses.
-        io.codehub.pki.CertificateAuthority ca = io.codehub.pki.CertificateAuthority.init(dir.resolve("ca"),
+        CertificateAuthority ca = CertificateAuthority.init(dir.resolve("ca"),
                 new io.codehub.pki.InitOptions(io.codehub.pki.KeyType.EC_P256, "CN=require test", Duration.ofDays(2), null));
-        io.codehub.pki.IssuedCertificate server = ca.issueServer(java.util.List.of("localhost"), java.util.List.of(),
+        IssuedCertificate server = ca.issueServer(List.of("localhost"), List.of(),
                 Duration.ofDays(1));
         Path cert = java.nio.file.Files.writeString(dir.resolve("require-cert.pem"), server.chainPem());
         Path key = java.nio.file.Files.writeString(dir.resolve("require-key.pem"), server.privateKeyPem(null));
@@ -204,8 +208,8 @@ class TunnelPortTest {
         LiveTunnels tunnels = new LiveTunnels();
         TunnelPort port = new TunnelPort(properties, "test-hub", ANY_KEY, tunnels,
                 new TunnelTls(properties, HubPki.of(ca, Duration.ofDays(7))), null);
-        java.security.cert.X509Certificate[] trust = ca.trustBundle().toArray(java.security.cert.X509Certificate[]::new);
-        java.util.List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        X509Certificate[] trust = ca.trustBundle().toArray(X509Certificate[]::new);
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
         TunnelConnector withoutCertificate = null;
         TunnelConnector withCertificate = null;
         try {
@@ -219,7 +223,7 @@ class TunnelPortTest {
                     .isNotInstanceOf(io.codehub.tunnel.HandshakeRejectedException.class);
             assertThat(tunnels.session("agent-tls")).isEmpty();
 
-            io.codehub.pki.IssuedCertificate agent = ca.issueAgent("agent-tls", Duration.ofDays(1));
+            IssuedCertificate agent = ca.issueAgent("agent-tls", Duration.ofDays(1));
             withCertificate = connector(tunnelPort, SslContextBuilder.forClient().trustManager(trust)
                     .keyManager(agent.privateKey(), agent.chain().toArray(java.security.cert.X509Certificate[]::new))
                     .build(), new java.util.concurrent.CopyOnWriteArrayList<>());
@@ -235,7 +239,7 @@ class TunnelPortTest {
         }
     }
 
-    private static TunnelConnector connector(int port, io.netty.handler.ssl.SslContext tls, java.util.List<Throwable> failures) {
+    private static TunnelConnector connector(int port, SslContext tls, List<Throwable> failures) {
         return TunnelConnector.builder()
                 .hubUri(URI.create("tls://127.0.0.1:" + port))
                 .tlsServerName("localhost")

@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.random.RandomGenerator;
 
+import io.codehub.base.FixedRandom;
 import io.codehub.hub.agents.Agent;
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.config.HubProperties;
@@ -16,7 +17,6 @@ import io.codehub.hub.support.InMemoryRuntime;
 import io.codehub.hub.support.TestAgents;
 import io.codehub.hub.support.TestDatabase;
 import io.codehub.runtime.WorkspaceId;
-import io.codehub.base.FixedRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

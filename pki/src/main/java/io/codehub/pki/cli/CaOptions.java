@@ -1,8 +1,9 @@
 package io.codehub.pki.cli;
 
-import io.codehub.pki.CertificateAuthority;
 import java.nio.file.Path;
 import java.util.Arrays;
+
+import io.codehub.pki.CertificateAuthority;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 

@@ -1,14 +1,15 @@
 package io.codehub.pki.cli;
 
-import io.codehub.pki.RevocationList;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+
+import io.codehub.pki.RevocationList;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code codehub pki crl}: re-signs the CRLs. */
 @Command(name = "crl", mixinStandardHelpOptions = true,

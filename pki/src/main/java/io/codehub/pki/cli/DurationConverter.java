@@ -3,6 +3,7 @@ package io.codehub.pki.cli;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
+
 import picocli.CommandLine.ITypeConverter;
 
 /** Durations as {@code 3650d}, {@code 12h}, {@code 30m}, {@code 90s} or ISO-8601 {@code PT1H}. */

@@ -1,19 +1,20 @@
 package io.codehub.pki.cli;
 
-import io.codehub.pki.CertificateAuthority;
-import io.codehub.pki.InitOptions;
-import io.codehub.pki.KeyType;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+
+import io.codehub.pki.CertificateAuthority;
+import io.codehub.pki.InitOptions;
+import io.codehub.pki.KeyType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code codehub pki init}: creates a CA directory. */
 @Command(name = "init", mixinStandardHelpOptions = true,

@@ -1,11 +1,5 @@
 package io.codehub.pki.cli;
 
-import io.codehub.pki.Serials;
-import io.codehub.pki.AgentIdentity;
-import io.codehub.pki.Csrs;
-import io.codehub.pki.Pem;
-import io.codehub.pki.PkiException;
-import io.codehub.pki.RevocationList;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -28,6 +22,13 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+
+import io.codehub.pki.AgentIdentity;
+import io.codehub.pki.Csrs;
+import io.codehub.pki.Pem;
+import io.codehub.pki.PkiException;
+import io.codehub.pki.RevocationList;
+import io.codehub.pki.Serials;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
@@ -35,10 +36,10 @@ import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.util.io.pem.PemReader;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code codehub pki inspect}: shows what a PEM file holds. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,

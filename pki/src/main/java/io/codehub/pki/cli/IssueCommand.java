@@ -1,7 +1,5 @@
 package io.codehub.pki.cli;
 
-import io.codehub.pki.Serials;
-import io.codehub.pki.IssuedCertificate;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -10,13 +8,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+
+import io.codehub.pki.IssuedCertificate;
+import io.codehub.pki.Serials;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code codehub pki issue server|agent}: a certificate with a key made here. */
 @Command(name = "issue", mixinStandardHelpOptions = true,

@@ -1,9 +1,10 @@
 package io.codehub.pki.cli;
 
-import io.codehub.pki.Pem;
-import io.codehub.pki.PkiException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+
+import io.codehub.pki.Pem;
+import io.codehub.pki.PkiException;
 
 /** Writes the CLI's output files, refusing to overwrite what exists (a key lost is not recoverable). */
 final class OutputFiles {

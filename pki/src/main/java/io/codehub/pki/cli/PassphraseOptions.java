@@ -1,11 +1,12 @@
 package io.codehub.pki.cli;
 
-import io.codehub.pki.PkiException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+
+import io.codehub.pki.PkiException;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 

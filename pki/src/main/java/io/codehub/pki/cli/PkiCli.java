@@ -1,9 +1,10 @@
 package io.codehub.pki.cli;
 
-import io.codehub.base.Causes;
-import io.codehub.pki.PkiException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+
+import io.codehub.base.Causes;
+import io.codehub.pki.PkiException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

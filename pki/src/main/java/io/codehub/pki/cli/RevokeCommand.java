@@ -1,22 +1,23 @@
 package io.codehub.pki.cli;
 
-import io.codehub.pki.CertificateAuthority;
-import io.codehub.pki.IssuedRecord;
-import io.codehub.pki.RevocationReason;
 import java.io.PrintWriter;
 import java.math.BigInteger;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+
+import io.codehub.pki.CertificateAuthority;
+import io.codehub.pki.IssuedRecord;
+import io.codehub.pki.RevocationReason;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code codehub pki revoke}: revokes by serial or every certificate of an agent. */
 @Command(name = "revoke", mixinStandardHelpOptions = true,

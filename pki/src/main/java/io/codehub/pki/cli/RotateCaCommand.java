@@ -1,17 +1,18 @@
 package io.codehub.pki.cli;
 
-import io.codehub.pki.CertificateAuthority;
-import io.codehub.pki.KeyType;
 import java.io.PrintWriter;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+
+import io.codehub.pki.CertificateAuthority;
+import io.codehub.pki.KeyType;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code codehub pki rotate-ca}: starts or finishes a CA rotation. */
 @Command(name = "rotate-ca", mixinStandardHelpOptions = true,

@@ -1,10 +1,5 @@
 package io.codehub.pki.cli;
 
-import io.codehub.pki.Serials;
-import io.codehub.pki.AgentIdentity;
-import io.codehub.pki.Csrs;
-import io.codehub.pki.Pem;
-import io.codehub.pki.PkiException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -13,12 +8,18 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+
+import io.codehub.pki.AgentIdentity;
+import io.codehub.pki.Csrs;
+import io.codehub.pki.Pem;
+import io.codehub.pki.PkiException;
+import io.codehub.pki.Serials;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code codehub pki sign}: signs an agent's CSR. */
 @Command(name = "sign", mixinStandardHelpOptions = true,

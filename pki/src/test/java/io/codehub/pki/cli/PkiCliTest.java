@@ -2,13 +2,14 @@ package io.codehub.pki.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.codehub.pki.Pem;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
+
+import io.codehub.pki.Pem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

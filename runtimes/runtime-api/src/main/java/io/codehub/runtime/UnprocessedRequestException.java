@@ -1,6 +1,7 @@
 package io.codehub.runtime;
 
 import java.io.IOException;
+
 import io.codehub.base.Causes;
 import org.jspecify.annotations.Nullable;
 

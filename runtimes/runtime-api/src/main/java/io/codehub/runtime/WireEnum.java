@@ -1,6 +1,7 @@
 package io.codehub.runtime;
 
 import java.util.Locale;
+import java.util.function.Function;
 
 /** Shared lookup for enums whose JSON form is a fixed lower-case or camel-case word. */
 final class WireEnum {
@@ -8,7 +9,7 @@ final class WireEnum {
     private WireEnum() {
     }
 
-    static <E extends Enum<E>> E parse(Class<E> type, E[] values, String wire, java.util.function.Function<E, String> name) {
+    static <E extends Enum<E>> E parse(Class<E> type, E[] values, String wire, Function<E, String> name) {
         for (E value : values) {
             if (name.apply(value).equals(wire)) {
                 return value;

@@ -2,6 +2,7 @@ package io.codehub.tunnel.spring;
 
 import java.net.URI;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -37,7 +38,7 @@ final class TunnelHeaders {
         for (String listed : headers.getValuesAsList(HttpHeaders.CONNECTION)) {
             dropped.add(listed.trim().toLowerCase(Locale.ROOT));
         }
-        for (Map.Entry<String, java.util.List<String>> header : headers.headerSet()) {
+        for (Map.Entry<String, List<String>> header : headers.headerSet()) {
             String name = header.getKey().toLowerCase(Locale.ROOT);
             if (name.startsWith(":")) {
                 continue;

@@ -10,7 +10,6 @@ import io.codehub.runtime.JobStatus;
 import io.codehub.runtime.NotFoundException;
 import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.WorkspaceId;
-
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -11,7 +11,6 @@ import io.codehub.runtime.ArchiveKey;
 import io.codehub.runtime.InvalidSpecException;
 import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.WorkspaceId;
-
 import org.jspecify.annotations.Nullable;
 
 /**

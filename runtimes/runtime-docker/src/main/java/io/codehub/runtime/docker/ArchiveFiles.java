@@ -16,7 +16,6 @@ import java.util.regex.Pattern;
 
 import io.codehub.runtime.ArchiveKey;
 import io.codehub.runtime.support.ArchiveDigest;
-
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -9,7 +9,6 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 import io.codehub.runtime.InstanceState;
 import io.codehub.runtime.InstanceStatus;
 import io.codehub.runtime.WorkspaceId;
-
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -1,10 +1,12 @@
 package io.codehub.runtime.docker;
 
+import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
 import com.github.dockerjava.api.async.ResultCallback;
-import com.github.dockerjava.api.model.PullResponseItem;
 import com.github.dockerjava.api.exception.DockerClientException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.PullResponseItem;
 import io.codehub.runtime.BackendUnavailableException;
 import io.codehub.runtime.ImagePullPolicy;
 import io.codehub.runtime.InvalidSpecException;
@@ -46,7 +48,7 @@ final class DockerImages {
             try {
                 client.inspectImageCmd(image).exec();
                 return true;
-            } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+            } catch (NotFoundException e) {
                 return false;
             }
         });
@@ -66,7 +68,7 @@ final class DockerImages {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new DockerClientException("interrupted", e);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new DockerClientException("closing the pull stream failed", e);
             }
             log.info("pulled image {}", image);
@@ -99,7 +101,7 @@ final class DockerImages {
             failure = throwable;
             try {
                 close();
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throwable.addSuppressed(e);
             }
         }

@@ -10,6 +10,7 @@ import java.util.Map;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
@@ -29,7 +30,6 @@ import io.codehub.runtime.Upstream;
 import io.codehub.runtime.WorkspaceId;
 import io.codehub.runtime.support.JobRegistry;
 import io.codehub.runtime.support.ManagedNames;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -211,7 +211,7 @@ final class DockerInstances {
             try {
                 client.startContainerCmd(container.getId()).exec();
                 log.info("started instance {}", name);
-            } catch (com.github.dockerjava.api.exception.NotModifiedException e) {
+            } catch (NotModifiedException e) {
                 log.debug("instance {} was started concurrently", name);
             }
         }).then(inspect(name)).defaultIfEmpty(container);

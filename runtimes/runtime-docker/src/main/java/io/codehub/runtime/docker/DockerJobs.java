@@ -1,5 +1,6 @@
 package io.codehub.runtime.docker;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -128,7 +129,7 @@ final class DockerJobs {
     private void deletePartial(ArchiveKey key) {
         try {
             files.deletePartial(key);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             log.warn("removing the partial archive of {} failed: {}", key, e.toString());
         }
     }

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 
 import com.github.dockerjava.api.command.InspectVolumeResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.DockerObject;
 import io.codehub.runtime.ConflictException;
@@ -17,7 +18,6 @@ import io.codehub.runtime.VolumeInfo;
 import io.codehub.runtime.WorkspaceId;
 import io.codehub.runtime.support.JobRegistry;
 import io.codehub.runtime.support.ManagedNames;
-
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,7 +101,7 @@ final class DockerVolumes {
                     try {
                         client.removeVolumeCmd(name).exec();
                         log.info("deleted volume {}", name);
-                    } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+                    } catch (NotFoundException e) {
                         log.debug("volume {} was already gone", name);
                     } catch (com.github.dockerjava.api.exception.ConflictException e) {
                         throw new ConflictException(ProblemType.VOLUME_IN_USE,
@@ -132,7 +132,7 @@ final class DockerVolumes {
         return calls.call("inspect volume", name, client -> {
             try {
                 return client.inspectVolumeCmd(name).exec();
-            } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+            } catch (NotFoundException e) {
                 return null;
             }
         });

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Mount;
@@ -126,7 +127,7 @@ final class JobContainers {
             try {
                 client.removeContainerCmd(id).withForce(true).exec();
                 log.debug("removed job container {}", name);
-            } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+            } catch (NotFoundException e) {
                 log.debug("job container {} was already gone", name);
             }
         }).onErrorResume(error -> {

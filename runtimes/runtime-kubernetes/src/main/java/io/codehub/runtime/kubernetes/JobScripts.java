@@ -5,7 +5,6 @@ import java.util.regex.Pattern;
 
 import io.codehub.runtime.ArchiveKey;
 import io.codehub.runtime.support.ArchiveDigest;
-
 import org.jspecify.annotations.Nullable;
 
 /**

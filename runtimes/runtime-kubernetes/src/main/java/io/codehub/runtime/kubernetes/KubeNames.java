@@ -10,7 +10,6 @@ import io.codehub.runtime.ArchiveKey;
 import io.codehub.runtime.WorkspaceId;
 import io.codehub.runtime.support.ManagedNames;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-
 import org.jspecify.annotations.Nullable;
 
 /**

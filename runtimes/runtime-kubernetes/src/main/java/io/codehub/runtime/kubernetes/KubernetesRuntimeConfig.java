@@ -8,7 +8,6 @@ import java.util.regex.Pattern;
 import io.codehub.base.Checks;
 import io.codehub.runtime.ImagePullPolicy;
 import io.codehub.runtime.support.BlockingCalls;
-
 import org.jspecify.annotations.Nullable;
 
 /**

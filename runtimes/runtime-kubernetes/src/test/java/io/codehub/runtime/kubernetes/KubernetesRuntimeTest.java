@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import io.codehub.runtime.ArchiveKey;
 import io.codehub.runtime.ArchiveRequest;
 import io.codehub.runtime.BackendUnavailableException;
 import io.codehub.runtime.ConflictException;
@@ -234,7 +235,7 @@ class KubernetesRuntimeTest {
     @Test
     void aConfigMapWithoutTheManagedLabelIsNoArchiveRecord() {
         WorkspaceId id = WorkspaceId.of("kt-record");
-        io.codehub.runtime.ArchiveKey key = archive(id);
+        ArchiveKey key = archive(id);
         cluster.admin().configMaps().inNamespace(MockCluster.NAMESPACE).resource(new ConfigMapBuilder().withNewMetadata()
                 .withName(KubeNames.archiveRecord(key)).endMetadata()
                 .withData(Map.of("key", key.value(), "bytes", "10", "sha256", "0".repeat(64))).build()).create();
@@ -278,7 +279,7 @@ class KubernetesRuntimeTest {
         assertThat(health.backend()).startsWith("Kubernetes ").endsWith(", namespace " + MockCluster.NAMESPACE);
     }
 
-    private static io.codehub.runtime.ArchiveKey archive(WorkspaceId id) {
+    private static ArchiveKey archive(WorkspaceId id) {
         return io.codehub.runtime.ArchiveKey.of(id.value() + "-20260101T000000Z-0000abcd.tar.gz");
     }
 
