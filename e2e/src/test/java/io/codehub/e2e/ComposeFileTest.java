@@ -50,7 +50,8 @@ class ComposeFileTest {
         Set<String> used = matches(REFERENCE, composeText);
         String example = Files.readString(ROOT.resolve(".env.example"), StandardCharsets.UTF_8);
         Set<String> documented = matches(ASSIGNMENT, example);
-        Set<String> written = matches(ASSIGNMENT, Files.readString(ROOT.resolve("deploy/docker/compose-env"), StandardCharsets.UTF_8));
+        Set<String> written = matches(ASSIGNMENT,
+                Files.readString(ROOT.resolve("deploy/docker/compose-env"), StandardCharsets.UTF_8));
 
         assertThat(documented).as(".env.example vs docker-compose.yml").isEqualTo(used);
         assertThat(written).as("deploy/docker/compose-env vs docker-compose.yml").isEqualTo(used);

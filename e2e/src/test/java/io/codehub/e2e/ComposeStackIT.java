@@ -17,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -27,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The top-level {@code docker-compose.yml} end to end, from the images this checkout builds:
+ * The top-level {@code docker-compose.yml} end to end, from the images this checkout builds (run as
+ * user 10001, labelled with the pom's version, the hub's health check turning {@code healthy}):
  * PostgreSQL, the hub, a direct agent and a tunnel-only agent come up and register; a workspace runs
  * on each agent through the hub's API and is reachable where the hub (direct agent) or the agent's
  * tunnel (site agent) would connect; the hub container is replaced and finds everything in
@@ -60,7 +63,8 @@ class ComposeStackIT {
 
     @BeforeEach
     void prerequisites() throws IOException, InterruptedException {
-        if (!ExternalCommand.onPath("docker") || ExternalCommand.run(ROOT, Duration.ofSeconds(30), "docker", "info").exitCode() != 0) {
+        if (!ExternalCommand.onPath("docker")
+                || ExternalCommand.run(ROOT, Duration.ofSeconds(30), "docker", "info").exitCode() != 0) {
             fail("no Docker engine answers `docker info`: run .ci/prepare-env (it installs and starts one)");
         }
         compose = ComposeProject.composeCommand(ROOT);
@@ -78,6 +82,14 @@ class ComposeStackIT {
         ExternalCommand.run(ROOT, BUILD_TIMEOUT, name -> false, Map.of(),
                 List.of(ROOT.resolve("deploy/docker/build-images").toString(), "--local", "--skip-jar-build")).orFail();
         phase("images built or reused");
+        String version = pomVersion();
+        for (String image : List.of("codehub/hub:local", "codehub/agent:local")) {
+            String config = dockerQuiet("image", "inspect", "--format",
+                    "{{.Config.User}} {{index .Config.Labels \"org.opencontainers.image.version\"}}", image);
+            assertThat(config).as(image).isEqualTo("10001:10001 " + version);
+        }
+        assertThat(dockerQuiet("image", "inspect", "--format", "{{json .Config.Healthcheck.Test}}", "codehub/hub:local"))
+                .contains("io.codehub.web.probe.ReadinessProbe");
 
         Path envFile = work.resolve("compose.env");
         ExternalCommand.run(ROOT, Duration.ofMinutes(1), ComposeProject.FOREIGN_VARIABLES, Map.of(
@@ -91,7 +103,7 @@ class ComposeStackIT {
         project = new ComposeProject(ROOT, "codehubit" + HexFormat.of().formatHex(suffix), envFile, compose);
 
         project.compose(UP_TIMEOUT, "up", "-d").orFail();
-        phase("docker-compose up -d (hub healthy, agents registered)");
+        phase("docker-compose up -d (PostgreSQL healthy, agents registered)");
         HubAdminClient hub = new HubAdminClient(project.publishedPort("hub", 8080), token);
 
         // Both agents registered themselves, passed a health check, and the site agent's tunnel
@@ -116,6 +128,9 @@ class ComposeStackIT {
         });
         assertThat(agents).containsOnlyKeys("direct", "site");
         phase("both agents active");
+        String hubContainer = project.containerId("hub");
+        await().atMost(SETTLE).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> assertThat(
+                dockerQuiet("inspect", "--format", "{{.State.Health.Status}}", hubContainer)).isEqualTo("healthy"));
         assertThat(project.shell("hub", "nc -w 3 agent-site 8081 </dev/null").exitCode())
                 .as("the site agent listens on nothing the hub can reach").isNotZero();
 
@@ -132,10 +147,9 @@ class ComposeStackIT {
 
         // A new hub container (same volumes): agents and workspaces come back from PostgreSQL, the
         // hub's key from its volume (the agents still accept its tokens), and the site agent reconnects.
-        String before = project.containerId("hub");
         Instant restarted = Instant.now();
         project.compose(UP_TIMEOUT, "up", "-d", "--no-deps", "--force-recreate", "hub").orFail();
-        assertThat(project.containerId("hub")).isNotEqualTo(before);
+        assertThat(project.containerId("hub")).isNotEqualTo(hubContainer);
         HubAdminClient newHub = new HubAdminClient(project.publishedPort("hub", 8080), token);
         await().atMost(SETTLE).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
                 .until(() -> newHub.readiness() == 200);
@@ -166,8 +180,9 @@ class ComposeStackIT {
         for (String id : List.of(direct, site)) {
             await().atMost(SETTLE).pollInterval(Duration.ofSeconds(1))
                     .untilAsserted(() -> assertThat(newHub.get("/api/v1/workspaces/" + id).status()).isEqualTo(404));
-            assertThat(project.docker("ps", "--all", "--quiet", "--filter", "name=codehub-ws-" + id).orFail().output()).isBlank();
-            assertThat(project.docker("volume", "ls", "--quiet", "--filter", "name=codehub-ws-" + id).orFail().output()).isBlank();
+            String name = "name=codehub-ws-" + id;
+            assertThat(project.docker("ps", "--all", "--quiet", "--filter", name).orFail().output()).isBlank();
+            assertThat(project.docker("volume", "ls", "--quiet", "--filter", name).orFail().output()).isBlank();
         }
         phase("workspaces deleted through the new hub");
 
@@ -224,6 +239,20 @@ class ComposeStackIT {
         String published = project.docker("port", "codehub-ws-" + workspaceId, "8080").orFail().output().strip().split("\\s+")[0];
         int colon = published.lastIndexOf(':');
         return published.substring(0, colon) + " " + published.substring(colon + 1);
+    }
+
+    private static String dockerQuiet(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("docker"));
+        command.addAll(List.of(args));
+        return ExternalCommand.run(ROOT, Duration.ofMinutes(1), name -> false, Map.of(), command).orFail().output().strip();
+    }
+
+    /** The version of the parent pom, which the images carry as their OCI version label. */
+    private static String pomVersion() throws IOException {
+        Matcher matcher = Pattern.compile("<artifactId>codehub-parent</artifactId>\\s*<version>([^<]+)</version>")
+                .matcher(Files.readString(ROOT.resolve("pom.xml"), StandardCharsets.UTF_8));
+        assertThat(matcher.find()).as("version of codehub-parent in pom.xml").isTrue();
+        return matcher.group(1);
     }
 
     private static String variable(Path envFile, String name) throws IOException {

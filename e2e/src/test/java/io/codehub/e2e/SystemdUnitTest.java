@@ -45,7 +45,8 @@ class SystemdUnitTest {
         // verify reads the unit's name from the file name; a copy keeps the checkout's file untouched.
         Path unit = Files.copy(UNIT, work.resolve("codehub-agent.service"));
 
-        ExternalCommand.Result verify = ExternalCommand.run(work, Duration.ofMinutes(1), "systemd-analyze", "verify", unit.toString());
+        ExternalCommand.Result verify = ExternalCommand.run(work, Duration.ofMinutes(1),
+                "systemd-analyze", "verify", unit.toString());
 
         assertThat(verify.exitCode()).as(verify.output()).isZero();
         assertThat(verify.output()).as("systemd-analyze verify warnings").isBlank();

@@ -198,7 +198,8 @@ public final class RegistrationTool {
                 last = e.toString();
             }
             if (Instant.now().isAfter(deadline)) {
-                throw new RegistrationException("hub at " + options.hub() + " was not ready within " + options.readyWithin().toSeconds() + "s"
+                throw new RegistrationException("hub at " + options.hub() + " was not ready within "
+                        + options.readyWithin().toSeconds() + "s"
                         + " (GET " + probe + ": " + last + ")");
             }
             Thread.sleep(POLL_INTERVAL.toMillis());
@@ -235,7 +236,8 @@ public final class RegistrationTool {
                 try {
                     return JSON.readTree(response.body());
                 } catch (JacksonException e) {
-                    throw new RegistrationException(method + " " + uri + " answered " + status + " with a body that is not JSON", e);
+                    throw new RegistrationException(method + " " + uri + " answered " + status
+                            + " with a body that is not JSON", e);
                 }
             }
         }

@@ -182,7 +182,8 @@ class RegistrationToolTest {
         Path tokenFile = Files.writeString(dir.resolveSibling(dir.getFileName() + "-token"), TOKEN + "\n");
         try {
             int code = RegistrationTool.run(new String[] {"--hub", hubUrl(), "--dir", dir.toString(), "--name", "d",
-                    "--endpoint", "http://agent:8081", "--admin-token-file", tokenFile.toString()}, Map.of(), print(out), print(err));
+                    "--endpoint", "http://agent:8081", "--admin-token-file", tokenFile.toString()},
+                    Map.of(), print(out), print(err));
             assertThat(code).as(err()).isZero();
         } finally {
             Files.deleteIfExists(tokenFile);
