@@ -266,13 +266,22 @@ public final class TunnelConnector {
         });
     }
 
-    private void opened(Channel channel, ClientHandshakeHandler.Upgraded upgraded) {
+    /** Event loop: the handshake on {@code channel} succeeded. Package-private for tests. */
+    void opened(Channel channel, ClientHandshakeHandler.Upgraded upgraded) {
         if (state != State.RUNNING) {
             channel.close();
             return;
         }
+        // The hub issued it whatever becomes of this connection.
         if (upgraded.ticket() != null) {
             ticketStore.store(upgraded.ticket());
+        }
+        if (!channel.isActive()) {
+            // The connection closed while the upgrade completed; its pipeline may have reported the
+            // session's end already, before it could become current. Not a session: dial again.
+            attemptFailed(new TunnelConnectionException(TunnelConnectionException.Reason.CLOSED, "session "
+                    + upgraded.info().sessionId() + " to " + hub + " closed during the upgrade", null), false);
+            return;
         }
         planner.sessionOpened();
         HubSessionInfo session = upgraded.info();
@@ -346,6 +355,16 @@ public final class TunnelConnector {
         }
     }
 
+    /** The pipeline's session events, for tests. */
+    AgentSessionHandler.Events events() {
+        return events;
+    }
+
+    /** The connector's event loop, for tests. */
+    EventLoop loop() {
+        return loop;
+    }
+
     /** Session events of the pipeline; all on {@link #loop}. */
     private final class Events implements AgentSessionHandler.Events {
         @Override
@@ -361,11 +380,12 @@ public final class TunnelConnector {
 
         @Override
         public void closed(HubSessionInfo session, @Nullable Throwable cause) {
-            if (session == lastClosed) {
-                return; // reported already
+            if (session != lastClosed) { // else reported already
+                lastClosed = session;
+                tellListener(() -> listener.sessionClosed(session, cause));
             }
-            lastClosed = session;
-            tellListener(() -> listener.sessionClosed(session, cause));
+            // Not behind the de-duplication: a report that came while the session was not current
+            // yet must not keep a later one (the close fallback of opened) from ending it.
             if (session == current) {
                 current = null;
                 scheduleReconnect(planner.afterSessionClosed());
