@@ -72,6 +72,10 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
                 ctx.close();
             }
         }, attempt.limits().handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        // A refused connect never makes the channel active, so channelInactive never comes: without
+        // this the timer would keep the dead attempt (channel, TLS engine) until it fires, thousands
+        // of them during a reconnect storm.
+        ctx.channel().closeFuture().addListener(f -> cancelTimeout());
     }
 
     @Override
