@@ -98,15 +98,27 @@ final class FakeHub implements AutoCloseable {
         if (body != null && declareLength) {
             headers.set("content-length", Integer.toString(body.length));
         }
-        Collector collector = new Collector();
-        TunnelStream stream = openStream(collector);
-        collector.attach(stream);
-        stream.writeHeaders(headers, body == null);
-        if (body != null) {
-            writeChunks(stream, body, 0);
+        for (int attempt = 1; ; attempt++) {
+            Collector collector = new Collector();
+            TunnelStream stream = openStream(collector);
+            collector.attach(stream);
+            stream.writeHeaders(headers, body == null);
+            if (body != null) {
+                writeChunks(stream, body, 0);
+            }
+            try {
+                byte[] bytes = collector.body.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                return new Reply(collector.headers.get(), bytes);
+            } catch (ExecutionException e) {
+                // REFUSED_STREAM before any answer: the agent never processed the stream (it crossed
+                // the agent's final GOAWAY on a session being replaced), so it is sent again, as the
+                // real hub's RemoteRuntime does with an unprocessed call; counted with unopenedStreams.
+                if (attempt == 3 || collector.refusedUnanswered == null) {
+                    throw e;
+                }
+                unopened.incrementAndGet();
+            }
         }
-        byte[] bytes = collector.body.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        return new Reply(collector.headers.get(), bytes);
     }
 
     /**
@@ -127,7 +139,11 @@ final class FakeHub implements AutoCloseable {
         }
     }
 
-    /** Streams that a draining session refused before anything was sent (see {@link #openStream}). */
+    /**
+     * Streams sent again because the agent never processed them: refused by a draining session
+     * before anything was sent (see {@link #openStream}), or reset with REFUSED_STREAM before any
+     * answer (see {@link #send}).
+     */
     int unopenedStreams() {
         return unopened.get();
     }
@@ -198,6 +214,8 @@ final class FakeHub implements AutoCloseable {
         final CompletableFuture<byte[]> body = new CompletableFuture<>();
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         private volatile @Nullable TunnelStream stream;
+        /** REFUSED_STREAM before the response headers: the agent never processed the stream. */
+        volatile @Nullable Http2Error refusedUnanswered;
 
         void attach(TunnelStream s) {
             stream = s;
@@ -237,6 +255,9 @@ final class FakeHub implements AutoCloseable {
 
         @Override
         public void onReset(Http2Error error) {
+            if (error == Http2Error.REFUSED_STREAM && !headers.isDone()) {
+                refusedUnanswered = error;
+            }
             headers.completeExceptionally(new TunnelException("reset " + error));
             body.completeExceptionally(new TunnelException("reset " + error + " after " + bytes.size() + " bytes"));
         }
