@@ -29,26 +29,44 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ConnectRelay implements IncomingStreamHandlerFactory {
 
+    /** Default idle timeout of a CONNECT stream, in hours. */
+    public static final int DEFAULT_IDLE_HOURS = 24;
+
     private static final System.Logger LOG = System.getLogger(ConnectRelay.class.getName());
 
     private final UpstreamPolicy policy;
     private final Duration connectTimeout;
     private final Executor resolver;
+    private final Duration idleTimeout;
 
-    private ConnectRelay(UpstreamPolicy policy, Duration connectTimeout, Executor resolver) {
+    private ConnectRelay(UpstreamPolicy policy, Duration connectTimeout, Executor resolver, Duration idleTimeout) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.connectTimeout = Checks.positive("connectTimeout", connectTimeout);
         this.resolver = Objects.requireNonNull(resolver, "resolver");
+        this.idleTimeout = Checks.positive("idleTimeout", idleTimeout);
     }
 
-    /** A relay with a 10 s upstream connect timeout; host names resolved on the common pool. */
+    /**
+     * A relay with a 10 s upstream connect timeout and a {@value #DEFAULT_IDLE_HOURS} h idle
+     * timeout; host names resolved on the common pool.
+     */
     public static ConnectRelay create(UpstreamPolicy policy) {
-        return new ConnectRelay(policy, Duration.ofSeconds(10), ForkJoinPool.commonPool());
+        return create(policy, Duration.ofSeconds(10), ForkJoinPool.commonPool());
     }
 
     /** A relay with an own connect timeout, resolving host names on {@code resolver}. */
     public static ConnectRelay create(UpstreamPolicy policy, Duration connectTimeout, Executor resolver) {
-        return new ConnectRelay(policy, connectTimeout, resolver);
+        return new ConnectRelay(policy, connectTimeout, resolver, Duration.ofHours(DEFAULT_IDLE_HOURS));
+    }
+
+    /**
+     * This relay with another idle timeout: a CONNECT stream with no frame either way for that long
+     * is reset. It replaces the tunnel's stream idle timeout (minutes, meant for Agent API calls)
+     * on CONNECT streams, which carry WebSockets that may sit idle for hours; the hub's gateway has
+     * its own, usually shorter, idle timeout, so this one is only a backstop.
+     */
+    public ConnectRelay withIdleTimeout(Duration value) {
+        return new ConnectRelay(policy, connectTimeout, resolver, value);
     }
 
     /** A factory that sends CONNECT streams here and every other stream to {@code other}. */
@@ -79,7 +97,9 @@ public final class ConnectRelay implements IncomingStreamHandlerFactory {
                     host, Integer.toString(port), stream.sessionId());
             return answer(stream, "403");
         }
-        ConnectRelayHandler handler = new ConnectRelayHandler((DefaultTunnelStream) stream, connectTimeout);
+        DefaultTunnelStream tunnelStream = (DefaultTunnelStream) stream;
+        tunnelStream.idleTimeout(idleTimeout);
+        ConnectRelayHandler handler = new ConnectRelayHandler(tunnelStream, connectTimeout);
         if (NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)) {
             handler.connect(host, port);
         } else {

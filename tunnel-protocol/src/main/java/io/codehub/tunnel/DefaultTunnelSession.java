@@ -5,10 +5,13 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http2.Http2Error;
@@ -73,43 +76,65 @@ final class DefaultTunnelSession implements TunnelSession {
     @Override
     public CompletableFuture<TunnelStream> openStream(TunnelStreamHandler handler) {
         CompletableFuture<TunnelStream> result = new CompletableFuture<>();
+        StreamChannelHandler streamHandler = new StreamChannelHandler(sessionId, handler);
+        openChild(result, "openStream", ch -> ch.pipeline().addLast(Http2Pipelines.streamIdleHandler(limits),
+                streamHandler), ch -> result.complete(streamHandler.stream()));
+        return result;
+    }
+
+    @Override
+    public CompletableFuture<Channel> openConnect(String host, int port, ChannelHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        String authority = ConnectStreamCodec.authority(host, port);
+        CompletableFuture<Channel> result = new CompletableFuture<>();
+        ConnectStreamCodec codec = new ConnectStreamCodec(authority, sessionId, result);
+        openChild(result, "openConnect " + authority, ch -> ch.pipeline().addLast(codec, handler), codec::start);
+        return result;
+    }
+
+    /**
+     * Opens a child stream channel ({@code AUTO_READ} off) counted against
+     * {@link TunnelLimits#maxConcurrentStreams()}; fails {@code result} as unprocessed when the
+     * session is closed, draining or full.
+     */
+    private void openChild(CompletableFuture<?> result, String operation, Consumer<Http2StreamChannel> init,
+            Consumer<Http2StreamChannel> opened) {
         if (!channel.isActive() || draining) {
             // Nothing was sent: the agent never saw the stream.
             result.completeExceptionally(new TunnelConnectionException(draining
                     ? TunnelConnectionException.Reason.GOING_AWAY : TunnelConnectionException.Reason.CLOSED, null, true,
-                    "openStream on session " + sessionId + " of agent " + agentId + ": session "
+                    operation + " on session " + sessionId + " of agent " + agentId + ": session "
                     + (draining ? "draining" : "closed"), null));
-            return result;
+            return;
         }
         if (activeStreams.incrementAndGet() > limits.maxConcurrentStreams()) {
             activeStreams.decrementAndGet();
             result.completeExceptionally(new TunnelStreamException(TunnelStreamException.NO_STREAM_ID,
-                    Http2Error.REFUSED_STREAM, true, "openStream on session " + sessionId + " of agent " + agentId
+                    Http2Error.REFUSED_STREAM, true, operation + " on session " + sessionId + " of agent " + agentId
                     + ": " + limits.maxConcurrentStreams() + " streams open (maxConcurrentStreams)", null));
-            return result;
+            return;
         }
-        StreamChannelHandler streamHandler = new StreamChannelHandler(sessionId, handler);
         new Http2StreamChannelBootstrap(channel)
                 .option(ChannelOption.AUTO_READ, false)
                 .handler(new ChannelInitializer<Http2StreamChannel>() {
                     @Override
                     protected void initChannel(Http2StreamChannel ch) {
-                        ch.pipeline().addLast(Http2Pipelines.streamIdleHandler(limits), streamHandler);
+                        init.accept(ch);
                     }
                 })
                 .open()
                 .addListener(f -> {
                     if (f.isSuccess()) {
-                        ((Http2StreamChannel) f.getNow()).closeFuture().addListener(c -> streamClosed());
-                        result.complete(streamHandler.stream());
+                        Http2StreamChannel ch = (Http2StreamChannel) f.getNow();
+                        ch.closeFuture().addListener(c -> streamClosed());
+                        opened.accept(ch);
                     } else {
                         streamClosed();
                         result.completeExceptionally(new TunnelConnectionException(
-                                TunnelConnectionException.Reason.CLOSED, null, true, "openStream on session "
+                                TunnelConnectionException.Reason.CLOSED, null, true, operation + " on session "
                                 + sessionId + " of agent " + agentId + " failed: " + f.cause(), f.cause()));
                     }
                 });
-        return result;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.codehub.tunnel;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import io.codehub.base.Checks;
 import io.netty.buffer.ByteBuf;
@@ -14,6 +15,7 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.timeout.IdleStateHandler;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -79,6 +81,17 @@ final class DefaultTunnelStream implements TunnelStream {
 
     EventLoop eventLoop() {
         return channel.eventLoop();
+    }
+
+    /** Event loop only: replaces the stream's idle timeout (see {@link Http2Pipelines#streamIdleHandler}). */
+    void idleTimeout(java.time.Duration timeout) {
+        IdleStateHandler current = channel.pipeline().get(IdleStateHandler.class);
+        IdleStateHandler replacement = new IdleStateHandler(0, 0, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        if (current != null) {
+            channel.pipeline().replace(current, null, replacement);
+        } else {
+            channel.pipeline().addFirst(replacement);
+        }
     }
 
     Http2StreamChannel channel() {

@@ -215,6 +215,15 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
         DefaultTunnelSession session = new DefaultTunnelSession(sessionId, accepted.agentId(),
                 handshake.agentVersion(), handshake.remoteAddress(), server.clock.instant(), ctx.channel(),
                 server.limits, handshake.peerCertificates());
+        // Registered before the 101 leaves: an agent that has its 101 finds its session on the hub.
+        // A stream opened from another thread meanwhile runs on this event loop after this task,
+        // when the pipeline below speaks HTTP/2.
+        DefaultTunnelSession replaced = server.registry.register(session);
+        if (replaced != null) {
+            // The old connection finishes its open streams (no call fails because the agent
+            // reconnected, e.g. with a renewed certificate) and is closed after the grace at the latest.
+            replaced.drain(TunnelProtocol.GOAWAY_REPLACED, server.replacedSessionGrace);
+        }
         ctx.writeAndFlush(HandshakeResponses.switchingProtocols(sessionId, server.hubId, server.keepalive,
                 accepted.resumptionTicket()));
         ChannelPipeline pipeline = ctx.pipeline();
@@ -225,12 +234,6 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
         pipeline.addLast(new HubSessionHandler(session, server));
         pipeline.remove(this);
         Http2Pipelines.widenConnectionWindow(ctx.channel(), server.limits);
-        DefaultTunnelSession replaced = server.registry.register(session);
-        if (replaced != null) {
-            // The old connection finishes its open streams (no call fails because the agent
-            // reconnected, e.g. with a renewed certificate) and is closed after the grace at the latest.
-            replaced.drain(TunnelProtocol.GOAWAY_REPLACED, server.replacedSessionGrace);
-        }
         ctx.channel().config().setAutoRead(true);
         ctx.channel().read();
         try {

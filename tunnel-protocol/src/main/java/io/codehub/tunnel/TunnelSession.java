@@ -54,6 +54,23 @@ public interface TunnelSession {
      */
     CompletableFuture<TunnelStream> openStream(TunnelStreamHandler handler);
 
+    /**
+     * Opens a CONNECT stream to {@code host:port} through the agent, which allows only upstreams of
+     * running instances it manages, and hands it over as a byte channel. {@code handler} is the
+     * channel's handler after the stream codec: its inbound messages are {@link io.netty.buffer.ByteBuf}s,
+     * outbound it writes {@code ByteBuf}s, and the agent's end of stream arrives as a
+     * {@link io.netty.channel.socket.ChannelInputShutdownEvent}. The channel has {@code AUTO_READ}
+     * off: each {@code read()} lets the agent send one more window's worth, so the handler paces it.
+     * Its writability is the stream's flow-control window. Closing it resets the stream (CANCEL),
+     * which closes the upstream connection on the agent. No stream idle timeout applies on this
+     * end: the caller owns its idle policy.
+     *
+     * <p>The future completes with the channel once the agent answered {@code 200}; it fails with a
+     * {@link ConnectRefusedException} on any other answer, and as {@link #openStream} does when no
+     * stream can be opened.
+     */
+    CompletableFuture<io.netty.channel.Channel> openConnect(String host, int port, io.netty.channel.ChannelHandler handler);
+
     /** Sends GOAWAY with {@code reason} as debug data and closes the connection. */
     CompletableFuture<Void> close(String reason);
 

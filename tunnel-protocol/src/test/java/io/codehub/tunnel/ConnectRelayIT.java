@@ -141,4 +141,80 @@ class ConnectRelayIT {
         stream.writeHeaders(connect("127.0.0.1"), false);
         assertThat(answer.headers.get(10, TimeUnit.SECONDS).status().toString()).isEqualTo("400");
     }
+
+    @Test
+    void openConnectHandsOutAByteChannelThatEchoesAndPacesTheAgent() throws Exception {
+        TunnelSession session = start((host, port) -> host.equals("127.0.0.1") && port == echoPort);
+        ByteChannelProbe probe = new ByteChannelProbe();
+        Channel channel = session.openConnect("127.0.0.1", echoPort, probe).get(10, TimeUnit.SECONDS);
+        assertThat(channel.config().isAutoRead()).isFalse();
+
+        CRC32 sent = new CRC32();
+        long total = 0;
+        for (int i = 0; i < 64; i++) {
+            byte[] chunk = new byte[16 * 1024];
+            java.util.Arrays.fill(chunk, (byte) i);
+            sent.update(chunk);
+            total += chunk.length;
+            channel.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(chunk)).sync();
+        }
+        // Nothing is read without demand: the echo stays in the agent's window.
+        assertThat(probe.bytes.get()).isZero();
+        channel.eventLoop().execute(() -> channel.pipeline().lastContext().read());
+        long expected = total;
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> {
+            channel.eventLoop().execute(channel::read);
+            return probe.bytes.get() == expected;
+        });
+        assertThat(probe.crc.getValue()).isEqualTo(sent.getValue());
+        assertThat(session.activeStreams()).isEqualTo(1);
+
+        channel.close().sync();
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> session.activeStreams() == 0);
+    }
+
+    @Test
+    void openConnectFailsWithTheAgentsRefusal() throws Exception {
+        TunnelSession session = start((host, port) -> false);
+        java.util.concurrent.CompletableFuture<Channel> opened =
+                session.openConnect("127.0.0.1", echoPort, new ByteChannelProbe());
+
+        assertThat(opened).failsWithin(10, TimeUnit.SECONDS).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .havingCause().isInstanceOfSatisfying(ConnectRefusedException.class, e -> {
+                    assertThat(e.status()).isEqualTo(403);
+                    assertThat(e.isForbidden()).isTrue();
+                });
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> session.activeStreams() == 0);
+    }
+
+    @Test
+    void openConnectRejectsATargetThatCouldNotBeAnAuthority() throws Exception {
+        TunnelSession session = start((host, port) -> true);
+        org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+                .isThrownBy(() -> session.openConnect("evil host/", 80, new ByteChannelProbe()))
+                .withMessageContaining("evil host/");
+        org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+                .isThrownBy(() -> session.openConnect("127.0.0.1", 0, new ByteChannelProbe()));
+    }
+
+    /** Counts and checksums the bytes a CONNECT channel delivers. */
+    private static final class ByteChannelProbe extends ChannelInboundHandlerAdapter {
+        final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+        final CRC32 crc = new CRC32();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            io.netty.buffer.ByteBuf buf = (io.netty.buffer.ByteBuf) msg;
+            try {
+                byte[] copy = new byte[buf.readableBytes()];
+                buf.readBytes(copy);
+                synchronized (crc) {
+                    crc.update(copy);
+                }
+                bytes.addAndGet(copy.length);
+            } finally {
+                buf.release();
+            }
+        }
+    }
 }
