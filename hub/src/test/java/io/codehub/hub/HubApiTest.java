@@ -201,18 +201,23 @@ class HubApiTest {
     void workspaceLifecycleThroughTheApi() {
         String agent = register("life", 4, "life-region", Map.of("tier", "gold"));
         JsonNode created = http.post().uri("/api/v1/workspaces").contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(Map.of("name", "dev", "image", BUSYBOX, "command", List.of("httpd", "-f"),
+                .bodyValue(Map.of("name", "dev", "image", BUSYBOX, "command", List.of("httpd", "-f"), "ports", List.of(3000),
                         "env", Map.of("SECRET", "s3cr3t"), "region", "life-region", "labels", Map.of("tier", "gold")))
                 .exchange().expectStatus().isCreated()
                 .expectBody(JsonNode.class).returnResult().getResponseBody();
         String id = created.get("id").asString();
         assertThat(created.get("agentId").asString()).isEqualTo(agent);
         assertThat(created.get("desiredState").asString()).isEqualTo("RUNNING");
+        assertThat(created.get("port").asInt()).isEqualTo(8080);
+        assertThat(created.get("ports").size()).isEqualTo(1);
+        assertThat(created.get("ports").get(0).asInt()).isEqualTo(3000);
         assertThat(created.toString()).doesNotContain("s3cr3t");
         WorkspaceId workspaceId = WorkspaceId.of(id);
 
         awaitState(id, "RUNNING");
         assertThat(memory.of(agent).hasInstance(workspaceId)).isTrue();
+        assertThat(memory.of(agent).instanceStatus(workspaceId).block(Duration.ofSeconds(5)).ports())
+                .as("the ports reach the agent").containsExactly(3000);
         assertThat(get("/api/v1/agents/" + agent).get("currentLoad").asInt()).isEqualTo(1);
         assertThat(ids("/api/v1/workspaces?agentId=" + agent + "&state=running")).containsExactly(id);
 
@@ -257,6 +262,8 @@ class HubApiTest {
                 404, "agent-not-found", "no-such-agent");
         assertProblem(post("/api/v1/workspaces", Map.of("name", "x", "image", BUSYBOX, "port", 70000)),
                 400, "invalid-spec", "port");
+        assertProblem(post("/api/v1/workspaces", Map.of("name", "x", "image", BUSYBOX, "ports", List.of(3000, 3000))),
+                400, "invalid-spec", "ports: 3000 appears twice");
         assertProblem(post("/api/v1/workspaces", Map.of("image", BUSYBOX)), 400, "validation-failed", "name");
     }
 

@@ -17,6 +17,8 @@ import io.codehub.runtime.Upstream;
 import io.codehub.runtime.VolumeExistence;
 import io.codehub.runtime.VolumeInfo;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.support.ExposedPorts;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -58,9 +60,11 @@ public class AgentApiController {
         return runtime.instanceStatus(WorkspaceId.of(workspaceId));
     }
 
+    /** The main port's upstream, or with {@code ?port=N} that of container port N (one the instance exposes). */
     @GetMapping("/instances/{workspaceId}/upstream")
-    public Mono<Upstream> upstream(@PathVariable String workspaceId) {
-        return runtime.upstream(WorkspaceId.of(workspaceId));
+    public Mono<Upstream> upstream(@PathVariable String workspaceId, @RequestParam(required = false) @Nullable String port) {
+        WorkspaceId id = WorkspaceId.of(workspaceId);
+        return port == null ? runtime.upstream(id) : runtime.upstream(id, portNumber(port));
     }
 
     @GetMapping("/instances")
@@ -119,6 +123,16 @@ public class AgentApiController {
 
     private static ResponseEntity<JobStatus> accepted(JobStatus job) {
         return ResponseEntity.accepted().location(URI.create("/jobs/" + job.jobId())).body(job);
+    }
+
+    /** A {@code port} query parameter as a port number; {@code invalid-spec} when it is not one. */
+    private static int portNumber(String port) {
+        if (!port.matches("[0-9]{1,5}")) {
+            String shown = port.length() > 16 ? port.substring(0, 16) + "..." : port;
+            throw new InvalidSpecException(ProblemType.INVALID_SPEC, "port: '" + shown
+                    + "' (expected: a port number 1..65535)");
+        }
+        return ExposedPorts.requireValid(Integer.parseInt(port));
     }
 
     private static InvalidSpecException missingBody(String expected) {

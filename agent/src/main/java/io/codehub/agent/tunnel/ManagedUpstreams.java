@@ -1,6 +1,8 @@
 package io.codehub.agent.tunnel;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
@@ -20,14 +22,15 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * The CONNECT policy: a stream may reach {@code host:port} only when it is the upstream of a
- * running instance this agent manages, exactly as {@code GET /instances/{id}/upstream} reports it.
+ * The CONNECT policy: a stream may reach {@code host:port} only when it is the upstream of a port
+ * a running instance this agent manages exposes (its main port or one of its additional ports),
+ * exactly as {@code GET /instances/{id}/upstream[?port=N]} reports it.
  *
  * <h2>Cache</h2>
  * {@link UpstreamPolicy#allows} runs on an event loop, so it answers from a snapshot of the
- * upstreams ({@code listInstances("")} plus {@code upstream(id)} of each running instance, calls
- * that run on the runtime's own bounded scheduler). The snapshot is refreshed every
- * {@code refreshInterval}, and on demand when a target is missing from it ({@link #refresh()},
+ * upstreams ({@code listInstances("")}, then {@code upstream(id, port)} for every port each running
+ * instance's status lists, calls that run on the runtime's own bounded scheduler). The snapshot is
+ * refreshed every {@code refreshInterval}, and on demand when a target is missing from it ({@link #refresh()},
  * concurrent callers share one refresh). A snapshot older than {@code maxAge} allows nothing,
  * so an instance deleted while refreshes fail is not reachable for long.
  */
@@ -87,7 +90,7 @@ final class ManagedUpstreams implements UpstreamPolicy {
                         snapshot = s;
                         if (failing) {
                             failing = false;
-                            log.info("CONNECT policy: upstreams known again ({} running instances)", s.targets().size());
+                            log.info("CONNECT policy: upstreams known again ({} upstreams)", s.targets().size());
                         }
                     })
                     .doOnError(this::refreshFailed)
@@ -118,10 +121,11 @@ final class ManagedUpstreams implements UpstreamPolicy {
         return runtime.listInstances("")
                 .flatMapMany(Flux::fromIterable)
                 .filter(instance -> instance.state() == InstanceState.RUNNING)
-                .map(InstanceStatus::workspaceId)
-                .flatMap(id -> runtime.upstream(id)
-                        // Gone or stopped between the two calls: not an upstream.
-                        .onErrorResume(e -> Mono.empty()), CONCURRENT_LOOKUPS)
+                .flatMap(instance -> Flux.fromIterable(exposedPorts(instance))
+                        .map(port -> runtime.upstream(instance.workspaceId(), port)
+                                // Gone, stopped or recreated between the calls: not an upstream.
+                                .onErrorResume(e -> Mono.empty())))
+                .flatMap(upstream -> upstream, CONCURRENT_LOOKUPS)
                 .map(upstream -> key(upstream.host(), upstream.port()))
                 .collect(Collectors.toUnmodifiableSet())
                 .map(targets -> new Snapshot(targets, nanoTime.getAsLong()));
@@ -133,6 +137,16 @@ final class ManagedUpstreams implements UpstreamPolicy {
             log.warn("CONNECT policy: cannot list this agent's instances ({}); CONNECT streams are refused "
                     + "once the last list is {} s old", error.toString(), maxAgeNanos / 1_000_000_000L);
         }
+    }
+
+    /** The container ports the instance exposes: its main port, then its additional ones. */
+    private static List<Integer> exposedPorts(InstanceStatus instance) {
+        List<Integer> ports = new ArrayList<>(instance.ports().size() + 1);
+        if (instance.port() != null) {
+            ports.add(instance.port());
+        }
+        ports.addAll(instance.ports());
+        return ports;
     }
 
     private static String key(String host, int port) {

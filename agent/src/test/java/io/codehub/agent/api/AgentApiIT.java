@@ -40,9 +40,10 @@ class AgentApiIT {
     @TempDir
     static Path dir;
 
+    /** httpd on the workspace's port 8080 and, as a dev server would, on its additional port 3000. */
     static final String WORKSPACE_SPEC = """
-            {"image": "codehub/busybox:local", "imagePullPolicy": "Never",
-             "command": ["httpd", "-f", "-p", "8080", "-h", "/home/coder"]}""";
+            {"image": "codehub/busybox:local", "imagePullPolicy": "Never", "ports": [3000],
+             "command": ["sh", "-c", "httpd -p 3000 -h /home/coder && exec httpd -f -p 8080 -h /home/coder"]}""";
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
@@ -133,6 +134,9 @@ class AgentApiIT {
 
         JsonNode started = api.post("/instances/" + ws + "/start", WORKSPACE_SPEC).json();
         assertThat(started.get("workspaceId").asString()).isEqualTo(ws);
+        assertThat(started.get("port").asInt()).isEqualTo(8080);
+        assertThat(started.get("ports").size()).isEqualTo(1);
+        assertThat(started.get("ports").get(0).asInt()).isEqualTo(3000);
         awaitState(ws, "running");
         assertThat(api.post("/instances/" + ws + "/start", WORKSPACE_SPEC).json().get("state").asString()).isEqualTo("running");
         assertThat(api.get("/instances?prefix=" + ws).json().get("items").findValuesAsString("workspaceId")).containsExactly(ws);
@@ -141,6 +145,14 @@ class AgentApiIT {
         JsonNode upstream = api.get("/instances/" + ws + "/upstream").json();
         assertThat(upstream.get("host").asString()).isEqualTo("127.0.0.1");
         assertThat(fetch(upstream, "/index.html")).isEqualTo("served through the upstream\n");
+        JsonNode devServer = api.get("/instances/" + ws + "/upstream?port=3000").json();
+        assertThat(devServer.get("host").asString()).isEqualTo("127.0.0.1");
+        assertThat(devServer.get("port").asInt()).isNotEqualTo(upstream.get("port").asInt());
+        assertThat(fetch(devServer, "/index.html")).isEqualTo("served through the upstream\n");
+        assertThat(api.get("/instances/" + ws + "/upstream?port=8080").json()).isEqualTo(upstream);
+        assertThat(api.get("/instances/" + ws + "/upstream?port=3001").assertProblem(404, "port-not-exposed")
+                .json().get("detail").asString()).isEqualTo("instance codehub-ws-" + ws
+                        + " does not expose port 3001 (exposed: 8080, 3000)");
 
         api.delete("/volumes/" + ws).assertProblem(409, "volume-in-use");
         assertThat(api.delete("/instances/" + ws).status()).isEqualTo(204);
@@ -150,6 +162,18 @@ class AgentApiIT {
         assertThat(api.delete("/volumes/" + ws).status()).isEqualTo(204);
         assertThat(api.delete("/volumes/" + ws).status()).isEqualTo(204);
         assertThat(api.get("/volumes/" + ws + "/exists").json().get("exists").asBoolean()).isFalse();
+    }
+
+    @Test
+    void upstreamRefusesAPortThatIsNotAPortNumber() {
+        String ws = newWorkspace();
+        for (String port : new String[] {"0", "65536", "abc", "", "-1", "80.5", "99999999999"}) {
+            assertThat(api.get("/instances/" + ws + "/upstream?port=" + port).assertProblem(400, "invalid-spec")
+                    .json().get("detail").asString()).as("port=%s", port).startsWith("port: ")
+                    .contains("expected: ").contains("1..65535");
+        }
+        // A valid port of a workspace without an instance: the instance is what is missing.
+        api.get("/instances/" + ws + "/upstream?port=3000").assertProblem(404, "instance-not-found");
     }
 
     @Test

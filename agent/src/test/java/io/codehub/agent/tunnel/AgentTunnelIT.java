@@ -51,9 +51,10 @@ class AgentTunnelIT {
     static final String PREFIX = "atn-";
     static final TestHubKeys KEYS = TestHubKeys.generate();
     static final FakeHub HUB = new FakeHub(AGENT_ID, API_KEY);
+    /** httpd on the workspace's port 8080 and, as a dev server would, on its additional port 3000. */
     static final String SPEC = """
-            {"image": "codehub/busybox:local", "imagePullPolicy": "Never",
-             "command": ["httpd", "-f", "-p", "8080", "-h", "/home/coder"]}""";
+            {"image": "codehub/busybox:local", "imagePullPolicy": "Never", "ports": [3000],
+             "command": ["sh", "-c", "httpd -p 3000 -h /home/coder && exec httpd -f -p 8080 -h /home/coder"]}""";
 
     @TempDir
     static Path dir;
@@ -147,6 +148,15 @@ class AgentTunnelIT {
                 "GET /index.html HTTP/1.0\r\nHost: ws\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         assertThat(relayed.status()).isEqualTo(200);
         assertThat(relayed.text()).startsWith("HTTP/1.").contains("\r\n\r\nserved through the tunnel\n");
+
+        // The additional port's upstream is a managed upstream too.
+        JsonNode devServer = get("/instances/" + ws + "/upstream?port=3000").json();
+        awaitHttpd(devServer);
+        FakeHub.Reply relayedToDevServer = HUB.connect(
+                devServer.get("host").asString() + ":" + devServer.get("port").asInt(),
+                "GET /index.html HTTP/1.0\r\nHost: ws\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertThat(relayedToDevServer.status()).isEqualTo(200);
+        assertThat(relayedToDevServer.text()).startsWith("HTTP/1.").contains("\r\n\r\nserved through the tunnel\n");
     }
 
     @Test

@@ -120,6 +120,13 @@ public final class RemoteRuntime implements Runtime {
                 workspaceId.value());
     }
 
+    /** {@code GET /instances/{id}/upstream?port=N}; the agent checks the port. */
+    @Override
+    public Mono<Upstream> upstream(WorkspaceId workspaceId, int port) {
+        return call(HttpMethod.GET, "/instances/{id}/upstream?port={port}", null, Upstream.class, Replay.IDEMPOTENT,
+                workspaceId.value(), port);
+    }
+
     @Override
     public Mono<List<InstanceStatus>> listInstances(String prefix) {
         return call(HttpMethod.GET, "/instances?prefix={prefix}", null, INSTANCES, Replay.IDEMPOTENT, prefix)

@@ -16,6 +16,8 @@ import org.jspecify.annotations.Nullable;
  * @param command         command and arguments (default: the image's)
  * @param env             environment variables
  * @param port            the port it serves on (default 8080)
+ * @param ports           additional container ports it serves on, each reachable like {@code port} (a dev
+ *                        server, say); at most 16, distinct, other than {@code port} (default none)
  * @param imagePullPolicy {@code IfNotPresent} (default), {@code Always} or {@code Never}
  * @param agentId         the agent to put it on; chosen by placement when absent
  * @param region          the region its agent must be in
@@ -27,6 +29,7 @@ public record CreateWorkspaceRequest(
         @Nullable List<String> command,
         @Nullable Map<String, String> env,
         @Nullable Integer port,
+        @Nullable List<Integer> ports,
         @Nullable String imagePullPolicy,
         @Nullable @Size(max = 128) String agentId,
         @Nullable @Size(max = 64) String region,

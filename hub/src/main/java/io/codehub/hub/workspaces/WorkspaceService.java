@@ -58,8 +58,9 @@ public final class WorkspaceService {
 
     /** Places and records a new workspace (desired {@code RUNNING}); the reconciler starts it. */
     public Mono<Workspace> create(CreateWorkspaceRequest request) {
-        InstanceSpec spec = InstanceSpec.of(request.image(), request.command(), request.env(), request.port(), null,
-                request.imagePullPolicy() == null ? null : ImagePullPolicy.fromWire(request.imagePullPolicy()), null, null);
+        InstanceSpec spec = InstanceSpec.of(request.image(), request.command(), request.env(), request.port(),
+                request.ports(), null, request.imagePullPolicy() == null ? null
+                        : ImagePullPolicy.fromWire(request.imagePullPolicy()), null, null);
         PlacementRequest where = new PlacementRequest(blankToNull(request.agentId()), blankToNull(request.region()),
                 Labels.of(request.labels()));
         String id = UUID.randomUUID().toString();

@@ -1,6 +1,7 @@
 package io.codehub.hub.workspaces;
 
 import java.time.Instant;
+import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 
@@ -12,6 +13,7 @@ import org.jspecify.annotations.Nullable;
  * @param agentId      the agent it lives on
  * @param image        the image it runs
  * @param port         the port it serves on
+ * @param ports        the additional ports it serves on
  * @param state        the observed state
  * @param desiredState what was last asked for
  * @param reason       why it is in {@code ERROR}, or why the current step's last attempt failed
@@ -19,14 +21,14 @@ import org.jspecify.annotations.Nullable;
  * @param createdAt    when it was created
  * @param updatedAt    when it last changed
  */
-public record WorkspaceView(String id, String name, String agentId, String image, int port, ObservedState state,
-        DesiredState desiredState, @Nullable String reason, @Nullable String archiveKey, Instant createdAt,
-        Instant updatedAt) {
+public record WorkspaceView(String id, String name, String agentId, String image, int port, List<Integer> ports,
+        ObservedState state, DesiredState desiredState, @Nullable String reason, @Nullable String archiveKey,
+        Instant createdAt, Instant updatedAt) {
 
     public static WorkspaceView of(Workspace workspace) {
         return new WorkspaceView(workspace.id(), workspace.name(), workspace.agentId(), workspace.spec().image(),
-                workspace.spec().port(), workspace.observed(), workspace.desired(), workspace.reason(),
-                workspace.archiveKey() == null ? null : workspace.archiveKey().value(), workspace.createdAt(),
+                workspace.spec().port(), workspace.spec().ports(), workspace.observed(), workspace.desired(),
+                workspace.reason(), workspace.archiveKey() == null ? null : workspace.archiveKey().value(), workspace.createdAt(),
                 workspace.updatedAt());
     }
 }

@@ -81,8 +81,8 @@ abstract class AbstractRepositoryTest {
 
     private Workspace workspace(Agent agent, DesiredState desired, ObservedState observed) {
         Workspace workspace = new Workspace(UUID.randomUUID().toString(), "ws", agent.id(),
-                InstanceSpec.of("codehub/busybox:local", List.of("httpd", "-f"), Map.of("A", "b"), 8081, null, null, 64,
-                        0.5),
+                InstanceSpec.of("codehub/busybox:local", List.of("httpd", "-f"), Map.of("A", "b"), 8081, List.of(3000),
+                        null, null, 64, 0.5),
                 desired, observed, null, null, null, 0, null, T0, T0, 0);
         return workspaces.insert(workspace).block(TIMEOUT);
     }
@@ -204,6 +204,7 @@ abstract class AbstractRepositoryTest {
         Workspace read = workspaces.findById(workspace.id()).block(TIMEOUT);
         assertThat(read).isEqualTo(workspace);
         assertThat(read.spec().command()).containsExactly("httpd", "-f");
+        assertThat(read.spec().ports()).containsExactly(3000);
         assertThat(read.spec().env()).containsEntry("A", "b");
         assertThat(read.spec().memoryMb()).isEqualTo(64);
     }

@@ -26,6 +26,7 @@ import io.codehub.runtime.InvalidSpecException;
 import io.codehub.runtime.NotFoundException;
 import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.RuntimeProblemException;
+import io.codehub.runtime.Upstream;
 import io.codehub.runtime.WorkspaceId;
 import org.assertj.core.api.ThrowableAssert;
 import org.junit.jupiter.api.AfterEach;
@@ -103,6 +104,22 @@ class RemoteRuntimeTest {
         RemoteRuntime runtime = runtime(stub.endpoint(), Duration.ofSeconds(5), 0);
         assertThat(runtime.listInstances("a b&c").block(BLOCK)).isEmpty();
         assertThat(stub.seen().get(0).uri()).isEqualTo("/instances?prefix=a%20b%26c");
+    }
+
+    @Test
+    void asksForTheMainPortWithoutAQueryAndForAnotherPortByNumber() {
+        stub.answer(seen -> seen.uri().endsWith("?port=3000")
+                ? StubAgent.Answer.json(200, "{\"host\":\"127.0.0.1\",\"port\":49154}")
+                : seen.uri().contains("?port=")
+                        ? StubAgent.Answer.problem(404, "port-not-exposed", "instance codehub-ws-ws1 does not expose port 3001")
+                        : StubAgent.Answer.json(200, "{\"host\":\"127.0.0.1\",\"port\":49153}"));
+        RemoteRuntime runtime = runtime(stub.endpoint(), Duration.ofSeconds(5), 3);
+        assertThat(runtime.upstream(WS).block(BLOCK)).isEqualTo(new Upstream("127.0.0.1", 49153));
+        assertThat(runtime.upstream(WS, 3000).block(BLOCK)).isEqualTo(new Upstream("127.0.0.1", 49154));
+        assertProblem(() -> runtime.upstream(WS, 3001).block(BLOCK), NotFoundException.class,
+                ProblemType.PORT_NOT_EXPOSED, "does not expose port 3001");
+        assertThat(stub.seen()).extracting(StubAgent.Seen::uri).containsExactly("/instances/ws1/upstream",
+                "/instances/ws1/upstream?port=3000", "/instances/ws1/upstream?port=3001");
     }
 
     @Test

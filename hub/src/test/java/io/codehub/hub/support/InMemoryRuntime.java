@@ -30,6 +30,8 @@ import io.codehub.runtime.Runtime;
 import io.codehub.runtime.Upstream;
 import io.codehub.runtime.VolumeInfo;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.support.ExposedPorts;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -110,7 +112,8 @@ public final class InMemoryRuntime implements Runtime {
         return enter("startInstance " + workspaceId).then(Mono.fromSupplier(() -> {
             volumes.add(workspaceId);
             return instances.computeIfAbsent(workspaceId,
-                    id -> new InstanceStatus(id, InstanceState.RUNNING, spec.image(), null, Instant.now()));
+                    id -> new InstanceStatus(id, InstanceState.RUNNING, spec.image(), null, Instant.now(), spec.port(),
+                            spec.ports()));
         }));
     }
 
@@ -125,11 +128,30 @@ public final class InMemoryRuntime implements Runtime {
                 instances.getOrDefault(workspaceId, InstanceStatus.missing(workspaceId))));
     }
 
+    /** The main port is served at 127.0.0.1:40000, the additional ports at 40001, 40002... in order. */
     @Override
     public Mono<Upstream> upstream(WorkspaceId workspaceId) {
-        return enter("upstream " + workspaceId).then(Mono.defer(() -> instances.containsKey(workspaceId)
-                ? Mono.just(new Upstream("127.0.0.1", 40000))
-                : Mono.error(new NotFoundException(ProblemType.INSTANCE_NOT_FOUND, "no instance " + workspaceId))));
+        return enter("upstream " + workspaceId).then(upstreamOf(workspaceId, null));
+    }
+
+    @Override
+    public Mono<Upstream> upstream(WorkspaceId workspaceId, int port) {
+        return enter("upstream " + workspaceId + " " + port).then(upstreamOf(workspaceId, port));
+    }
+
+    private Mono<Upstream> upstreamOf(WorkspaceId workspaceId, @Nullable Integer asked) {
+        return Mono.fromCallable(() -> {
+            if (asked != null) {
+                ExposedPorts.requireValid(asked);
+            }
+            InstanceStatus instance = instances.get(workspaceId);
+            if (instance == null || instance.port() == null) {
+                throw new NotFoundException(ProblemType.INSTANCE_NOT_FOUND, "no instance " + workspaceId);
+            }
+            int port = asked == null ? instance.port()
+                    : ExposedPorts.requireExposed("codehub-ws-" + workspaceId, asked, instance.port(), instance.ports());
+            return new Upstream("127.0.0.1", 40000 + instance.ports().indexOf(port) + 1);
+        });
     }
 
     @Override

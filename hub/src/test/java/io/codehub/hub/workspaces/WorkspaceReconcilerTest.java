@@ -90,7 +90,7 @@ class WorkspaceReconcilerTest {
     }
 
     private Workspace create(Agent agent) {
-        return service.create(new CreateWorkspaceRequest("ws", "codehub/busybox:local", null, null, null, null,
+        return service.create(new CreateWorkspaceRequest("ws", "codehub/busybox:local", null, null, null, null, null,
                 agent.id(), null, null)).block(BLOCK);
     }
 

@@ -1,7 +1,9 @@
 package io.codehub.runtime;
 
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
@@ -17,7 +19,10 @@ import org.jspecify.annotations.Nullable;
  * @param command         command and arguments; when given it replaces the image's entrypoint and command
  *                        (like Kubernetes' {@code command}); empty means the image's default
  * @param env             environment variables
- * @param port            the port the workspace serves on inside the instance (default 8080)
+ * @param port            the port the workspace serves on inside the instance (default 8080): its main port
+ * @param ports           additional container ports it serves on (a dev server, say), each reachable through
+ *                        {@link Runtime#upstream(WorkspaceId, int)} like the main port; at most
+ *                        {@value #MAX_PORTS}, distinct, each 1..65535 and other than {@code port} (default none)
  * @param mountPath       where the workspace volume is mounted (default {@code /home/coder})
  * @param imagePullPolicy when to pull the image (default {@code IfNotPresent})
  * @param memoryMb        memory limit in MiB, or {@code null} for none
@@ -28,6 +33,7 @@ public record InstanceSpec(
         List<String> command,
         Map<String, String> env,
         int port,
+        List<Integer> ports,
         String mountPath,
         ImagePullPolicy imagePullPolicy,
         @Nullable Integer memoryMb,
@@ -41,6 +47,8 @@ public record InstanceSpec(
     static final int MAX_ENV_ENTRIES = 256;
     static final int MAX_ENV_VALUE_LENGTH = 32 * 1024;
     static final int MAX_MOUNT_PATH_LENGTH = 256;
+    /** The most additional ports an instance exposes. */
+    public static final int MAX_PORTS = 16;
 
     private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@+-]*");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,255}");
@@ -54,12 +62,14 @@ public record InstanceSpec(
             @JsonProperty("command") @Nullable List<String> command,
             @JsonProperty("env") @Nullable Map<String, String> env,
             @JsonProperty("port") @Nullable Integer port,
+            @JsonProperty("ports") @Nullable List<Integer> ports,
             @JsonProperty("mountPath") @Nullable String mountPath,
             @JsonProperty("imagePullPolicy") @Nullable ImagePullPolicy imagePullPolicy,
             @JsonProperty("memoryMb") @Nullable Integer memoryMb,
             @JsonProperty("cpus") @Nullable Double cpus) {
         return new InstanceSpec(image, command == null ? List.of() : command, env == null ? Map.of() : env,
-                port == null ? DEFAULT_PORT : port, mountPath == null ? DEFAULT_MOUNT_PATH : mountPath,
+                port == null ? DEFAULT_PORT : port, ports == null ? List.of() : ports,
+                mountPath == null ? DEFAULT_MOUNT_PATH : mountPath,
                 imagePullPolicy == null ? ImagePullPolicy.IF_NOT_PRESENT : imagePullPolicy, memoryMb, cpus);
     }
 
@@ -97,6 +107,7 @@ public record InstanceSpec(
         if (port < 1 || port > 65535) {
             throw invalid("port: " + port + " (expected: 1..65535)");
         }
+        ports = validPorts(ports, port);
         if (mountPath.length() > MAX_MOUNT_PATH_LENGTH || !MOUNT_PATH.matcher(mountPath).matches()
                 || mountPath.equals("/") || mountPath.contains("/../") || mountPath.endsWith("/..")) {
             throw invalid("mountPath: '" + WireEnum.shorten(mountPath)
@@ -113,7 +124,26 @@ public record InstanceSpec(
 
     /** A spec with only an image; every other field takes its default. */
     public static InstanceSpec ofImage(String image) {
-        return of(image, null, null, null, null, null, null, null);
+        return of(image, null, null, null, null, null, null, null, null);
+    }
+
+    private static List<Integer> validPorts(List<Integer> ports, int port) {
+        if (ports.size() > MAX_PORTS) {
+            throw invalid("ports: " + ports.size() + " items (expected: at most " + MAX_PORTS + ")");
+        }
+        Set<Integer> seen = new HashSet<>();
+        for (Integer extra : ports) {
+            if (extra == null || extra < 1 || extra > 65535) {
+                throw invalid("ports: " + extra + " (expected: port numbers 1..65535)");
+            }
+            if (extra == port) {
+                throw invalid("ports: " + extra + " is the main port (expected: ports other than port " + port + ")");
+            }
+            if (!seen.add(extra)) {
+                throw invalid("ports: " + extra + " appears twice (expected: distinct ports)");
+            }
+        }
+        return List.copyOf(ports);
     }
 
     private static InvalidSpecException invalid(String detail) {

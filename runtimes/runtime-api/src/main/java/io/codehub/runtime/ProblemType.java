@@ -24,6 +24,8 @@ public enum ProblemType implements CodehubProblemType {
     FORBIDDEN("forbidden", 403, "Forbidden"),
     /** The workspace has no instance. */
     INSTANCE_NOT_FOUND("instance-not-found", 404, "Instance not found"),
+    /** The instance does not expose the asked container port (neither its {@code port} nor one of its {@code ports}). */
+    PORT_NOT_EXPOSED("port-not-exposed", 404, "Port not exposed"),
     /** The workspace has no volume. */
     VOLUME_NOT_FOUND("volume-not-found", 404, "Volume not found"),
     /** No job with that id is known to the agent. */

@@ -26,8 +26,23 @@ public interface Runtime {
     /** The instance's state; {@link InstanceState#MISSING} when there is none. */
     Mono<InstanceStatus> instanceStatus(WorkspaceId workspaceId);
 
-    /** Where the running instance serves, reachable from the agent. */
+    /**
+     * Where the running instance serves its main port (its spec's {@link InstanceSpec#port() port}),
+     * reachable from the agent: the answer of {@link #upstream(WorkspaceId, int)} for that port.
+     * {@link NotFoundException} ({@code instance-not-found}) without an instance,
+     * {@link ConflictException} ({@code instance-not-running}) when it is not running.
+     */
     Mono<Upstream> upstream(WorkspaceId workspaceId);
+
+    /**
+     * Where the running instance serves its container port {@code port}, reachable from the agent.
+     * {@code port} must be one the instance exposes: its spec's {@link InstanceSpec#port() port} or
+     * one of its {@link InstanceSpec#ports() ports} (those its {@link InstanceStatus} lists);
+     * any other is a {@link NotFoundException} of type {@link ProblemType#PORT_NOT_EXPOSED} naming the
+     * exposed ones, and a number outside 1..65535 an {@link InvalidSpecException}. Otherwise fails
+     * as {@link #upstream(WorkspaceId)} does.
+     */
+    Mono<Upstream> upstream(WorkspaceId workspaceId, int port);
 
     /** Managed instances whose workspace id starts with {@code prefix} (empty: all). */
     Mono<List<InstanceStatus>> listInstances(String prefix);

@@ -57,8 +57,16 @@ class AgentApiDocumentTest {
                 JSON.writeValueAsString(job.succeeded(10, "a".repeat(64), Instant.now())));
         document.assertResponse("GET", "/instances/ws-1/status", 200, "application/json",
                 JSON.writeValueAsString(InstanceStatus.missing(id)));
+        document.assertResponse("GET", "/instances/ws-1/status", 200, "application/json",
+                JSON.writeValueAsString(new InstanceStatus(id, InstanceState.RUNNING, "busybox", null, Instant.now(),
+                        8080, List.of(3000, 5173))));
         document.assertResponse("GET", "/instances/ws-1/upstream", 200, "application/json",
                 JSON.writeValueAsString(new Upstream("127.0.0.1", 8080)));
+        document.assertResponse("GET", "/instances/ws-1/upstream?port=3000", 200, "application/json",
+                JSON.writeValueAsString(new Upstream("127.0.0.1", 49153)));
+        document.assertResponse("GET", "/instances/ws-1/upstream?port=3001", 404, "application/problem+json",
+                "{\"type\":\"urn:codehub:problem:port-not-exposed\",\"title\":\"Port not exposed\",\"status\":404,"
+                        + "\"detail\":\"instance codehub-ws-ws-1 does not expose port 3001 (exposed: 8080, 3000)\"}");
         document.assertResponse("GET", "/volumes", 200, "application/json",
                 JSON.writeValueAsString(new ItemList<>(List.of(new VolumeInfo(id, "codehub-ws-ws-1", Instant.now())))));
         document.assertResponse("GET", "/volumes/ws-1/exists", 200, "application/json",
@@ -74,6 +82,9 @@ class AgentApiDocumentTest {
                 "{\"workspaceId\":\"ws-1\",\"state\":\"sleeping\"}")).isInstanceOf(AssertionError.class);
         assertThatThrownBy(() -> document.assertResponse("GET", "/instances/ws-1/upstream", 200, "application/json",
                 "{\"host\":\"h\"}")).isInstanceOf(AssertionError.class);
+        assertThatThrownBy(() -> document.assertResponse("GET", "/instances/ws-1/status", 200, "application/json",
+                "{\"workspaceId\":\"ws-1\",\"state\":\"running\",\"port\":8080,\"ports\":[0]}"))
+                .isInstanceOf(AssertionError.class);
         assertThatThrownBy(() -> document.assertResponse("GET", "/health", 418, "application/json", "{}"))
                 .isInstanceOf(AssertionError.class);
         assertThatThrownBy(() -> document.assertResponse("GET", "/nowhere", 200, "application/json", "{}"))
@@ -89,10 +100,24 @@ class AgentApiDocumentTest {
         assertThat(spec.mountPath()).isEqualTo("/home/coder");
         assertThat(spec.imagePullPolicy()).isEqualTo(ImagePullPolicy.IF_NOT_PRESENT);
         assertThat(spec.command()).isEmpty();
+        assertThat(spec.ports()).isEmpty();
         InstanceSpec full = JSON.readValue("{\"image\":\"busybox\",\"port\":9000,\"imagePullPolicy\":\"Never\","
-                + "\"command\":[\"sleep\",\"1\"],\"env\":{\"A\":\"b\"},\"memoryMb\":64,\"cpus\":0.5}", InstanceSpec.class);
+                + "\"command\":[\"sleep\",\"1\"],\"env\":{\"A\":\"b\"},\"memoryMb\":64,\"cpus\":0.5,\"ports\":[3000,5173]}",
+                InstanceSpec.class);
         assertThat(full.port()).isEqualTo(9000);
+        assertThat(full.ports()).containsExactly(3000, 5173);
+        assertThat(JSON.readValue(JSON.writeValueAsString(full), InstanceSpec.class)).isEqualTo(full);
         assertThat(full.imagePullPolicy()).isEqualTo(ImagePullPolicy.NEVER);
         assertThat(full.env()).containsEntry("A", "b");
+    }
+
+    @Test
+    void instanceStatusWithoutPortsReadsAsNoAdditionalPorts() {
+        InstanceStatus old = JSON.readValue("{\"workspaceId\":\"ws-1\",\"state\":\"running\"}", InstanceStatus.class);
+        assertThat(old.port()).isNull();
+        assertThat(old.ports()).isEmpty();
+        InstanceStatus running = new InstanceStatus(WorkspaceId.of("ws-1"), InstanceState.RUNNING, "busybox", null, null,
+                8080, List.of(3000));
+        assertThat(JSON.readValue(JSON.writeValueAsString(running), InstanceStatus.class)).isEqualTo(running);
     }
 }

@@ -9,14 +9,32 @@ import io.codehub.runtime.WorkspaceId;
 /**
  * {@link RuntimeContract} for runtimes that end in the local Docker engine, whatever sits in
  * between (the hub's {@code RemoteRuntime}, directly or through the tunnel): workspaces run the
- * local busybox image's {@code httpd}, and the side door into their files is {@code docker exec}.
+ * local busybox image's {@code httpd} on their port {@value #PORT} and on the additional port
+ * {@value #EXTRA_PORT}, both published on 127.0.0.1, and the side door into their files is
+ * {@code docker exec}.
  */
 public abstract class DockerBackedRuntimeContract extends RuntimeContract {
 
+    /** The port workspaces serve on. */
+    public static final int PORT = 8080;
+    /** The additional port workspaces serve on, as a dev server would. */
+    public static final int EXTRA_PORT = 3000;
+
+    /** The spec of the kit's workspaces: httpd on {@link #PORT} and (in the background) on {@link #EXTRA_PORT}. */
+    public static InstanceSpec busyboxHttpdSpec() {
+        return InstanceSpec.of("codehub/busybox:local", List.of("sh", "-c", "httpd -p " + EXTRA_PORT
+                        + " -h /home/coder && exec httpd -f -p " + PORT + " -h /home/coder"), null,
+                PORT, List.of(EXTRA_PORT), null, ImagePullPolicy.NEVER, null, null);
+    }
+
     @Override
     protected InstanceSpec workspaceSpec() {
-        return InstanceSpec.of("codehub/busybox:local", List.of("httpd", "-f", "-p", "8080", "-h", "/home/coder"), null,
-                8080, null, ImagePullPolicy.NEVER, null, null);
+        return busyboxHttpdSpec();
+    }
+
+    @Override
+    protected boolean upstreamsServeOnLoopback() {
+        return true;
     }
 
     @Override

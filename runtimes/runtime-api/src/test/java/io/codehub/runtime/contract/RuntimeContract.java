@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -42,7 +48,10 @@ import reactor.core.publisher.Mono;
  * {@link #workspaceSpec()}, and a side door into a workspace's files ({@link #writeFile},
  * {@link #readFile}). Backends without a real scheduler (the Kubernetes mock server) move
  * their objects along in {@link #backendProgress(WorkspaceId)}, which the kit calls while waiting.
- * Every workspace the kit creates is deleted after each test through the runtime itself.
+ * Backends whose upstreams this process can reach on loopback (the local Docker engine, directly
+ * or through an agent) say so in {@link #upstreamsServeOnLoopback()}: the kit then also connects to
+ * the upstream of every exposed port. Every workspace the kit creates is deleted after each test
+ * through the runtime itself.
  */
 public abstract class RuntimeContract {
 
@@ -55,8 +64,19 @@ public abstract class RuntimeContract {
     /** The runtime under test. */
     protected abstract Runtime runtime();
 
-    /** A spec whose instance keeps running (and serves on {@code port}). */
+    /**
+     * A spec whose instance keeps running, with at least one additional port in {@code ports}; it
+     * serves HTTP on {@code port} and on each of {@code ports}.
+     */
     protected abstract InstanceSpec workspaceSpec();
+
+    /**
+     * Whether the upstreams of the runtime's running instances are loopback addresses that serve
+     * the instance's ports to this process (default: no, e.g. a simulated cluster's pod IPs).
+     */
+    protected boolean upstreamsServeOnLoopback() {
+        return false;
+    }
 
     /** Writes {@code content} to {@code relativePath} below the mount path of the running instance. */
     protected abstract void writeFile(WorkspaceId id, String relativePath, String content) throws Exception;
@@ -117,7 +137,10 @@ public abstract class RuntimeContract {
     @Test
     void statusOfAnUnknownWorkspaceIsMissing() {
         WorkspaceId id = newWorkspace();
-        assertThat(call(runtime().instanceStatus(id)).state()).isEqualTo(InstanceState.MISSING);
+        InstanceStatus status = call(runtime().instanceStatus(id));
+        assertThat(status.state()).isEqualTo(InstanceState.MISSING);
+        assertThat(status.port()).isNull();
+        assertThat(status.ports()).isEmpty();
     }
 
     @Test
@@ -144,12 +167,59 @@ public abstract class RuntimeContract {
         Upstream upstream = call(runtime().upstream(id));
         assertThat(upstream.host()).isNotBlank();
         assertThat(upstream.port()).isBetween(1, 65535);
+        assertThat(call(runtime().upstream(id, workspaceSpec().port()))).as("the main port asked by number")
+                .isEqualTo(upstream);
+        assertServes(upstream);
+    }
+
+    @Test
+    void upstreamOfAnAdditionalPort() {
+        InstanceSpec spec = workspaceSpec();
+        assertThat(spec.ports()).as("workspaceSpec() must expose an additional port").isNotEmpty();
+        WorkspaceId id = newWorkspace();
+        call(runtime().startInstance(id, spec));
+        awaitState(id, InstanceState.RUNNING);
+        InstanceStatus status = call(runtime().instanceStatus(id));
+        assertThat(status.port()).isEqualTo(spec.port());
+        assertThat(status.ports()).containsExactlyElementsOf(spec.ports());
+        assertThat(call(runtime().listInstances(id.value()))).singleElement()
+                .satisfies(listed -> assertThat(listed.ports()).containsExactlyElementsOf(spec.ports()));
+
+        Upstream main = call(runtime().upstream(id));
+        List<Upstream> additional = new ArrayList<>();
+        for (int port : spec.ports()) {
+            Upstream upstream = call(runtime().upstream(id, port));
+            assertThat(upstream.host()).isNotBlank();
+            assertThat(upstream).as("upstream of port %d", port).isNotEqualTo(main).isNotIn(additional);
+            additional.add(upstream);
+        }
+        for (Upstream upstream : additional) {
+            assertServes(upstream);
+        }
+    }
+
+    @Test
+    void upstreamOfAPortTheInstanceDoesNotExposeIsNotFound() {
+        InstanceSpec spec = workspaceSpec();
+        WorkspaceId id = newWorkspace();
+        call(runtime().startInstance(id, spec));
+        awaitState(id, InstanceState.RUNNING);
+        int unexposed = spec.port() == 65000 || spec.ports().contains(65000) ? 65001 : 65000;
+        assertThatThrownBy(() -> runtime().upstream(id, unexposed).block(CALL))
+                .isInstanceOfSatisfying(NotFoundException.class,
+                        e -> assertThat(e.type()).isEqualTo(ProblemType.PORT_NOT_EXPOSED))
+                .hasMessageContaining(Integer.toString(unexposed))
+                .hasMessageContaining(Integer.toString(spec.port()))
+                .hasMessageContaining(Integer.toString(spec.ports().get(0)));
+        assertProblem(runtime().upstream(id, 0), InvalidSpecException.class, ProblemType.INVALID_SPEC);
     }
 
     @Test
     void upstreamOfAMissingInstanceIsNotFound() {
         WorkspaceId id = newWorkspace();
         assertProblem(runtime().upstream(id), NotFoundException.class, ProblemType.INSTANCE_NOT_FOUND);
+        assertProblem(runtime().upstream(id, workspaceSpec().ports().get(0)), NotFoundException.class,
+                ProblemType.INSTANCE_NOT_FOUND);
     }
 
     @Test
@@ -266,6 +336,38 @@ public abstract class RuntimeContract {
         T value = mono.block(CALL);
         assertThat(value).as("a runtime call completed empty").isNotNull();
         return value;
+    }
+
+    /**
+     * When {@link #upstreamsServeOnLoopback()}: asserts that {@code upstream} is a loopback address
+     * that answers an HTTP request (the server may need a moment after the instance runs). Connects
+     * to nothing else, ever.
+     */
+    protected final void assertServes(Upstream upstream) {
+        if (!upstreamsServeOnLoopback()) {
+            return;
+        }
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(upstream.host());
+        } catch (UnknownHostException e) {
+            throw new AssertionError("upstream host " + upstream.host() + " does not resolve", e);
+        }
+        assertThat(address.isLoopbackAddress()).as("upstream %s is on loopback", upstream).isTrue();
+        String reply = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .until(() -> httpHead(new InetSocketAddress(address, upstream.port())), answer -> answer.startsWith("HTTP/1."));
+        assertThat(reply).as("upstream %s answers HTTP", upstream).startsWith("HTTP/1.");
+    }
+
+    private static String httpHead(InetSocketAddress address) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(address, 2000);
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write("GET / HTTP/1.0\r\nHost: upstream\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            byte[] head = socket.getInputStream().readNBytes(8);
+            return new String(head, StandardCharsets.US_ASCII);
+        }
     }
 
     /** Waits until the instance reaches {@code state}. */

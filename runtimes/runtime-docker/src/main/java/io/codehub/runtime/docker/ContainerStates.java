@@ -3,6 +3,7 @@ package io.codehub.runtime.docker;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Map;
 
 import com.github.dockerjava.api.command.InspectContainerResponse;
@@ -38,39 +39,50 @@ final class ContainerStates {
         Map<String, String> labels = container.getConfig() == null ? null : container.getConfig().getLabels();
         String image = labels != null && labels.get(DockerNames.IMAGE) != null ? labels.get(DockerNames.IMAGE)
                 : container.getConfig() == null ? null : container.getConfig().getImage();
+        Ports ports = new Ports(DockerNames.port(labels), DockerNames.ports(labels));
         if (state == null) {
-            return new InstanceStatus(id, InstanceState.ERROR, image, "the engine reports no container state", null);
+            return status(id, InstanceState.ERROR, image, "the engine reports no container state", null, ports);
         }
         return toStatus(id, state.getStatus(), Boolean.TRUE.equals(state.getOOMKilled()),
                 Boolean.TRUE.equals(state.getDead()), state.getExitCodeLong(), state.getError(), state.getStartedAt(),
-                image);
+                image, ports);
+    }
+
+    /** An instance's main and additional container ports, as its container's labels record them. */
+    record Ports(@Nullable Integer main, List<Integer> additional) {
     }
 
     /** The status for the individual fields of a container's {@code State}. */
     static InstanceStatus toStatus(WorkspaceId id, @Nullable String status, boolean oomKilled, boolean dead,
-            @Nullable Long exitCode, @Nullable String error, @Nullable String startedAt, @Nullable String image) {
+            @Nullable Long exitCode, @Nullable String error, @Nullable String startedAt, @Nullable String image,
+            Ports ports) {
         Instant started = parseTime(startedAt);
         String exit = "exit code " + (exitCode == null ? "unknown" : exitCode);
         String docker = status == null ? "" : status;
         boolean alive = docker.equals("running") || docker.equals("paused") || docker.equals("restarting");
         if (dead || docker.equals("dead")) {
-            return new InstanceStatus(id, InstanceState.ERROR, image,
-                    "container is dead (the engine failed to remove or stop it)" + withError(error), started);
+            return status(id, InstanceState.ERROR, image,
+                    "container is dead (the engine failed to remove or stop it)" + withError(error), started, ports);
         }
         if (oomKilled && !alive) {
-            return new InstanceStatus(id, InstanceState.ERROR, image,
-                    "killed for running out of memory (" + exit + ")", started);
+            return status(id, InstanceState.ERROR, image, "killed for running out of memory (" + exit + ")", started,
+                    ports);
         }
         if (!alive && error != null && !error.isBlank()) {
-            return new InstanceStatus(id, InstanceState.ERROR, image, "failed to start: " + error.strip(), started);
+            return status(id, InstanceState.ERROR, image, "failed to start: " + error.strip(), started, ports);
         }
         return switch (docker) {
-            case "created", "restarting" -> new InstanceStatus(id, InstanceState.CREATING, image, null, started);
-            case "running", "paused" -> new InstanceStatus(id, InstanceState.RUNNING, image, null, started);
-            case "exited", "removing" -> new InstanceStatus(id, InstanceState.EXITED, image, exit, started);
-            default -> new InstanceStatus(id, InstanceState.ERROR, image,
-                    "unknown container state '" + docker + "'", started);
+            case "created", "restarting" -> status(id, InstanceState.CREATING, image, null, started, ports);
+            case "running", "paused" -> status(id, InstanceState.RUNNING, image, null, started, ports);
+            case "exited", "removing" -> status(id, InstanceState.EXITED, image, exit, started, ports);
+            default -> status(id, InstanceState.ERROR, image, "unknown container state '" + docker + "'", started,
+                    ports);
         };
+    }
+
+    private static InstanceStatus status(WorkspaceId id, InstanceState state, @Nullable String image,
+            @Nullable String reason, @Nullable Instant started, Ports ports) {
+        return new InstanceStatus(id, state, image, reason, started, ports.main(), ports.additional());
     }
 
     /** A Docker timestamp as an instant; {@code null} when absent, unparsable or Docker's zero time. */

@@ -18,6 +18,7 @@ import com.github.dockerjava.api.model.Mount;
 import com.github.dockerjava.api.model.MountType;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.RestartPolicy;
+import io.codehub.runtime.BackendFailureException;
 import io.codehub.runtime.ConflictException;
 import io.codehub.runtime.InstanceSpec;
 import io.codehub.runtime.InstanceState;
@@ -28,8 +29,10 @@ import io.codehub.runtime.NotFoundException;
 import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.Upstream;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.support.ExposedPorts;
 import io.codehub.runtime.support.JobRegistry;
 import io.codehub.runtime.support.ManagedNames;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -37,9 +40,11 @@ import reactor.core.publisher.Mono;
 
 /**
  * Workspace instances: one container {@code codehub-ws-<id>} per workspace, with the workspace
- * volume mounted at the spec's mount path and the spec's port published on a random host port of
- * {@code publishAddress}. A container that has the name but not the managed label is foreign:
- * its status is {@code missing}, and starting or deleting it is a conflict.
+ * volume mounted at the spec's mount path and the spec's port and additional ports each published
+ * on a random host port of {@code publishAddress}. The container's labels record those ports
+ * ({@link DockerNames#PORT}, {@link DockerNames#PORTS}): upstreams and statuses are read from them.
+ * A container that has the name but not the managed label is foreign: its status is
+ * {@code missing}, and starting or deleting it is a conflict.
  */
 final class DockerInstances {
 
@@ -114,20 +119,34 @@ final class DockerInstances {
         });
     }
 
-    /** The published address of the running instance's port. */
-    Mono<Upstream> upstream(WorkspaceId id) {
+    /**
+     * The published address of the running instance's container port {@code asked}, or of its main
+     * port when {@code null}. Only ports its labels record are answered for.
+     */
+    Mono<Upstream> upstream(WorkspaceId id, @Nullable Integer asked) {
         String name = ManagedNames.workspace(id);
-        return inspect(name)
+        return Mono.defer(() -> {
+                    if (asked != null) {
+                        ExposedPorts.requireValid(asked);
+                    }
+                    return inspect(name);
+                })
                 .filter(container -> ManagedNames.isManaged(container.getConfig().getLabels()))
                 .switchIfEmpty(Mono.error(() -> new NotFoundException(ProblemType.INSTANCE_NOT_FOUND,
                         "workspace " + id + " has no instance (no managed container " + name + ")")))
                 .map(container -> {
                     InstanceStatus status = ContainerStates.toStatus(id, container);
+                    if (status.port() == null) {
+                        throw new BackendFailureException(ProblemType.BACKEND_ERROR, "inspect container " + name
+                                + ": no label " + DockerNames.PORT + " recording its port", null);
+                    }
+                    int port = asked == null ? status.port()
+                            : ExposedPorts.requireExposed(name, asked, status.port(), status.ports());
                     if (status.state() != InstanceState.RUNNING) {
                         throw new ConflictException(ProblemType.INSTANCE_NOT_RUNNING, "instance " + name + " is "
                                 + status.state().wire() + (status.reason() == null ? "" : " (" + status.reason() + ")"));
                     }
-                    return new Upstream(calls.config().upstreamHost(), hostPort(name, container));
+                    return new Upstream(calls.config().upstreamHost(), hostPort(name, container, port));
                 });
     }
 
@@ -178,9 +197,13 @@ final class DockerInstances {
 
     private CreateContainerCmd containerFor(DockerClient client, WorkspaceId id, InstanceSpec spec) {
         String name = ManagedNames.workspace(id);
-        ExposedPort port = ExposedPort.tcp(spec.port());
+        List<ExposedPort> ports = new ArrayList<>();
         Ports bindings = new Ports();
-        bindings.bind(port, Ports.Binding.bindIp(calls.config().publishAddress()));
+        for (int containerPort : concat(spec.port(), spec.ports())) {
+            ExposedPort port = ExposedPort.tcp(containerPort);
+            ports.add(port);
+            bindings.bind(port, Ports.Binding.bindIp(calls.config().publishAddress()));
+        }
         HostConfig host = HostConfig.newHostConfig()
                 .withMounts(List.of(new Mount().withType(MountType.VOLUME).withSource(name).withTarget(spec.mountPath())))
                 .withPortBindings(bindings)
@@ -193,11 +216,11 @@ final class DockerInstances {
         }
         Map<String, String> labels = new HashMap<>(ManagedNames.workspaceLabels(id));
         labels.put(DockerNames.IMAGE, spec.image());
-        labels.put(DockerNames.PORT, Integer.toString(spec.port()));
+        labels.putAll(DockerNames.portLabels(spec.port(), spec.ports()));
         List<String> env = new ArrayList<>();
         spec.env().forEach((key, value) -> env.add(key + "=" + value));
         CreateContainerCmd create = client.createContainerCmd(spec.image()).withName(name).withLabels(labels)
-                .withEnv(env).withExposedPorts(port).withHostConfig(host);
+                .withEnv(env).withExposedPorts(ports).withHostConfig(host);
         // Like Kubernetes' command: it replaces the image's entrypoint, and with it the image's CMD.
         return spec.command().isEmpty() ? create : create.withEntrypoint(spec.command());
     }
@@ -227,23 +250,28 @@ final class DockerInstances {
         return names != null && List.of(names).contains("/" + ManagedNames.workspace(id));
     }
 
-    private static int hostPort(String name, InspectContainerResponse container) {
-        String label = container.getConfig().getLabels().get(DockerNames.PORT);
+    private static List<Integer> concat(int port, List<Integer> ports) {
+        List<Integer> all = new ArrayList<>(ports.size() + 1);
+        all.add(port);
+        all.addAll(ports);
+        return all;
+    }
+
+    /** The host port the engine published container port {@code port} on. */
+    private static int hostPort(String name, InspectContainerResponse container, int port) {
         Map<ExposedPort, Ports.Binding[]> bindings = container.getNetworkSettings() == null
                 || container.getNetworkSettings().getPorts() == null ? Map.of()
                         : container.getNetworkSettings().getPorts().getBindings();
-        for (Map.Entry<ExposedPort, Ports.Binding[]> entry : bindings.entrySet()) {
-            boolean wanted = label == null || Integer.toString(entry.getKey().getPort()).equals(label);
-            if (wanted && entry.getValue() != null) {
-                for (Ports.Binding binding : entry.getValue()) {
-                    String spec = binding.getHostPortSpec();
-                    if (spec != null && spec.matches("\\d{1,5}")) {
-                        return Integer.parseInt(spec);
-                    }
+        Ports.Binding[] published = bindings.get(ExposedPort.tcp(port));
+        if (published != null) {
+            for (Ports.Binding binding : published) {
+                String spec = binding.getHostPortSpec();
+                if (spec != null && spec.matches("\\d{1,5}")) {
+                    return Integer.parseInt(spec);
                 }
             }
         }
-        throw new io.codehub.runtime.BackendFailureException(ProblemType.BACKEND_ERROR,
-                "inspect container " + name + ": no published host port for container port " + label, null);
+        throw new BackendFailureException(ProblemType.BACKEND_ERROR,
+                "inspect container " + name + ": no published host port for container port " + port, null);
     }
 }

@@ -38,7 +38,9 @@ import reactor.core.publisher.Mono;
  * <h2>Instances</h2>
  * {@link #startInstance} creates what is missing (image per pull policy, volume, container) and
  * starts the container. An existing container is started as it is, even when it was created from
- * a different spec: delete the instance to apply a new one. The spec's {@code command}, when
+ * a different spec: delete the instance to apply a new one. The spec's port and additional ports
+ * are each published on a random host port of {@link DockerRuntimeConfig#publishAddress()}, and
+ * {@link #upstream(WorkspaceId, int)} answers for exactly those. The spec's {@code command}, when
  * given, replaces the image's entrypoint and command (as Kubernetes' {@code command} does). A
  * start is refused while a restore job works on the workspace's volume.
  *
@@ -110,7 +112,12 @@ public final class DockerRuntime implements Runtime, AutoCloseable {
 
     @Override
     public Mono<Upstream> upstream(WorkspaceId workspaceId) {
-        return instances.upstream(workspaceId);
+        return instances.upstream(workspaceId, null);
+    }
+
+    @Override
+    public Mono<Upstream> upstream(WorkspaceId workspaceId, int port) {
+        return instances.upstream(workspaceId, port);
     }
 
     @Override

@@ -3,6 +3,8 @@ package io.codehub.runtime.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 
 import io.codehub.runtime.InstanceState;
 import io.codehub.runtime.InstanceStatus;
@@ -25,6 +27,21 @@ class ContainerStatesTest {
         assertThat(status.workspaceId()).isEqualTo(ID);
         assertThat(status.image()).isEqualTo("img:1");
         assertThat(status.startedAt()).isEqualTo(Instant.parse(STARTED));
+        assertThat(status.port()).isEqualTo(8080);
+        assertThat(status.ports()).containsExactly(3000);
+    }
+
+    @Test
+    void portsAreReadFromTheLabelsTheRuntimeWrites() {
+        Map<String, String> labels = DockerNames.portLabels(8080, List.of(3000, 5173));
+        assertThat(labels).containsEntry("io.codehub.port", "8080").containsEntry("io.codehub.ports", "3000,5173");
+        assertThat(DockerNames.port(labels)).isEqualTo(8080);
+        assertThat(DockerNames.ports(labels)).containsExactly(3000, 5173);
+        assertThat(DockerNames.portLabels(8080, List.of())).containsOnlyKeys("io.codehub.port");
+        assertThat(DockerNames.ports(Map.of("io.codehub.port", "8080"))).as("no additional ports").isEmpty();
+        assertThat(DockerNames.ports(Map.of("io.codehub.ports", "3000,x,70000,,5173"))).containsExactly(3000, 5173);
+        assertThat(DockerNames.port(Map.of())).isNull();
+        assertThat(DockerNames.port(null)).isNull();
     }
 
     @Test
@@ -69,6 +86,7 @@ class ContainerStatesTest {
     }
 
     private static InstanceStatus map(String docker, boolean oom, boolean dead, Long exitCode, String error) {
-        return ContainerStates.toStatus(ID, docker, oom, dead, exitCode, error, STARTED, "img:1");
+        return ContainerStates.toStatus(ID, docker, oom, dead, exitCode, error, STARTED, "img:1",
+                new ContainerStates.Ports(8080, List.of(3000)));
     }
 }

@@ -1,11 +1,11 @@
 package io.codehub.runtime.docker;
 
 import java.nio.file.Path;
-import java.util.List;
 
 import io.codehub.runtime.InstanceSpec;
 import io.codehub.runtime.Runtime;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.contract.DockerBackedRuntimeContract;
 import io.codehub.runtime.contract.RuntimeContract;
 import io.codehub.runtime.support.ManagedNames;
 import org.junit.jupiter.api.AfterAll;
@@ -14,8 +14,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Runtime contract kit against {@link DockerRuntime} on the real local dockerd. The side door
- * into a workspace is {@code docker exec} into its running instance.
+ * The Runtime contract kit against {@link DockerRuntime} on the real local dockerd, with the
+ * workspaces of every Docker-backed run of the kit ({@link DockerBackedRuntimeContract#busyboxHttpdSpec()}),
+ * whose upstreams it connects to on loopback. The side door into a workspace is {@code docker exec}
+ * into its running instance.
  */
 class DockerRuntimeContractIT extends RuntimeContract {
 
@@ -54,8 +56,12 @@ class DockerRuntimeContractIT extends RuntimeContract {
 
     @Override
     protected InstanceSpec workspaceSpec() {
-        return InstanceSpec.of(DockerTestSupport.IMAGE, List.of("httpd", "-f", "-p", "8080", "-h", "/home/coder"),
-                null, 8080, null, null, null, null);
+        return DockerBackedRuntimeContract.busyboxHttpdSpec();
+    }
+
+    @Override
+    protected boolean upstreamsServeOnLoopback() {
+        return true;
     }
 
     @Override

@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Ports;
 import io.codehub.runtime.BackendUnavailableException;
 import io.codehub.runtime.ConflictException;
 import io.codehub.runtime.HealthStatus;
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -74,7 +77,7 @@ class DockerRuntimeIT {
     }
 
     static InstanceSpec httpd() {
-        return InstanceSpec.of(DockerTestSupport.IMAGE, HTTPD, Map.of("GREETING", "hi"), 8080, null,
+        return InstanceSpec.of(DockerTestSupport.IMAGE, HTTPD, Map.of("GREETING", "hi"), 8080, null, null,
                 ImagePullPolicy.NEVER, 64, 0.5);
     }
 
@@ -120,6 +123,61 @@ class DockerRuntimeIT {
                         response -> response.statusCode() == 200)
                 .body();
         assertThat(body).isEqualTo("hello from the volume\n");
+    }
+
+    @Test
+    @Timeout(120)
+    void additionalPortsArePublishedOnLoopbackAndReachTheirOwnContainerPort() throws Exception {
+        WorkspaceId id = docker.newWorkspace("it-");
+        // A workspace httpd on 8080 and, as a dev server would, another on 3000 serving other content.
+        InstanceSpec spec = InstanceSpec.of(DockerTestSupport.IMAGE, List.of("sh", "-c",
+                "mkdir -p /tmp/dev && echo 'from the dev server' > /tmp/dev/index.html"
+                        + " && httpd -p 8080 -h /home/coder && exec httpd -f -p 3000 -h /tmp/dev"),
+                null, 8080, List.of(3000), null, ImagePullPolicy.NEVER, null, null);
+        InstanceStatus started = runtime.startInstance(id, spec).block(CALL);
+        assertThat(started.port()).isEqualTo(8080);
+        assertThat(started.ports()).containsExactly(3000);
+        awaitState(id, InstanceState.RUNNING);
+
+        var container = docker.client().inspectContainerCmd(ManagedNames.workspace(id)).exec();
+        assertThat(container.getConfig().getLabels()).containsEntry("io.codehub.port", "8080")
+                .containsEntry("io.codehub.ports", "3000");
+        var bindings = container.getHostConfig().getPortBindings().getBindings();
+        assertThat(bindings).containsOnlyKeys(ExposedPort.tcp(8080), ExposedPort.tcp(3000));
+        assertThat(bindings.values()).allSatisfy(published -> assertThat(published)
+                .extracting(Ports.Binding::getHostIp).containsOnly("127.0.0.1"));
+
+        docker.sh(id, "echo 'from the workspace' > /home/coder/index.html");
+        Upstream main = runtime.upstream(id).block(CALL);
+        Upstream dev = runtime.upstream(id, 3000).block(CALL);
+        assertThat(runtime.upstream(id, 8080).block(CALL)).isEqualTo(main);
+        assertThat(dev.host()).isEqualTo("127.0.0.1");
+        assertThat(dev.port()).isNotEqualTo(main.port());
+        assertThat(get(dev, "/index.html")).isEqualTo("from the dev server\n");
+        assertThat(get(main, "/index.html")).isEqualTo("from the workspace\n");
+
+        assertThatThrownBy(() -> runtime.upstream(id, 3001).block(CALL))
+                .isInstanceOfSatisfying(NotFoundException.class,
+                        e -> assertThat(e.type()).isEqualTo(ProblemType.PORT_NOT_EXPOSED))
+                .hasMessage("instance " + ManagedNames.workspace(id) + " does not expose port 3001 (exposed: 8080, 3000)");
+
+        // Stopped: the ports are still what it exposes, but nothing serves them.
+        docker.client().stopContainerCmd(ManagedNames.workspace(id)).withTimeout(1).exec();
+        awaitState(id, InstanceState.EXITED);
+        assertThat(runtime.instanceStatus(id).block(CALL).ports()).containsExactly(3000);
+        assertProblem(runtime.upstream(id, 3000), ConflictException.class, ProblemType.INSTANCE_NOT_RUNNING);
+        assertProblem(runtime.upstream(id, 3001), NotFoundException.class, ProblemType.PORT_NOT_EXPOSED);
+    }
+
+    /** The body of an HTTP GET of {@code path} at {@code upstream} (a loopback address), once it answers 200. */
+    private static String get(Upstream upstream, String path) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpRequest get = HttpRequest.newBuilder(URI.create("http://" + upstream.host() + ":" + upstream.port() + path))
+                .timeout(Duration.ofSeconds(5)).build();
+        return await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                .until(() -> http.send(get, HttpResponse.BodyHandlers.ofString()),
+                        response -> response.statusCode() == 200)
+                .body();
     }
 
     @Test
@@ -249,7 +307,7 @@ class DockerRuntimeIT {
     void missingImageUnderNeverLeavesNothingBehind() {
         WorkspaceId id = docker.newWorkspace("it-");
         String image = "codehub/absent:never-" + id.value();
-        assertThatThrownBy(() -> runtime.startInstance(id, InstanceSpec.of(image, null, null, null, null,
+        assertThatThrownBy(() -> runtime.startInstance(id, InstanceSpec.of(image, null, null, null, null, null,
                 ImagePullPolicy.NEVER, null, null)).block(CALL))
                 .isInstanceOf(InvalidSpecException.class)
                 .hasMessage("image '" + image + "' is not present on the Docker engine and imagePullPolicy is Never")

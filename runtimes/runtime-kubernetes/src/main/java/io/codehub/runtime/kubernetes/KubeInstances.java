@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import io.codehub.runtime.BackendFailureException;
 import io.codehub.runtime.ConflictException;
 import io.codehub.runtime.InstanceSpec;
 import io.codehub.runtime.InstanceState;
@@ -17,15 +18,16 @@ import io.codehub.runtime.NotFoundException;
 import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.Upstream;
 import io.codehub.runtime.WorkspaceId;
+import io.codehub.runtime.support.ExposedPorts;
 import io.codehub.runtime.support.JobRegistry;
 import io.codehub.runtime.support.ManagedNames;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
-import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -33,9 +35,11 @@ import reactor.core.publisher.Mono;
 /**
  * Workspace instances: one pod {@code codehub-ws-<id>} per workspace (restart policy Always),
  * mounting the workspace claim at the spec's mount path, with the spec's memory and CPU as both
- * request and limit. The upstream is the pod's IP and the spec's port. A pod that has the name but
- * not the managed label is foreign: its status is {@code missing}, and starting or deleting it is
- * a conflict.
+ * request and limit. The workspace container declares the spec's port (named
+ * {@value KubeNames#MAIN_PORT}) and each additional port ({@code port-<number>}); the upstream of
+ * each is the pod's IP and that port, and the pod's declaration is what says which ports are
+ * exposed. A pod that has the name but not the managed label is foreign: its status is
+ * {@code missing}, and starting or deleting it is a conflict.
  */
 final class KubeInstances {
 
@@ -113,21 +117,34 @@ final class KubeInstances {
         }));
     }
 
-    /** The running instance's pod IP and port. */
-    Mono<Upstream> upstream(WorkspaceId id) {
+    /**
+     * The running instance's pod IP and its container port {@code asked}, or its main port when
+     * {@code null}. Only ports the pod declares are answered for.
+     */
+    Mono<Upstream> upstream(WorkspaceId id, @Nullable Integer asked) {
         String name = ManagedNames.workspace(id);
-        return pods.ready().then(Mono.fromCallable(() -> {
+        return Mono.fromRunnable(() -> {
+            if (asked != null) {
+                ExposedPorts.requireValid(asked);
+            }
+        }).then(pods.ready()).then(Mono.fromCallable(() -> {
             Pod pod = pods.get(name);
             if (pod == null) {
                 throw new NotFoundException(ProblemType.INSTANCE_NOT_FOUND,
                         "workspace " + id + " has no instance (no managed pod " + name + ")");
             }
             InstanceStatus status = PodStates.toStatus(id, pod);
+            if (status.port() == null) {
+                throw new BackendFailureException(ProblemType.BACKEND_ERROR,
+                        "get pod " + name + ": the pod declares no container port", null);
+            }
+            int port = asked == null ? status.port()
+                    : ExposedPorts.requireExposed(name, asked, status.port(), status.ports());
             if (status.state() != InstanceState.RUNNING) {
                 throw new ConflictException(ProblemType.INSTANCE_NOT_RUNNING, "instance " + name + " is "
                         + status.state().wire() + (status.reason() == null ? "" : " (" + status.reason() + ")"));
             }
-            return new Upstream(pod.getStatus().getPodIP(), port(name, pod));
+            return new Upstream(pod.getStatus().getPodIP(), port);
         }));
     }
 
@@ -200,9 +217,13 @@ final class KubeInstances {
                 .withImage(spec.image())
                 .withImagePullPolicy(spec.imagePullPolicy().wire())
                 .withEnv(env)
-                .addNewPort().withName("http").withContainerPort(spec.port()).withProtocol("TCP").endPort()
+                .addNewPort().withName(KubeNames.MAIN_PORT).withContainerPort(spec.port()).withProtocol("TCP").endPort()
                 .addNewVolumeMount().withName("workspace").withMountPath(spec.mountPath()).endVolumeMount()
                 .withNewResources().withRequests(resources).withLimits(resources).endResources();
+        for (int port : spec.ports()) {
+            container.addNewPort().withName(KubeNames.additionalPort(port)).withContainerPort(port).withProtocol("TCP")
+                    .endPort();
+        }
         if (!spec.command().isEmpty()) {
             // Like the SPI's command: it replaces the image's entrypoint, and with it the image's CMD.
             container.withCommand(spec.command());
@@ -223,19 +244,5 @@ final class KubeInstances {
     private static boolean ended(Pod pod) {
         String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
         return "Succeeded".equals(phase) || "Failed".equals(phase);
-    }
-
-    private static int port(String name, Pod pod) {
-        if (pod.getSpec() != null) {
-            for (var container : pod.getSpec().getContainers()) {
-                for (ContainerPort port : container.getPorts() == null ? List.<ContainerPort>of() : container.getPorts()) {
-                    if (port.getContainerPort() != null && port.getContainerPort() > 0 && port.getContainerPort() < 65536) {
-                        return port.getContainerPort();
-                    }
-                }
-            }
-        }
-        throw new io.codehub.runtime.BackendFailureException(ProblemType.BACKEND_ERROR,
-                "get pod " + name + ": the pod declares no container port", null);
     }
 }

@@ -26,10 +26,17 @@ final class KubeNames {
     static final String ARCHIVE_KEY = "io.codehub.archive-key";
     /** The workspace container's name inside an instance pod. */
     static final String CONTAINER = "workspace";
+    /** The name of the workspace container's main port; its additional ports are {@code port-<number>}. */
+    static final String MAIN_PORT = "http";
 
     private static final String ARCHIVE_PREFIX = "codehub-archive-";
 
     private KubeNames() {
+    }
+
+    /** The name of an additional container port: {@code port-<number>} (at most 10 of the 15 characters allowed). */
+    static String additionalPort(int port) {
+        return "port-" + port;
     }
 
     /**

@@ -130,7 +130,12 @@ public final class KubernetesRuntime implements Runtime, AutoCloseable {
 
     @Override
     public Mono<Upstream> upstream(WorkspaceId workspaceId) {
-        return instances.upstream(workspaceId);
+        return instances.upstream(workspaceId, null);
+    }
+
+    @Override
+    public Mono<Upstream> upstream(WorkspaceId workspaceId, int port) {
+        return instances.upstream(workspaceId, port);
     }
 
     @Override

@@ -3,12 +3,15 @@ package io.codehub.runtime.kubernetes;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
 import io.codehub.runtime.InstanceState;
 import io.codehub.runtime.InstanceStatus;
 import io.codehub.runtime.WorkspaceId;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -52,24 +55,62 @@ final class PodStates {
         ContainerState state = container == null ? null : container.getState();
         Instant started = state != null && state.getRunning() != null ? parseTime(state.getRunning().getStartedAt())
                 : null;
+        Ports ports = ports(pod);
         if (KubeNames.isTerminating(pod)) {
-            return new InstanceStatus(id, InstanceState.EXITED, image, "terminating", started);
+            return status(id, InstanceState.EXITED, image, "terminating", started, ports);
         }
         if (state != null && state.getWaiting() != null && ERROR_REASONS.contains(state.getWaiting().getReason())) {
-            return new InstanceStatus(id, InstanceState.ERROR, image,
-                    reason(state.getWaiting().getReason(), state.getWaiting().getMessage()), started);
+            return status(id, InstanceState.ERROR, image,
+                    reason(state.getWaiting().getReason(), state.getWaiting().getMessage()), started, ports);
         }
         String phase = pod.getStatus() == null || pod.getStatus().getPhase() == null ? "Pending" : pod.getStatus().getPhase();
         return switch (phase) {
-            case "Pending" -> new InstanceStatus(id, InstanceState.CREATING, image, unschedulable(pod), started);
+            case "Pending" -> status(id, InstanceState.CREATING, image, unschedulable(pod), started, ports);
             case "Running" -> state != null && state.getRunning() != null && hasIp(pod)
-                    ? new InstanceStatus(id, InstanceState.RUNNING, image, null, started)
-                    : new InstanceStatus(id, InstanceState.CREATING, image, null, started);
-            case "Succeeded" -> new InstanceStatus(id, InstanceState.EXITED, image, "exit code " + exitCode(state), started);
-            case "Failed" -> new InstanceStatus(id, InstanceState.ERROR, image, failure(pod, state), started);
-            default -> new InstanceStatus(id, InstanceState.ERROR, image,
-                    "pod phase " + phase + " (the node may have lost contact with the cluster)", started);
+                    ? status(id, InstanceState.RUNNING, image, null, started, ports)
+                    : status(id, InstanceState.CREATING, image, null, started, ports);
+            case "Succeeded" -> status(id, InstanceState.EXITED, image, "exit code " + exitCode(state), started, ports);
+            case "Failed" -> status(id, InstanceState.ERROR, image, failure(pod, state), started, ports);
+            default -> status(id, InstanceState.ERROR, image,
+                    "pod phase " + phase + " (the node may have lost contact with the cluster)", started, ports);
         };
+    }
+
+    /** An instance's main and additional container ports, as its pod declares them. */
+    record Ports(@Nullable Integer main, List<Integer> additional) {
+    }
+
+    /**
+     * The ports the workspace container declares: the main one is named {@value KubeNames#MAIN_PORT}
+     * (or is the first, for a pod without that name), the others are additional, in order.
+     */
+    static Ports ports(Pod pod) {
+        List<ContainerPort> declared = List.of();
+        if (pod.getSpec() != null && !pod.getSpec().getContainers().isEmpty()) {
+            Container container = pod.getSpec().getContainers().stream()
+                    .filter(c -> KubeNames.CONTAINER.equals(c.getName())).findFirst()
+                    .orElse(pod.getSpec().getContainers().get(0));
+            declared = container.getPorts() == null ? List.of() : container.getPorts();
+        }
+        List<ContainerPort> valid = declared.stream().filter(port -> port.getContainerPort() != null
+                && port.getContainerPort() > 0 && port.getContainerPort() < 65536).toList();
+        if (valid.isEmpty()) {
+            return new Ports(null, List.of());
+        }
+        ContainerPort main = valid.stream().filter(port -> KubeNames.MAIN_PORT.equals(port.getName())).findFirst()
+                .orElse(valid.get(0));
+        List<Integer> additional = new ArrayList<>();
+        for (ContainerPort port : valid) {
+            if (port != main) {
+                additional.add(port.getContainerPort());
+            }
+        }
+        return new Ports(main.getContainerPort(), List.copyOf(additional));
+    }
+
+    private static InstanceStatus status(WorkspaceId id, InstanceState state, @Nullable String image,
+            @Nullable String reason, @Nullable Instant started, Ports ports) {
+        return new InstanceStatus(id, state, image, reason, started, ports.main(), ports.additional());
     }
 
     /** The workspace container's status, or the first container's, or {@code null} before the kubelet reported. */

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.BeforeAll;
  * real cluster (kind, minikube) in namespace {@code codehub.k8s.namespace} (default
  * {@code codehub-test}, which must exist with a claim {@code codehub-archives}); the side door is
  * then {@code kubectl exec}-style exec into the workspace pod, and workspaces run
- * {@code codehub.k8s.image} (default {@code busybox:1.36}) serving with {@code httpd}.
+ * {@code codehub.k8s.image} (default {@code busybox:1.36}) serving with {@code httpd} on port 8080
+ * and on the additional port 3000.
  * See {@code docs/kubernetes.md}.
  */
 class KubernetesRuntimeContractTest extends RuntimeContract {
@@ -83,8 +84,8 @@ class KubernetesRuntimeContractTest extends RuntimeContract {
     @Override
     protected InstanceSpec workspaceSpec() {
         String image = cluster != null ? "codehub/workspace:test" : System.getProperty("codehub.k8s.image", "busybox:1.36");
-        return InstanceSpec.of(image, List.of("httpd", "-f", "-p", "8080", "-h", "/home/coder"), null, 8080, null,
-                ImagePullPolicy.IF_NOT_PRESENT, 64, 0.1);
+        return InstanceSpec.of(image, List.of("sh", "-c", "httpd -p 3000 -h /home/coder && exec httpd -f -p 8080 -h /home/coder"),
+                null, 8080, List.of(3000), null, ImagePullPolicy.IF_NOT_PRESENT, 64, 0.1);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.codehub.runtime.kubernetes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
@@ -21,11 +22,14 @@ import io.codehub.runtime.InstanceState;
 import io.codehub.runtime.InstanceStatus;
 import io.codehub.runtime.JobState;
 import io.codehub.runtime.JobStatus;
+import io.codehub.runtime.NotFoundException;
 import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.RestoreRequest;
 import io.codehub.runtime.RuntimeProblemException;
+import io.codehub.runtime.Upstream;
 import io.codehub.runtime.WorkspaceId;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -67,7 +71,7 @@ class KubernetesRuntimeTest {
 
     static InstanceSpec spec(String image) {
         return InstanceSpec.of(image, List.of("httpd", "-f", "-p", "3000"), Map.of("GREETING", "hello"), 3000,
-                "/workspace", ImagePullPolicy.NEVER, 256, 0.5);
+                List.of(5173, 9229), "/workspace", ImagePullPolicy.NEVER, 256, 0.5);
     }
 
     static <T> T call(Mono<T> mono) {
@@ -96,6 +100,9 @@ class KubernetesRuntimeTest {
         var container = pod.getSpec().getContainers().get(0);
         assertThat(container.getCommand()).containsExactly("httpd", "-f", "-p", "3000");
         assertThat(container.getImagePullPolicy()).isEqualTo("Never");
+        assertThat(container.getPorts()).extracting(ContainerPort::getName, ContainerPort::getContainerPort,
+                ContainerPort::getProtocol).containsExactly(tuple("http", 3000, "TCP"), tuple("port-5173", 5173, "TCP"),
+                tuple("port-9229", 9229, "TCP"));
         assertThat(container.getEnv()).singleElement().satisfies(env -> assertThat(env.getValue()).isEqualTo("hello"));
         assertThat(container.getResources().getLimits()).containsEntry("memory", new Quantity("256Mi"))
                 .containsEntry("cpu", new Quantity("500m"));
@@ -113,6 +120,12 @@ class KubernetesRuntimeTest {
         var upstream = call(runtime.upstream(id));
         assertThat(upstream.port()).isEqualTo(3000);
         assertThat(upstream.host()).startsWith("127.0.");
+        assertThat(call(runtime.upstream(id, 9229))).isEqualTo(new Upstream(upstream.host(), 9229));
+        assertThat(call(runtime.instanceStatus(id)).ports()).containsExactly(5173, 9229);
+        assertThatThrownBy(() -> runtime.upstream(id, 8080).block(WAIT))
+                .isInstanceOfSatisfying(NotFoundException.class,
+                        e -> assertThat(e.type()).isEqualTo(ProblemType.PORT_NOT_EXPOSED))
+                .hasMessage("instance codehub-ws-kt-shape does not expose port 8080 (exposed: 3000, 5173, 9229)");
         call(runtime.deleteInstance(id));
         awaitState(id, InstanceState.MISSING);
         call(runtime.deleteVolume(id));

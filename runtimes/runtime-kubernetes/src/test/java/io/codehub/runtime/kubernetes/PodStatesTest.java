@@ -3,7 +3,9 @@ package io.codehub.runtime.kubernetes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
+import java.util.List;
 
+import io.codehub.runtime.InstanceSpec;
 import io.codehub.runtime.InstanceState;
 import io.codehub.runtime.InstanceStatus;
 import io.codehub.runtime.WorkspaceId;
@@ -86,5 +88,23 @@ class PodStatesTest {
         Pod terminating = pod(new PodStatusBuilder().withPhase("Running").build());
         terminating.getMetadata().setDeletionTimestamp("2026-01-01T00:00:00Z");
         assertThat(PodStates.toStatus(ID, terminating).state()).isEqualTo(InstanceState.EXITED);
+    }
+
+    @Test
+    void portsAreThoseTheWorkspaceContainerDeclaresWithTheMainOneNamedHttp() {
+        Pod created = KubeInstances.podFor(ID, InstanceSpec.of("img:1", null, null, 8080, List.of(3000, 5173), null,
+                null, null, null));
+        assertThat(PodStates.toStatus(ID, created)).satisfies(status -> {
+            assertThat(status.port()).isEqualTo(8080);
+            assertThat(status.ports()).containsExactly(3000, 5173);
+        });
+        Pod unnamed = new PodBuilder().withNewMetadata().withName("codehub-ws-ws1").endMetadata().withNewSpec()
+                .addNewContainer().withName("sidecar").addNewPort().withContainerPort(1).endPort().endContainer()
+                .addNewContainer().withName("workspace").addNewPort().withContainerPort(9000).endPort()
+                .addNewPort().withContainerPort(9001).endPort().addNewPort().endPort().endContainer()
+                .endSpec().build();
+        assertThat(PodStates.ports(unnamed)).isEqualTo(new PodStates.Ports(9000, List.of(9001)));
+        assertThat(PodStates.toStatus(ID, pod(null)).port()).as("no declared port").isNull();
+        assertThat(PodStates.toStatus(ID, pod(null)).ports()).isEmpty();
     }
 }
