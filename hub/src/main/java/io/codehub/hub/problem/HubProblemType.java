@@ -14,6 +14,8 @@ public enum HubProblemType implements CodehubProblemType {
 
     /** A request field is missing, malformed or out of range; the detail names the field. */
     VALIDATION_FAILED("validation-failed", 400, "Validation failed"),
+    /** The workspace has an owner, and the request names another subject. */
+    ACCESS_DENIED("access-denied", 403, "Access denied"),
     /** No agent with that id. */
     AGENT_NOT_FOUND("agent-not-found", 404, "Agent not found"),
     /** No workspace with that id (or it has been deleted). */

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import org.jspecify.annotations.Nullable;
 
@@ -22,6 +23,9 @@ import org.jspecify.annotations.Nullable;
  * @param agentId         the agent to put it on; chosen by placement when absent
  * @param region          the region its agent must be in
  * @param labels          labels its agent must carry
+ * @param owner           the subject who may open it through the gateway: an opaque id (1 to 256 characters,
+ *                        no control characters) from the caller's identity system; without it, any subject
+ *                        an access request names may
  */
 public record CreateWorkspaceRequest(
         @NotBlank @Size(max = 128) String name,
@@ -33,5 +37,7 @@ public record CreateWorkspaceRequest(
         @Nullable String imagePullPolicy,
         @Nullable @Size(max = 128) String agentId,
         @Nullable @Size(max = 64) String region,
-        @Nullable Map<String, String> labels) {
+        @Nullable Map<String, String> labels,
+        @Nullable @Size(min = 1, max = 256) @Pattern(regexp = "\\P{Cc}*", message = "must not contain control characters")
+        String owner) {
 }

@@ -12,6 +12,8 @@ import org.jspecify.annotations.Nullable;
  *
  * @param id            its id (a UUID, also a valid Agent API workspace id)
  * @param name          a name for people
+ * @param owner         the subject (an opaque id from the caller's identity system) who may open it through
+ *                      the gateway, or null when any subject the API names may
  * @param agentId       the agent it lives on, for its whole life
  * @param spec          what its instance runs
  * @param desired       what the API last asked for
@@ -28,6 +30,7 @@ import org.jspecify.annotations.Nullable;
 public record Workspace(
         String id,
         String name,
+        @Nullable String owner,
         String agentId,
         InstanceSpec spec,
         DesiredState desired,
@@ -46,6 +49,15 @@ public record Workspace(
         return WorkspaceId.of(id);
     }
 
+    /**
+     * Its generation: {@code createdAt} in epoch milliseconds (of a workspace as read from the
+     * database, whose timestamps keep microseconds). Gateway sessions carry it, so a session dies
+     * with the workspace even if a new workspace ever got the same id.
+     */
+    public long generation() {
+        return createdAt.toEpochMilli();
+    }
+
     /** Whether observed already is what is desired. */
     public boolean settled() {
         return observed.satisfies(desired);
@@ -53,49 +65,49 @@ public record Workspace(
 
     /** This workspace with a new desired state. */
     public Workspace withDesired(DesiredState state) {
-        return new Workspace(id, name, agentId, spec, state, observed, reason, archiveKey, jobId, attempts, nextAttemptAt,
-                createdAt, updatedAt, version);
+        return new Workspace(id, name, owner, agentId, spec, state, observed, reason, archiveKey, jobId, attempts,
+                nextAttemptAt, createdAt, updatedAt, version);
     }
 
     /** This workspace, having moved to {@code state}: the step's failures and schedule are reset. */
     public Workspace moveTo(ObservedState state) {
-        return new Workspace(id, name, agentId, spec, desired, state, null, archiveKey, jobId, 0, null, createdAt,
-                updatedAt, version);
+        return new Workspace(id, name, owner, agentId, spec, desired, state, null, archiveKey, jobId, 0, null,
+                createdAt, updatedAt, version);
     }
 
     /** This workspace, to be worked on at once with a fresh count of attempts. */
     public Workspace retryNow() {
-        return new Workspace(id, name, agentId, spec, desired, observed, null, archiveKey, jobId, 0, null, createdAt,
-                updatedAt, version);
+        return new Workspace(id, name, owner, agentId, spec, desired, observed, null, archiveKey, jobId, 0, null,
+                createdAt, updatedAt, version);
     }
 
     /** This workspace with a job in flight (or none). */
     public Workspace withJob(@Nullable String job) {
-        return new Workspace(id, name, agentId, spec, desired, observed, reason, archiveKey, job, attempts, nextAttemptAt,
-                createdAt, updatedAt, version);
+        return new Workspace(id, name, owner, agentId, spec, desired, observed, reason, archiveKey, job, attempts,
+                nextAttemptAt, createdAt, updatedAt, version);
     }
 
     /** This workspace with its last archive. */
     public Workspace withArchiveKey(@Nullable ArchiveKey key) {
-        return new Workspace(id, name, agentId, spec, desired, observed, reason, key, jobId, attempts, nextAttemptAt,
-                createdAt, updatedAt, version);
+        return new Workspace(id, name, owner, agentId, spec, desired, observed, reason, key, jobId, attempts,
+                nextAttemptAt, createdAt, updatedAt, version);
     }
 
     /** This workspace after a failed attempt. */
     public Workspace withFailure(ObservedState state, String why, int failedAttempts, @Nullable Instant next) {
-        return new Workspace(id, name, agentId, spec, desired, state, why, archiveKey, jobId, failedAttempts, next,
-                createdAt, updatedAt, version);
+        return new Workspace(id, name, owner, agentId, spec, desired, state, why, archiveKey, jobId, failedAttempts,
+                next, createdAt, updatedAt, version);
     }
 
     /** This workspace, to be looked at again at {@code next}. */
     public Workspace withNextAttemptAt(@Nullable Instant next) {
-        return new Workspace(id, name, agentId, spec, desired, observed, reason, archiveKey, jobId, attempts, next,
-                createdAt, updatedAt, version);
+        return new Workspace(id, name, owner, agentId, spec, desired, observed, reason, archiveKey, jobId, attempts,
+                next, createdAt, updatedAt, version);
     }
 
     /** This workspace as saved at {@code now} with {@code newVersion}. */
     Workspace saved(Instant now, long newVersion) {
-        return new Workspace(id, name, agentId, spec, desired, observed, reason, archiveKey, jobId, attempts, nextAttemptAt,
-                createdAt, now, newVersion);
+        return new Workspace(id, name, owner, agentId, spec, desired, observed, reason, archiveKey, jobId, attempts,
+                nextAttemptAt, createdAt, now, newVersion);
     }
 }

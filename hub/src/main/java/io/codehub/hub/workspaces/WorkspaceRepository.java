@@ -36,9 +36,9 @@ public final class WorkspaceRepository implements PlacedWorkspaces {
 
     public Mono<Workspace> insert(Workspace workspace) {
         GenericExecuteSpec spec = db.sql("""
-                INSERT INTO workspaces (id, name, agent_id, image, spec, desired_state, observed_state, reason,
+                INSERT INTO workspaces (id, name, owner, agent_id, image, spec, desired_state, observed_state, reason,
                     archive_key, job_id, attempts, next_attempt_at, created_at, updated_at, version)
-                VALUES (:id, :name, :agentId, :image, :spec, :desired, :observed, :reason,
+                VALUES (:id, :name, :owner, :agentId, :image, :spec, :desired, :observed, :reason,
                     :archiveKey, :jobId, :attempts, :nextAttemptAt, :createdAt, :updatedAt, :version)""")
                 .bind("id", workspace.id())
                 .bind("name", workspace.name())
@@ -49,6 +49,7 @@ public final class WorkspaceRepository implements PlacedWorkspaces {
                 .bind("observed", workspace.observed().name())
                 .bind("attempts", workspace.attempts())
                 .bind("version", workspace.version());
+        spec = Sql.bind(spec, "owner", workspace.owner(), String.class);
         spec = bindMutable(spec, workspace);
         spec = Sql.bind(spec, "createdAt", workspace.createdAt(), Instant.class);
         spec = Sql.bind(spec, "updatedAt", workspace.updatedAt(), Instant.class);
@@ -152,6 +153,7 @@ public final class WorkspaceRepository implements PlacedWorkspaces {
         return new Workspace(
                 Sql.text(row, "id"),
                 Sql.text(row, "name"),
+                row.get("owner", String.class),
                 Sql.text(row, "agent_id"),
                 json.readValue(Sql.text(row, "spec"), InstanceSpec.class),
                 DesiredState.valueOf(Sql.text(row, "desired_state")),

@@ -66,8 +66,8 @@ public final class WorkspaceService {
         String id = UUID.randomUUID().toString();
         Mono<Workspace> create = placement.reserve(where).flatMap(agent -> {
             Instant now = clock.instant();
-            return workspaces.insert(new Workspace(id, request.name().trim(), agent.id(), spec, DesiredState.RUNNING,
-                    ObservedState.PENDING, null, null, null, 0, null, now, now, 0));
+            return workspaces.insert(new Workspace(id, request.name().trim(), request.owner(), agent.id(), spec,
+                    DesiredState.RUNNING, ObservedState.PENDING, null, null, null, 0, null, now, now, 0));
         });
         return tx.transactional(create)
                 .doOnNext(created -> {

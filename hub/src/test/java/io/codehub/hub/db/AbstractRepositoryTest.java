@@ -80,7 +80,7 @@ abstract class AbstractRepositoryTest {
     }
 
     private Workspace workspace(Agent agent, DesiredState desired, ObservedState observed) {
-        Workspace workspace = new Workspace(UUID.randomUUID().toString(), "ws", agent.id(),
+        Workspace workspace = new Workspace(UUID.randomUUID().toString(), "ws", "user:42 (Ünïcode)", agent.id(),
                 InstanceSpec.of("codehub/busybox:local", List.of("httpd", "-f"), Map.of("A", "b"), 8081, List.of(3000),
                         null, null, 64, 0.5),
                 desired, observed, null, null, null, 0, null, T0, T0, 0);
@@ -203,6 +203,7 @@ abstract class AbstractRepositoryTest {
         Workspace workspace = workspace(agent, DesiredState.RUNNING, ObservedState.PENDING);
         Workspace read = workspaces.findById(workspace.id()).block(TIMEOUT);
         assertThat(read).isEqualTo(workspace);
+        assertThat(read.owner()).isEqualTo("user:42 (Ünïcode)");
         assertThat(read.spec().command()).containsExactly("httpd", "-f");
         assertThat(read.spec().ports()).containsExactly(3000);
         assertThat(read.spec().env()).containsEntry("A", "b");
@@ -290,7 +291,7 @@ abstract class AbstractRepositoryTest {
 
         List<String> outcomes = Flux.range(0, 50)
                 .flatMap(i -> tx.transactional(placement.reserve(request).flatMap(chosen -> workspaces.insert(
-                                new Workspace(UUID.randomUUID().toString(), "ws-" + i, chosen.id(),
+                                new Workspace(UUID.randomUUID().toString(), "ws-" + i, null, chosen.id(),
                                         InstanceSpec.ofImage("codehub/busybox:local"), DesiredState.RUNNING,
                                         ObservedState.PENDING, null, null, null, 0, null, T0, T0, 0))))
                         .map(w -> "placed")

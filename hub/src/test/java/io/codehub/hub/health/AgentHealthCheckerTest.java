@@ -56,7 +56,7 @@ class AgentHealthCheckerTest {
     }
 
     private Workspace workspace(Agent agent, DesiredState desired, ObservedState observed) {
-        return workspaces.insert(new Workspace(UUID.randomUUID().toString(), "ws", agent.id(),
+        return workspaces.insert(new Workspace(UUID.randomUUID().toString(), "ws", null, agent.id(),
                 InstanceSpec.ofImage("codehub/busybox:local"), desired, observed, null, null, null, 0, null, T0, T0, 0))
                 .block(BLOCK);
     }

@@ -15,6 +15,7 @@ class HubProblemTypeTest {
         assertThat(Arrays.stream(HubProblemType.values()).map(type -> type.uri() + " " + type.status()))
                 .containsExactly(
                         "urn:codehub:problem:validation-failed 400",
+                        "urn:codehub:problem:access-denied 403",
                         "urn:codehub:problem:agent-not-found 404",
                         "urn:codehub:problem:workspace-not-found 404",
                         "urn:codehub:problem:agent-has-workspaces 409",
