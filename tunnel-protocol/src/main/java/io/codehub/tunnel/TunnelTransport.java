@@ -43,11 +43,13 @@ public final class TunnelTransport {
         return EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     }
 
-    static Class<? extends SocketChannel> socketChannel(EventLoopGroup group) {
+    /** The socket channel class that runs on {@code group}. */
+    public static Class<? extends SocketChannel> socketChannel(EventLoopGroup group) {
         return isEpoll(group) ? EpollSocketChannel.class : NioSocketChannel.class;
     }
 
-    static Class<? extends ServerSocketChannel> serverSocketChannel(EventLoopGroup group) {
+    /** The server socket channel class that runs on {@code group}. */
+    public static Class<? extends ServerSocketChannel> serverSocketChannel(EventLoopGroup group) {
         return isEpoll(group) ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     }
 

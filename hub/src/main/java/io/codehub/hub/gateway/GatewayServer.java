@@ -1,0 +1,183 @@
+package io.codehub.hub.gateway;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.codehub.hub.config.GatewayProperties;
+import io.codehub.tunnel.TunnelTransport;
+import io.codehub.web.ConfigurationException;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * The gateway's listener ({@code CODEHUB_HUB_GATEWAY_PORT}): HTTP/1.1, with TLS when a
+ * certificate is configured (ALPN offers {@code http/1.1} only). Each connection gets a
+ * {@link GatewayHandler}. Past {@code maxConnections} open connections a new one is closed at
+ * once. On stop the listener closes first, then every connection (a WebSocket ends with its TCP
+ * connection; browsers reconnect to another hub).
+ */
+public final class GatewayServer implements SmartLifecycle, io.codehub.hub.access.GatewayAddress {
+
+    private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+    private static final int BIND_TIMEOUT_SECONDS = 30;
+    /** After the tunnel port (which starts at the default phase) and before the web server stops. */
+    private static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 512;
+
+    private final GatewayProperties properties;
+    private final Gateway gateway;
+    private final AtomicInteger open = new AtomicInteger();
+    private volatile @Nullable Channel server;
+    private volatile @Nullable EventLoopGroup group;
+    private volatile @Nullable ChannelGroup connections;
+
+    GatewayServer(GatewayProperties properties, Gateway gateway) {
+        this.properties = properties;
+        this.gateway = gateway;
+    }
+
+    @Override
+    public void start() {
+        InetSocketAddress bind;
+        try {
+            bind = new InetSocketAddress(InetAddress.getByName(properties.address()), properties.port());
+        } catch (IOException e) {
+            throw new ConfigurationException("CODEHUB_HUB_GATEWAY_ADDRESS", "'" + properties.address()
+                    + "' is not an address: " + e.getMessage(), "Set CODEHUB_HUB_GATEWAY_ADDRESS to an IP address.", e);
+        }
+        SslContext tls = tls();
+        EventLoopGroup loops = TunnelTransport.newEventLoopGroup(Math.max(2, java.lang.Runtime.getRuntime().availableProcessors()));
+        ChannelGroup all = new DefaultChannelGroup("gateway", GlobalEventExecutor.INSTANCE);
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(loops)
+                .channel(TunnelTransport.serverSocketChannel(loops))
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (open.incrementAndGet() > properties.maxConnections()) {
+                            open.decrementAndGet();
+                            log.warn("gateway: {} connections open (CODEHUB_HUB_GATEWAY_MAX_CONNECTIONS); refusing {}",
+                                    properties.maxConnections(), ch.remoteAddress());
+                            ch.close();
+                            return;
+                        }
+                        ch.closeFuture().addListener(f -> open.decrementAndGet());
+                        all.add(ch);
+                        if (tls != null) {
+                            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                        }
+                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0,
+                                properties.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
+                        ch.pipeline().addLast(GatewayHandler.CODEC, new HttpServerCodec(new HttpDecoderConfig()
+                                .setMaxInitialLineLength(8192)
+                                .setMaxHeaderSize(properties.maxHeaderBytes())
+                                .setMaxChunkSize(64 * 1024)));
+                        ch.pipeline().addLast("gateway", new GatewayHandler(gateway));
+                    }
+                });
+        try {
+            Channel bound = bootstrap.bind(bind).sync().channel();
+            server = bound;
+            group = loops;
+            connections = all;
+            log.info("workspace gateway on {} ({}, {}), hosts <id>.{} and <port>--<id>.{}", bound.localAddress(),
+                    tls != null ? "TLS" : "plaintext", TunnelTransport.name(), properties.appsDomain(),
+                    properties.appsDomain());
+        } catch (Exception e) {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new ConfigurationException("CODEHUB_HUB_GATEWAY_PORT", "cannot listen on " + bind + ": " + e.getMessage(),
+                    "Free that port, or set CODEHUB_HUB_GATEWAY_PORT (and CODEHUB_HUB_GATEWAY_ADDRESS) to one this host "
+                            + "can bind, or CODEHUB_HUB_GATEWAY_ENABLED=false.", e);
+        }
+    }
+
+    private @Nullable SslContext tls() {
+        if (!properties.tls()) {
+            return null;
+        }
+        try {
+            return SslContextBuilder.forServer(properties.tlsCert().toFile(), properties.tlsKey().toFile())
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                            ApplicationProtocolNames.HTTP_1_1))
+                    .build();
+        } catch (Exception e) {
+            throw new ConfigurationException("CODEHUB_HUB_GATEWAY_TLS_CERT", "cannot use "
+                    + properties.tlsCert() + " and " + properties.tlsKey() + ": " + e.getMessage(),
+                    "Point CODEHUB_HUB_GATEWAY_TLS_CERT at a PEM certificate chain and CODEHUB_HUB_GATEWAY_TLS_KEY at its "
+                            + "PKCS#8 PEM key.", e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        Channel s = server;
+        server = null;
+        if (s == null) {
+            return;
+        }
+        s.close().syncUninterruptibly();
+        ChannelGroup all = connections;
+        if (all != null) {
+            log.info("workspace gateway stopping: closing {} connection(s)", all.size());
+            all.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        EventLoopGroup loops = group;
+        if (loops != null) {
+            loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return server != null;
+    }
+
+    @Override
+    public int getPhase() {
+        return PHASE;
+    }
+
+    /** The bound address while running (the real port when 0 was configured). */
+    public @Nullable InetSocketAddress localAddress() {
+        Channel s = server;
+        return s == null ? null : (InetSocketAddress) s.localAddress();
+    }
+
+    @Override
+    public int boundPort() {
+        InetSocketAddress address = localAddress();
+        return address != null ? address.getPort() : properties.port();
+    }
+
+    /** Open gateway connections now. */
+    public int openConnections() {
+        return open.get();
+    }
+}

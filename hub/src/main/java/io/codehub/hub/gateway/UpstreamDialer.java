@@ -1,0 +1,217 @@
+package io.codehub.hub.gateway;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+
+import io.codehub.hub.remote.AgentRuntimes;
+import io.codehub.runtime.ConflictException;
+import io.codehub.runtime.NotFoundException;
+import io.codehub.runtime.ProblemType;
+import io.codehub.runtime.Upstream;
+import io.codehub.runtime.WorkspaceId;
+import io.codehub.tunnel.ConnectRefusedException;
+import io.codehub.tunnel.TunnelSession;
+import io.codehub.tunnel.TunnelTransport;
+import io.codehub.tunnel.spring.AgentTunnels;
+import io.codehub.tunnel.spring.TunnelClientHttpConnector;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.util.NetUtil;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Opens the byte channel to a workspace's app: a CONNECT stream through the agent's tunnel for
+ * {@code tunnel://} agents, a TCP connection for direct ones. The target is always the agent's own
+ * answer to {@code GET /instances/{id}/upstream} (cached for a while per workspace, generation
+ * and port), never anything from the request.
+ *
+ * <h2>Direct agents</h2>
+ * An agent answers an address reachable from itself. A loopback or wildcard answer (an app
+ * published on the agent host's loopback) means the agent's own host, so the hub dials the host of
+ * the agent's endpoint. Any other host must be the agent's host too: a direct agent cannot send
+ * the hub to a third address (anti-SSRF); agents whose apps live elsewhere (a Kubernetes Service)
+ * are reached through the tunnel, where the agent's CONNECT policy decides.
+ *
+ * <h2>Channels</h2>
+ * The channel is handed over with {@code AUTO_READ} off and {@code handler} as its last handler;
+ * a tunnel channel runs on the tunnel connection's event loop, a direct one on {@code loop}.
+ */
+final class UpstreamDialer {
+
+    private static final Duration RETRY_AFTER = Duration.ofSeconds(5);
+
+    private record Cached(Upstream upstream, long atNanos) {
+    }
+
+    private final AgentTunnels tunnels;
+    private final AgentRuntimes runtimes;
+    private final Duration connectTimeout;
+    private final long upstreamMaxAgeNanos;
+    private final LongSupplier nanoTime;
+    private final Map<String, Cached> upstreams = new ConcurrentHashMap<>();
+
+    UpstreamDialer(AgentTunnels tunnels, AgentRuntimes runtimes, Duration connectTimeout, Duration upstreamMaxAge,
+            LongSupplier nanoTime) {
+        this.tunnels = tunnels;
+        this.runtimes = runtimes;
+        this.connectTimeout = connectTimeout;
+        this.upstreamMaxAgeNanos = upstreamMaxAge.toNanos();
+        this.nanoTime = nanoTime;
+    }
+
+    /**
+     * Opens a channel to container port {@code port} of the route's workspace. Fails with a
+     * {@link GatewayException}: {@code agent-not-connected}, {@code port-not-exposed},
+     * {@code workspace-not-running} (the agent says so), {@code upstream-unavailable}.
+     */
+    CompletableFuture<Channel> dial(Route route, int port, EventLoop loop, ChannelHandler handler) {
+        boolean tunnel = isTunnel(route.endpoint());
+        @Nullable TunnelSession session = tunnel ? tunnels.session(route.agentId()).orElse(null) : null;
+        if (tunnel && (session == null || !session.isActive())) {
+            return CompletableFuture.failedFuture(new GatewayException(GatewayProblem.AGENT_NOT_CONNECTED,
+                    "the workspace's agent " + route.agentId() + " has no tunnel to the hub now", null, RETRY_AFTER));
+        }
+        String key = route.workspaceId() + '/' + route.generation() + '/' + port;
+        return upstream(route, port, key)
+                .thenCompose(upstream -> session != null
+                        ? session.openConnect(upstream.host(), upstream.port(), handler)
+                        : direct(route, upstream, loop, handler))
+                .handle((channel, error) -> {
+                    if (error == null) {
+                        return channel;
+                    }
+                    upstreams.remove(key);
+                    throw new CompletionException(failure(route, port, unwrap(error)));
+                });
+    }
+
+    private CompletableFuture<Upstream> upstream(Route route, int port, String key) {
+        Cached cached = upstreams.get(key);
+        if (cached != null && nanoTime.getAsLong() - cached.atNanos() < upstreamMaxAgeNanos) {
+            return CompletableFuture.completedFuture(cached.upstream());
+        }
+        return runtimes.runtime(route.agentId(), route.endpoint())
+                .upstream(WorkspaceId.of(route.workspaceId()), port)
+                .timeout(connectTimeout)
+                .toFuture()
+                .thenApply(upstream -> {
+                    upstreams.put(key, new Cached(upstream, nanoTime.getAsLong()));
+                    return upstream;
+                });
+    }
+
+    @SuppressWarnings("unchecked")
+    private CompletableFuture<Channel> direct(Route route, Upstream upstream, EventLoop loop, ChannelHandler handler) {
+        InetSocketAddress target;
+        try {
+            target = directTarget(route.endpoint(), upstream);
+        } catch (GatewayException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Channel> result = new CompletableFuture<>();
+        new Bootstrap()
+                .group(loop)
+                .channel(TunnelTransport.socketChannel(loop))
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                .handler(handler)
+                .connect(target)
+                .addListener(f -> {
+                    if (f.isSuccess()) {
+                        result.complete(((ChannelFuture) f).channel());
+                    } else {
+                        result.completeExceptionally(f.cause());
+                    }
+                });
+        return result;
+    }
+
+    /**
+     * Where the hub dials a direct agent's upstream: the agent's host for a loopback or wildcard
+     * answer, the answer itself when it is the agent's host, refused otherwise.
+     */
+    static InetSocketAddress directTarget(URI endpoint, Upstream upstream) {
+        String agentHost = bare(endpoint.getHost() == null ? "" : endpoint.getHost());
+        String answered = bare(upstream.host());
+        InetAddress answeredAddress = literal(answered);
+        boolean local = answeredAddress != null && (answeredAddress.isLoopbackAddress() || answeredAddress.isAnyLocalAddress())
+                || answered.equals("localhost");
+        if (local || answered.equals(agentHost)) {
+            InetAddress agentAddress = literal(agentHost);
+            // A name is resolved by the bootstrap's resolver, not here on the event loop.
+            return agentAddress != null ? new InetSocketAddress(agentAddress, upstream.port())
+                    : InetSocketAddress.createUnresolved(agentHost, upstream.port());
+        }
+        throw new GatewayException(GatewayProblem.UPSTREAM_UNAVAILABLE, "the agent answered upstream " + upstream.host()
+                + ":" + upstream.port() + ", which is not on its own host " + agentHost + "; the gateway dials a direct "
+                + "agent's host only (reach such an agent through the tunnel)");
+    }
+
+    private static boolean isTunnel(URI endpoint) {
+        return TunnelClientHttpConnector.SCHEME.equalsIgnoreCase(endpoint.getScheme());
+    }
+
+    private static String bare(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        return h.toLowerCase(Locale.ROOT);
+    }
+
+    private static @Nullable InetAddress literal(String host) {
+        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(host);
+        if (bytes == null) {
+            return null;
+        }
+        try {
+            return InetAddress.getByAddress(bytes);
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable e = error;
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    private static GatewayException failure(Route route, int port, Throwable error) {
+        if (error instanceof GatewayException known) {
+            return known;
+        }
+        if (error instanceof NotFoundException notFound && "port-not-exposed".equals(notFound.type().slug())) {
+            return new GatewayException(GatewayProblem.PORT_NOT_EXPOSED, notFound.getMessage());
+        }
+        if (error instanceof NotFoundException || error instanceof ConflictException conflict
+                && conflict.type() == ProblemType.INSTANCE_NOT_RUNNING) {
+            return new GatewayException(GatewayProblem.WORKSPACE_NOT_RUNNING, "the agent says: " + error.getMessage(),
+                    "unavailable", RETRY_AFTER);
+        }
+        if (error instanceof ConnectRefusedException refused) {
+            return new GatewayException(GatewayProblem.UPSTREAM_UNAVAILABLE, "the workspace's app on port " + port
+                    + " cannot be reached through agent " + route.agentId() + " (it answered " + refused.status() + ")");
+        }
+        if (error instanceof TimeoutException) {
+            return new GatewayException(GatewayProblem.UPSTREAM_UNAVAILABLE, "agent " + route.agentId()
+                    + " did not say where the workspace's app is within the connect timeout");
+        }
+        return new GatewayException(GatewayProblem.UPSTREAM_UNAVAILABLE, "the workspace's app on port " + port
+                + " cannot be reached: " + error.getMessage());
+    }
+}
