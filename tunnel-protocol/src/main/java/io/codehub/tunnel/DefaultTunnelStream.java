@@ -1,6 +1,7 @@
 package io.codehub.tunnel;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -84,7 +85,7 @@ final class DefaultTunnelStream implements TunnelStream {
     }
 
     /** Event loop only: replaces the stream's idle timeout (see {@link Http2Pipelines#streamIdleHandler}). */
-    void idleTimeout(java.time.Duration timeout) {
+    void idleTimeout(Duration timeout) {
         IdleStateHandler current = channel.pipeline().get(IdleStateHandler.class);
         IdleStateHandler replacement = new IdleStateHandler(0, 0, timeout.toNanos(), TimeUnit.NANOSECONDS);
         if (current != null) {

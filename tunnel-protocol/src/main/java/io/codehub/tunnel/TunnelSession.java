@@ -7,6 +7,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -69,7 +71,7 @@ public interface TunnelSession {
      * {@link ConnectRefusedException} on any other answer, and as {@link #openStream} does when no
      * stream can be opened.
      */
-    CompletableFuture<io.netty.channel.Channel> openConnect(String host, int port, io.netty.channel.ChannelHandler handler);
+    CompletableFuture<Channel> openConnect(String host, int port, ChannelHandler handler);
 
     /** Sends GOAWAY with {@code reason} as debug data and closes the connection. */
     CompletableFuture<Void> close(String reason);

@@ -10,11 +10,14 @@ import static io.codehub.tunnel.TunnelTestKit.writeChunks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32;
 
 import io.codehub.tunnel.TunnelTestKit.Collector;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -176,7 +179,7 @@ class ConnectRelayIT {
     @Test
     void openConnectFailsWithTheAgentsRefusal() throws Exception {
         TunnelSession session = start((host, port) -> false);
-        java.util.concurrent.CompletableFuture<Channel> opened =
+        CompletableFuture<Channel> opened =
                 session.openConnect("127.0.0.1", echoPort, new ByteChannelProbe());
 
         assertThat(opened).failsWithin(10, TimeUnit.SECONDS).withThrowableOfType(java.util.concurrent.ExecutionException.class)
@@ -199,12 +202,12 @@ class ConnectRelayIT {
 
     /** Counts and checksums the bytes a CONNECT channel delivers. */
     private static final class ByteChannelProbe extends ChannelInboundHandlerAdapter {
-        final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+        final AtomicLong bytes = new AtomicLong();
         final CRC32 crc = new CRC32();
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            io.netty.buffer.ByteBuf buf = (io.netty.buffer.ByteBuf) msg;
+            ByteBuf buf = (ByteBuf) msg;
             try {
                 byte[] copy = new byte[buf.readableBytes()];
                 buf.readBytes(copy);
