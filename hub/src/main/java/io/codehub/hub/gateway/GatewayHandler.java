@@ -20,6 +20,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
@@ -70,6 +71,7 @@ final class GatewayHandler extends ChannelDuplexHandler {
     private static final String ACCESS_PATH = "/.codehub/access";
     private static final int MAX_CODE_LENGTH = 256;
     private static final String BEARER = "bearer ";
+    private static final long LINGER_MILLIS = 2_000;
 
     private final Gateway gateway;
     private @Nullable ChannelHandlerContext ctx;
@@ -106,7 +108,9 @@ final class GatewayHandler extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (closing) {
+            // Lingering: drop what the client still sends.
             ReferenceCountUtil.release(msg);
+            ctx.read();
         } else if (raw) {
             Channel up = upstream;
             if (up == null) {
@@ -583,7 +587,27 @@ final class GatewayHandler extends ChannelDuplexHandler {
         if (up != null) {
             up.close();
         }
-        context().writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        ChannelHandlerContext c = context();
+        c.writeAndFlush(response).addListener(f -> lingeringClose(c));
+    }
+
+    /**
+     * Closes the connection after an answer the gateway made itself. Unread request bytes (a body
+     * never forwarded, headers past the limit) would make the kernel reset the connection, and the
+     * client could lose the answer with it: so the output is shut, and what the client still sends
+     * is read and dropped until it closes, for {@value #LINGER_MILLIS} ms at most.
+     */
+    private void lingeringClose(ChannelHandlerContext c) {
+        if (!(c.channel() instanceof DuplexChannel duplex) || !c.channel().isActive() || c.pipeline().get("tls") != null) {
+            c.close();
+            return;
+        }
+        duplex.shutdownOutput().addListener(f -> {
+            c.executor().schedule(() -> {
+                c.close();
+            }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+            c.read();
+        });
     }
 
     private void flushAndClose() {
@@ -759,13 +783,26 @@ final class GatewayHandler extends ChannelDuplexHandler {
         return c;
     }
 
-    /** Runs {@code task} on the client channel's event loop (at once when already there). */
+    /**
+     * Runs {@code task} on the client channel's event loop (at once when already there). A task
+     * that throws closes the connection: it runs from futures' callbacks, which would swallow the
+     * exception and leave the request hanging.
+     */
     private void onLoop(Runnable task) {
         ChannelHandlerContext c = context();
+        Runnable guarded = () -> {
+            try {
+                task.run();
+            } catch (RuntimeException | Error e) {
+                gateway.log().error("gateway connection from {}: unexpected failure; closing it", c.channel().remoteAddress(),
+                        e);
+                closeAll();
+            }
+        };
         if (c.executor().inEventLoop()) {
-            task.run();
+            guarded.run();
         } else {
-            c.executor().execute(task);
+            c.executor().execute(guarded);
         }
     }
 

@@ -183,7 +183,8 @@ class GatewayIT {
     @Order(3)
     void theAppSeesTheBrowsersHeadersButNotTheGatewaysCredentials(String which) {
         String id = workspaces.get(which);
-        GatewayClient.Response response = gateway.get(host(id), "/headers", Map.of(
+        // As a browser sends it: with the port.
+        GatewayClient.Response response = gateway.get(host(id) + ":" + gatewayPort, "/headers", Map.of(
                 "Cookie", "theme=dark; " + cookies.get(which) + "; lang=en",
                 "X-Forwarded-For", "6.6.6.6", "Forwarded", "for=6.6.6.6", "Origin", "http://" + host(id)));
 
