@@ -119,6 +119,12 @@ class GatewayIT {
         for (Map.Entry<String, String> entry : workspaces.entrySet()) {
             cookies.put(entry.getKey(), signIn(entry.getValue()));
         }
+        // RUNNING says the container runs; its app takes a moment more to listen, as in real life.
+        for (Map.Entry<String, String> entry : workspaces.entrySet()) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(
+                    () -> gateway.get(host(entry.getValue()), "/hello", Map.of("Cookie", cookies.get(entry.getKey())))
+                            .status() == 200);
+        }
     }
 
     @AfterAll

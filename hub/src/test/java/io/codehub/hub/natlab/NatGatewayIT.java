@@ -83,7 +83,8 @@ class NatGatewayIT {
                 "CODEHUB_AGENT_ARCHIVE_DIR", dir.resolve("archives").toString()));
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
                 .until(() -> api("GET", "/api/v1/agents/" + agentId, null),
-                        agent -> agent.path("connection").path("state").asString("").equals("connected"));
+                        agent -> agent.path("connection").path("state").asString("").equals("connected")
+                                && agent.path("status").asString("").equals("active"));
 
         JsonNode workspace = api("POST", "/api/v1/workspaces", "{\"name\":\"nat-app\",\"image\":\"" + IMAGE + "\","
                 + "\"imagePullPolicy\":\"Never\",\"agentId\":\"" + agentId + "\"}");

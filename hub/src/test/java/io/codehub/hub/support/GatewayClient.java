@@ -47,7 +47,7 @@ public final class GatewayClient {
     public GatewayClient(int port) {
         this.port = port;
         this.http = HttpClient.create(ConnectionProvider.newConnection()).host("127.0.0.1").port(port)
-                .responseTimeout(Duration.ofSeconds(60));
+                .responseTimeout(Duration.ofSeconds(20));
     }
 
     /** The underlying client, with {@code Host} and {@code headers} set, for streaming calls. */
