@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.codehub.hub.HubApplication;
 import io.codehub.hub.support.AgentProcess;
+import io.codehub.hub.support.Chromium;
 import io.codehub.hub.support.GatewayClient;
 import io.codehub.hub.support.TestFiles;
 import io.codehub.hub.support.TestHttp;
@@ -303,6 +304,36 @@ class GatewayIT {
         GatewayClient.Response response = gateway.get(portHost, "/hello", Map.of("Cookie", cookies.get(which)));
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("hello from port 3000\n");
+    }
+
+    @Test
+    @Order(8)
+    void aRealBrowserOpensTheAccessLinkAndTalksToTheAppOverAWebSocket() throws Exception {
+        String id = workspaces.get("tunnel");
+        String origin = "http://" + host(id) + ":" + gatewayPort;
+        String url = access(id, "{\"subject\":\"browser-user\"}").get("url").asString();
+        String echo = "document.getElementById('echo') ? document.getElementById('echo').textContent : ''";
+        try (Chromium browser = Chromium.start(dir.resolve("chromium-profile"))) {
+            // The link: code -> cookie -> redirect to the app's page, whose script opens a
+            // WebSocket through the gateway and the tunnel and shows the echo.
+            Chromium.Page page = browser.open(url);
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> page.eval(echo), "hello from the browser"::equals);
+            assertThat(page.eval("document.title")).isEqualTo("codehub sample workspace");
+            assertThat(page.eval("location.href")).isEqualTo(origin + "/");
+            assertThat(page.eval("document.cookie")).as("the session cookie is HttpOnly").isEmpty();
+            page.screenshot(Path.of("target", "gateway-browser.png").toAbsolutePath());
+
+            // Same browser: the cookie opens the workspace again without a link...
+            Chromium.Page again = browser.open(origin + "/");
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> again.eval(echo), "hello from the browser"::equals);
+            // ...and is worth nothing on another workspace's host: that one shows the sign-in page.
+            Chromium.Page other = browser.open("http://" + host(workspaces.get("direct")) + ":" + gatewayPort + "/");
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> other.eval("document.title"), title -> title.startsWith("Sign-in needed"));
+        }
+        assertThat(Path.of("target", "gateway-browser.png")).isNotEmptyFile();
     }
 
     // ---- refusals -----------------------------------------------------------------------------------------------
