@@ -15,13 +15,16 @@ import org.jspecify.annotations.Nullable;
  *                at most {@code CODEHUB_HUB_GATEWAY_MAX_SESSION_TTL}
  * @param path    where the link lands on the workspace host, default {@code /}: a path starting with a
  *                single {@code /}, printable ASCII without spaces or backslashes (percent-encode the rest)
+ * @param port    another port of the workspace to land on ({@code <port>--<id>.<apps domain>}), one of
+ *                its {@code ports}; default its own port ({@code <id>.<apps domain>})
  */
 public record AccessRequest(
         @Nullable @Size(min = 1, max = GatewaySessions.MAX_SUBJECT_LENGTH)
         @Pattern(regexp = "\\P{Cc}*", message = "must not contain control characters") String subject,
         @Nullable @Size(max = 64) String ttl,
-        @Nullable @Size(max = WorkspaceAccess.MAX_PATH_LENGTH) String path) {
+        @Nullable @Size(max = WorkspaceAccess.MAX_PATH_LENGTH) String path,
+        @Nullable Integer port) {
 
     /** No field given: every default. */
-    public static final AccessRequest DEFAULTS = new AccessRequest(null, null, null);
+    public static final AccessRequest DEFAULTS = new AccessRequest(null, null, null, null);
 }

@@ -71,19 +71,32 @@ public final class WorkspaceAccess {
                     return Mono.error(HubProblemException.workspaceNotFound(workspaceId));
                 }
                 String subject = subject(workspace, request.subject());
+                String host = host(workspace, request.port());
                 Instant expiresAt = clock.instant().plus(ttl).truncatedTo(ChronoUnit.SECONDS);
                 String token = sessions.mint(workspace.id(), workspace.generation(), subject, expiresAt);
                 return codes.issue(workspace.id(), workspace.generation(), subject, expiresAt, path)
-                        .map(code -> new AccessGrant(link(workspace, code), token, expiresAt))
+                        .map(code -> new AccessGrant(link(host, code), token, expiresAt))
                         .doOnNext(grant -> log.info("access to workspace {} granted to subject {} until {} (lands on {})",
                                 workspace.id(), subject, expiresAt, withoutQuery(path)));
             });
         });
     }
 
-    private String link(Workspace workspace, String code) {
-        String host = workspace.id() + "." + gateway.appsDomain();
+    private String link(String host, String code) {
         return gateway.origin(host, boundPort.getAsInt()) + REDEEM_PATH + "?code=" + code;
+    }
+
+    /** The workspace's host for {@code port}: its own, or {@code <port>--<id>} for one of its other ports. */
+    private String host(Workspace workspace, @Nullable Integer port) {
+        String own = workspace.id() + "." + gateway.appsDomain();
+        if (port == null || port == workspace.spec().port()) {
+            return own;
+        }
+        if (!workspace.spec().ports().contains(port)) {
+            throw HubProblemException.invalid("port", port + " (expected: the workspace's port "
+                    + workspace.spec().port() + " or one of its ports " + workspace.spec().ports() + ")");
+        }
+        return port + "--" + own;
     }
 
     private static String subject(Workspace workspace, @Nullable String requested) {

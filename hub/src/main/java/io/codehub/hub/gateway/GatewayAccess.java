@@ -1,10 +1,14 @@
 package io.codehub.hub.gateway;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import io.codehub.hub.access.AccessCodes;
 import io.codehub.hub.access.GatewaySessions;
 import io.codehub.hub.access.SessionCookie;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -46,9 +50,27 @@ final class GatewayAccess {
         return token.startsWith(GatewaySessions.PREFIX);
     }
 
-    /** The session cookie's value in a {@code Cookie} header, or null. */
-    @Nullable String cookieValue(String cookieHeader) {
-        return cookie.find(cookieHeader, secure);
+    /** The values of the session cookies in a {@code Cookie} header, in order. */
+    List<String> cookieValues(String cookieHeader) {
+        return cookie.findAll(cookieHeader, secure);
+    }
+
+    /** Removes {@code Set-Cookie} headers that name a gateway session cookie (either name). */
+    void dropSessionCookies(HttpHeaders headers) {
+        List<String> all = headers.getAll(HttpHeaderNames.SET_COOKIE);
+        if (all.isEmpty()) {
+            return;
+        }
+        List<String> kept = new ArrayList<>(all.size());
+        for (String value : all) {
+            String name = value.substring(0, Math.max(0, value.indexOf('='))).trim();
+            if (!name.equals(cookie.name(true)) && !name.equals(cookie.name(false))) {
+                kept.add(value);
+            }
+        }
+        if (kept.size() != all.size()) {
+            headers.set(HttpHeaderNames.SET_COOKIE, kept);
+        }
     }
 
     /** The {@code Cookie} header without the gateway's cookie; null or empty when nothing is left. */

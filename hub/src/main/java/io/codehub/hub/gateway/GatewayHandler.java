@@ -3,6 +3,7 @@ package io.codehub.hub.gateway;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -72,6 +73,8 @@ final class GatewayHandler extends ChannelDuplexHandler {
     private static final int MAX_CODE_LENGTH = 256;
     private static final String BEARER = "bearer ";
     private static final long LINGER_MILLIS = 2_000;
+    /** Credentials looked at per request, at most: each costs an HMAC. */
+    private static final int MAX_CREDENTIALS = 4;
 
     private final Gateway gateway;
     private @Nullable ChannelHandlerContext ctx;
@@ -209,8 +212,8 @@ final class GatewayHandler extends ChannelDuplexHandler {
             redeem(request, host);
             return;
         }
-        String credential = credential(request.headers());
-        if (credential == null) {
+        List<String> credentials = credentials(request.headers());
+        if (credentials.isEmpty()) {
             answer(new GatewayException(GatewayProblem.UNAUTHORIZED, "no access session for workspace "
                     + host.workspaceId() + " on this browser or client"), request);
             return;
@@ -225,7 +228,7 @@ final class GatewayHandler extends ChannelDuplexHandler {
                 answer(new GatewayException(GatewayProblem.UNAVAILABLE, "the hub cannot read its registry now", null,
                         Duration.ofSeconds(5)), request);
             } else {
-                routed(request, e, route, credential);
+                routed(request, e, route, credentials);
             }
         }));
     }
@@ -267,13 +270,21 @@ final class GatewayHandler extends ChannelDuplexHandler {
         return null;
     }
 
-    private void routed(HttpRequest request, Exchange e, @Nullable Route route, String credential) {
+    private void routed(HttpRequest request, Exchange e, @Nullable Route route, List<String> credentials) {
         WorkspaceHost host = Objects.requireNonNull(e.host, "host");
         if (route == null) {
             answer(new GatewayException(GatewayProblem.WORKSPACE_NOT_FOUND, "no workspace " + host.workspaceId()), request);
             return;
         }
-        String denied = gateway.access().verify(credential, route.workspaceId(), route.generation());
+        // The first credential that verifies counts: over plain http a sibling host can plant a
+        // second cookie of the same name for the whole apps domain (cookie tossing).
+        String denied = "no credential";
+        for (String credential : credentials) {
+            denied = gateway.access().verify(credential, route.workspaceId(), route.generation());
+            if (denied == null) {
+                break;
+            }
+        }
         if (denied != null) {
             gateway.log().debug("gateway: session refused for workspace {}: {}", route.workspaceId(), denied);
             answer(new GatewayException(GatewayProblem.UNAUTHORIZED, "the access session is not valid for workspace "
@@ -456,6 +467,8 @@ final class GatewayHandler extends ChannelDuplexHandler {
             if (e.closeAfter) {
                 response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             }
+            // An app cannot replace or clear its visitors' gateway session.
+            gateway.access().dropSessionCookies(response.headers());
             if (!(msg instanceof HttpContent)) {
                 c.write(response);
                 return;
@@ -691,17 +704,23 @@ final class GatewayHandler extends ChannelDuplexHandler {
 
     // ---- headers ------------------------------------------------------------------------------------------------
 
-    /** The gateway's own credential in the request: its session cookie, or a bearer session token. */
-    private @Nullable String credential(HttpHeaders headers) {
+    /** The gateway's own credentials in the request: a bearer session token, then its session cookies. */
+    private List<String> credentials(HttpHeaders headers) {
+        List<String> found = new ArrayList<>(2);
         String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
         if (authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             String token = authorization.substring(BEARER.length()).trim();
             if (gateway.access().isSessionToken(token)) {
-                return token;
+                found.add(token);
             }
         }
-        String cookie = headers.get(HttpHeaderNames.COOKIE);
-        return cookie == null ? null : gateway.access().cookieValue(cookie);
+        for (String cookie : headers.getAll(HttpHeaderNames.COOKIE)) {
+            found.addAll(gateway.access().cookieValues(cookie));
+            if (found.size() > MAX_CREDENTIALS) {
+                return found.subList(0, MAX_CREDENTIALS);
+            }
+        }
+        return found;
     }
 
     /**

@@ -191,8 +191,10 @@ class GatewayIT {
     void theAppSeesTheBrowsersHeadersButNotTheGatewaysCredentials(String which) {
         String id = workspaces.get(which);
         // As a browser sends it: with the port.
+        // A session cookie planted for the whole apps domain by another workspace's page comes
+        // first: the gateway takes the one that verifies, and forwards neither.
         GatewayClient.Response response = gateway.get(host(id) + ":" + gatewayPort, "/headers", Map.of(
-                "Cookie", "theme=dark; " + cookies.get(which) + "; lang=en",
+                "Cookie", "theme=dark; codehub_session=chs1.planted.bogus; " + cookies.get(which) + "; lang=en",
                 "X-Forwarded-For", "6.6.6.6", "Forwarded", "for=6.6.6.6", "Origin", "http://" + host(id)));
 
         assertThat(response.status()).isEqualTo(200);
@@ -304,6 +306,16 @@ class GatewayIT {
         GatewayClient.Response response = gateway.get(portHost, "/hello", Map.of("Cookie", cookies.get(which)));
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("hello from port 3000\n");
+
+        // A link can land on that port's host, where the browser then keeps its own cookie.
+        URI url = URI.create(access(id, "{\"subject\":\"dev\",\"port\":3000}").get("url").asString());
+        assertThat(url.getHost()).isEqualTo(portHost);
+        GatewayClient.Response signIn = gateway.get(portHost, url.getRawPath() + "?" + url.getRawQuery(), Map.of());
+        assertThat(signIn.status()).isEqualTo(302);
+        assertThat(gateway.get(portHost, "/hello", Map.of("Cookie", GatewayClient.cookieOf(signIn.header("Set-Cookie"))))
+                .body()).isEqualTo("hello from port 3000\n");
+        api.post().uri("/api/v1/workspaces/" + id + "/access").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"subject\":\"dev\",\"port\":22}").exchange().expectStatus().isBadRequest();
     }
 
     @Test
