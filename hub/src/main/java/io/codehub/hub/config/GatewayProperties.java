@@ -17,7 +17,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * {@code CODEHUB_HUB_APPS_DOMAIN}; listed in {@code docs/gateway.md}.
  *
  * @param enabled               whether the hub serves the gateway at all ({@code CODEHUB_HUB_GATEWAY_ENABLED}, default true)
- * @param port                  TCP port of the gateway; 0 picks a free one ({@code CODEHUB_HUB_GATEWAY_PORT}, default 8081)
+ * @param port                  TCP port of the gateway; 0 picks a free one ({@code CODEHUB_HUB_GATEWAY_PORT}, default 8088)
  * @param address               address to listen on, an IP literal ({@code CODEHUB_HUB_GATEWAY_ADDRESS}, default 0.0.0.0)
  * @param appsDomain            workspace hosts are {@code <id>.<appsDomain>} and {@code <port>--<id>.<appsDomain>}
  *                              ({@code CODEHUB_HUB_APPS_DOMAIN}, default {@code apps.localhost}, which browsers
@@ -51,7 +51,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties("codehub.hub.gateway")
 public record GatewayProperties(
         @DefaultValue("true") boolean enabled,
-        @DefaultValue("8081") int port,
+        @DefaultValue("8088") int port,
         @DefaultValue("0.0.0.0") String address,
         @DefaultValue("apps.localhost") String appsDomain,
         @Nullable Path tlsCert,
