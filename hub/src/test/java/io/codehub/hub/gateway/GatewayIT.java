@@ -3,7 +3,9 @@ package io.codehub.hub.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -24,6 +26,8 @@ import io.codehub.hub.support.TestFiles;
 import io.codehub.hub.support.TestHttp;
 import io.codehub.hub.tunnel.TunnelPort;
 import io.codehub.runtime.contract.DockerCli;
+import io.codehub.tunnel.TunnelSession;
+import io.codehub.tunnel.spring.AgentTunnels;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -89,6 +93,7 @@ class GatewayIT {
         properties.put("codehub.hub.tunnel.address", "127.0.0.1");
         properties.put("codehub.hub.gateway.port", "0");
         properties.put("codehub.hub.gateway.address", "127.0.0.1");
+        properties.put("codehub.hub.gateway.response-header-timeout", "3s");
         hub = new SpringApplicationBuilder(HubApplication.class)
                 .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
         api = TestHttp.to("http://127.0.0.1:" + hub.getEnvironment().getProperty("local.server.port"))
@@ -431,6 +436,40 @@ class GatewayIT {
                 "Accept", "application/json"));
         assertThat(response.status()).isEqualTo(502);
         assertThat(response.body()).contains("upstream-unavailable");
+    }
+
+    @Test
+    @Order(15)
+    void aSilentAppGets504AfterTheResponseHeaderTimeout() {
+        String id = workspaces.get("tunnel");
+        long start = System.nanoTime();
+        GatewayClient.Response response = gateway.get(host(id), "/delay?ms=20000", Map.of("Cookie", cookies.get("tunnel"),
+                "Accept", "application/json"));
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertThat(response.status()).isEqualTo(504);
+        assertThat(response.body()).contains("upstream-timeout");
+        assertThat(tookMillis).as("cut at the 3 s timeout, not at the app's 20 s").isBetween(2_500L, 15_000L);
+    }
+
+    @Test
+    @Order(16)
+    void aStalledDownloadHoldsBackOnlyItselfAndAClientThatLeavesCancelsItsTunnelStream() throws Exception {
+        String id = workspaces.get("tunnel");
+        TunnelSession session = hub.getBean(AgentTunnels.class).session(tunnelled.agentId()).orElseThrow();
+        int before = session.activeStreams();
+        try (Socket stalled = new Socket("127.0.0.1", gatewayPort)) {
+            // 4 GiB asked for, nothing read: the download stops at the windows and socket buffers.
+            stalled.getOutputStream().write(("GET /bytes?n=" + (4L << 30) + " HTTP/1.1\r\nHost: " + host(id)
+                    + "\r\nCookie: " + cookies.get("tunnel") + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            await().atMost(Duration.ofSeconds(10)).until(() -> session.activeStreams() > before);
+            // Its siblings on the same tunnel are not slowed: small requests answer at once.
+            for (int i = 0; i < 20; i++) {
+                GatewayClient.Response hello = gateway.get(host(id), "/hello", Map.of("Cookie", cookies.get("tunnel")));
+                assertThat(hello.status()).isEqualTo(200);
+            }
+        }
+        // The client went away: the gateway resets its CONNECT stream, which closes the app's connection.
+        await().atMost(Duration.ofSeconds(10)).until(() -> session.activeStreams() <= before);
     }
 
     @Test
