@@ -3,6 +3,7 @@ package io.codehub.hub.config;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -47,6 +48,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                              ({@code CODEHUB_HUB_GATEWAY_MAX_SESSION_TTL}, default 7d)
  * @param codeTtl               lifetime of the one-time code in an access link, at most 60s
  *                              ({@code CODEHUB_HUB_GATEWAY_CODE_TTL}, default 60s)
+ * @param directNetworks        networks (CIDR, e.g. {@code 172.28.0.0/16}) whose addresses a direct agent may
+ *                              answer as a workspace's upstream besides its own host, e.g. a Docker network the
+ *                              hub shares with the agent's workspaces ({@code CODEHUB_HUB_GATEWAY_DIRECT_NETWORKS},
+ *                              comma-separated, default none)
  */
 @ConfigurationProperties("codehub.hub.gateway")
 public record GatewayProperties(
@@ -66,8 +71,11 @@ public record GatewayProperties(
         @DefaultValue("20000") int maxConnections,
         @DefaultValue("8h") Duration sessionTtl,
         @DefaultValue("7d") Duration maxSessionTtl,
-        @DefaultValue("60s") Duration codeTtl) {
+        @DefaultValue("60s") Duration codeTtl,
+        @DefaultValue("") List<String> directNetworks) {
 
+    private static final Pattern CIDR = Pattern.compile("([0-9]{1,3}(\\.[0-9]{1,3}){3}/([0-9]|[12][0-9]|3[0-2]))"
+            + "|([0-9a-fA-F:]+/([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8]))");
     private static final Pattern DOMAIN = Pattern.compile(
             "([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
 
@@ -116,6 +124,14 @@ public record GatewayProperties(
             throw new ConfigurationException("CODEHUB_HUB_GATEWAY_SESSION_TTL", sessionTtl + " is longer than "
                     + "CODEHUB_HUB_GATEWAY_MAX_SESSION_TTL " + maxSessionTtl,
                     "Make CODEHUB_HUB_GATEWAY_SESSION_TTL at most CODEHUB_HUB_GATEWAY_MAX_SESSION_TTL.");
+        }
+        directNetworks = directNetworks.stream().map(String::trim).filter(n -> !n.isEmpty()).toList();
+        for (String network : directNetworks) {
+            if (!CIDR.matcher(network).matches()) {
+                throw new ConfigurationException("CODEHUB_HUB_GATEWAY_DIRECT_NETWORKS", "'" + network
+                        + "' (expected: a network in CIDR notation, such as 172.28.0.0/16 or fd00::/64)",
+                        "List networks as address/prefix, separated by commas, or leave it unset.");
+            }
         }
         ConfigurationChecks.positive("CODEHUB_HUB_GATEWAY_CODE_TTL", codeTtl);
         if (codeTtl.compareTo(Duration.ofSeconds(60)) > 0) {

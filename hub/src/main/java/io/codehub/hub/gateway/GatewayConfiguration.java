@@ -31,7 +31,7 @@ class GatewayConfiguration {
             AgentTunnels tunnels, AgentRuntimes runtimes, GatewaySessions sessions, AccessCodes codes, Clock clock) {
         GatewayRoutes routes = new GatewayRoutes(workspaces, agents, ROUTE_MAX_AGE, MAX_CACHED_ROUTES, System::nanoTime);
         UpstreamDialer dialer = new UpstreamDialer(tunnels, runtimes, properties.connectTimeout(), UPSTREAM_MAX_AGE,
-                System::nanoTime);
+                properties.directNetworks(), System::nanoTime);
         GatewayAccess access = new GatewayAccess(sessions, codes, new SessionCookie(clock), properties.secure());
         return new GatewayServer(properties, new Gateway(properties, routes, dialer, access));
     }

@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +31,8 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.handler.ipfilter.IpFilterRuleType;
+import io.netty.handler.ipfilter.IpSubnetFilterRule;
 import io.netty.util.NetUtil;
 import org.jspecify.annotations.Nullable;
 
@@ -43,8 +46,10 @@ import org.jspecify.annotations.Nullable;
  * An agent answers an address reachable from itself. A loopback or wildcard answer (an app
  * published on the agent host's loopback) means the agent's own host, so the hub dials the host of
  * the agent's endpoint. Any other host must be the agent's host too: a direct agent cannot send
- * the hub to a third address (anti-SSRF); agents whose apps live elsewhere (a Kubernetes Service)
- * are reached through the tunnel, where the agent's CONNECT policy decides.
+ * the hub to a third address (anti-SSRF), unless the operator named that address's network in
+ * {@code CODEHUB_HUB_GATEWAY_DIRECT_NETWORKS} (a Docker network the hub shares with the agent's
+ * workspaces); agents whose apps live elsewhere (a Kubernetes pod network) are reached through the
+ * tunnel, where the agent's CONNECT policy decides.
  *
  * <h2>Channels</h2>
  * The channel is handed over with {@code AUTO_READ} off and {@code handler} as its last handler;
@@ -63,9 +68,12 @@ final class UpstreamDialer {
     private final long upstreamMaxAgeNanos;
     private final LongSupplier nanoTime;
     private final Map<String, Cached> upstreams = new ConcurrentHashMap<>();
+    private final List<IpSubnetFilterRule> directNetworks;
 
     UpstreamDialer(AgentTunnels tunnels, AgentRuntimes runtimes, Duration connectTimeout, Duration upstreamMaxAge,
-            LongSupplier nanoTime) {
+            List<String> directNetworks, LongSupplier nanoTime) {
+        this.directNetworks = directNetworks.stream()
+                .map(cidr -> new IpSubnetFilterRule(cidr, IpFilterRuleType.ACCEPT)).toList();
         this.tunnels = tunnels;
         this.runtimes = runtimes;
         this.connectTimeout = connectTimeout;
@@ -118,7 +126,7 @@ final class UpstreamDialer {
     private CompletableFuture<Channel> direct(Route route, Upstream upstream, EventLoop loop, ChannelHandler handler) {
         InetSocketAddress target;
         try {
-            target = directTarget(route.endpoint(), upstream);
+            target = directTarget(route.endpoint(), upstream, directNetworks);
         } catch (GatewayException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -145,7 +153,7 @@ final class UpstreamDialer {
      * Where the hub dials a direct agent's upstream: the agent's host for a loopback or wildcard
      * answer, the answer itself when it is the agent's host, refused otherwise.
      */
-    static InetSocketAddress directTarget(URI endpoint, Upstream upstream) {
+    static InetSocketAddress directTarget(URI endpoint, Upstream upstream, List<IpSubnetFilterRule> networks) {
         String agentHost = bare(endpoint.getHost() == null ? "" : endpoint.getHost());
         String answered = bare(upstream.host());
         InetAddress answeredAddress = literal(answered);
@@ -157,9 +165,15 @@ final class UpstreamDialer {
             return agentAddress != null ? new InetSocketAddress(agentAddress, upstream.port())
                     : InetSocketAddress.createUnresolved(agentHost, upstream.port());
         }
+        if (answeredAddress != null) {
+            InetSocketAddress target = new InetSocketAddress(answeredAddress, upstream.port());
+            if (networks.stream().anyMatch(network -> network.matches(target))) {
+                return target;
+            }
+        }
         throw new GatewayException(GatewayProblem.UPSTREAM_UNAVAILABLE, "the agent answered upstream " + upstream.host()
                 + ":" + upstream.port() + ", which is not on its own host " + agentHost + "; the gateway dials a direct "
-                + "agent's host only (reach such an agent through the tunnel)");
+                + "agent's host and CODEHUB_HUB_GATEWAY_DIRECT_NETWORKS only (or reach such an agent through the tunnel)");
     }
 
     private static boolean isTunnel(URI endpoint) {
