@@ -15,7 +15,7 @@ public final class TestAgentProperties {
     /** The defaults with an id, a hub URL, an API key and TLS settings. */
     public static AgentProperties of(String id, @Nullable String hubUrl, @Nullable String apiKey, AgentProperties.Tls tls) {
         return new AgentProperties(id, null, null, "docker", Path.of("/tmp/archives"),
-                new AgentProperties.Docker("unix:///var/run/docker.sock", "codehub/busybox:local", "127.0.0.1",
+                new AgentProperties.Docker("unix:///var/run/docker.sock", "codehub/busybox:local", "127.0.0.1", null,
                         Duration.ofSeconds(30), Duration.ofHours(1), 16),
                 new AgentProperties.Auth(Duration.ofSeconds(30), 8192, 10000), 65536, hubUrl, apiKey, tls, null,
                 AgentProperties.K8s.defaults());

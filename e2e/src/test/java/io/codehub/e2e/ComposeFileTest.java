@@ -25,7 +25,9 @@ import org.yaml.snakeyaml.Yaml;
  * .env.example and written by deploy/docker/compose-env (and nothing else is); every service is
  * hardened the same way; ports are published on 127.0.0.1 unless configured otherwise; only the
  * registration steps hold the admin token; the site agent listens nowhere and reaches only the site
- * network. ComposeStackIT runs the file for real.
+ * network and its workspaces' network; each agent's workspaces join a network of their own, which the
+ * gateway's dialler (hub or site agent) shares and the direct agent does not. ComposeStackIT runs the
+ * file for real.
  */
 class ComposeFileTest {
 
@@ -120,7 +122,7 @@ class ComposeFileTest {
         Map<String, Object> environment = map(site.get("environment"));
         assertThat(environment.get("CODEHUB_AGENT_LISTEN")).isEqualTo("none");
         assertThat(environment.get("CODEHUB_AGENT_HUB_URL")).isEqualTo("tcp://hub:7443");
-        assertThat(site.get("networks")).isEqualTo(List.of("site"));
+        assertThat(site.get("networks")).isEqualTo(List.of("site", "site-workspaces"));
         assertThat(services().get("agent-direct").get("networks")).isEqualTo(List.of("agents"));
         assertThat(strings(services().get("register-site").get("command"))).containsSequence("--endpoint", "tunnel://");
         assertThat(strings(services().get("register-direct").get("command")))
@@ -129,6 +131,51 @@ class ComposeFileTest {
         assertThat(map(networks.get("db")).get("internal")).isEqualTo(true);
         assertThat(map(networks.get("agents")).get("internal")).isEqualTo(true);
         assertThat(services().get("postgres").get("networks")).isEqualTo(List.of("db"));
+    }
+
+    @Test
+    void eachAgentsWorkspacesJoinTheirOwnNetworkWhichOnlyTheirGatewayDiallerShares() {
+        Map<String, Object> networks = map(compose.get("networks"));
+        Map<String, Object> direct = map(networks.get("direct-workspaces"));
+        Map<String, Object> site = map(networks.get("site-workspaces"));
+        // Fixed names: the agents are told them, and .env can change them.
+        assertThat(direct.get("name")).isEqualTo("${CODEHUB_DIRECT_WORKSPACE_NETWORK:-codehub-direct-workspaces}");
+        assertThat(site.get("name")).isEqualTo("${CODEHUB_SITE_WORKSPACE_NETWORK:-codehub-site-workspaces}");
+        assertThat(map(services().get("agent-direct").get("environment")).get("CODEHUB_AGENT_DOCKER_NETWORK"))
+                .isEqualTo(direct.get("name"));
+        assertThat(map(services().get("agent-site").get("environment")).get("CODEHUB_AGENT_DOCKER_NETWORK"))
+                .isEqualTo(site.get("name"));
+        // Workspaces reach the outside world; the hub may dial exactly the direct workspaces' subnet.
+        assertThat(direct).doesNotContainKey("internal");
+        assertThat(site).doesNotContainKey("internal");
+        List<?> ipam = (List<?>) map(direct.get("ipam")).get("config");
+        assertThat(ipam).hasSize(1);
+        Object subnet = map(ipam.get(0)).get("subnet");
+        assertThat(subnet).isEqualTo("${CODEHUB_DIRECT_WORKSPACE_SUBNET:-10.247.0.0/24}");
+        Map<String, Object> hub = services().get("hub");
+        assertThat(map(hub.get("environment")).get("CODEHUB_HUB_GATEWAY_DIRECT_NETWORKS")).isEqualTo(subnet);
+        // Who dials the workspaces shares their network; nothing else of codehub does.
+        assertThat(map(hub.get("networks"))).containsKey("direct-workspaces").doesNotContainKey("site-workspaces");
+        services().forEach((name, service) -> {
+            Object joined = service.get("networks");
+            List<String> names = joined instanceof Map<?, ?> m ? m.keySet().stream().map(String::valueOf).toList()
+                    : strings(joined);
+            if (!name.equals("hub")) {
+                assertThat(names).as(name).doesNotContain("direct-workspaces");
+            }
+            if (!name.equals("agent-site")) {
+                assertThat(names).as(name).doesNotContain("site-workspaces");
+            }
+        });
+    }
+
+    @Test
+    void theGatewayIsPublishedAndItsLinksNameThePublishedPort() {
+        Map<String, Object> hub = services().get("hub");
+        assertThat(strings(hub.get("ports"))).contains("${CODEHUB_PUBLISH_ADDRESS:-127.0.0.1}:${CODEHUB_GATEWAY_PORT:-8088}:8088");
+        Map<String, Object> environment = map(hub.get("environment"));
+        assertThat(environment.get("CODEHUB_HUB_GATEWAY_PUBLIC_PORT")).isEqualTo("${CODEHUB_GATEWAY_PORT:-8088}");
+        assertThat(environment).doesNotContainKeys("CODEHUB_HUB_GATEWAY_PORT", "CODEHUB_HUB_GATEWAY_ADDRESS");
     }
 
     private static Map<String, Map<String, Object>> services() {

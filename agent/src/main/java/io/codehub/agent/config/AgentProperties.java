@@ -76,7 +76,11 @@ public record AgentProperties(
      * @param jobImage       image of the archive/restore job containers; it needs {@code sh}, {@code tar},
      *                       {@code find} and {@code gzip} ({@code CODEHUB_AGENT_DOCKER_JOB_IMAGE})
      * @param publishAddress host address instance ports are published on; the upstream the agent reports
-     *                       ({@code CODEHUB_AGENT_DOCKER_PUBLISH_ADDRESS}, default {@code 127.0.0.1})
+     *                       ({@code CODEHUB_AGENT_DOCKER_PUBLISH_ADDRESS}, default {@code 127.0.0.1}); unused
+     *                       with {@code network}
+     * @param network        an existing Docker network workspace containers join instead of publishing their
+     *                       ports; the agent then reports a container's address on it and the container port
+     *                       ({@code CODEHUB_AGENT_DOCKER_NETWORK}, default unset)
      * @param callTimeout    timeout of one Docker engine call ({@code CODEHUB_AGENT_DOCKER_CALL_TIMEOUT}, default 30s)
      * @param jobTimeout     longest an archive or restore job may run ({@code CODEHUB_AGENT_DOCKER_JOB_TIMEOUT}, default 1h)
      * @param maxConcurrentCalls  blocking Docker calls in flight at once ({@code CODEHUB_AGENT_DOCKER_MAX_CONCURRENT_CALLS}, default 16)
@@ -85,6 +89,7 @@ public record AgentProperties(
             @DefaultValue("unix:///var/run/docker.sock") String host,
             @DefaultValue("codehub/busybox:local") String jobImage,
             @DefaultValue("127.0.0.1") String publishAddress,
+            @Nullable String network,
             @DefaultValue("30s") Duration callTimeout,
             @DefaultValue("1h") Duration jobTimeout,
             @DefaultValue("16") int maxConcurrentCalls) {

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.nio.file.Files;
 
 import io.codehub.agent.AgentApplication;
+import io.codehub.runtime.HealthStatus;
 import io.codehub.runtime.docker.DockerRuntime;
 import io.codehub.runtime.docker.DockerRuntimeConfig;
 import io.codehub.web.ConfigurationException;
@@ -47,6 +48,7 @@ final class DockerRuntimeSetup {
                     .archiveDir(properties.archiveDir())
                     .jobImage(docker.jobImage())
                     .publishAddress(docker.publishAddress())
+                    .network(docker.network())
                     .callTimeout(docker.callTimeout())
                     .jobTimeout(docker.jobTimeout())
                     .maxConcurrentCalls(docker.maxConcurrentCalls())
@@ -57,6 +59,16 @@ final class DockerRuntimeSetup {
                     "Correct the Docker runtime setting named in the message.", e);
         }
         log.info("agent {} drives the Docker engine at {}; archives in {}", properties.id(), host, properties.archiveDir());
-        return new DockerRuntime(config);
+        DockerRuntime runtime = new DockerRuntime(config);
+        if (config.network() != null) {
+            // Readiness reports it too; the log says it once, at start-up, where an operator looks first.
+            runtime.health().subscribe(health -> {
+                if (health.status() != HealthStatus.UP) {
+                    log.warn("CODEHUB_AGENT_DOCKER_NETWORK={}: the Docker runtime is not ready: {}", config.network(),
+                            health.detail());
+                }
+            });
+        }
+        return runtime;
     }
 }

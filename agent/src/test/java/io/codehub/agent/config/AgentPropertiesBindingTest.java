@@ -10,7 +10,10 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 
-/** The public interface is the environment: {@code CODEHUB_AGENT_TLS_*} bind to {@link AgentProperties.Tls}. */
+/**
+ * The public interface is the environment: {@code CODEHUB_AGENT_TLS_*} bind to {@link AgentProperties.Tls},
+ * {@code CODEHUB_AGENT_DOCKER_*} to {@link AgentProperties.Docker}.
+ */
 class AgentPropertiesBindingTest {
 
     @Test
@@ -32,6 +35,13 @@ class AgentPropertiesBindingTest {
     @Test
     void defaultsWithoutTlsVariables() {
         assertThat(bind(Map.of("CODEHUB_AGENT_ID", "agent-1")).tls()).isEqualTo(AgentProperties.Tls.defaults());
+    }
+
+    @Test
+    void bindsTheDockerNetworkUnsetByDefault() {
+        assertThat(bind(Map.of("CODEHUB_AGENT_ID", "agent-1", "CODEHUB_AGENT_DOCKER_NETWORK", "codehub-site-workspaces"))
+                .docker().network()).isEqualTo("codehub-site-workspaces");
+        assertThat(bind(Map.of("CODEHUB_AGENT_ID", "agent-1")).docker().network()).isNull();
     }
 
     private static AgentProperties bind(Map<String, Object> variables) {

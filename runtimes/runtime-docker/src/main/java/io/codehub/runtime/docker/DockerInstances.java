@@ -12,6 +12,7 @@ import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ContainerNetwork;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Mount;
@@ -41,10 +42,12 @@ import reactor.core.publisher.Mono;
 /**
  * Workspace instances: one container {@code codehub-ws-<id>} per workspace, with the workspace
  * volume mounted at the spec's mount path and the spec's port and additional ports each published
- * on a random host port of {@code publishAddress}. The container's labels record those ports
- * ({@link DockerNames#PORT}, {@link DockerNames#PORTS}): upstreams and statuses are read from them.
- * A container that has the name but not the managed label is foreign: its status is
- * {@code missing}, and starting or deleting it is a conflict.
+ * on a random host port of {@code publishAddress}, or, when the runtime has a {@code network},
+ * published nowhere and joined to that network instead. The container's labels record those ports
+ * and that network ({@link DockerNames#PORT}, {@link DockerNames#PORTS}, {@link DockerNames#NETWORK}):
+ * upstreams and statuses are read from them, so a container keeps being answered for the way it
+ * was created even after the runtime's setting changed. A container that has the name but not the
+ * managed label is foreign: its status is {@code missing}, and starting or deleting it is a conflict.
  */
 final class DockerInstances {
 
@@ -81,6 +84,7 @@ final class DockerInstances {
             }
             return inspect(name)
                     .switchIfEmpty(Mono.defer(() -> images.ensure(spec.image(), spec.imagePullPolicy())
+                            .then(requireNetwork())
                             .then(volumes.create(id))
                             .then(create(id, spec))))
                     .flatMap(container -> {
@@ -120,8 +124,9 @@ final class DockerInstances {
     }
 
     /**
-     * The published address of the running instance's container port {@code asked}, or of its main
-     * port when {@code null}. Only ports its labels record are answered for.
+     * Where the running instance's container port {@code asked} (its main port when {@code null})
+     * is served: its published host address and port, or, for an instance on a network, its address
+     * on that network and the container port itself. Only ports its labels record are answered for.
      */
     Mono<Upstream> upstream(WorkspaceId id, @Nullable Integer asked) {
         String name = ManagedNames.workspace(id);
@@ -146,8 +151,31 @@ final class DockerInstances {
                         throw new ConflictException(ProblemType.INSTANCE_NOT_RUNNING, "instance " + name + " is "
                                 + status.state().wire() + (status.reason() == null ? "" : " (" + status.reason() + ")"));
                     }
-                    return new Upstream(calls.config().upstreamHost(), hostPort(name, container, port));
+                    String network = DockerNames.network(container.getConfig().getLabels());
+                    return network == null ? new Upstream(calls.config().upstreamHost(), hostPort(name, container, port))
+                            : new Upstream(networkAddress(name, container, network), port);
                 });
+    }
+
+    /**
+     * Completes when the runtime's network exists on the engine (at once when it has none); fails
+     * with a {@link BackendFailureException} naming the network and the fix otherwise.
+     */
+    Mono<Void> requireNetwork() {
+        String network = calls.config().network();
+        if (network == null) {
+            return Mono.empty();
+        }
+        return calls.run("inspect network", network, client -> {
+            try {
+                client.inspectNetworkCmd().withNetworkId(network).exec();
+            } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+                throw new BackendFailureException(ProblemType.BACKEND_ERROR, "Docker network '" + network
+                        + "' (the runtime's network setting) does not exist on the engine at "
+                        + calls.config().dockerHost() + ": create it (docker network create " + network
+                        + ") or name an existing network", e);
+            }
+        });
     }
 
     /** Managed instances whose workspace id starts with {@code prefix}, sorted by workspace id. */
@@ -197,17 +225,25 @@ final class DockerInstances {
 
     private CreateContainerCmd containerFor(DockerClient client, WorkspaceId id, InstanceSpec spec) {
         String name = ManagedNames.workspace(id);
+        String network = calls.config().network();
         List<ExposedPort> ports = new ArrayList<>();
         Ports bindings = new Ports();
         for (int containerPort : concat(spec.port(), spec.ports())) {
             ExposedPort port = ExposedPort.tcp(containerPort);
             ports.add(port);
-            bindings.bind(port, Ports.Binding.bindIp(calls.config().publishAddress()));
+            if (network == null) {
+                bindings.bind(port, Ports.Binding.bindIp(calls.config().publishAddress()));
+            }
         }
         HostConfig host = HostConfig.newHostConfig()
                 .withMounts(List.of(new Mount().withType(MountType.VOLUME).withSource(name).withTarget(spec.mountPath())))
-                .withPortBindings(bindings)
                 .withRestartPolicy(RestartPolicy.unlessStoppedRestart());
+        if (network == null) {
+            host.withPortBindings(bindings);
+        } else {
+            // On the network only (not also the default bridge): reached there, by nothing else.
+            host.withNetworkMode(network);
+        }
         if (spec.memoryMb() != null) {
             host.withMemory(spec.memoryMb() * 1024L * 1024L);
         }
@@ -217,6 +253,9 @@ final class DockerInstances {
         Map<String, String> labels = new HashMap<>(ManagedNames.workspaceLabels(id));
         labels.put(DockerNames.IMAGE, spec.image());
         labels.putAll(DockerNames.portLabels(spec.port(), spec.ports()));
+        if (network != null) {
+            labels.put(DockerNames.NETWORK, network);
+        }
         List<String> env = new ArrayList<>();
         spec.env().forEach((key, value) -> env.add(key + "=" + value));
         CreateContainerCmd create = client.createContainerCmd(spec.image()).withName(name).withLabels(labels)
@@ -255,6 +294,30 @@ final class DockerInstances {
         all.add(port);
         all.addAll(ports);
         return all;
+    }
+
+    /** The container's address on {@code network} (IPv4 when it has one), where its ports are served. */
+    private static String networkAddress(String name, InspectContainerResponse container, String network) {
+        Map<String, ContainerNetwork> networks = container.getNetworkSettings() == null
+                || container.getNetworkSettings().getNetworks() == null ? Map.of()
+                        : container.getNetworkSettings().getNetworks();
+        ContainerNetwork joined = networks.get(network);
+        if (joined == null) {
+            // The setting may name the network by id; the engine keys its answer by name.
+            joined = networks.values().stream()
+                    .filter(n -> n.getNetworkID() != null && n.getNetworkID().startsWith(network))
+                    .findFirst().orElse(null);
+        }
+        if (joined != null) {
+            if (joined.getIpAddress() != null && !joined.getIpAddress().isBlank()) {
+                return joined.getIpAddress();
+            }
+            if (joined.getGlobalIPv6Address() != null && !joined.getGlobalIPv6Address().isBlank()) {
+                return joined.getGlobalIPv6Address();
+            }
+        }
+        throw new BackendFailureException(ProblemType.BACKEND_ERROR, "inspect container " + name + ": no address on "
+                + "Docker network '" + network + "' (it is on: " + String.join(", ", networks.keySet()) + ")", null);
     }
 
     /** The host port the engine published container port {@code port} on. */

@@ -25,6 +25,11 @@ final class DockerNames {
      * on a random host port; absent when it has none.
      */
     static final String PORTS = "io.codehub.ports";
+    /**
+     * The Docker network an instance joined instead of publishing its ports (the runtime's
+     * {@code network} setting when it was created); absent when its ports are published.
+     */
+    static final String NETWORK = "io.codehub.network";
 
     private DockerNames() {
     }
@@ -34,6 +39,12 @@ final class DockerNames {
         return ports.isEmpty() ? Map.of(PORT, Integer.toString(port))
                 : Map.of(PORT, Integer.toString(port),
                         PORTS, ports.stream().map(String::valueOf).collect(Collectors.joining(",")));
+    }
+
+    /** The network the labels record, or {@code null} when the instance publishes its ports. */
+    static @Nullable String network(@Nullable Map<String, String> labels) {
+        String network = labels == null ? null : labels.get(NETWORK);
+        return network == null || network.isBlank() ? null : network;
     }
 
     /** The main port the labels record, or {@code null} when they record none. */

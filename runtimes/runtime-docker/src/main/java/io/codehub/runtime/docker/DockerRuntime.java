@@ -40,7 +40,11 @@ import reactor.core.publisher.Mono;
  * starts the container. An existing container is started as it is, even when it was created from
  * a different spec: delete the instance to apply a new one. The spec's port and additional ports
  * are each published on a random host port of {@link DockerRuntimeConfig#publishAddress()}, and
- * {@link #upstream(WorkspaceId, int)} answers for exactly those. The spec's {@code command}, when
+ * {@link #upstream(WorkspaceId, int)} answers for exactly those. With a
+ * {@link DockerRuntimeConfig#network()} nothing is published: the container joins that network
+ * (only it), and upstreams are its address there with the container port, which only what shares
+ * the network reaches; a missing network fails the start and turns {@link #health()} DOWN, both
+ * naming it. The spec's {@code command}, when
  * given, replaces the image's entrypoint and command (as Kubernetes' {@code command} does). A
  * start is refused while a restore job works on the workspace's volume.
  *
@@ -86,8 +90,9 @@ public final class DockerRuntime implements Runtime, AutoCloseable {
         this.instances = new DockerInstances(calls, images, volumes, registry);
         this.jobs = new DockerJobs(calls, volumes, new JobContainers(calls, images), files, registry,
                 Clock.systemUTC());
-        log.info("Docker runtime for {} (archives in {}, up to {} concurrent engine calls)", config.dockerHost(),
-                config.archiveDir(), config.maxConcurrentCalls());
+        log.info("Docker runtime for {} (archives in {}, up to {} concurrent engine calls; instances {})",
+                config.dockerHost(), config.archiveDir(), config.maxConcurrentCalls(), config.network() == null
+                        ? "publish their ports on " + config.publishAddress() : "join network " + config.network());
     }
 
     /** The configuration this runtime was created with. */
@@ -160,7 +165,10 @@ public final class DockerRuntime implements Runtime, AutoCloseable {
         return jobs.job(jobId);
     }
 
-    /** UP with the engine's version when it answers a ping; DOWN with the reason otherwise. Never fails. */
+    /**
+     * UP with the engine's version when it answers a ping and the configured network, if any,
+     * exists; DOWN with the reason otherwise (a missing network is named). Never fails.
+     */
     @Override
     public Mono<Health> health() {
         return calls.call("ping", "engine", client -> {
@@ -168,6 +176,7 @@ public final class DockerRuntime implements Runtime, AutoCloseable {
                     var version = client.versionCmd().exec();
                     return "Docker Engine " + version.getVersion() + " (API " + version.getApiVersion() + ")";
                 })
+                .flatMap(backend -> instances.requireNetwork().thenReturn(backend))
                 .map(backend -> new Health(HealthStatus.UP, RUNTIME, config.agentVersion(), backend, null))
                 .onErrorResume(error -> Mono.just(new Health(HealthStatus.DOWN, RUNTIME, config.agentVersion(), null,
                         JobLauncher.reason(error))));

@@ -25,7 +25,13 @@ import org.jspecify.annotations.Nullable;
  *                           {@code gzip}, {@code find} and {@code mv} (default {@code codehub/busybox:local})
  * @param jobImagePullPolicy when to pull {@code jobImage} (default {@code IfNotPresent})
  * @param publishAddress     the host IP literal instance ports are published on, each on a random host port
- *                           (default {@code 127.0.0.1}; {@code 0.0.0.0} publishes on every interface)
+ *                           (default {@code 127.0.0.1}; {@code 0.0.0.0} publishes on every interface); unused
+ *                           when {@code network} is set
+ * @param network            an existing Docker network every instance container joins instead of the engine's
+ *                           default bridge, or {@code null} (default): then nothing is published, and upstreams
+ *                           are the container's address on that network with the container port, reachable by
+ *                           whoever shares the network (the agent, a hub's gateway) instead of through the
+ *                           engine's host
  * @param callTimeout        connect and response timeout of one engine call (default 30 s)
  * @param jobTimeout         how long an archive or restore job, or an image pull, may take (default 1 h)
  * @param maxConcurrentCalls how many blocking engine calls may run at once: the size of the bounded scheduler
@@ -33,7 +39,8 @@ import org.jspecify.annotations.Nullable;
  * @param agentVersion       the agent's version, reported by {@code health()} (default {@code dev})
  */
 public record DockerRuntimeConfig(URI dockerHost, Path archiveDir, String jobImage, ImagePullPolicy jobImagePullPolicy,
-        String publishAddress, Duration callTimeout, Duration jobTimeout, int maxConcurrentCalls, String agentVersion) {
+        String publishAddress, @Nullable String network, Duration callTimeout, Duration jobTimeout,
+        int maxConcurrentCalls, String agentVersion) {
 
     /** The default engine address. */
     public static final URI DEFAULT_DOCKER_HOST = URI.create("unix:///var/run/docker.sock");
@@ -42,6 +49,8 @@ public record DockerRuntimeConfig(URI dockerHost, Path archiveDir, String jobIma
 
     private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
+    /** What the engine accepts as a network name (and an id is a name of hex digits). */
+    private static final Pattern NETWORK = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
 
     public DockerRuntimeConfig {
         Objects.requireNonNull(dockerHost, "dockerHost");
@@ -68,6 +77,20 @@ public record DockerRuntimeConfig(URI dockerHost, Path archiveDir, String jobIma
             throw new IllegalArgumentException("publishAddress: '" + publishAddress
                     + "' (expected: an IP address literal such as 127.0.0.1 or 0.0.0.0)");
         }
+        if (network != null && network.isBlank()) {
+            network = null;
+        }
+        if (network != null) {
+            network = network.strip();
+            if (!NETWORK.matcher(network).matches()) {
+                throw new IllegalArgumentException("network: '" + network + "' (expected: the name of an existing "
+                        + "Docker network: letters, digits, '_', '.', '-')");
+            }
+            if (network.equals("host") || network.equals("none") || network.equals("default")) {
+                throw new IllegalArgumentException("network: '" + network + "' (expected: a bridge or user-defined "
+                        + "network by name, not the network mode host, none or default)");
+            }
+        }
         Checks.positive("callTimeout", callTimeout);
         Checks.positive("jobTimeout", jobTimeout);
         Checks.inRange("maxConcurrentCalls", maxConcurrentCalls, 1, BlockingCalls.MAX_CONCURRENT_CALLS);
@@ -92,6 +115,7 @@ public record DockerRuntimeConfig(URI dockerHost, Path archiveDir, String jobIma
         private String jobImage = DEFAULT_JOB_IMAGE;
         private ImagePullPolicy jobImagePullPolicy = ImagePullPolicy.IF_NOT_PRESENT;
         private String publishAddress = "127.0.0.1";
+        private @Nullable String network;
         private Duration callTimeout = Duration.ofSeconds(30);
         private Duration jobTimeout = Duration.ofHours(1);
         private int maxConcurrentCalls = 16;
@@ -125,6 +149,12 @@ public record DockerRuntimeConfig(URI dockerHost, Path archiveDir, String jobIma
             return this;
         }
 
+        /** The network instances join; {@code null} or blank publishes their ports instead (the default). */
+        public Builder network(@Nullable String network) {
+            this.network = network;
+            return this;
+        }
+
         public Builder callTimeout(Duration callTimeout) {
             this.callTimeout = callTimeout;
             return this;
@@ -148,7 +178,7 @@ public record DockerRuntimeConfig(URI dockerHost, Path archiveDir, String jobIma
         /** The validated configuration; {@link IllegalArgumentException} names the first bad field. */
         public DockerRuntimeConfig build() {
             return new DockerRuntimeConfig(dockerHost, archiveDir, jobImage, jobImagePullPolicy, publishAddress,
-                    callTimeout, jobTimeout, maxConcurrentCalls, agentVersion);
+                    network, callTimeout, jobTimeout, maxConcurrentCalls, agentVersion);
         }
     }
 }

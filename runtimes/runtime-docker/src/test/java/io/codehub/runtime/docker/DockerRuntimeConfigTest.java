@@ -22,6 +22,7 @@ class DockerRuntimeConfigTest {
         assertThat(config.jobImage()).isEqualTo("codehub/busybox:local");
         assertThat(config.jobImagePullPolicy()).isEqualTo(ImagePullPolicy.IF_NOT_PRESENT);
         assertThat(config.publishAddress()).isEqualTo("127.0.0.1");
+        assertThat(config.network()).isNull();
         assertThat(config.callTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.jobTimeout()).isEqualTo(Duration.ofHours(1));
         assertThat(config.maxConcurrentCalls()).isEqualTo(16);
@@ -71,6 +72,23 @@ class DockerRuntimeConfigTest {
                 .hasMessage("publishAddress: 'localhost' (expected: an IP address literal such as 127.0.0.1 or 0.0.0.0)");
         assertThatThrownBy(() -> DockerRuntimeConfig.builder().archiveDir(DIR).publishAddress("256.0.0.1").build())
                 .hasMessageStartingWith("publishAddress: '256.0.0.1'");
+    }
+
+    @Test
+    void networkIsANameOfABridgeOrUserDefinedNetwork() {
+        assertThat(DockerRuntimeConfig.builder().archiveDir(DIR).network(" codehub_workspaces-1.a ").build().network())
+                .isEqualTo("codehub_workspaces-1.a");
+        assertThat(DockerRuntimeConfig.builder().archiveDir(DIR).network(" ").build().network()).isNull();
+        assertThatThrownBy(() -> DockerRuntimeConfig.builder().archiveDir(DIR).network("a b").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("network: 'a b' (expected: the name of an existing Docker network: letters, digits, '_', '.', '-')");
+        assertThatThrownBy(() -> DockerRuntimeConfig.builder().archiveDir(DIR).network("container:x").build())
+                .hasMessageStartingWith("network: 'container:x' (expected: the name");
+        for (String mode : new String[] {"host", "none", "default"}) {
+            assertThatThrownBy(() -> DockerRuntimeConfig.builder().archiveDir(DIR).network(mode).build())
+                    .hasMessage("network: '" + mode + "' (expected: a bridge or user-defined network by name, not the "
+                            + "network mode host, none or default)");
+        }
     }
 
     @Test

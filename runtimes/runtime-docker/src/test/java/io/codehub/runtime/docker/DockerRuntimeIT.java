@@ -10,11 +10,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Ports;
+import io.codehub.runtime.BackendFailureException;
 import io.codehub.runtime.BackendUnavailableException;
 import io.codehub.runtime.ConflictException;
 import io.codehub.runtime.HealthStatus;
@@ -169,6 +173,12 @@ class DockerRuntimeIT {
         assertProblem(runtime.upstream(id, 3001), NotFoundException.class, ProblemType.PORT_NOT_EXPOSED);
     }
 
+    private static String randomHex() {
+        byte[] random = new byte[4];
+        ThreadLocalRandom.current().nextBytes(random);
+        return HexFormat.of().formatHex(random);
+    }
+
     /** The body of an HTTP GET of {@code path} at {@code upstream} (a loopback address), once it answers 200. */
     private static String get(Upstream upstream, String path) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -178,6 +188,95 @@ class DockerRuntimeIT {
                 .until(() -> http.send(get, HttpResponse.BodyHandlers.ofString()),
                         response -> response.statusCode() == 200)
                 .body();
+    }
+
+    @Test
+    @Timeout(180)
+    void onANetworkInstancesPublishNothingAndTheirUpstreamIsTheirAddressThere() throws Exception {
+        String network = "codehub-it-net-" + randomHex();
+        String client = network + "-client";
+        docker.client().createNetworkCmd().withName(network).withDriver("bridge")
+                .withLabels(Map.of("io.codehub.test", "DockerRuntimeIT")).exec();
+        DockerRuntime onNetwork = new DockerRuntime(DockerRuntimeConfig.builder().archiveDir(archives)
+                .network(network).agentVersion("it").build());
+        try {
+            assertThat(onNetwork.health().block(CALL).status()).isEqualTo(HealthStatus.UP);
+            WorkspaceId id = docker.newWorkspace("it-");
+            InstanceSpec spec = InstanceSpec.of(DockerTestSupport.IMAGE, List.of("sh", "-c",
+                    "mkdir -p /tmp/dev && echo 'from the dev server' > /tmp/dev/index.html"
+                            + " && httpd -p 8080 -h /home/coder && exec httpd -f -p 3000 -h /tmp/dev"),
+                    null, 8080, List.of(3000), null, ImagePullPolicy.NEVER, null, null);
+            assertThat(onNetwork.startInstance(id, spec).block(CALL).state()).isEqualTo(InstanceState.RUNNING);
+
+            var container = docker.client().inspectContainerCmd(ManagedNames.workspace(id)).exec();
+            assertThat(container.getConfig().getLabels()).containsEntry("io.codehub.network", network);
+            assertThat(container.getHostConfig().getNetworkMode()).isEqualTo(network);
+            Ports published = container.getHostConfig().getPortBindings();
+            assertThat(published == null ? Map.of() : published.getBindings()).as("nothing published").isEmpty();
+            assertThat(container.getNetworkSettings().getNetworks()).containsOnlyKeys(network);
+            String address = container.getNetworkSettings().getNetworks().get(network).getIpAddress();
+            assertThat(address).isNotBlank();
+
+            docker.sh(id, "echo 'from the workspace' > /home/coder/index.html");
+            assertThat(onNetwork.upstream(id).block(CALL)).isEqualTo(new Upstream(address, 8080));
+            assertThat(onNetwork.upstream(id, 8080).block(CALL)).isEqualTo(new Upstream(address, 8080));
+            assertThat(onNetwork.upstream(id, 3000).block(CALL)).isEqualTo(new Upstream(address, 3000));
+            assertProblem(onNetwork.upstream(id, 3001), NotFoundException.class, ProblemType.PORT_NOT_EXPOSED);
+            // The container's label decides, not the runtime's current setting.
+            assertThat(runtime.upstream(id, 3000).block(CALL)).isEqualTo(new Upstream(address, 3000));
+
+            // Served there to another container on the network (never dialled from this test's namespace).
+            String clientId = docker.client().createContainerCmd(DockerTestSupport.IMAGE).withName(client)
+                    .withLabels(Map.of("io.codehub.test", "DockerRuntimeIT")).withCmd("sleep", "300")
+                    .withHostConfig(HostConfig.newHostConfig().withNetworkMode(network))
+                    .exec().getId();
+            docker.client().startContainerCmd(clientId).exec();
+            for (Upstream upstream : List.of(onNetwork.upstream(id).block(CALL), onNetwork.upstream(id, 3000).block(CALL))) {
+                String url = "http://" + upstream.host() + ":" + upstream.port() + "/index.html";
+                DockerTestSupport.ExecResult fetched = await().atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(500))
+                        .until(() -> docker.exec(client, "wget", "-q", "-O", "-", url), r -> r.exitCode() == 0);
+                assertThat(fetched.stdout()).isEqualTo(upstream.port() == 8080 ? "from the workspace\n" : "from the dev server\n");
+            }
+
+            docker.client().stopContainerCmd(ManagedNames.workspace(id)).withTimeout(1).exec();
+            awaitState(id, InstanceState.EXITED);
+            assertProblem(onNetwork.upstream(id), ConflictException.class, ProblemType.INSTANCE_NOT_RUNNING);
+        } finally {
+            onNetwork.close();
+            docker.cleanUp();
+            try {
+                docker.client().removeContainerCmd(client).withForce(true).exec();
+            } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+                // never created
+            }
+            docker.client().removeNetworkCmd(network).exec();
+        }
+    }
+
+    @Test
+    void aMissingNetworkFailsTheStartAndTheHealthNamingIt() {
+        String network = "codehub-it-absent-" + randomHex();
+        DockerRuntime misconfigured = new DockerRuntime(DockerRuntimeConfig.builder().archiveDir(archives)
+                .network(network).agentVersion("it").build());
+        try {
+            String expected = "Docker network '" + network + "' (the runtime's network setting) does not exist on the "
+                    + "engine at " + DockerTestSupport.DOCKER_HOST + ": create it (docker network create " + network
+                    + ") or name an existing network";
+            var health = misconfigured.health().block(CALL);
+            assertThat(health.status()).isEqualTo(HealthStatus.DOWN);
+            assertThat(health.detail()).isEqualTo(expected);
+
+            WorkspaceId id = docker.newWorkspace("it-");
+            assertThatThrownBy(() -> misconfigured.startInstance(id, httpd()).block(CALL))
+                    .isInstanceOfSatisfying(BackendFailureException.class,
+                            e -> assertThat(e.type()).isEqualTo(ProblemType.BACKEND_ERROR))
+                    .hasMessage(expected);
+            assertThat(docker.containersOf(id)).isEmpty();
+            assertThat(docker.volumeOf(id)).as("nothing created before the network was found missing").isNull();
+        } finally {
+            misconfigured.close();
+        }
     }
 
     @Test
