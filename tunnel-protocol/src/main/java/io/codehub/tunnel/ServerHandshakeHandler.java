@@ -215,16 +215,11 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
         DefaultTunnelSession session = new DefaultTunnelSession(sessionId, accepted.agentId(),
                 handshake.agentVersion(), handshake.remoteAddress(), server.clock.instant(), ctx.channel(),
                 server.limits, handshake.peerCertificates());
-        // Registered before the 101 leaves: an agent that has its 101 finds its session on the hub.
-        // A stream opened from another thread meanwhile runs on this event loop after this task,
-        // when the pipeline below speaks HTTP/2.
-        DefaultTunnelSession replaced = server.registry.register(session);
-        if (replaced != null) {
-            // The old connection finishes its open streams (no call fails because the agent
-            // reconnected, e.g. with a renewed certificate) and is closed after the grace at the latest.
-            replaced.drain(TunnelProtocol.GOAWAY_REPLACED, server.replacedSessionGrace);
-        }
-        ctx.writeAndFlush(HandshakeResponses.switchingProtocols(sessionId, server.hubId, server.keepalive,
+        // The 101 is encoded now but sent only after the session is registered, so an agent that
+        // has its 101 always finds its session on the hub; and the session is registered only once
+        // the pipeline speaks HTTP/2, so a stream opened the moment it is visible finds the
+        // multiplexer. The HTTP/2 preface and first frames queue behind the 101.
+        ctx.write(HandshakeResponses.switchingProtocols(sessionId, server.hubId, server.keepalive,
                 accepted.resumptionTicket()));
         ChannelPipeline pipeline = ctx.pipeline();
         pipeline.remove(HTTP_CODEC);
@@ -234,6 +229,13 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
         pipeline.addLast(new HubSessionHandler(session, server));
         pipeline.remove(this);
         Http2Pipelines.widenConnectionWindow(ctx.channel(), server.limits);
+        DefaultTunnelSession replaced = server.registry.register(session);
+        if (replaced != null) {
+            // The old connection finishes its open streams (no call fails because the agent
+            // reconnected, e.g. with a renewed certificate) and is closed after the grace at the latest.
+            replaced.drain(TunnelProtocol.GOAWAY_REPLACED, server.replacedSessionGrace);
+        }
+        ctx.channel().flush();
         ctx.channel().config().setAutoRead(true);
         ctx.channel().read();
         try {
