@@ -107,7 +107,7 @@ public final class TunnelLimits {
         private int failedAuthBurst = 10;
         private Duration failedAuthRefillPeriod = Duration.ofSeconds(6);
         private int maxTunnels = 10_000;
-        private int maxConcurrentStreams = 256;
+        private int maxConcurrentStreams = 4096;
         private int maxHeaderListSize = 16 * 1024;
         private int maxFrameSize = 16 * 1024;
         private int initialWindowSize = 1 << 20;
@@ -165,7 +165,10 @@ public final class TunnelLimits {
             return this;
         }
 
-        /** Concurrent streams per tunnel (default 256). */
+        /**
+         * Concurrent streams per tunnel (default 4,096): Agent API calls and the workspace
+         * gateway's CONNECT streams, one per open browser connection or WebSocket, share it.
+         */
         public Builder maxConcurrentStreams(int value) {
             maxConcurrentStreams = Checks.positive("maxConcurrentStreams", value);
             return this;

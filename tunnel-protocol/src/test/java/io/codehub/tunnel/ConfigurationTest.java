@@ -35,7 +35,7 @@ class ConfigurationTest {
         TunnelLimits d = TunnelLimits.defaults();
         assertThat(d.handshakeTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(d.maxHandshakeHeaderBytes()).isEqualTo(8192);
-        assertThat(d.maxConcurrentStreams()).isEqualTo(256);
+        assertThat(d.maxConcurrentStreams()).isEqualTo(4096);
         assertThat(d.maxHeaderListSize()).isEqualTo(16384);
         assertThat(d.maxFrameSize()).isEqualTo(16384);
         assertThat(d.initialWindowSize()).isEqualTo(1 << 20);

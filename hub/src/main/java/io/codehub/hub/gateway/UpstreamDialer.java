@@ -21,6 +21,7 @@ import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.Upstream;
 import io.codehub.runtime.WorkspaceId;
 import io.codehub.tunnel.ConnectRefusedException;
+import io.codehub.tunnel.TunnelException;
 import io.codehub.tunnel.TunnelSession;
 import io.codehub.tunnel.TunnelTransport;
 import io.codehub.tunnel.spring.AgentTunnels;
@@ -216,6 +217,11 @@ final class UpstreamDialer {
                 && conflict.type() == ProblemType.INSTANCE_NOT_RUNNING) {
             return new GatewayException(GatewayProblem.WORKSPACE_NOT_RUNNING, "the agent says: " + error.getMessage(),
                     "unavailable", RETRY_AFTER);
+        }
+        if (error instanceof TunnelException tunnel && tunnel.isUnprocessed()) {
+            // The tunnel is full (its stream limit) or going away: nothing reached the agent.
+            return new GatewayException(GatewayProblem.UNAVAILABLE, "the tunnel to agent " + route.agentId()
+                    + " takes no new stream now (" + error.getMessage() + ")", null, RETRY_AFTER);
         }
         if (error instanceof ConnectRefusedException refused) {
             return new GatewayException(GatewayProblem.UPSTREAM_UNAVAILABLE, "the workspace's app on port " + port
