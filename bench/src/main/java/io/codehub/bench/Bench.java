@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       most 16 KB per tunnel at 10,000 tunnels.</li>
  *   <li>{@code restart}: kill the hub with every agent connected, start a new one on the same port,
  *       and time until every agent has a session again. Target: 10,000 agents back within 30 s.</li>
+ *   <li>{@code gateway}: the workspace gateway against the app it fronts, with the real hub and
+ *       agents ({@link GatewayReport}).</li>
  * </ul>
  * Every wait is bounded; both child processes are killed on every path.
  */
@@ -44,9 +46,11 @@ public final class Bench {
             case "idle-tunnels" -> idleTunnels(count, port);
             case "restart" -> restart(count, port);
             case "bulk" -> bulk(Long.parseLong(Args.value(args, "--bulk-mb", "1024")) * 1_000_000L);
+            case "gateway" -> GatewayReport.run(args);
             default -> {
                 System.err.println("usage: bench tunnel [--tunnels N] [--seconds S] [--json FILE]"
-                        + " | idle-tunnels [--count N] | restart [--count N] | bulk [--bulk-mb M]   (all take --port P)");
+                        + " | idle-tunnels [--count N] | restart [--count N] | bulk [--bulk-mb M]   (all take --port P)"
+                        + " | gateway [--seconds S] [--bulk-mb M] [--runs N] [--json FILE]");
                 System.exit(2);
             }
         }

@@ -1,0 +1,377 @@
+package io.codehub.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.codehub.tunnel.TunnelTransport;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * {@code bench gateway [--seconds S] [--bulk-mb M] [--runs N] [--json FILE]}: the workspace
+ * gateway against the app it fronts, in one run per {@code --runs}, each on a fresh
+ * {@link GatewayStack}. Three paths to the same sample app image: {@code upstream} (the app's
+ * published port, no gateway), {@code direct} (the gateway to a direct agent's workspace) and
+ * {@code tunnel} (the gateway and the agent's tunnel to a tunnel-only agent's workspace). Each
+ * measure runs on the three paths one after the other, so whatever else the machine does weighs
+ * on all of them alike; then 1,000 idle WebSockets through the tunnel path and the hub's memory.
+ *
+ * <p>The load client is this process (Netty on {@value #CLIENT_THREADS} event-loop threads): on a
+ * small machine it competes for the same cores as the hub, the agents, the Docker engine and the
+ * app, which the numbers include. Each measure prints the cores every process kept busy meanwhile
+ * ({@link CpuMeter}), so that a slow path shows where its time went.
+ *
+ * <p>Also: {@code --idle N} idle WebSockets instead of 1,000; {@code --phases} some of
+ * {@code latency,rps,download,upload,echo,ws,idle} (to profile one; keys of the others are left
+ * out). One run writes its keys to the JSON file; several write each key's median, and every run's
+ * keys under {@code "runs"}.
+ */
+final class GatewayReport {
+
+    private static final int CLIENT_THREADS = 2;
+    /** The measures, in the order they run; {@code --phases} picks some (to profile one, say). */
+    private static final String[] PHASES = {"latency", "rps", "download", "upload", "echo", "ws", "idle"};
+    private static final int IDLE_SOCKETS = 1_000;
+    private static final int WARMUP_REQUESTS = 3_000;
+    private static final int MAX_SAMPLES = 200_000;
+    private static final Duration LOAD_WARMUP = Duration.ofSeconds(1);
+
+    /** A target of the issue: a key, how it is judged, and the bound. */
+    private record Target(String key, String what, boolean atMost, double bound) {
+        boolean met(double value) {
+            return atMost ? value <= bound : value >= bound;
+        }
+
+        String rule() {
+            return (atMost ? "<= " : ">= ") + format(bound);
+        }
+    }
+
+    /** The targets, for a run that opens {@code idle} idle WebSockets. */
+    private static List<Target> targets(int idle) {
+        return List.of(
+                new Target("gw_p50_added_us_direct", "GET p50 added, direct (us)", true, 300),
+                new Target("gw_p50_added_us_tunnel", "GET p50 added, tunnel (us)", true, 300),
+                new Target("gw_rps_ratio_direct", "64 connections, direct / upstream", false, 0.6),
+                new Target("gw_rps_ratio_tunnel", "64 connections, tunnel / upstream", false, 0.6),
+                new Target("gw_bulk_ratio_direct", "download, direct / upstream", false, 0.5),
+                new Target("gw_bulk_ratio_tunnel", "download, tunnel / upstream", false, 0.5),
+                new Target("gw_upload_ratio_direct", "upload, direct / upstream", false, 0.5),
+                new Target("gw_upload_ratio_tunnel", "upload, tunnel / upstream", false, 0.5),
+                new Target("gw_ws_echo_p50_added_us_direct", "WebSocket echo p50 added, direct (us)", true, 300),
+                new Target("gw_ws_echo_p50_added_us_tunnel", "WebSocket echo p50 added, tunnel (us)", true, 300),
+                new Target("gw_idle_ws_opened_tunnel", "idle WebSockets open through the tunnel", false, idle),
+                new Target("gw_idle_ws_hub_bytes_each_tunnel", "hub RSS per idle WebSocket, tunnel (bytes)", true, 16_384));
+    }
+
+    private GatewayReport() {
+    }
+
+    static void run(String[] args) throws Exception {
+        Duration seconds = Duration.ofSeconds(positive(args, "--seconds", "10"));
+        long bulkBytes = positive(args, "--bulk-mb", "1024") * 1024 * 1024;
+        int runs = (int) positive(args, "--runs", "1");
+        int idle = (int) positive(args, "--idle", Integer.toString(IDLE_SOCKETS));
+        String json = Args.value(args, "--json", "");
+        List<String> phases = List.of(Args.value(args, "--phases", String.join(",", PHASES)).split(","));
+        for (String phase : phases) {
+            if (!List.of(PHASES).contains(phase)) {
+                throw new IllegalArgumentException("--phases: '" + phase + "' (expected some of " + String.join(",", PHASES)
+                        + ")");
+            }
+        }
+        Path root = Path.of(System.getProperty("codehub.root", ".")).toAbsolutePath().normalize();
+
+        List<Map<String, Double>> results = new ArrayList<>();
+        EventLoopGroup group = TunnelTransport.newEventLoopGroup(CLIENT_THREADS);
+        try {
+            for (int run = 1; run <= runs; run++) {
+                System.out.printf(Locale.ROOT, "%n[bench] gateway run %d of %d: starting the hub, two agents and two "
+                        + "workspaces%n", run, runs);
+                Map<String, Double> result = once(root, group, phases, seconds, bulkBytes, idle);
+                results.add(result);
+                table(String.format(Locale.ROOT, "run %d of %d", run, runs), result, seconds, bulkBytes, idle);
+            }
+        } finally {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10_000);
+        }
+        if (runs > 1) {
+            summary(results, idle);
+        }
+        if (!json.isEmpty()) {
+            Files.writeString(Path.of(json), json(results));
+            System.out.println("wrote " + json);
+        }
+    }
+
+    /** One run on a fresh stack: every key. */
+    private static Map<String, Double> once(Path root, EventLoopGroup group, List<String> phases, Duration seconds,
+            long bulkBytes, int idle)
+            throws Exception {
+        HttpLoad http = new HttpLoad(group);
+        WebSocketLoad ws = new WebSocketLoad(group);
+        Map<String, Double> r = new LinkedHashMap<>();
+        GatewayStack stack = GatewayStack.start(root);
+        boolean failed = true;
+        try {
+            List<GatewayTarget> targets = stack.targets();
+            CpuMeter cpu = new CpuMeter(stack.processGroups());
+            System.out.println("[bench] paths: " + targets);
+            System.out.println("[bench] processes: " + cpu);
+            System.out.println("[bench] transport " + TunnelTransport.name() + ", " + CLIENT_THREADS
+                    + " client event-loop threads; logs in " + stack.logs());
+            for (GatewayTarget t : phases.contains("latency") ? targets : List.<GatewayTarget>of()) {
+                CpuMeter.Snapshot from = cpu.snapshot();
+                HttpLoad.Latency latency = http.latency(t, WARMUP_REQUESTS, MAX_SAMPLES, seconds);
+                r.put("gw_p50_us_" + t.name(), latency.p50Micros());
+                r.put("gw_p99_us_" + t.name(), latency.p99Micros());
+                progress("sequential GET /hello", t, String.format(Locale.ROOT, "p50 %.0f us, p99 %.0f us (%d samples)",
+                        latency.p50Micros(), latency.p99Micros(), latency.samples()), from, cpu);
+            }
+            for (GatewayTarget t : phases.contains("rps") ? targets : List.<GatewayTarget>of()) {
+                CpuMeter.Snapshot from = cpu.snapshot();
+                double rps = http.requestsPerSecond(t, LOAD_WARMUP, seconds);
+                r.put("gw_rps_" + t.name(), rps);
+                progress("64 connections of GET /hello", t, String.format(Locale.ROOT, "%.0f requests/s", rps), from, cpu);
+            }
+            for (GatewayTarget t : phases.contains("download") ? targets : List.<GatewayTarget>of()) {
+                http.download(t, Math.min(bulkBytes, 256L * 1024 * 1024)); // warm-up
+                CpuMeter.Snapshot from = cpu.snapshot();
+                double mbps = http.download(t, bulkBytes);
+                r.put("gw_bulk_mbps_" + t.name(), mbps);
+                progress("download", t, String.format(Locale.ROOT, "%.0f MB/s", mbps), from, cpu);
+            }
+            for (GatewayTarget t : phases.contains("upload") ? targets : List.<GatewayTarget>of()) {
+                http.upload(t, Math.min(bulkBytes, 256L * 1024 * 1024)); // warm-up
+                CpuMeter.Snapshot from = cpu.snapshot();
+                double mbps = http.upload(t, bulkBytes);
+                r.put("gw_upload_mbps_" + t.name(), mbps);
+                progress("upload", t, String.format(Locale.ROOT, "%.0f MB/s", mbps), from, cpu);
+            }
+            for (GatewayTarget t : phases.contains("echo") ? targets : List.<GatewayTarget>of()) {
+                CpuMeter.Snapshot from = cpu.snapshot();
+                double p50 = ws.echoP50Micros(t, WARMUP_REQUESTS, MAX_SAMPLES, seconds);
+                r.put("gw_ws_echo_p50_us_" + t.name(), p50);
+                progress("WebSocket echo", t, String.format(Locale.ROOT, "p50 %.0f us", p50), from, cpu);
+            }
+            for (GatewayTarget t : phases.contains("ws") ? targets : List.<GatewayTarget>of()) {
+                CpuMeter.Snapshot from = cpu.snapshot();
+                double rate = ws.messagesPerSecond(t, LOAD_WARMUP, seconds);
+                r.put("gw_ws_msgs_per_s_" + t.name(), rate);
+                progress("64 pipelining WebSockets", t, String.format(Locale.ROOT, "%.0f echoes/s", rate), from, cpu);
+            }
+            if (phases.contains("idle")) {
+                idleWebSockets(stack, ws, idle, r);
+            }
+            for (String path : new String[] {"direct", "tunnel"}) {
+                difference(r, "gw_p50_added_us_" + path, "gw_p50_us_" + path, "gw_p50_us_upstream");
+                ratio(r, "gw_rps_ratio_" + path, "gw_rps_" + path, "gw_rps_upstream");
+                ratio(r, "gw_bulk_ratio_" + path, "gw_bulk_mbps_" + path, "gw_bulk_mbps_upstream");
+                ratio(r, "gw_upload_ratio_" + path, "gw_upload_mbps_" + path, "gw_upload_mbps_upstream");
+                difference(r, "gw_ws_echo_p50_added_us_" + path, "gw_ws_echo_p50_us_" + path, "gw_ws_echo_p50_us_upstream");
+                ratio(r, "gw_ws_msgs_ratio_" + path, "gw_ws_msgs_per_s_" + path, "gw_ws_msgs_per_s_upstream");
+            }
+            r.replaceAll((k, v) -> Math.round(v * 100) / 100.0);
+            failed = false;
+            return r;
+        } finally {
+            if (failed) {
+                stack.keepLogs();
+            }
+            stack.close();
+        }
+    }
+
+    private static void difference(Map<String, Double> r, String key, String value, String baseline) {
+        if (r.containsKey(value) && r.containsKey(baseline)) {
+            r.put(key, r.get(value) - r.get(baseline));
+        }
+    }
+
+    private static void ratio(Map<String, Double> r, String key, String value, String baseline) {
+        if (r.containsKey(value) && r.containsKey(baseline)) {
+            r.put(key, r.get(value) / r.get(baseline));
+        }
+    }
+
+    /**
+     * {@code count} idle WebSockets through the tunnel path, opened in two halves: the hub's RSS
+     * and heap after a full GC before, between and after. The key is the growth from before to
+     * after per socket still open; the second half's growth per socket (the marginal cost, without
+     * what the first sockets cost once) is printed beside it.
+     */
+    private static void idleWebSockets(GatewayStack stack, WebSocketLoad ws, int count, Map<String, Double> r)
+            throws Exception {
+        long pid = stack.hubPid();
+        GatewayTarget tunnel = stack.target("tunnel");
+        // Warm-up: the code, classes and buffers of opening and holding sockets exist once before the
+        // first look, so that what grows after it is what the sockets themselves hold.
+        try (WebSocketLoad.Idle warmup = ws.openIdle(tunnel, Math.min(64, count), 32, Duration.ofSeconds(60))) {
+            if (warmup.failed() > 0) {
+                System.out.println("[bench] idle WebSockets warm-up: " + warmup.failed() + " not open: " + warmup.firstFailure());
+            }
+        }
+        settle();
+        ProcessMemory.Sample before = ProcessMemory.afterGc(pid);
+        boolean tracked = ProcessMemory.nativeBaseline(pid);
+        int half = count / 2;
+        try (WebSocketLoad.Idle first = ws.openIdle(tunnel, half, 32, Duration.ofSeconds(120))) {
+            settle();
+            ProcessMemory.Sample middle = ProcessMemory.afterGc(pid);
+            long firstOpen = open(first);
+            // After a refusal, the second half is not tried: the limit is the finding.
+            int rest = first.failed() > 0 ? 0 : count - half;
+            try (WebSocketLoad.Idle second = ws.openIdle(tunnel, rest, 32, Duration.ofSeconds(120))) {
+                settle();
+                ProcessMemory.Sample after = ProcessMemory.afterGc(pid);
+                long secondOpen = open(second);
+                long total = open(first) + secondOpen;
+                r.put("gw_idle_ws_opened_tunnel", (double) total);
+                r.put("gw_idle_ws_hub_bytes_each_tunnel", per(after.residentBytes() - before.residentBytes(), total));
+                r.put("gw_idle_ws_hub_heap_bytes_each_tunnel", before.heapBytes() < 0 || after.heapBytes() < 0
+                        ? Double.NaN : per(after.heapBytes() - before.heapBytes(), total));
+                String firstFailure = !first.firstFailure().isEmpty() ? first.firstFailure() : second.firstFailure();
+                System.out.printf(Locale.ROOT, "  %-32s %-9s %d of %d open%s%n", "idle WebSockets", "tunnel", total, count,
+                        total < count ? " (" + (count - total) + " not; the first refusal: " + firstFailure + ")" : "");
+                System.out.printf(Locale.ROOT, "      hub RSS      %,13d -> %,13d (%d open) -> %,13d bytes (%d open): "
+                                + "%.0f each, %.0f each in the second half%n", before.residentBytes(), middle.residentBytes(),
+                        firstOpen, after.residentBytes(), total, per(after.residentBytes() - before.residentBytes(), total),
+                        per(after.residentBytes() - middle.residentBytes(), total - firstOpen));
+                System.out.printf(Locale.ROOT, "      hub heap     %,13d -> %,13d (%d open) -> %,13d bytes (%d open): "
+                                + "%.0f each, %.0f each in the second half%n", before.heapBytes(), middle.heapBytes(),
+                        firstOpen, after.heapBytes(), total, per(after.heapBytes() - before.heapBytes(), total),
+                        per(after.heapBytes() - middle.heapBytes(), total - firstOpen));
+                if (tracked) {
+                    System.out.println("      hub native memory (NMT), committed change since before:");
+                    ProcessMemory.nativeDiff(pid).lines().forEach(l -> System.out.println("        " + l));
+                }
+            }
+        }
+    }
+
+    private static long open(WebSocketLoad.Idle idle) {
+        return idle.channels().stream().filter(Channel::isActive).count();
+    }
+
+    private static double per(long bytes, long count) {
+        return count <= 0 ? Double.NaN : bytes / (double) count;
+    }
+
+    /** A pause for what the last phase left in flight (closing connections, freed buffers) to go. */
+    private static void settle() throws InterruptedException {
+        Thread.sleep(3_000);
+    }
+
+    /** A measure's result, and the cores each process kept busy meanwhile. */
+    private static void progress(String what, GatewayTarget t, String result, CpuMeter.Snapshot from, CpuMeter cpu) {
+        System.out.printf(Locale.ROOT, "  %-32s %-9s %-40s%n      cores: %s%n", what, t.name(), result,
+                CpuMeter.between(from, cpu.snapshot()));
+    }
+
+    private static void table(String title, Map<String, Double> r, Duration seconds, long bulkBytes, int idle) {
+        System.out.printf(Locale.ROOT, "%ncodehub workspace gateway benchmark, %s (%d s phases, %d MiB transfers, "
+                + "transport %s)%n", title, seconds.toSeconds(), bulkBytes / 1024 / 1024, TunnelTransport.name());
+        System.out.printf(Locale.ROOT, "  %-36s %12s %12s %12s%n", "", "upstream", "direct", "tunnel");
+        row(r, "GET /hello p50 (us)", "gw_p50_us_");
+        row(r, "GET /hello p99 (us)", "gw_p99_us_");
+        row(r, "64 connections (requests/s)", "gw_rps_");
+        row(r, "download (MB/s)", "gw_bulk_mbps_");
+        row(r, "upload (MB/s)", "gw_upload_mbps_");
+        row(r, "WebSocket echo p50 (us)", "gw_ws_echo_p50_us_");
+        row(r, "64 WebSockets (echoes/s)", "gw_ws_msgs_per_s_");
+        System.out.printf(Locale.ROOT, "  %-36s %12s %12s %12s%n", idle + " idle WebSockets, hub RSS each", "", "",
+                format(r.getOrDefault("gw_idle_ws_hub_bytes_each_tunnel", Double.NaN)));
+        System.out.printf(Locale.ROOT, "  %-36s %12s %12s %12s%n", "  (hub heap after GC each)", "", "",
+                format(r.getOrDefault("gw_idle_ws_hub_heap_bytes_each_tunnel", Double.NaN)));
+        System.out.println("  targets:");
+        for (Target target : targets(idle)) {
+            double value = r.getOrDefault(target.key(), Double.NaN);
+            System.out.printf(Locale.ROOT, "    %-46s %10s  %-9s %s%n", target.what(), format(value), target.rule(),
+                    Double.isNaN(value) ? "not measured" : target.met(value) ? "met" : "MISSED");
+        }
+    }
+
+    private static void row(Map<String, Double> r, String what, String prefix) {
+        System.out.printf(Locale.ROOT, "  %-36s %12s %12s %12s%n", what, format(r.getOrDefault(prefix + "upstream", Double.NaN)),
+                format(r.getOrDefault(prefix + "direct", Double.NaN)), format(r.getOrDefault(prefix + "tunnel", Double.NaN)));
+    }
+
+    /** Every key's min, median and max over the runs, and whether each target was met in every run. */
+    private static void summary(List<Map<String, Double>> results, int idle) {
+        System.out.printf(Locale.ROOT, "%ncodehub workspace gateway benchmark, %d runs: min / median / max%n", results.size());
+        for (String key : results.get(0).keySet()) {
+            double[] values = values(results, key);
+            System.out.printf(Locale.ROOT, "  %-40s %12s %12s %12s%n", key, format(values[0]),
+                    format(values[values.length / 2]), format(values[values.length - 1]));
+        }
+        System.out.println("  targets (met in every run?):");
+        for (Target target : targets(idle)) {
+            long met = results.stream().filter(r -> target.met(r.getOrDefault(target.key(), Double.NaN))).count();
+            System.out.printf(Locale.ROOT, "    %-46s %-9s %s%n", target.what(), target.rule(),
+                    met == results.size() ? "met in every run" : "MISSED in " + (results.size() - met) + " of "
+                            + results.size() + " runs");
+        }
+    }
+
+    /** One run: its keys. Several: each key's median, with every run's keys under {@code runs}. */
+    private static String json(List<Map<String, Double>> results) {
+        ObjectNode root = HubAdmin.JSON.createObjectNode();
+        for (String key : results.get(0).keySet()) {
+            double[] values = values(results, key);
+            put(root, key, values[values.length / 2]);
+        }
+        if (results.size() > 1) {
+            ArrayNode runs = root.putArray("runs");
+            for (Map<String, Double> result : results) {
+                ObjectNode run = runs.addObject();
+                result.forEach((k, v) -> put(run, k, v));
+            }
+        }
+        return HubAdmin.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+    }
+
+    private static void put(ObjectNode node, String key, double value) {
+        if (Double.isNaN(value)) {
+            node.putNull(key);
+        } else {
+            node.put(key, value);
+        }
+    }
+
+    private static double[] values(List<Map<String, Double>> results, String key) {
+        double[] values = results.stream().mapToDouble(r -> r.getOrDefault(key, Double.NaN)).toArray();
+        Arrays.sort(values);
+        return values;
+    }
+
+    private static String format(double value) {
+        if (Double.isNaN(value)) {
+            return "-";
+        }
+        return Math.abs(value) >= 100 ? String.format(Locale.ROOT, "%,.0f", value) : String.format(Locale.ROOT, "%.2f", value);
+    }
+
+    private static long positive(String[] args, String name, String fallback) {
+        String text = Args.value(args, name, fallback);
+        long value;
+        try {
+            value = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + ": '" + text + "' (expected: a positive whole number)");
+        }
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
+        }
+        return value;
+    }
+}
