@@ -1,10 +1,13 @@
 package io.codehub.hub.config;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Supplier;
 
 import io.codehub.base.Checks;
 import io.codehub.web.ConfigurationException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Range checks of configuration values: {@link Checks} (which words the problem) with the
@@ -23,6 +26,14 @@ final class ConfigurationChecks {
     static int inRange(String variable, int value, int min, int max) {
         return check(variable, () -> Checks.inRange(variable, value, min, max),
                 "a number between " + min + " and " + max);
+    }
+
+    /** A configured PEM file must be readable (an unset one, null, passes). */
+    static void readable(String variable, @Nullable Path file) {
+        if (file != null && !Files.isReadable(file)) {
+            throw new ConfigurationException(variable, file + " cannot be read",
+                    "Point " + variable + " at a readable PEM file.");
+        }
     }
 
     private static <T> T check(String variable, Supplier<T> check, String wanted) {

@@ -1,6 +1,5 @@
 package io.codehub.hub.config;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -101,8 +100,8 @@ public record GatewayProperties(
             throw new ConfigurationException(missing, "not set, while its partner is",
                     "Set both CODEHUB_HUB_GATEWAY_TLS_CERT and CODEHUB_HUB_GATEWAY_TLS_KEY (PEM files), or neither.");
         }
-        readable("CODEHUB_HUB_GATEWAY_TLS_CERT", tlsCert);
-        readable("CODEHUB_HUB_GATEWAY_TLS_KEY", tlsKey);
+        ConfigurationChecks.readable("CODEHUB_HUB_GATEWAY_TLS_CERT", tlsCert);
+        ConfigurationChecks.readable("CODEHUB_HUB_GATEWAY_TLS_KEY", tlsKey);
         if (publicScheme == null || publicScheme.isBlank()) {
             publicScheme = tlsCert != null ? "https" : "http";
         }
@@ -158,12 +157,5 @@ public record GatewayProperties(
         int p = publicPort != 0 ? publicPort : boundPort;
         boolean defaultPort = (p == 80 && "http".equals(publicScheme)) || (p == 443 && "https".equals(publicScheme));
         return publicScheme + "://" + host + (defaultPort ? "" : ":" + p);
-    }
-
-    private static void readable(String variable, @Nullable Path file) {
-        if (file != null && !Files.isReadable(file)) {
-            throw new ConfigurationException(variable, "'" + file + "' is not a readable file",
-                    "Point " + variable + " at a PEM file the hub can read.");
-        }
     }
 }

@@ -1,6 +1,5 @@
 package io.codehub.hub.config;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -56,8 +55,8 @@ public record TunnelProperties(
             throw new ConfigurationException(missing, "not set, while its partner is",
                     "Set both CODEHUB_HUB_TUNNEL_TLS_CERT and CODEHUB_HUB_TUNNEL_TLS_KEY (PEM files), or neither.");
         }
-        readable("CODEHUB_HUB_TUNNEL_TLS_CERT", tlsCert);
-        readable("CODEHUB_HUB_TUNNEL_TLS_KEY", tlsKey);
+        ConfigurationChecks.readable("CODEHUB_HUB_TUNNEL_TLS_CERT", tlsCert);
+        ConfigurationChecks.readable("CODEHUB_HUB_TUNNEL_TLS_KEY", tlsKey);
         ConfigurationChecks.positive("CODEHUB_HUB_TUNNEL_DRAIN_GRACE", drainGrace);
         ConfigurationChecks.positive("CODEHUB_HUB_TUNNEL_TICKET_TTL", ticketTtl);
         ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_FAILED_AUTH_BURST", failedAuthBurst, 1, 1_000_000);
@@ -82,12 +81,5 @@ public record TunnelProperties(
     /** Whether the tunnel port runs TLS. */
     public boolean tls() {
         return tlsCert != null;
-    }
-
-    private static void readable(String variable, @Nullable Path file) {
-        if (file != null && !Files.isReadable(file)) {
-            throw new ConfigurationException(variable, file + " cannot be read",
-                    "Point " + variable + " at a readable PEM file.");
-        }
     }
 }
