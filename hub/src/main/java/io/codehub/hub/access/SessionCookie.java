@@ -78,24 +78,8 @@ public final class SessionCookie {
      * {@code cookieHeader}, without surrounding quotes; null when there is none.
      */
     public @Nullable String find(@Nullable String cookieHeader, boolean secure) {
-        if (cookieHeader == null) {
-            return null;
-        }
-        String name = name(secure);
-        int length = cookieHeader.length();
-        int start = 0;
-        while (start <= length) {
-            int end = cookieHeader.indexOf(';', start);
-            if (end < 0) {
-                end = length;
-            }
-            String value = valueIfNamed(cookieHeader, start, end, name);
-            if (value != null) {
-                return value;
-            }
-            start = end + 1;
-        }
-        return null;
+        List<String> values = findAll(cookieHeader, secure);
+        return values.isEmpty() ? null : values.get(0);
     }
 
     /**
