@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 
@@ -123,7 +124,6 @@ final class UpstreamDialer {
                 });
     }
 
-    @SuppressWarnings("unchecked")
     private CompletableFuture<Channel> direct(Route route, Upstream upstream, EventLoop loop, ChannelHandler handler) {
         InetSocketAddress target;
         try {
@@ -131,6 +131,21 @@ final class UpstreamDialer {
         } catch (GatewayException e) {
             return CompletableFuture.failedFuture(e);
         }
+        if (target.isUnresolved()) {
+            // The bootstrap's default resolver would block the event loop on the JDK's lookup.
+            String host = target.getHostString();
+            int port = target.getPort();
+            return CompletableFuture.supplyAsync(() -> new InetSocketAddress(host, port), ForkJoinPool.commonPool())
+                    .thenCompose(resolved -> resolved.isUnresolved()
+                            ? CompletableFuture.failedFuture(new GatewayException(GatewayProblem.UPSTREAM_UNAVAILABLE,
+                                    "cannot resolve the agent's host " + host))
+                            : connect(resolved, loop, handler));
+        }
+        return connect(target, loop, handler);
+    }
+
+    @SuppressWarnings("unchecked")
+    private CompletableFuture<Channel> connect(InetSocketAddress target, EventLoop loop, ChannelHandler handler) {
         CompletableFuture<Channel> result = new CompletableFuture<>();
         new Bootstrap()
                 .group(loop)
@@ -162,7 +177,7 @@ final class UpstreamDialer {
                 || answered.equals("localhost");
         if (local || answered.equals(agentHost)) {
             InetAddress agentAddress = literal(agentHost);
-            // A name is resolved by the bootstrap's resolver, not here on the event loop.
+            // A name is resolved off the event loop before the connect (see direct()).
             return agentAddress != null ? new InetSocketAddress(agentAddress, upstream.port())
                     : InetSocketAddress.createUnresolved(agentHost, upstream.port());
         }

@@ -32,7 +32,7 @@ class UpstreamDialerTest {
                 .isEqualTo(new InetSocketAddress("10.0.0.5", 3000));
         InetSocketAddress named = UpstreamDialer.directTarget(URI.create("http://agent-direct:8081"),
                 new Upstream("agent-direct", 3000), NONE);
-        assertThat(named.isUnresolved()).as("resolved by the bootstrap, off the event loop").isTrue();
+        assertThat(named.isUnresolved()).as("resolved later, off the event loop").isTrue();
         assertThat(named.getHostString()).isEqualTo("agent-direct");
     }
 
