@@ -3,6 +3,7 @@ package io.codehub.tunnel;
 import java.nio.charset.StandardCharsets;
 
 import io.codehub.base.CodehubProblemType;
+import io.codehub.base.JsonText;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,16 +20,16 @@ final class ProblemBodies {
 
     /** The body of a {@code type} problem with the occurrence's {@code detail}, in UTF-8. */
     static byte[] encode(CodehubProblemType type, String detail) {
-        String json = "{\"type\":" + quote(type.uri().toString())
-                + ",\"title\":" + quote(type.title())
+        String json = "{\"type\":" + JsonText.quote(type.uri().toString())
+                + ",\"title\":" + JsonText.quote(type.title())
                 + ",\"status\":" + type.status()
-                + ",\"detail\":" + quote(truncate(detail)) + "}";
+                + ",\"detail\":" + JsonText.quote(truncate(detail)) + "}";
         return json.getBytes(StandardCharsets.UTF_8);
     }
 
     /** The string member {@code name} of a flat JSON object, or null when absent or not a string. */
     static @Nullable String stringMember(String json, String name) {
-        String key = quote(name);
+        String key = JsonText.quote(name);
         int at = json.indexOf(key);
         while (at >= 0) {
             int i = skipSpaces(json, at + key.length());
@@ -84,28 +85,6 @@ final class ProblemBodies {
             }
         }
         return null;
-    }
-
-    static String quote(String s) {
-        StringBuilder out = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        return out.append('"').toString();
     }
 
     private static String truncate(String detail) {

@@ -3,6 +3,7 @@ package io.codehub.hub.gateway;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
+import io.codehub.base.JsonText;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -35,11 +36,11 @@ final class GatewayAnswers {
             type = "text/html; charset=utf-8";
         } else {
             StringBuilder json = new StringBuilder(256).append("{\"type\":\"").append(problem.uri())
-                    .append("\",\"title\":").append(quote(problem.title()))
+                    .append("\",\"title\":").append(JsonText.quote(problem.title()))
                     .append(",\"status\":").append(problem.status())
-                    .append(",\"detail\":").append(quote(detail));
+                    .append(",\"detail\":").append(JsonText.quote(detail));
             if (failure.state() != null) {
-                json.append(",\"state\":").append(quote(failure.state()));
+                json.append(",\"state\":").append(JsonText.quote(failure.state()));
             }
             body = json.append('}').toString();
             type = "application/problem+json";
@@ -100,28 +101,6 @@ final class GatewayAnswers {
                 + (hint.isEmpty() ? "" : "<p>" + escape(hint) + "</p>")
                 + "<p><small>" + problem.status() + " &middot; " + escape(problem.slug()) + "</small></p>"
                 + "</body></html>";
-    }
-
-    static String quote(String value) {
-        StringBuilder out = new StringBuilder(value.length() + 2).append('"');
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        return out.append('"').toString();
     }
 
     private static String escape(String value) {
