@@ -7,7 +7,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -86,11 +85,10 @@ final class HttpLoad {
         } finally {
             hello.release();
         }
-        long[] samples = Arrays.copyOf(gets.samples, gets.count);
+        long[] samples = gets.trips.sorted();
         if (samples.length == 0) {
             throw new IllegalStateException(target + ": no GET /hello completed within " + limit);
         }
-        Arrays.sort(samples);
         return new Latency(percentile(samples, 50) / 1000.0, percentile(samples, 99) / 1000.0, samples.length);
     }
 
@@ -301,54 +299,35 @@ final class HttpLoad {
     /** Sequential {@code GET /hello}: warm-up, then measured round trips. */
     private static final class Sequential extends Exchanges {
         private final ByteBuf request;
-        private final int warmup;
-        private final long limitNanos;
-        final long[] samples;
-        int count;
-        private int warmed;
-        private boolean warming = true;
-        private long sentAt;
-        /** The end of the current phase (warm-up, then measurement). */
-        private long phaseEnd;
+        final RoundTrips trips;
 
         Sequential(GatewayTarget target, ByteBuf request, int warmup, int maxSamples, long limitNanos) {
             super(target);
             this.request = request;
-            this.warmup = warmup;
-            this.limitNanos = limitNanos;
-            this.samples = new long[maxSamples];
+            this.trips = new RoundTrips(warmup, maxSamples, limitNanos);
         }
 
         void start() {
-            phaseEnd = System.nanoTime() + limitNanos;
+            trips.start();
             send();
         }
 
         private void send() {
-            sentAt = System.nanoTime();
+            trips.sent();
             channel.writeAndFlush(request.retainedDuplicate(), channel.voidPromise());
         }
 
         @Override
         void answered(int status, long contentLength, long bodyBytes) {
-            long now = System.nanoTime();
             expect(status, contentLength, bodyBytes, HELLO_LENGTH);
             if (done.isDone()) {
                 return;
             }
-            if (warming) {
-                if (++warmed >= warmup || now >= phaseEnd) {
-                    warming = false;
-                    phaseEnd = now + limitNanos;
-                }
+            if (trips.answered()) {
+                send();
             } else {
-                samples[count++] = now - sentAt;
-                if (count == samples.length || now >= phaseEnd) {
-                    done.complete(null);
-                    return;
-                }
+                done.complete(null);
             }
-            send();
         }
     }
 

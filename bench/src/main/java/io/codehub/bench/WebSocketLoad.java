@@ -4,7 +4,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
@@ -78,11 +77,10 @@ final class WebSocketLoad {
         } finally {
             channel.close();
         }
-        long[] samples = Arrays.copyOf(echoes.samples, echoes.count);
+        long[] samples = echoes.trips.sorted();
         if (samples.length == 0) {
             throw new IllegalStateException(target + ": no WebSocket echo within " + limit);
         }
-        Arrays.sort(samples);
         return samples[Math.max(0, (int) Math.ceil(samples.length / 2.0) - 1)] / 1000.0;
     }
 
@@ -273,51 +271,33 @@ final class WebSocketLoad {
 
     /** Sequential echoes: warm-up, then measured round trips. */
     private static final class Echoes extends WebSocketHandler {
-        private final int warmup;
-        private final long limitNanos;
-        final long[] samples;
-        int count;
-        private int warmed;
-        private boolean warming = true;
-        private long sentAt;
-        private long phaseEnd;
+        final RoundTrips trips;
 
         Echoes(int warmup, int maxSamples, long limitNanos) {
-            this.warmup = warmup;
-            this.limitNanos = limitNanos;
-            this.samples = new long[maxSamples];
+            this.trips = new RoundTrips(warmup, maxSamples, limitNanos);
         }
 
         void start() {
-            phaseEnd = System.nanoTime() + limitNanos;
+            trips.start();
             next();
         }
 
         private void next() {
-            sentAt = System.nanoTime();
+            trips.sent();
             send();
             channel.flush();
         }
 
         @Override
         void echoed() {
-            long now = System.nanoTime();
             if (done.isDone()) {
                 return;
             }
-            if (warming) {
-                if (++warmed >= warmup || now >= phaseEnd) {
-                    warming = false;
-                    phaseEnd = now + limitNanos;
-                }
+            if (trips.answered()) {
+                next();
             } else {
-                samples[count++] = now - sentAt;
-                if (count == samples.length || now >= phaseEnd) {
-                    done.complete(null);
-                    return;
-                }
+                done.complete(null);
             }
-            next();
         }
     }
 
