@@ -14,6 +14,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
@@ -54,7 +55,7 @@ final class DefaultTunnelSession implements TunnelSession {
         this.openedAt = openedAt;
         this.channel = channel;
         this.limits = limits;
-        this.peerCertificates = java.util.List.copyOf(peerCertificates);
+        this.peerCertificates = List.copyOf(peerCertificates);
         channel.closeFuture().addListener(f -> closeFuture.complete(null));
     }
 
@@ -135,6 +136,11 @@ final class DefaultTunnelSession implements TunnelSession {
                                 + sessionId + " of agent " + agentId + " failed: " + f.cause(), f.cause()));
                     }
                 });
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return channel.eventLoop();
     }
 
     @Override

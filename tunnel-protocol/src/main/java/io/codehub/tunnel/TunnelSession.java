@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.EventLoop;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -72,6 +73,13 @@ public interface TunnelSession {
      * stream can be opened.
      */
     CompletableFuture<Channel> openConnect(String host, int port, ChannelHandler handler);
+
+    /**
+     * The event loop of the tunnel connection: every stream of the session, and so every channel
+     * {@link #openConnect} hands out, runs on it. A proxy that registers its own side of a
+     * connection on this loop (see the gateway) relays without a thread hand-off per message.
+     */
+    EventLoop eventLoop();
 
     /** Sends GOAWAY with {@code reason} as debug data and closes the connection. */
     CompletableFuture<Void> close(String reason);

@@ -20,6 +20,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.TooLongFrameException;
@@ -38,6 +39,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
 
@@ -61,13 +63,17 @@ import org.jspecify.annotations.Nullable;
  * reader's data, and a stalled connection never slows another.
  *
  * <h2>Threading</h2>
- * All state lives on the client channel's event loop. Upstream events (a tunnel stream runs on
- * the tunnel connection's loop) are handed to it in order; stale events of an upstream the
- * connection has already let go are dropped.
+ * All state lives on the client channel's event loop. A connection to a workspace behind a tunnel
+ * moves to the tunnel connection's loop before its first CONNECT stream is opened
+ * ({@link #moveTo}), so client and upstream share one thread and nothing is handed over per
+ * message; a direct upstream is dialled on the client's loop. Upstream events that still arrive on
+ * another thread (the agent reconnected on another loop) are handed to the client's loop in order;
+ * stale events of an upstream the connection has already let go are dropped.
  */
 final class GatewayHandler extends ChannelDuplexHandler {
 
     static final String CODEC = "http";
+    static final String IDLE = "idle";
     private static final String UPSTREAM_CODEC = "upstream-http";
     private static final String ACCESS_PATH = "/.codehub/access";
     private static final int MAX_CODE_LENGTH = 256;
@@ -310,6 +316,19 @@ final class GatewayHandler extends ChannelDuplexHandler {
             forward(request, e);
             return;
         }
+        EventLoop tunnelLoop = gateway.dialer().tunnelLoop(route);
+        if (tunnelLoop != null && tunnelLoop != context().channel().eventLoop()) {
+            moveTo(tunnelLoop, () -> {
+                if (exchange == e && !closing) {
+                    dial(request, e, route, host, port);
+                }
+            });
+        } else {
+            dial(request, e, route, host, port);
+        }
+    }
+
+    private void dial(HttpRequest request, Exchange e, Route route, WorkspaceHost host, int port) {
         ChannelHandlerContext c = context();
         gateway.dialer().dial(route, port, c.channel().eventLoop(), upstreamInitializer())
                 .whenComplete((channel, error) -> onLoop(() -> {
@@ -330,6 +349,37 @@ final class GatewayHandler extends ChannelDuplexHandler {
                     bound = host;
                     forward(request, e);
                 }));
+    }
+
+    /**
+     * Re-registers the client connection on {@code loop} (its workspace's tunnel connection's), then
+     * runs {@code then} there. From then on the connection and its CONNECT streams share one
+     * thread: bytes relay without a task hand-off per message, and the connection stays there for
+     * its life (a keep-alive connection serves one workspace). Called while routing a request, when
+     * nothing is read or scheduled on the connection but its idle timer, which is replaced on the
+     * new loop.
+     */
+    private void moveTo(EventLoop loop, Runnable then) {
+        Channel ch = context().channel();
+        ch.deregister().addListener(deregistered -> {
+            if (!deregistered.isSuccess()) {
+                gateway.log().debug("gateway connection from {}: cannot leave its event loop: {}", ch.remoteAddress(),
+                        deregistered.cause().toString());
+                closeAll();
+                return;
+            }
+            loop.register(ch).addListener(registered -> {
+                if (!registered.isSuccess()) {
+                    // The loop is shutting down (the hub stops): the connection goes with it.
+                    gateway.log().debug("gateway connection from {}: cannot join the tunnel's event loop: {}",
+                            ch.remoteAddress(), registered.cause().toString());
+                    ch.close();
+                    return;
+                }
+                ch.pipeline().replace(IDLE, IDLE, GatewayServer.idleHandler(gateway.properties()));
+                onLoop(then);
+            });
+        });
     }
 
     /** Sends the head upstream, then what of the body was read meanwhile. */
@@ -809,19 +859,17 @@ final class GatewayHandler extends ChannelDuplexHandler {
      */
     private void onLoop(Runnable task) {
         ChannelHandlerContext c = context();
-        Runnable guarded = () -> {
-            try {
-                task.run();
-            } catch (RuntimeException | Error e) {
-                gateway.log().error("gateway connection from {}: unexpected failure; closing it", c.channel().remoteAddress(),
-                        e);
-                closeAll();
-            }
-        };
-        if (c.executor().inEventLoop()) {
-            guarded.run();
-        } else {
-            c.executor().execute(guarded);
+        EventExecutor executor = c.executor();
+        if (!executor.inEventLoop()) {
+            // Checked again on arrival: the connection may have moved to another loop meanwhile.
+            executor.execute(() -> onLoop(task));
+            return;
+        }
+        try {
+            task.run();
+        } catch (RuntimeException | Error e) {
+            gateway.log().error("gateway connection from {}: unexpected failure; closing it", c.channel().remoteAddress(), e);
+            closeAll();
         }
     }
 

@@ -88,8 +88,7 @@ public final class GatewayServer implements SmartLifecycle, io.codehub.hub.acces
                         if (tls != null) {
                             ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
                         }
-                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0,
-                                properties.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
+                        ch.pipeline().addLast(GatewayHandler.IDLE, idleHandler(properties));
                         ch.pipeline().addLast(GatewayHandler.CODEC, new HttpServerCodec(new HttpDecoderConfig()
                                 .setMaxInitialLineLength(8192)
                                 .setMaxHeaderSize(properties.maxHeaderBytes())
@@ -179,5 +178,10 @@ public final class GatewayServer implements SmartLifecycle, io.codehub.hub.acces
     /** Open gateway connections now. */
     public int openConnections() {
         return open.get();
+    }
+
+    /** Closes a connection with no traffic either way for {@code CODEHUB_HUB_GATEWAY_IDLE_TIMEOUT}. */
+    static IdleStateHandler idleHandler(GatewayProperties properties) {
+        return new IdleStateHandler(0, 0, properties.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
     }
 }

@@ -55,7 +55,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Channels</h2>
  * The channel is handed over with {@code AUTO_READ} off and {@code handler} as its last handler;
- * a tunnel channel runs on the tunnel connection's event loop, a direct one on {@code loop}.
+ * a tunnel channel runs on the tunnel connection's event loop ({@link #tunnelLoop}), a direct one
+ * on {@code loop}.
  */
 final class UpstreamDialer {
 
@@ -81,6 +82,18 @@ final class UpstreamDialer {
         this.connectTimeout = connectTimeout;
         this.upstreamMaxAgeNanos = upstreamMaxAge.toNanos();
         this.nanoTime = nanoTime;
+    }
+
+    /**
+     * The event loop of the route's agent's tunnel, or null for a direct agent or one with no
+     * tunnel now: a tunnel's channels run on that loop (see {@link TunnelSession#eventLoop()}).
+     */
+    @Nullable EventLoop tunnelLoop(Route route) {
+        if (!isTunnel(route.endpoint())) {
+            return null;
+        }
+        TunnelSession session = tunnels.session(route.agentId()).orElse(null);
+        return session != null && session.isActive() ? session.eventLoop() : null;
     }
 
     /**
