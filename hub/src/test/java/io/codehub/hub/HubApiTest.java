@@ -268,6 +268,27 @@ class HubApiTest {
     }
 
     @Test
+    void placementByBackendTypeAndLabels() {
+        String docker = register("t-docker", "docker", 2, "by-type", Map.of("site", "t-a"));
+        String kubernetes = register("t-k8s", "kubernetes", 2, "by-type", Map.of("site", "t-b"));
+        assertThat(get("/api/v1/agents/" + kubernetes).get("type").asString()).isEqualTo("kubernetes");
+
+        String onKubernetes = createWorkspace(Map.of("name", "k", "image", BUSYBOX, "region", "by-type",
+                "type", "kubernetes"));
+        String onDocker = createWorkspace(Map.of("name", "d", "image", BUSYBOX, "region", "by-type",
+                "labels", Map.of("site", "t-a")));
+        assertThat(get("/api/v1/workspaces/" + onKubernetes).get("agentId").asString()).isEqualTo(kubernetes);
+        assertThat(get("/api/v1/workspaces/" + onDocker).get("agentId").asString()).isEqualTo(docker);
+        assertProblem(post("/api/v1/workspaces", Map.of("name", "x", "image", BUSYBOX, "region", "by-type",
+                "type", "docker", "labels", Map.of("site", "t-b"))), 409, "no-eligible-agent",
+                "in region by-type of type docker with labels {site=t-b}");
+        assertProblem(post("/api/v1/workspaces", Map.of("name", "x", "image", BUSYBOX, "type", "podman")),
+                409, "no-eligible-agent", "of type podman");
+        awaitState(onKubernetes, "RUNNING");
+        awaitState(onDocker, "RUNNING");
+    }
+
+    @Test
     void fiftyConcurrentCreatesOnCapacityTenPlaceExactlyTen() {
         String agent = register("crowded", 10, "crowded-region", Map.of());
         WebClient client = WebClient.builder().baseUrl("http://127.0.0.1:" + port)
@@ -287,8 +308,12 @@ class HubApiTest {
     // ---- helpers --------------------------------------------------------------------------------
 
     private String register(String name, int capacity, String region, Map<String, String> labels) {
+        return register(name, "docker", capacity, region, labels);
+    }
+
+    private String register(String name, String type, int capacity, String region, Map<String, String> labels) {
         return http.post().uri("/api/v1/agents").contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(Map.of("name", name, "endpoint", "http://127.0.0.1:18081", "type", "docker",
+                .bodyValue(Map.of("name", name, "endpoint", "http://127.0.0.1:18081", "type", type,
                         "capacity", capacity, "region", region, "labels", labels))
                 .exchange().expectStatus().isCreated()
                 .expectBody(JsonNode.class).returnResult().getResponseBody().get("agent").get("id").asString();

@@ -22,6 +22,8 @@ import org.jspecify.annotations.Nullable;
  * @param imagePullPolicy {@code IfNotPresent} (default), {@code Always} or {@code Never}
  * @param agentId         the agent to put it on; chosen by placement when absent
  * @param region          the region its agent must be in
+ * @param type            the backend type its agent must have, as registered (e.g. {@code docker},
+ *                        {@code kubernetes})
  * @param labels          labels its agent must carry
  * @param owner           the subject who may open it through the gateway: an opaque id (1 to 256 characters,
  *                        no control characters) from the caller's identity system; without it, any subject
@@ -37,6 +39,7 @@ public record CreateWorkspaceRequest(
         @Nullable String imagePullPolicy,
         @Nullable @Size(max = 128) String agentId,
         @Nullable @Size(max = 64) String region,
+        @Nullable @Size(max = 32) String type,
         @Nullable Map<String, String> labels,
         @Nullable @Size(min = 1, max = 256) @Pattern(regexp = "\\P{Cc}*", message = "must not contain control characters")
         String owner) {

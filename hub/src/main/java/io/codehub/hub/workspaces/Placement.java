@@ -16,8 +16,8 @@ import reactor.core.publisher.Mono;
  *
  * <h2>Choice</h2>
  * Among {@code active} agents (an agent that fails its health checks is {@code error}) with free
- * capacity, in the requested region, carrying every requested label: the least loaded
- * (load / capacity), then the oldest.
+ * capacity, in the requested region, of the requested backend type, carrying every requested label:
+ * the least loaded (load / capacity), then the oldest.
  *
  * <h2>No over-booking</h2>
  * The slot is taken by {@link AgentRepository#reserveSlot}, one conditional {@code UPDATE ...
@@ -41,7 +41,7 @@ public final class Placement {
             return reserveOn(request.agentId());
         }
         return agents.findPlaceable(request.region())
-                .filter(agent -> agent.labels().containsAll(request.labels()))
+                .filter(request::admits)
                 .concatMap(agent -> agents.reserveSlot(agent.id(), clock.instant()).filter(Boolean::booleanValue)
                         .map(reserved -> agent))
                 .next()
@@ -62,12 +62,8 @@ public final class Placement {
     private Mono<Agent> explainNoAgent(PlacementRequest request) {
         return agents.findAll(null, null).collectList().flatMap(all -> {
             long active = all.stream().filter(a -> a.status() == AgentStatus.ACTIVE).count();
-            List<Agent> matching = all.stream()
-                    .filter(a -> request.region() == null || request.region().equals(a.region()))
-                    .filter(a -> a.labels().containsAll(request.labels()))
-                    .toList();
-            String wanted = (request.region() == null ? "" : " in region " + request.region())
-                    + (request.labels().values().isEmpty() ? "" : " with labels " + request.labels().values());
+            List<Agent> matching = all.stream().filter(request::admits).toList();
+            String wanted = request.wanted();
             String why;
             if (all.isEmpty()) {
                 why = "no agent is registered";

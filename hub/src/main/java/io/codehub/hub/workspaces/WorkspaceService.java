@@ -62,7 +62,7 @@ public final class WorkspaceService {
                 request.ports(), null, request.imagePullPolicy() == null ? null
                         : ImagePullPolicy.fromWire(request.imagePullPolicy()), null, null);
         PlacementRequest where = new PlacementRequest(blankToNull(request.agentId()), blankToNull(request.region()),
-                Labels.of(request.labels()));
+                blankToNull(request.type()), Labels.of(request.labels()));
         String id = UUID.randomUUID().toString();
         Mono<Workspace> create = placement.reserve(where).flatMap(agent -> {
             Instant now = clock.instant();

@@ -287,7 +287,7 @@ abstract class AbstractRepositoryTest {
         String region = "p-" + UUID.randomUUID().toString().substring(0, 8);
         Agent agent = saved(TestAgents.agent(10, AgentStatus.ACTIVE, region, Map.of()));
         Placement placement = new Placement(agents, Clock.fixed(T0, ZoneOffset.UTC));
-        PlacementRequest request = new PlacementRequest(null, region, Labels.NONE);
+        PlacementRequest request = new PlacementRequest(null, region, null, Labels.NONE);
 
         List<String> outcomes = Flux.range(0, 50)
                 .flatMap(i -> tx.transactional(placement.reserve(request).flatMap(chosen -> workspaces.insert(

@@ -69,8 +69,11 @@ class AgentHealthCheckerTest {
     void repeatedFailuresMarkTheAgentErrorAndItsStepsInFlightError() {
         Agent agent = TestAgents.agent(5);
         agents.insert(agent).block(BLOCK);
+        Agent other = TestAgents.agent(5);
+        agents.insert(other).block(BLOCK);
         Workspace starting = workspace(agent, DesiredState.RUNNING, ObservedState.STARTING);
         Workspace running = workspace(agent, DesiredState.RUNNING, ObservedState.RUNNING);
+        Workspace othersInFlight = workspace(other, DesiredState.STOPPED, ObservedState.STOPPING);
         memory.of(agent.id()).unreachable("connection refused");
 
         for (int i = 1; i <= 2; i++) {
@@ -88,6 +91,10 @@ class AgentHealthCheckerTest {
         assertThat(errored.reason()).contains("failed 3 health checks in a row").contains("connection refused")
                 .contains(agent.id());
         assertThat(workspaces.findById(running.id()).block(BLOCK).observed()).isEqualTo(ObservedState.RUNNING);
+        assertThat(check(other.id()).status()).as("another agent").isEqualTo(AgentStatus.ACTIVE);
+        Workspace untouched = workspaces.findById(othersInFlight.id()).block(BLOCK);
+        assertThat(untouched.observed()).as("another agent's step in flight").isEqualTo(ObservedState.STOPPING);
+        assertThat(untouched.reason()).isNull();
 
         memory.of(agent.id()).reachable();
         clock.advance(Duration.ofMinutes(1));

@@ -99,7 +99,7 @@ class WorkspaceReconcilerTest {
 
     private Workspace create(Agent agent) {
         return service.create(new CreateWorkspaceRequest("ws", "codehub/busybox:local", null, null, null, null, null,
-                agent.id(), null, null, null)).block(BLOCK);
+                agent.id(), null, null, null, null)).block(BLOCK);
     }
 
     private Workspace awaitObserved(String id, ObservedState state) {

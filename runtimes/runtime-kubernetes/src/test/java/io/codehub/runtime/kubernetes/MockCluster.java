@@ -42,12 +42,17 @@ public final class MockCluster implements AutoCloseable {
         this.kubelet = new FakeKubelet(server.createClient(), NAMESPACE);
     }
 
-    /** Starts the mock server on 127.0.0.1 and the fake kubelet. */
+    /** Starts the mock server on a free port of 127.0.0.1 and the fake kubelet. */
     public static MockCluster start() {
+        return start(0);
+    }
+
+    /** Starts the mock server on {@code port} of 127.0.0.1 ({@code 0}: a free one) and the fake kubelet. */
+    public static MockCluster start(int port) {
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 new KubernetesCrudDispatcher(), false, new VersionInfo.Builder().withMajor("1").withMinor("33")
                         .withGitVersion("v1.33.0-mock").build());
-        server.init(InetAddress.getLoopbackAddress(), 0);
+        server.init(InetAddress.getLoopbackAddress(), port);
         return new MockCluster(server);
     }
 
@@ -72,7 +77,16 @@ public final class MockCluster implements AutoCloseable {
 
     /** Writes a kubeconfig for this server (namespace {@value #NAMESPACE}) into {@code dir}. */
     public Path writeKubeconfig(Path dir) {
-        String kubeconfig = """
+        try {
+            return Files.writeString(dir.resolve("kubeconfig"), kubeconfig());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A kubeconfig for this server, its context's namespace {@value #NAMESPACE}. */
+    public String kubeconfig() {
+        return """
                 apiVersion: v1
                 kind: Config
                 clusters:
@@ -91,11 +105,6 @@ public final class MockCluster implements AutoCloseable {
                     namespace: %s
                 current-context: mock
                 """.formatted(url(), NAMESPACE);
-        try {
-            return Files.writeString(dir.resolve("kubeconfig"), kubeconfig);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     @Override
