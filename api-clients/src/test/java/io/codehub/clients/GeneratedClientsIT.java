@@ -191,7 +191,9 @@ class GeneratedClientsIT {
         assertThat(status.getImage()).isEqualTo(IMAGE);
         Upstream upstream = instances.instanceUpstream(id, null);
         assertThat(upstream.getHost()).isEqualTo("127.0.0.1");
-        assertThat(get("http://127.0.0.1:" + upstream.getPort() + "/hello")).startsWith("hello from port 8080");
+        // RUNNING is the container's state; the app inside may take a moment more to listen.
+        await().atMost(CONVERGE).ignoreExceptions().until(() -> get("http://127.0.0.1:" + upstream.getPort() + "/hello"),
+                body -> body.startsWith("hello from port 8080"));
 
         // Errors of either API, read as the generated Problem model.
         Problem unknown = problem(catchThrowableOfType(ApiException.class,
