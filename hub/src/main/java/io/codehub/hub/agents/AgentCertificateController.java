@@ -3,10 +3,14 @@ package io.codehub.hub.agents;
 import java.time.Instant;
 import java.util.List;
 
+import io.codehub.hub.apidoc.HubApiDocument;
 import io.codehub.hub.pki.HubPki;
 import io.codehub.hub.problem.HubProblemException;
 import io.codehub.pki.IssuedRecord;
 import io.codehub.pki.RevocationReason;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +26,7 @@ import reactor.core.scheduler.Scheduler;
  * issued to the agent; the tunnel package's certificate watch then closes its tunnel at once.
  */
 @RestController
+@Tag(name = HubApiDocument.AGENTS)
 public class AgentCertificateController {
 
     private static final Logger log = LoggerFactory.getLogger(AgentCertificateController.class);
@@ -49,6 +54,13 @@ public class AgentCertificateController {
     }
 
     @PostMapping("/api/v1/agents/{id}/certificate/revoke")
+    @Operation(operationId = "revokeAgentCertificates", summary = "Revoke an agent's certificates",
+            description = "Every unexpired certificate issued to the agent; its tunnel is closed at once. The body is "
+                    + "optional; `reason` is an RFC 5280 reason such as `key-compromise` (default `unspecified`).")
+    @ApiResponse(responseCode = "200", description = "What was revoked.")
+    @ApiResponse(responseCode = "400", ref = HubApiDocument.BAD_REQUEST)
+    @ApiResponse(responseCode = "404", ref = HubApiDocument.AGENT_NOT_FOUND)
+    @ApiResponse(responseCode = "409", ref = HubApiDocument.PKI_NOT_CONFIGURED)
     public Mono<RevokeResult> revoke(@PathVariable String id, @RequestBody(required = false) @Nullable RevokeRequest body) {
         RevocationReason reason;
         try {

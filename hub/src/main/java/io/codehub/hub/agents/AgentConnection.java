@@ -2,6 +2,7 @@ package io.codehub.hub.agents;
 
 import java.time.Instant;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  * @param rttMillis     round-trip time of the last keepalive PING, in milliseconds; null before the first
  * @param certificate   the client certificate its session presented (mTLS); null without one
  */
-public record AgentConnection(String state, @Nullable String remoteAddress, @Nullable Instant since,
+public record AgentConnection(@Schema(allowableValues = {"connected", "disconnected"}) String state, @Nullable String remoteAddress, @Nullable Instant since,
         @Nullable Double rttMillis, @Nullable Certificate certificate) {
 
     /** The view of an agent without a live session. */

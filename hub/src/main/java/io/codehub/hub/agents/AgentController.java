@@ -3,8 +3,16 @@ package io.codehub.hub.agents;
 import java.net.URI;
 import java.util.List;
 
+import io.codehub.hub.apidoc.HubApiDocument;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
 import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -22,6 +30,7 @@ import reactor.core.publisher.Mono;
 /** The agents API: {@code /api/v1/agents}. No answer ever holds a key hash. */
 @RestController
 @RequestMapping("/api/v1/agents")
+@Tag(name = HubApiDocument.AGENTS)
 public class AgentController {
 
     private final AgentRegistry registry;
@@ -34,6 +43,11 @@ public class AgentController {
 
     /** Registers an agent; 201 with the agent and its API key, shown only here. */
     @PostMapping
+    @Operation(operationId = "registerAgent", summary = "Register an agent",
+            description = "The answer holds the agent's API key (`chk_<agent id>_<secret>`), shown only here: the hub "
+                    + "keeps a bcrypt hash of it.")
+    @ApiResponse(responseCode = "201", description = "Registered.",
+            headers = @Header(name = HttpHeaders.LOCATION, description = "The agent's URL.", schema = @Schema(type = "string")))
     public Mono<ResponseEntity<AgentWithKey>> register(@Valid @RequestBody RegisterAgentRequest request) {
         return registry.register(request).map(registered -> ResponseEntity
                 .created(URI.create("/api/v1/agents/" + registered.agent().id())).body(withConnection(registered)));
@@ -41,8 +55,15 @@ public class AgentController {
 
     /** Agents, filtered by {@code status}, {@code region} and every {@code label=key=value}. */
     @GetMapping
-    public Mono<AgentList> list(@RequestParam(required = false) @Nullable String status,
-            @RequestParam(required = false) @Nullable String region,
+    @Operation(operationId = "listAgents", summary = "List agents", description = "Agents matching every filter given.")
+    @ApiResponse(responseCode = "200", description = "The agents.")
+    @ApiResponse(responseCode = "400", ref = HubApiDocument.BAD_REQUEST)
+    public Mono<AgentList> list(
+            @Parameter(description = "Only agents in this status.",
+                    schema = @Schema(allowableValues = {"active", "inactive", "error"}))
+            @RequestParam(required = false) @Nullable String status,
+            @Parameter(description = "Only agents in this region.") @RequestParam(required = false) @Nullable String region,
+            @Parameter(description = "Only agents with this label, as `key=value`; repeat it for more.")
             @RequestParam(name = "label", required = false) @Nullable List<String> labels) {
         AgentStatus wanted = status == null ? null : AgentStatus.fromWire(status);
         return registry.list(wanted, region, Labels.parseSelectors(labels)).map(this::view).collectList()
@@ -50,11 +71,20 @@ public class AgentController {
     }
 
     @GetMapping("/{id}")
+    @Operation(operationId = "getAgent", summary = "Get an agent", description = "With its health, and its tunnel "
+            + "connection when it is tunnelled.")
+    @ApiResponse(responseCode = "200", description = "The agent.")
+    @ApiResponse(responseCode = "404", ref = HubApiDocument.AGENT_NOT_FOUND)
     public Mono<AgentView> get(@PathVariable String id) {
         return registry.get(id).map(this::view);
     }
 
     @PatchMapping("/{id}")
+    @Operation(operationId = "updateAgent", summary = "Change an agent's settings",
+            description = "Only the members present change; `labels` replaces the whole set, `region: \"\"` removes the "
+                    + "region.")
+    @ApiResponse(responseCode = "200", description = "The agent as changed.")
+    @ApiResponse(responseCode = "404", ref = HubApiDocument.AGENT_NOT_FOUND)
     public Mono<AgentView> update(@PathVariable String id, @Valid @RequestBody UpdateAgentRequest request) {
         return registry.update(id, request).map(this::view);
     }
@@ -62,12 +92,21 @@ public class AgentController {
     /** Deletes an agent without workspaces; 409 {@code agent-has-workspaces} otherwise. */
     @DeleteMapping("/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
+    @Operation(operationId = "deleteAgent", summary = "Delete an agent that holds no workspace")
+    @ApiResponse(responseCode = "204", description = "Deleted.")
+    @ApiResponse(responseCode = "404", ref = HubApiDocument.AGENT_NOT_FOUND)
+    @ApiResponse(responseCode = "409", ref = HubApiDocument.AGENT_HAS_WORKSPACES)
     public Mono<Void> delete(@PathVariable String id) {
         return registry.delete(id);
     }
 
     /** A new API key, shown only here; the previous one works for the grace period. */
     @PostMapping("/{id}/api-key/rotate")
+    @Operation(operationId = "rotateAgentApiKey", summary = "Issue a new API key for an agent",
+            description = "The new key is shown only here; the previous one keeps working for the grace period "
+                    + "(`previousKeyExpiresAt`).")
+    @ApiResponse(responseCode = "200", description = "The agent and its new key.")
+    @ApiResponse(responseCode = "404", ref = HubApiDocument.AGENT_NOT_FOUND)
     public Mono<AgentWithKey> rotate(@PathVariable String id) {
         return registry.rotateKey(id).map(this::withConnection);
     }

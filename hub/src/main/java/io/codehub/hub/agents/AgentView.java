@@ -3,6 +3,7 @@ package io.codehub.hub.agents;
 import java.time.Instant;
 import java.util.Map;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -29,9 +30,11 @@ import org.jspecify.annotations.Nullable;
  * @param connection          for an agent behind the tunnel ({@code tunnel://}): its session with this
  *                            hub; absent for agents the hub calls directly
  */
-public record AgentView(String id, String name, String endpoint, String type, String status, int capacity,
+public record AgentView(String id, String name, String endpoint, String type,
+        @Schema(allowableValues = {"active", "inactive", "error"}) String status, int capacity,
         int currentLoad, @Nullable String region, Map<String, String> labels, @Nullable Instant lastHealthAt,
-        int consecutiveFailures, @Nullable String lastError, @Nullable String agentVersion, String auth,
+        int consecutiveFailures, @Nullable String lastError, @Nullable String agentVersion,
+        @Schema(allowableValues = {"api-key", "mtls", "api-key+mtls"}) String auth,
         @Nullable Instant previousKeyExpiresAt, Instant createdAt, Instant updatedAt,
         @Nullable AgentConnection connection) {
 

@@ -3,6 +3,10 @@ package io.codehub.hub.identity;
 import java.util.Map;
 
 import io.codehub.hub.HubApplication;
+import io.codehub.hub.apidoc.HubApiDocument;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -12,6 +16,7 @@ import org.springframework.web.bind.annotation.RestController;
  * authentication: it is public by nature) and with the hub's id and version for admins.
  */
 @RestController
+@Tag(name = HubApiDocument.HUB)
 public class HubIdentityController {
 
     private final HubIdentity identity;
@@ -21,11 +26,17 @@ public class HubIdentityController {
     }
 
     @GetMapping(path = "/.well-known/jwks.json", produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(operationId = "getJwks", summary = "The hub's public key as a JWK Set",
+            description = "RFC 7517; the key's `kid` is the hub's id. No authentication: the key is public.")
+    @ApiResponse(responseCode = "200", description = "The JWK Set.")
     public Map<String, Object> jwks() {
         return identity.publicJwks();
     }
 
     @GetMapping(path = "/api/v1/hub", produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(operationId = "getHubInfo", summary = "The hub's id, public key and version",
+            description = "`publicKeyPem` is what agents verify the hub's tokens with (CODEHUB_AGENT_HUB_PUBLIC_KEY).")
+    @ApiResponse(responseCode = "200", description = "The hub's identity.")
     public HubInfo hub() {
         return new HubInfo(identity.hubId(), identity.publicKeyPem(), HubApplication.version());
     }

@@ -3,6 +3,7 @@ package io.codehub.hub.workspaces;
 import java.util.List;
 import java.util.Map;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
@@ -36,7 +37,7 @@ public record CreateWorkspaceRequest(
         @Nullable Map<String, String> env,
         @Nullable Integer port,
         @Nullable List<Integer> ports,
-        @Nullable String imagePullPolicy,
+        @Nullable @Schema(allowableValues = {"IfNotPresent", "Always", "Never"}) String imagePullPolicy,
         @Nullable @Size(max = 128) String agentId,
         @Nullable @Size(max = 64) String region,
         @Nullable @Size(max = 32) String type,

@@ -1,10 +1,21 @@
 package io.codehub.hub.workspaces;
 
 import java.net.URI;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
+import io.codehub.hub.apidoc.HubApiDocument;
+import io.codehub.hub.problem.HubProblemException;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
 import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -22,6 +33,7 @@ import reactor.core.publisher.Mono;
  */
 @RestController
 @RequestMapping("/api/v1/workspaces")
+@Tag(name = HubApiDocument.WORKSPACES)
 public class WorkspaceController {
 
     private final WorkspaceService service;
@@ -32,6 +44,14 @@ public class WorkspaceController {
 
     /** Creates a workspace on a fitting agent; 201 with the chosen agent, 409 {@code no-eligible-agent} if none fits. */
     @PostMapping
+    @Operation(operationId = "createWorkspace", summary = "Create a workspace",
+            description = "Places it on `agentId`, or on the least loaded active agent with free capacity in `region` "
+                    + "with every one of `labels`, and records it with desired state RUNNING; the reconciler starts it.")
+    @ApiResponse(responseCode = "201", description = "Created; its `state` is PENDING until the reconciler moves it.",
+            headers = @Header(name = HttpHeaders.LOCATION, description = "The workspace's URL.",
+                    schema = @Schema(type = "string")))
+    @ApiResponse(responseCode = "404", ref = HubApiDocument.AGENT_NOT_FOUND)
+    @ApiResponse(responseCode = "409", ref = HubApiDocument.NO_ELIGIBLE_AGENT)
     public Mono<ResponseEntity<WorkspaceView>> create(@Valid @RequestBody CreateWorkspaceRequest request) {
         return service.create(request).map(created -> ResponseEntity
                 .created(URI.create("/api/v1/workspaces/" + created.id())).body(WorkspaceView.of(created)));
@@ -39,40 +59,76 @@ public class WorkspaceController {
 
     /** Workspaces, filtered by {@code agentId} and observed {@code state}. */
     @GetMapping
-    public Mono<WorkspaceList> list(@RequestParam(required = false) @Nullable String agentId,
+    @Operation(operationId = "listWorkspaces", summary = "List workspaces", description = "Workspaces matching every "
+            + "filter given.")
+    @ApiResponse(responseCode = "200", description = "The workspaces.")
+    @ApiResponse(responseCode = "400", ref = HubApiDocument.BAD_REQUEST)
+    public Mono<WorkspaceList> list(
+            @Parameter(description = "Only workspaces on this agent.") @RequestParam(required = false) @Nullable String agentId,
+            @Parameter(description = "Only workspaces in this observed state (any case).",
+                    schema = @Schema(implementation = ObservedState.class))
             @RequestParam(required = false) @Nullable String state) {
         return service.list(agentId, state == null ? null : parseState(state)).map(WorkspaceView::of).collectList()
                 .map(WorkspaceList::new);
     }
 
     @GetMapping("/{id}")
+    @Operation(operationId = "getWorkspace", summary = "Get a workspace")
+    @ApiResponse(responseCode = "200", description = "The workspace.")
+    @ApiResponse(responseCode = "404", ref = HubApiDocument.WORKSPACE_NOT_FOUND)
     public Mono<WorkspaceView> get(@PathVariable String id) {
         return service.get(id).map(WorkspaceView::of);
     }
 
     @PostMapping("/{id}/start")
+    @Operation(operationId = "startWorkspace", summary = "Start a workspace",
+            description = "Desired state RUNNING; an archived workspace is restored first. Also retries a workspace in ERROR.")
+    @ApiResponse(responseCode = "202", description = "Recorded; poll the workspace until `state` is `desiredState`.")
+    @ApiResponse(responseCode = "404", ref = HubApiDocument.WORKSPACE_NOT_FOUND)
+    @ApiResponse(responseCode = "409", ref = HubApiDocument.INVALID_TRANSITION)
     public Mono<ResponseEntity<WorkspaceView>> start(@PathVariable String id) {
         return accepted(service.request(id, WorkspaceAction.START));
     }
 
     @PostMapping("/{id}/stop")
+    @Operation(operationId = "stopWorkspace", summary = "Stop a workspace",
+            description = "Desired state STOPPED: its instance is deleted, its volume kept.")
+    @ApiResponse(responseCode = "202", description = "Recorded; poll the workspace until `state` is `desiredState`.")
+    @ApiResponse(responseCode = "404", ref = HubApiDocument.WORKSPACE_NOT_FOUND)
+    @ApiResponse(responseCode = "409", ref = HubApiDocument.INVALID_TRANSITION)
     public Mono<ResponseEntity<WorkspaceView>> stop(@PathVariable String id) {
         return accepted(service.request(id, WorkspaceAction.STOP));
     }
 
     @PostMapping("/{id}/archive")
+    @Operation(operationId = "archiveWorkspace", summary = "Archive a workspace",
+            description = "Desired state ARCHIVED: its volume is archived on its agent, then deleted.")
+    @ApiResponse(responseCode = "202", description = "Recorded; poll the workspace until `state` is `desiredState`.")
+    @ApiResponse(responseCode = "404", ref = HubApiDocument.WORKSPACE_NOT_FOUND)
+    @ApiResponse(responseCode = "409", ref = HubApiDocument.INVALID_TRANSITION)
     public Mono<ResponseEntity<WorkspaceView>> archive(@PathVariable String id) {
         return accepted(service.request(id, WorkspaceAction.ARCHIVE));
     }
 
     /** Recreates an archived workspace's volume from its archive; it then stays stopped. */
     @PostMapping("/{id}/restore")
+    @Operation(operationId = "restoreWorkspace", summary = "Restore an archived workspace",
+            description = "Its volume is recreated from its last archive; it then stays STOPPED.")
+    @ApiResponse(responseCode = "202", description = "Recorded; poll the workspace until `state` is `desiredState`.")
+    @ApiResponse(responseCode = "404", ref = HubApiDocument.WORKSPACE_NOT_FOUND)
+    @ApiResponse(responseCode = "409", ref = HubApiDocument.INVALID_TRANSITION)
     public Mono<ResponseEntity<WorkspaceView>> restore(@PathVariable String id) {
         return accepted(service.request(id, WorkspaceAction.RESTORE));
     }
 
     /** Deletes the workspace (instance and volume); it disappears from the API once done. */
     @DeleteMapping("/{id}")
+    @Operation(operationId = "deleteWorkspace", summary = "Delete a workspace",
+            description = "Desired state DELETED: its instance and volume are removed, then the workspace disappears "
+                    + "(404).")
+    @ApiResponse(responseCode = "202", description = "Recorded; poll the workspace until it is gone.")
+    @ApiResponse(responseCode = "404", ref = HubApiDocument.WORKSPACE_NOT_FOUND)
+    @ApiResponse(responseCode = "409", ref = HubApiDocument.INVALID_TRANSITION)
     public Mono<ResponseEntity<WorkspaceView>> delete(@PathVariable String id) {
         return accepted(service.request(id, WorkspaceAction.DELETE));
     }
@@ -83,10 +139,10 @@ public class WorkspaceController {
 
     private static ObservedState parseState(String state) {
         try {
-            return ObservedState.valueOf(state.toUpperCase(java.util.Locale.ROOT));
+            return ObservedState.valueOf(state.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw io.codehub.hub.problem.HubProblemException.invalid("state", "'" + state + "' (expected one of: "
-                    + java.util.Arrays.toString(ObservedState.values()) + ")");
+            throw HubProblemException.invalid("state", "'" + state + "' (expected one of: "
+                    + Arrays.toString(ObservedState.values()) + ")");
         }
     }
 
