@@ -159,7 +159,8 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
         // From here the HTTP encoder passes bytes through: the HTTP/2 codec writes its preface at once.
         ((HttpClientCodec) pipeline.get(HTTP_CODEC)).prepareUpgradeFrom(ctx);
         pipeline.addAfter(HTTP_CODEC, "agent-idle", new AgentIdleHandler(keepalive));
-        pipeline.addAfter("agent-idle", Http2Pipelines.CODEC, Http2Pipelines.agentCodec(attempt.limits()));
+        pipeline.addAfter("agent-idle", Http2Pipelines.FLUSH, Http2Pipelines.flushConsolidation());
+        pipeline.addAfter(Http2Pipelines.FLUSH, Http2Pipelines.CODEC, Http2Pipelines.agentCodec(attempt.limits()));
         pipeline.addAfter(Http2Pipelines.CODEC, Http2Pipelines.MULTIPLEX,
                 Http2Pipelines.agentMultiplexer(sessionId, attempt.limits(), attempt.streams()));
         pipeline.addAfter(Http2Pipelines.MULTIPLEX, "agent-session", new AgentSessionHandler(info, attempt.events()));

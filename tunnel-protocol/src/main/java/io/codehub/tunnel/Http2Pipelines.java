@@ -17,6 +17,7 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 
@@ -30,6 +31,7 @@ final class Http2Pipelines {
 
     static final String CODEC = "h2-codec";
     static final String MULTIPLEX = "h2-multiplex";
+    static final String FLUSH = "h2-flush";
 
     /**
      * Write-buffer water marks of the tunnel connection. HTTP/2's remote flow controller writes a
@@ -40,6 +42,18 @@ final class Http2Pipelines {
     static final WriteBufferWaterMark CONNECTION_WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
     private Http2Pipelines() {
+    }
+
+    /**
+     * Coalesces the flushes of a tunnel connection into one socket write per event-loop turn. Every
+     * stream flushes what it wrote (a gateway request, an upstream's answer, an Agent API call), and
+     * the streams of one turn share one connection: without this each stream's flush is a system
+     * call of its own, with it the frames of all streams served in the turn leave in one. Put before
+     * the HTTP/2 codec (towards the socket), so it sees the codec's flushes; flushes while the
+     * connection reads wait for the end of that read, the others for the end of the turn.
+     */
+    static FlushConsolidationHandler flushConsolidation() {
+        return new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
     }
 
     static Http2FrameCodec hubCodec(TunnelLimits limits) {

@@ -223,6 +223,7 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
                 accepted.resumptionTicket()));
         ChannelPipeline pipeline = ctx.pipeline();
         pipeline.remove(HTTP_CODEC);
+        pipeline.addLast(Http2Pipelines.FLUSH, Http2Pipelines.flushConsolidation());
         pipeline.addLast(Http2Pipelines.CODEC, Http2Pipelines.hubCodec(server.limits));
         pipeline.addLast(Http2Pipelines.MULTIPLEX, Http2Pipelines.hubMultiplexer());
         pipeline.addLast(new HubKeepaliveHandler(server.keepalive, session::recordRtt));

@@ -75,6 +75,7 @@ final class GatewayHandler extends ChannelDuplexHandler {
     static final String CODEC = "http";
     static final String IDLE = "idle";
     private static final String UPSTREAM_CODEC = "upstream-http";
+    private static final String UPSTREAM_CONTIGUOUS = "upstream-contiguous";
     private static final String ACCESS_PATH = "/.codehub/access";
     private static final int MAX_CODE_LENGTH = 256;
     private static final String BEARER = "bearer ";
@@ -457,6 +458,7 @@ final class GatewayHandler extends ChannelDuplexHandler {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(UPSTREAM_CONTIGUOUS, ContiguousBuffers.INSTANCE);
                 ch.pipeline().addLast(UPSTREAM_CODEC, new HttpClientCodec(new HttpDecoderConfig()
                         .setMaxInitialLineLength(8192).setMaxHeaderSize(p.maxHeaderBytes()).setMaxChunkSize(64 * 1024),
                         false, false));
@@ -586,6 +588,7 @@ final class GatewayHandler extends ChannelDuplexHandler {
         if (up != null) {
             Runnable dropCodec = () -> {
                 if (up.pipeline().get(UPSTREAM_CODEC) != null) {
+                    up.pipeline().remove(UPSTREAM_CONTIGUOUS);
                     up.pipeline().remove(UPSTREAM_CODEC);
                 }
             };

@@ -3,6 +3,7 @@ package io.codehub.hub.gateway;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -164,6 +165,12 @@ public final class GatewayServer implements SmartLifecycle, io.codehub.hub.acces
     }
 
     /** The bound address while running (the real port when 0 was configured). */
+    /** The open client connections (a snapshot; for tests and diagnostics). */
+    List<Channel> connections() {
+        ChannelGroup all = connections;
+        return all == null ? List.of() : List.copyOf(all);
+    }
+
     public @Nullable InetSocketAddress localAddress() {
         Channel s = server;
         return s == null ? null : (InetSocketAddress) s.localAddress();

@@ -3,6 +3,8 @@ package io.codehub.hub.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +32,7 @@ import io.codehub.tunnel.TunnelSession;
 import io.codehub.tunnel.spring.AgentTunnels;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -484,6 +487,28 @@ class GatewayIT {
     }
 
     @Test
+    @Order(17)
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aKeepAliveConnectionToATunnelledWorkspaceMovesToTheTunnelsEventLoop() throws Exception {
+        String request = "GET /hello HTTP/1.1\r\nHost: " + host(workspaces.get("tunnel")) + "\r\nCookie: "
+                + cookies.get("tunnel") + "\r\n\r\n";
+        try (Socket socket = new Socket("127.0.0.1", gatewayPort)) {
+            socket.setSoTimeout(10_000);
+            for (int i = 0; i < 3; i++) {
+                socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+                assertThat(readResponseHead(socket)).startsWith("HTTP/1.1 200");
+            }
+            int localPort = socket.getLocalPort();
+            Channel connection = hub.getBean(GatewayServer.class).connections().stream()
+                    .filter(ch -> ch.remoteAddress() instanceof InetSocketAddress remote && remote.getPort() == localPort)
+                    .findFirst().orElseThrow();
+            TunnelSession session = hub.getBean(AgentTunnels.class).session(tunnelled.agentId()).orElseThrow();
+            // Its requests were served on the tunnel connection's thread, with no hand-off per message.
+            assertThat(connection.eventLoop()).isSameAs(session.eventLoop());
+        }
+    }
+
+    @Test
     @Order(21)
     void anAgentWithoutItsTunnelAnswers503WithRetryAfter() {
         String id = workspaces.get("tunnel");
@@ -497,6 +522,27 @@ class GatewayIT {
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------
+
+    /** Reads one response with a Content-Length body off a raw keep-alive socket; answers its head. */
+    private static String readResponseHead(Socket socket) throws Exception {
+        InputStream in = socket.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IllegalStateException("connection closed after: " + head);
+            }
+            head.append((char) b);
+        }
+        int length = 0;
+        for (String line : head.toString().split("\r\n")) {
+            if (line.regionMatches(true, 0, "content-length:", 0, 15)) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        in.readNBytes(length);
+        return head.toString();
+    }
 
     private static String host(String workspaceId) {
         return workspaceId + ".apps.localhost";
