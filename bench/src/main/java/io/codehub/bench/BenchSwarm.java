@@ -1,11 +1,11 @@
 package io.codehub.bench;
 
 import java.net.URI;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import io.codehub.tunnel.TicketStore;
@@ -34,7 +34,7 @@ public final class BenchSwarm {
     }
 
     public static void main(String[] args) throws Exception {
-        TUNNEL_LOG.setLevel(java.util.logging.Level.WARNING); // one line per session would drown the results
+        TUNNEL_LOG.setLevel(Level.WARNING); // one line per session would drown the results
         int port = Integer.parseInt(Args.value(args, "--port", "17443"));
         int count = Integer.parseInt(Args.value(args, "--count", "1000"));
         int rate = Integer.parseInt(Args.value(args, "--rate", "1000"));
@@ -43,10 +43,26 @@ public final class BenchSwarm {
         }
         SslContext tls = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
         EventLoopGroup group = TunnelTransport.newEventLoopGroup(2);
-        List<TunnelConnector> connectors = new ArrayList<>(count);
+        // Filled while the reporter reads it: an array published through `started`, not a list whose
+        // iterator would throw (a periodic task that throws is never run again, and its last count
+        // would then stand for ever).
+        TunnelConnector[] connectors = new TunnelConnector[count];
+        AtomicInteger started = new AtomicInteger();
         ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor();
-        reporter.scheduleAtFixedRate(() -> System.out.println("connected "
-                + connectors.stream().filter(TunnelConnector::isConnected).count()), 250, 250, TimeUnit.MILLISECONDS);
+        reporter.scheduleAtFixedRate(() -> {
+            try {
+                int n = started.get();
+                long connected = 0;
+                for (int i = 0; i < n; i++) {
+                    if (connectors[i].isConnected()) {
+                        connected++;
+                    }
+                }
+                System.out.println("connected " + connected);
+            } catch (RuntimeException e) {
+                e.printStackTrace();
+            }
+        }, 250, 250, TimeUnit.MILLISECONDS);
         long pause = Math.max(1, 1_000_000L / rate);
         for (int i = 0; i < count; i++) {
             TunnelConnector connector = TunnelConnector.builder()
@@ -71,7 +87,8 @@ public final class BenchSwarm {
                         };
                     })
                     .build();
-            connectors.add(connector);
+            connectors[i] = connector;
+            started.set(i + 1);
             connector.start();
             TimeUnit.MICROSECONDS.sleep(pause);
         }
