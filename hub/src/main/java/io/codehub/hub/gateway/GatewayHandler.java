@@ -87,6 +87,8 @@ final class GatewayHandler extends ChannelDuplexHandler {
     private @Nullable ChannelHandlerContext ctx;
     /** The workspace host this connection serves; set by its first routed request. */
     private @Nullable WorkspaceHost bound;
+    /** The {@code Host} header that named {@link #bound}: the same header again needs no parsing. */
+    private @Nullable String boundHeader;
     private @Nullable Channel upstream;
     /** Client messages read while a request head was being routed, or while a response was in flight. */
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
@@ -262,7 +264,9 @@ final class GatewayHandler extends ChannelDuplexHandler {
         if (hosts.size() != 1) {
             return new GatewayException(GatewayProblem.BAD_REQUEST, "a request needs exactly one Host header");
         }
-        WorkspaceHost host = WorkspaceHost.parse(hosts.get(0), gateway.properties().appsDomain());
+        String header = hosts.get(0);
+        WorkspaceHost host = bound != null && header.equals(boundHeader) ? bound
+                : WorkspaceHost.parse(header, gateway.properties().appsDomain());
         if (host == null) {
             return new GatewayException(GatewayProblem.NOT_A_WORKSPACE_HOST, "this gateway serves only workspace hosts "
                     + "<workspace id>." + gateway.properties().appsDomain() + " and <port>--<workspace id>."
@@ -274,6 +278,7 @@ final class GatewayHandler extends ChannelDuplexHandler {
                     + "; open a new connection for " + host.host());
         }
         e.host = host;
+        e.hostHeader = header;
         return null;
     }
 
@@ -348,6 +353,7 @@ final class GatewayHandler extends ChannelDuplexHandler {
                     }
                     upstream = channel;
                     bound = host;
+                    boundHeader = e.hostHeader;
                     forward(request, e);
                 }));
     }
@@ -392,6 +398,7 @@ final class GatewayHandler extends ChannelDuplexHandler {
             return;
         }
         bound = e.host;
+        boundHeader = e.hostHeader;
         rewrite(request, e);
         up.write(request);
         busy = false;
@@ -885,6 +892,7 @@ final class GatewayHandler extends ChannelDuplexHandler {
         final String path;
         final boolean upgrade;
         @Nullable WorkspaceHost host;
+        @Nullable String hostHeader;
         int port;
         long in;
         long out;
