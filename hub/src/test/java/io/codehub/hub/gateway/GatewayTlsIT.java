@@ -1,0 +1,222 @@
+package io.codehub.hub.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+
+import io.codehub.hub.HubApplication;
+import io.codehub.hub.support.AgentProcess;
+import io.codehub.hub.support.TestFiles;
+import io.codehub.hub.support.TestHttp;
+import io.codehub.hub.tunnel.TunnelPort;
+import io.codehub.pki.CertificateAuthority;
+import io.codehub.pki.InitOptions;
+import io.codehub.pki.IssuedCertificate;
+import io.codehub.pki.KeyType;
+import io.codehub.runtime.contract.DockerCli;
+import io.codehub.tunnel.TunnelSession;
+import io.codehub.tunnel.spring.AgentTunnels;
+import io.netty.channel.Channel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The gateway over TLS (a wildcard certificate for the apps domain, from the project's own CA), to
+ * a workspace behind a tunnel: the access link sets the {@code __Host-} cookie with
+ * {@code Secure}, and a keep-alive TLS connection serves request after request after it moved to
+ * the tunnel's event loop with its TLS state. Real hub, real agent process, real container.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class GatewayTlsIT {
+
+    private static final String ADMIN_TOKEN = "gateway-tls-admin-token-0123456789abcdef";
+    private static final Duration CONVERGE = Duration.ofSeconds(120);
+
+    private static Path dir;
+    private static ConfigurableApplicationContext hub;
+    private static WebTestClient api;
+    private static AgentProcess agent;
+    private static SSLContext trustingTheCa;
+    private static int gatewayPort;
+    private static String workspace;
+
+    @BeforeAll
+    static void startHubWithATlsGatewayAndATunnelledWorkspace() throws Exception {
+        dir = Files.createTempDirectory("gateway-tls-it");
+        CertificateAuthority ca = CertificateAuthority.init(dir.resolve("ca"), new InitOptions(KeyType.EC_P256,
+                "CN=gateway tls test", Duration.ofDays(30), null));
+        IssuedCertificate wildcard = ca.issueServer(List.of("*.apps.localhost"), List.of(), Duration.ofDays(1));
+        Path cert = dir.resolve("gateway-cert.pem");
+        Path key = dir.resolve("gateway-key.pem");
+        Files.writeString(cert, wildcard.chainPem());
+        Files.writeString(key, wildcard.privateKeyPem(null));
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", wildcard.chain().get(wildcard.chain().size() - 1));
+        TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trustManagers.init(trust);
+        trustingTheCa = SSLContext.getInstance("TLS");
+        trustingTheCa.init(null, trustManagers.getTrustManagers(), null);
+
+        Map<String, Object> properties = new HashMap<>();
+        properties.put("server.port", "0");
+        properties.put("codehub.hub.data-dir", dir.resolve("hub").toString());
+        properties.put("codehub.admin.token", ADMIN_TOKEN);
+        properties.put("codehub.hub.api-keys.bcrypt-cost", "4");
+        properties.put("codehub.hub.reconciler.interval", "500ms");
+        properties.put("codehub.hub.reconciler.poll-interval", "200ms");
+        properties.put("codehub.hub.tunnel.port", "0");
+        properties.put("codehub.hub.tunnel.address", "127.0.0.1");
+        properties.put("codehub.hub.gateway.port", "0");
+        properties.put("codehub.hub.gateway.address", "127.0.0.1");
+        properties.put("codehub.hub.gateway.tls-cert", cert.toString());
+        properties.put("codehub.hub.gateway.tls-key", key.toString());
+        hub = new SpringApplicationBuilder(HubApplication.class)
+                .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
+        api = TestHttp.to("http://127.0.0.1:" + hub.getEnvironment().getProperty("local.server.port"))
+                .responseTimeout(Duration.ofSeconds(30))
+                .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + ADMIN_TOKEN).build();
+        gatewayPort = hub.getBean(GatewayServer.class).localAddress().getPort();
+        int tunnelPort = hub.getBean(TunnelPort.class).localAddress().getPort();
+        String publicKeyPem = get("/api/v1/hub").get("publicKeyPem").asString();
+
+        JsonNode registered = api.post().uri("/api/v1/agents").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("name", "behind-nat", "endpoint", "tunnel://", "type", "docker", "capacity", 2))
+                .exchange().expectStatus().isCreated().expectBody(JsonNode.class).returnResult().getResponseBody();
+        String agentId = registered.get("agent").get("id").asString();
+        agent = AgentProcess.start(agentId, AgentProcess.freePort(), publicKeyPem, dir.resolve("agent"),
+                Map.of("CODEHUB_AGENT_HUB_URL", "tcp://127.0.0.1:" + tunnelPort,
+                        "CODEHUB_AGENT_API_KEY", registered.get("apiKey").asString()));
+        await().atMost(CONVERGE).until(() -> get("/api/v1/agents/" + agentId).get("status").asString(), "active"::equals);
+        workspace = api.post().uri("/api/v1/workspaces").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("name", "gw-tls", "image", "codehub/sample-workspace:local",
+                        "imagePullPolicy", "Never", "agentId", agentId))
+                .exchange().expectStatus().isCreated().expectBody(JsonNode.class).returnResult().getResponseBody()
+                .get("id").asString();
+        await().atMost(CONVERGE).pollInterval(Duration.ofMillis(250))
+                .until(() -> get("/api/v1/workspaces/" + workspace).get("state").asString(), "RUNNING"::equals);
+    }
+
+    @AfterAll
+    static void stopEverything() {
+        try {
+            if (hub != null) {
+                hub.close();
+            }
+        } finally {
+            if (agent != null) {
+                agent.close();
+            }
+            if (workspace != null) {
+                DockerCli.removeWorkspaces(workspace);
+            }
+            TestFiles.deleteRecursively(dir);
+        }
+    }
+
+    @Test
+    void anAccessLinkOverTlsSetsASecureHostCookieAndAKeepAliveTlsConnectionServesTheTunnelledApp() throws Exception {
+        String host = workspace + ".apps.localhost";
+        URI link = URI.create(api.post().uri("/api/v1/workspaces/" + workspace + "/access")
+                .contentType(MediaType.APPLICATION_JSON).bodyValue("{\"subject\":\"tester\"}").exchange()
+                .expectStatus().isOk().expectBody(JsonNode.class).returnResult().getResponseBody().get("url").asString());
+        assertThat(link.getScheme()).isEqualTo("https");
+
+        String signIn;
+        try (SSLSocket socket = open(host)) {
+            signIn = exchange(socket, "GET " + link.getRawPath() + "?" + link.getRawQuery() + " HTTP/1.1\r\nHost: " + host
+                    + "\r\n\r\n");
+        }
+        assertThat(signIn).startsWith("HTTP/1.1 302");
+        String setCookie = signIn.lines().filter(l -> l.toLowerCase(Locale.ROOT).startsWith("set-cookie:")).findFirst()
+                .orElseThrow().substring("set-cookie:".length()).trim();
+        assertThat(setCookie).startsWith("__Host-").contains("Secure").contains("HttpOnly");
+        String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+
+        String hello = "GET /hello HTTP/1.1\r\nHost: " + host + "\r\nCookie: " + cookie + "\r\n\r\n";
+        // The container runs; its app takes a moment more to listen.
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
+            try (SSLSocket socket = open(host)) {
+                return exchange(socket, hello).startsWith("HTTP/1.1 200");
+            }
+        });
+        try (SSLSocket socket = open(host)) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(exchange(socket, hello)).startsWith("HTTP/1.1 200");
+            }
+            int localPort = socket.getLocalPort();
+            Channel connection = hub.getBean(GatewayServer.class).connections().stream()
+                    .filter(ch -> ch.remoteAddress() instanceof InetSocketAddress remote && remote.getPort() == localPort)
+                    .findFirst().orElseThrow();
+            TunnelSession session = hub.getBean(AgentTunnels.class).session(agent.agentId()).orElseThrow();
+            assertThat(connection.eventLoop()).isSameAs(session.eventLoop());
+            assertThat(exchange(socket, hello)).as("still served after the checks").startsWith("HTTP/1.1 200");
+        }
+    }
+
+    /** A TLS connection to the gateway that checks the certificate against the CA and the host name. */
+    private static SSLSocket open(String host) throws Exception {
+        SSLSocket socket = (SSLSocket) trustingTheCa.getSocketFactory().createSocket("127.0.0.1", gatewayPort);
+        SSLParameters parameters = socket.getSSLParameters();
+        parameters.setServerNames(List.of(new SNIHostName(host)));
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        socket.setSSLParameters(parameters);
+        socket.setSoTimeout(10_000);
+        socket.startHandshake();
+        return socket;
+    }
+
+    /** Writes one request and reads one response (head, and a Content-Length body); answers the head. */
+    private static String exchange(SSLSocket socket, String request) throws Exception {
+        socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        InputStream in = socket.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IllegalStateException("connection closed after: " + head);
+            }
+            head.append((char) b);
+        }
+        int length = 0;
+        for (String line : head.toString().split("\r\n")) {
+            if (line.regionMatches(true, 0, "content-length:", 0, 15)) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        in.readNBytes(length);
+        return head.toString();
+    }
+
+    private static JsonNode get(String path) {
+        return api.get().uri(path).exchange().expectStatus().isOk().expectBody(JsonNode.class).returnResult()
+                .getResponseBody();
+    }
+}
