@@ -14,4 +14,14 @@ final class Args {
         }
         return fallback;
     }
+
+    /** Whether the bare flag {@code name} (no value) is among the arguments. */
+    static boolean flag(String[] args, String name) {
+        for (String arg : args) {
+            if (arg.equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

@@ -33,8 +33,10 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>Also: {@code --idle N} idle WebSockets instead of 1,000; {@code --phases} some of
  * {@code latency,rps,download,upload,echo,ws,idle} (to profile one; keys of the others are left
- * out). One run writes its keys to the JSON file; several write each key's median, and every run's
- * keys under {@code "runs"}.
+ * out); {@code --ssh} a fourth path, {@code ssh -R} to the {@code upstream} app through a private
+ * sshd on loopback ({@link SshReverseTunnel}; needs Debian's {@code openssh-server}), with the
+ * tunnel path's ratios to it. One run writes its keys to the JSON file; several write each key's
+ * median, and every run's keys under {@code "runs"}.
  */
 final class GatewayReport {
 
@@ -58,8 +60,8 @@ final class GatewayReport {
     }
 
     /** The targets, for a run that opens {@code idle} idle WebSockets. */
-    private static List<Target> targets(int idle) {
-        return List.of(
+    private static List<Target> targets(int idle, boolean ssh) {
+        List<Target> targets = new ArrayList<>(List.of(
                 new Target("gw_p50_added_us_direct", "GET p50 added, direct (us)", true, 300),
                 new Target("gw_p50_added_us_tunnel", "GET p50 added, tunnel (us)", true, 300),
                 new Target("gw_rps_ratio_direct", "64 connections, direct / upstream", false, 0.6),
@@ -71,7 +73,14 @@ final class GatewayReport {
                 new Target("gw_ws_echo_p50_added_us_direct", "WebSocket echo p50 added, direct (us)", true, 300),
                 new Target("gw_ws_echo_p50_added_us_tunnel", "WebSocket echo p50 added, tunnel (us)", true, 300),
                 new Target("gw_idle_ws_opened_tunnel", "idle WebSockets open through the tunnel", false, idle),
-                new Target("gw_idle_ws_hub_bytes_each_tunnel", "hub RSS per idle WebSocket, tunnel (bytes)", true, 16_384));
+                new Target("gw_idle_ws_hub_bytes_each_tunnel", "hub RSS per idle WebSocket, tunnel (bytes)", true, 16_384)));
+        if (ssh) {
+            // DESIGN.md: the tunnel path does at least twice what `ssh -R` does on the same machine.
+            targets.add(new Target("gw_rps_tunnel_over_ssh", "64 connections, tunnel / ssh -R", false, 2));
+            targets.add(new Target("gw_bulk_tunnel_over_ssh", "download, tunnel / ssh -R", false, 2));
+            targets.add(new Target("gw_upload_tunnel_over_ssh", "upload, tunnel / ssh -R", false, 2));
+        }
+        return targets;
     }
 
     private GatewayReport() {
@@ -83,6 +92,7 @@ final class GatewayReport {
         int runs = (int) positive(args, "--runs", "1");
         int idle = (int) positive(args, "--idle", Integer.toString(IDLE_SOCKETS));
         String json = Args.value(args, "--json", "");
+        boolean ssh = Args.flag(args, "--ssh");
         List<String> phases = List.of(Args.value(args, "--phases", String.join(",", PHASES)).split(","));
         for (String phase : phases) {
             if (!List.of(PHASES).contains(phase)) {
@@ -98,15 +108,15 @@ final class GatewayReport {
             for (int run = 1; run <= runs; run++) {
                 System.out.printf(Locale.ROOT, "%n[bench] gateway run %d of %d: starting the hub, two agents and two "
                         + "workspaces%n", run, runs);
-                Map<String, Double> result = once(root, group, phases, seconds, bulkBytes, idle);
+                Map<String, Double> result = once(root, group, phases, seconds, bulkBytes, idle, ssh);
                 results.add(result);
-                table(String.format(Locale.ROOT, "run %d of %d", run, runs), result, seconds, bulkBytes, idle);
+                table(String.format(Locale.ROOT, "run %d of %d", run, runs), result, seconds, bulkBytes, idle, ssh);
             }
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10_000);
         }
         if (runs > 1) {
-            summary(results, idle);
+            summary(results, idle, ssh);
         }
         if (!json.isEmpty()) {
             Files.writeString(Path.of(json), json(results));
@@ -116,12 +126,12 @@ final class GatewayReport {
 
     /** One run on a fresh stack: every key. */
     private static Map<String, Double> once(Path root, EventLoopGroup group, List<String> phases, Duration seconds,
-            long bulkBytes, int idle)
+            long bulkBytes, int idle, boolean ssh)
             throws Exception {
         HttpLoad http = new HttpLoad(group);
         WebSocketLoad ws = new WebSocketLoad(group);
         Map<String, Double> r = new LinkedHashMap<>();
-        GatewayStack stack = GatewayStack.start(root);
+        GatewayStack stack = GatewayStack.start(root, ssh);
         boolean failed = true;
         try {
             List<GatewayTarget> targets = stack.targets();
@@ -173,7 +183,7 @@ final class GatewayReport {
             if (phases.contains("idle")) {
                 idleWebSockets(stack, ws, idle, r);
             }
-            for (String path : new String[] {"direct", "tunnel"}) {
+            for (String path : new String[] {"direct", "tunnel", "ssh"}) {
                 difference(r, "gw_p50_added_us_" + path, "gw_p50_us_" + path, "gw_p50_us_upstream");
                 ratio(r, "gw_rps_ratio_" + path, "gw_rps_" + path, "gw_rps_upstream");
                 ratio(r, "gw_bulk_ratio_" + path, "gw_bulk_mbps_" + path, "gw_bulk_mbps_upstream");
@@ -181,6 +191,9 @@ final class GatewayReport {
                 difference(r, "gw_ws_echo_p50_added_us_" + path, "gw_ws_echo_p50_us_" + path, "gw_ws_echo_p50_us_upstream");
                 ratio(r, "gw_ws_msgs_ratio_" + path, "gw_ws_msgs_per_s_" + path, "gw_ws_msgs_per_s_upstream");
             }
+            ratio(r, "gw_rps_tunnel_over_ssh", "gw_rps_tunnel", "gw_rps_ssh");
+            ratio(r, "gw_bulk_tunnel_over_ssh", "gw_bulk_mbps_tunnel", "gw_bulk_mbps_ssh");
+            ratio(r, "gw_upload_tunnel_over_ssh", "gw_upload_mbps_tunnel", "gw_upload_mbps_ssh");
             r.replaceAll((k, v) -> Math.round(v * 100) / 100.0);
             failed = false;
             return r;
@@ -278,10 +291,12 @@ final class GatewayReport {
                 CpuMeter.between(from, cpu.snapshot()));
     }
 
-    private static void table(String title, Map<String, Double> r, Duration seconds, long bulkBytes, int idle) {
+    private static void table(String title, Map<String, Double> r, Duration seconds, long bulkBytes, int idle,
+            boolean ssh) {
         System.out.printf(Locale.ROOT, "%ncodehub workspace gateway benchmark, %s (%d s phases, %d MiB transfers, "
                 + "transport %s)%n", title, seconds.toSeconds(), bulkBytes / 1024 / 1024, TunnelTransport.name());
-        System.out.printf(Locale.ROOT, "  %-36s %12s %12s %12s%n", "", "upstream", "direct", "tunnel");
+        System.out.printf(Locale.ROOT, "  %-36s %12s %12s %12s%s%n", "", "upstream", "direct", "tunnel",
+                ssh ? String.format(Locale.ROOT, " %12s", "ssh -R") : "");
         row(r, "GET /hello p50 (us)", "gw_p50_us_");
         row(r, "GET /hello p99 (us)", "gw_p99_us_");
         row(r, "64 connections (requests/s)", "gw_rps_");
@@ -294,7 +309,7 @@ final class GatewayReport {
         System.out.printf(Locale.ROOT, "  %-36s %12s %12s %12s%n", "  (hub heap after GC each)", "", "",
                 format(r.getOrDefault("gw_idle_ws_hub_heap_bytes_each_tunnel", Double.NaN)));
         System.out.println("  targets:");
-        for (Target target : targets(idle)) {
+        for (Target target : targets(idle, ssh)) {
             double value = r.getOrDefault(target.key(), Double.NaN);
             System.out.printf(Locale.ROOT, "    %-46s %10s  %-9s %s%n", target.what(), format(value), target.rule(),
                     Double.isNaN(value) ? "not measured" : target.met(value) ? "met" : "MISSED");
@@ -302,12 +317,13 @@ final class GatewayReport {
     }
 
     private static void row(Map<String, Double> r, String what, String prefix) {
-        System.out.printf(Locale.ROOT, "  %-36s %12s %12s %12s%n", what, format(r.getOrDefault(prefix + "upstream", Double.NaN)),
-                format(r.getOrDefault(prefix + "direct", Double.NaN)), format(r.getOrDefault(prefix + "tunnel", Double.NaN)));
+        System.out.printf(Locale.ROOT, "  %-36s %12s %12s %12s%s%n", what, format(r.getOrDefault(prefix + "upstream", Double.NaN)),
+                format(r.getOrDefault(prefix + "direct", Double.NaN)), format(r.getOrDefault(prefix + "tunnel", Double.NaN)),
+                r.containsKey(prefix + "ssh") ? String.format(Locale.ROOT, " %12s", format(r.get(prefix + "ssh"))) : "");
     }
 
     /** Every key's min, median and max over the runs, and whether each target was met in every run. */
-    private static void summary(List<Map<String, Double>> results, int idle) {
+    private static void summary(List<Map<String, Double>> results, int idle, boolean ssh) {
         System.out.printf(Locale.ROOT, "%ncodehub workspace gateway benchmark, %d runs: min / median / max%n", results.size());
         for (String key : results.get(0).keySet()) {
             double[] values = values(results, key);
@@ -315,7 +331,7 @@ final class GatewayReport {
                     format(values[values.length / 2]), format(values[values.length - 1]));
         }
         System.out.println("  targets (met in every run?):");
-        for (Target target : targets(idle)) {
+        for (Target target : targets(idle, ssh)) {
             long met = results.stream().filter(r -> target.met(r.getOrDefault(target.key(), Double.NaN))).count();
             System.out.printf(Locale.ROOT, "    %-46s %-9s %s%n", target.what(), target.rule(),
                     met == results.size() ? "met in every run" : "MISSED in " + (results.size() - met) + " of "

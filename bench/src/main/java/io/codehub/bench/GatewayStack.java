@@ -79,7 +79,7 @@ final class GatewayStack implements AutoCloseable {
     }
 
     /** Starts hub, agents and workspaces from the jars under {@code root}; everything started is cleaned up on failure. */
-    static GatewayStack start(Path root) throws Exception {
+    static GatewayStack start(Path root, boolean ssh) throws Exception {
         Path hubJar = root.resolve("hub/target/codehub-hub.jar");
         Path agentJar = root.resolve("agent/target/codehub-agent.jar");
         for (Path jar : List.of(hubJar, agentJar)) {
@@ -98,6 +98,9 @@ final class GatewayStack implements AutoCloseable {
         }
         try {
             stack.setUp(hubJar, agentJar);
+            if (ssh) {
+                stack.addSshPath();
+            }
             return stack;
         } catch (Exception | Error e) {
             stack.keepLogs();
@@ -194,6 +197,20 @@ final class GatewayStack implements AutoCloseable {
         groups.put("docker", engine);
     }
 
+    /**
+     * Adds the {@code ssh} path: {@code ssh -R} from this host's sshd to the app the
+     * {@code upstream} path reaches (see {@link SshReverseTunnel}), and its processes as the
+     * {@code ssh} group.
+     */
+    private void addSshPath() throws Exception {
+        GatewayTarget upstream = target("upstream");
+        SshReverseTunnel ssh = SshReverseTunnel.start(dir, freePort(), freePort(), upstream.port(), processes::add);
+        GatewayTarget target = new GatewayTarget("ssh", ssh.port(), upstream.host(), null);
+        until("ssh -R to answer GET /hello on 127.0.0.1:" + ssh.port(), APP_ANSWERS, ssh.ssh(), () -> probe(target) == 200);
+        targets.put("ssh", target);
+        groups.put("ssh", ssh.pids());
+    }
+
     /** The file name of a process's executable; empty when it cannot be seen. */
     private static String executable(ProcessHandle process) {
         String command = process.info().command().orElse("");
@@ -223,7 +240,7 @@ final class GatewayStack implements AutoCloseable {
         return new LinkedHashMap<>(groups);
     }
 
-    /** The paths in the order they are measured: upstream, direct, tunnel. */
+    /** The paths in the order they are measured: upstream, direct, tunnel (and ssh with {@code --ssh}). */
     List<GatewayTarget> targets() {
         return List.copyOf(targets.values());
     }
