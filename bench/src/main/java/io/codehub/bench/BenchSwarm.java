@@ -1,13 +1,16 @@
 package io.codehub.bench;
 
 import java.net.URI;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
+import io.codehub.tunnel.ConnectorListener;
 import io.codehub.tunnel.TicketStore;
 import io.codehub.tunnel.TunnelConnector;
 import io.codehub.tunnel.TunnelTransport;
@@ -22,7 +25,8 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 /**
  * Simulated agents for a benchmark: {@code count} real {@link TunnelConnector}s in one process
  * (sharing two event-loop threads) dialling the bench hub over TLS with the default reconnect
- * policy, started at {@code rate} per second. Reports {@code connected N} four times a second.
+ * policy, started at {@code rate} per second. Reports {@code connected N} and {@code failed N}
+ * (connect or handshake failures so far, all agents together) four times a second.
  * The certificate is not verified: this runs on loopback against the bench's own hub only.
  */
 public final class BenchSwarm {
@@ -43,10 +47,21 @@ public final class BenchSwarm {
         }
         SslContext tls = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
         EventLoopGroup group = TunnelTransport.newEventLoopGroup(2);
-        List<TunnelConnector> connectors = new ArrayList<>(count);
+        // Copy-on-write: the reporter reads while agents are still being added; a plain list's
+        // ConcurrentModificationException would end the periodic report for good (and leave the
+        // orchestrator waiting for a count that never comes).
+        List<TunnelConnector> connectors = new CopyOnWriteArrayList<>();
+        AtomicLong failed = new AtomicLong();
+        ConnectorListener countFailures = new ConnectorListener() {
+            @Override
+            public void connectFailed(Throwable cause, Duration retryIn) {
+                failed.incrementAndGet();
+            }
+        };
         ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor();
         reporter.scheduleAtFixedRate(() -> System.out.println("connected "
-                + connectors.stream().filter(TunnelConnector::isConnected).count()), 250, 250, TimeUnit.MILLISECONDS);
+                + connectors.stream().filter(TunnelConnector::isConnected).count() + "\nfailed " + failed.get()),
+                250, 250, TimeUnit.MILLISECONDS);
         long pause = Math.max(1, 1_000_000L / rate);
         for (int i = 0; i < count; i++) {
             TunnelConnector connector = TunnelConnector.builder()
@@ -57,6 +72,7 @@ public final class BenchSwarm {
                     .agentVersion("bench/1")
                     .ticketStore(TicketStore.inMemory())
                     .eventLoopGroup(group)
+                    .listener(countFailures)
                     .streamHandlerFactory((stream, headers, endStream) -> {
                         stream.writeHeaders(new DefaultHttp2Headers().status("204"), true);
                         return new io.codehub.tunnel.TunnelStreamHandler() {
