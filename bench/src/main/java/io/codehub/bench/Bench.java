@@ -9,10 +9,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -97,10 +102,19 @@ public final class Bench {
         }
     }
 
-    /** Seconds from the old hub's death until all {@code count} agents have a session with the new one. */
+    /**
+     * Seconds from the old hub's death until all {@code count} agents have a session with the new
+     * one. Prints a line a second from the death on: sessions on the new hub, the swarm's failed
+     * connects in that second, and the cores each process used.
+     */
     static double restart(int count, int port) throws Exception {
         String portArg = Integer.toString(port);
         Child hub = Child.start("hub", BenchHub.class, "--port", portArg);
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "bench-restart-timeline");
+            t.setDaemon(true);
+            return t;
+        });
         try (Child swarm = Child.start("swarm", BenchSwarm.class, "--port", portArg, "--count", Integer.toString(count))) {
             hub.await("ready", Duration.ofSeconds(60));
             long took = hub.awaitCount("sessions", count, CONNECT_ALL);
@@ -109,15 +123,36 @@ public final class Bench {
             swarm.awaitCount("connected", 0, CONNECT_ALL, true);
             long killed = System.nanoTime();
             hub = Child.start("hub", BenchHub.class, "--port", portArg);
-            hub.await("ready", Duration.ofSeconds(60));
-            long ready = System.nanoTime();
-            hub.awaitCount("sessions", count, Duration.ofSeconds(120), false, killed);
+            Child newHub = hub;
+            Map<String, List<Long>> processes = new LinkedHashMap<>();
+            processes.put("hub", List.of(newHub.pid()));
+            processes.put("swarm", List.of(swarm.pid()));
+            CpuMeter both = new CpuMeter(processes);
+            CpuMeter.Snapshot[] last = {both.snapshot()};
+            long[] lastFailed = {swarm.counter("failed")};
+            ticker.scheduleAtFixedRate(() -> {
+                CpuMeter.Snapshot now = both.snapshot();
+                long failed = swarm.counter("failed");
+                System.out.printf(Locale.ROOT, "    %5.1f s: %5d sessions, %5d failed connects; cores %s%n",
+                        (System.nanoTime() - killed) / 1e9, Math.max(0, newHub.counter("sessions")),
+                        failed - lastFailed[0], CpuMeter.between(last[0], now));
+                last[0] = now;
+                lastFailed[0] = failed;
+            }, 1, 1, TimeUnit.SECONDS);
+            String ready = hub.await("ready", Duration.ofSeconds(60));
+            long listening = System.nanoTime();
+            CpuMeter.Snapshot hubStarted = both.snapshot();
+            hub.awaitCount("sessions", count, Duration.ofSeconds(120));
             long back = System.nanoTime();
-            System.out.printf(Locale.ROOT, "  new hub listening %.1f s after the old one died%n", (ready - killed) / 1e9);
+            ticker.shutdownNow();
+            System.out.printf(Locale.ROOT, "  new hub listening %.1f s after the old one died (%s; JVM uptime ms)%n",
+                    (listening - killed) / 1e9, ready);
             System.out.printf(Locale.ROOT, "  all %d agents back %.1f s after the old hub died (%.1f s after the new one listened); "
-                    + "target <= 30 s%n", count, (back - killed) / 1e9, (back - ready) / 1e9);
+                    + "target <= 30 s%n", count, (back - killed) / 1e9, (back - listening) / 1e9);
+            System.out.printf(Locale.ROOT, "  new hub CPU: %.1f s until listening%n", hubStarted.ticks().get("hub") / 100.0);
             return (back - killed) / 1e9;
         } finally {
+            ticker.shutdownNow();
             hub.close();
         }
     }
@@ -128,6 +163,7 @@ public final class Bench {
         private final Process process;
         private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         private final AtomicLong latest = new AtomicLong(-1);
+        private final Map<String, Long> counters = new ConcurrentHashMap<>();
         private final Writer stdin;
 
         private Child(String name, Process process) {
@@ -141,6 +177,9 @@ public final class Bench {
                         int space = line.indexOf(' ');
                         if (space > 0 && (line.startsWith("sessions ") || line.startsWith("connected "))) {
                             latest.set(Long.parseLong(line.substring(space + 1).trim()));
+                            counters.put(line.substring(0, space), latest.get());
+                        } else if (line.startsWith("failed ")) {
+                            counters.put("failed", Long.parseLong(line.substring(space + 1).trim()));
                         } else {
                             lines.add(line);
                         }
@@ -165,12 +204,13 @@ public final class Bench {
             return new Child(name, new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start());
         }
 
-        void await(String prefix, Duration timeout) throws InterruptedException {
+        /** Waits for a line starting with {@code prefix} and returns it. */
+        String await(String prefix, Duration timeout) throws InterruptedException {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline) {
                 String line = lines.poll(100, TimeUnit.MILLISECONDS);
                 if (line != null && line.startsWith(prefix)) {
-                    return;
+                    return line;
                 }
                 if (!process.isAlive()) {
                     throw new IllegalStateException(name + " exited with " + process.exitValue());
@@ -179,29 +219,28 @@ public final class Bench {
             throw new IllegalStateException(name + ": no '" + prefix + "' within " + timeout);
         }
 
-        long awaitCount(String what, long target, Duration timeout) throws InterruptedException {
-            return awaitCount(what, target, timeout, false, 0);
+        /** The last value the child reported for {@code name} ({@code sessions}, {@code connected}, {@code failed}); -1 before any. */
+        long counter(String name) {
+            return counters.getOrDefault(name, -1L);
         }
 
-        long awaitCount(String what, long target, Duration timeout, boolean down) throws InterruptedException {
-            return awaitCount(what, target, timeout, down, 0);
+        long pid() {
+            return process.pid();
+        }
+
+        long awaitCount(String what, long target, Duration timeout) throws InterruptedException {
+            return awaitCount(what, target, timeout, false);
         }
 
         /**
          * Waits until the reported count reaches (or, with {@code down}, falls to) {@code target}; returns
-         * millis. With a {@code progressSince} (a nanoTime), prints the count every 5 s since then.
+         * millis.
          */
-        long awaitCount(String what, long target, Duration timeout, boolean down, long progressSince)
-                throws InterruptedException {
+        long awaitCount(String what, long target, Duration timeout, boolean down) throws InterruptedException {
             long start = System.nanoTime();
             long deadline = start + timeout.toNanos();
-            long nextReport = progressSince == 0 ? Long.MAX_VALUE : start + TimeUnit.SECONDS.toNanos(5);
             while (System.nanoTime() < deadline) {
                 long now = latest.get();
-                if (System.nanoTime() >= nextReport) {
-                    System.out.printf(Locale.ROOT, "    %5.1f s: %d %s%n", (System.nanoTime() - progressSince) / 1e9, now, what);
-                    nextReport += TimeUnit.SECONDS.toNanos(5);
-                }
                 if (down ? now >= 0 && now <= target : now >= target) {
                     return (System.nanoTime() - start) / 1_000_000;
                 }

@@ -38,6 +38,7 @@ public final class BenchHub {
 
     public static void main(String[] args) throws Exception {
         TUNNEL_LOG.setLevel(java.util.logging.Level.WARNING); // one line per session would drown the results
+        long mainAt = ManagementFactory.getRuntimeMXBean().getUptime();
         int port = Integer.parseInt(Args.value(args, "--port", "17443"));
         SelfSignedCertificate certificate = SelfSignedCertificate.builder().fqdn("localhost").algorithm("EC").bits(256).build(); // P-256, as pki issues
         SslContext tls = SslContextBuilder.forServer(certificate.key(), certificate.cert()).build();
@@ -48,8 +49,11 @@ public final class BenchHub {
                 .authenticator(authenticator())
                 .limits(TunnelLimits.defaults().toBuilder().maxTunnels(50_000).build())
                 .build();
+        long tlsAt = ManagementFactory.getRuntimeMXBean().getUptime();
         server.start().get(30, TimeUnit.SECONDS);
-        System.out.println("ready " + port);
+        // Milliseconds since the JVM started: where a slow start went (JVM, certificate and TLS, bind).
+        System.out.println("ready " + port + " main=" + mainAt + " tls=" + tlsAt + " listening="
+                + ManagementFactory.getRuntimeMXBean().getUptime());
         ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor();
         reporter.scheduleAtFixedRate(() -> System.out.println("sessions " + server.sessions().size()),
                 250, 250, TimeUnit.MILLISECONDS);

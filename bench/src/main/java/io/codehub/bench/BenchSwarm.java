@@ -1,13 +1,16 @@
 package io.codehub.bench;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import io.codehub.tunnel.ConnectorListener;
 import io.codehub.tunnel.TicketStore;
 import io.codehub.tunnel.TunnelConnector;
 import io.codehub.tunnel.TunnelTransport;
@@ -22,7 +25,8 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 /**
  * Simulated agents for a benchmark: {@code count} real {@link TunnelConnector}s in one process
  * (sharing two event-loop threads) dialling the bench hub over TLS with the default reconnect
- * policy, started at {@code rate} per second. Reports {@code connected N} four times a second.
+ * policy, started at {@code rate} per second. Reports {@code connected N} and {@code failed N}
+ * (connect or handshake failures so far, all agents together) four times a second.
  * The certificate is not verified: this runs on loopback against the bench's own hub only.
  */
 public final class BenchSwarm {
@@ -48,6 +52,13 @@ public final class BenchSwarm {
         // would then stand for ever).
         TunnelConnector[] connectors = new TunnelConnector[count];
         AtomicInteger started = new AtomicInteger();
+        AtomicLong failed = new AtomicLong();
+        ConnectorListener countFailures = new ConnectorListener() {
+            @Override
+            public void connectFailed(Throwable cause, Duration retryIn) {
+                failed.incrementAndGet();
+            }
+        };
         ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor();
         reporter.scheduleAtFixedRate(() -> {
             try {
@@ -58,7 +69,7 @@ public final class BenchSwarm {
                         connected++;
                     }
                 }
-                System.out.println("connected " + connected);
+                System.out.println("connected " + connected + "\nfailed " + failed.get());
             } catch (RuntimeException e) {
                 e.printStackTrace();
             }
@@ -73,6 +84,7 @@ public final class BenchSwarm {
                     .agentVersion("bench/1")
                     .ticketStore(TicketStore.inMemory())
                     .eventLoopGroup(group)
+                    .listener(countFailures)
                     .streamHandlerFactory((stream, headers, endStream) -> {
                         stream.writeHeaders(new DefaultHttp2Headers().status("204"), true);
                         return new io.codehub.tunnel.TunnelStreamHandler() {
