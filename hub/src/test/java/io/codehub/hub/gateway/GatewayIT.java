@@ -3,7 +3,6 @@ package io.codehub.hub.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -495,8 +494,7 @@ class GatewayIT {
         try (Socket socket = new Socket("127.0.0.1", gatewayPort)) {
             socket.setSoTimeout(10_000);
             for (int i = 0; i < 3; i++) {
-                socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
-                assertThat(readResponseHead(socket)).startsWith("HTTP/1.1 200");
+                assertThat(GatewayClient.exchange(socket, request)).startsWith("HTTP/1.1 200");
             }
             int localPort = socket.getLocalPort();
             Channel connection = hub.getBean(GatewayServer.class).connections().stream()
@@ -523,26 +521,6 @@ class GatewayIT {
 
     // ---- helpers ------------------------------------------------------------------------------------------------
 
-    /** Reads one response with a Content-Length body off a raw keep-alive socket; answers its head. */
-    private static String readResponseHead(Socket socket) throws Exception {
-        InputStream in = socket.getInputStream();
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IllegalStateException("connection closed after: " + head);
-            }
-            head.append((char) b);
-        }
-        int length = 0;
-        for (String line : head.toString().split("\r\n")) {
-            if (line.regionMatches(true, 0, "content-length:", 0, 15)) {
-                length = Integer.parseInt(line.substring(15).trim());
-            }
-        }
-        in.readNBytes(length);
-        return head.toString();
-    }
 
     private static String host(String workspaceId) {
         return workspaceId + ".apps.localhost";

@@ -3,10 +3,8 @@ package io.codehub.hub.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -24,6 +22,7 @@ import javax.net.ssl.TrustManagerFactory;
 
 import io.codehub.hub.HubApplication;
 import io.codehub.hub.support.AgentProcess;
+import io.codehub.hub.support.GatewayClient;
 import io.codehub.hub.support.TestFiles;
 import io.codehub.hub.support.TestHttp;
 import io.codehub.hub.tunnel.TunnelPort;
@@ -150,25 +149,26 @@ class GatewayTlsIT {
 
         String signIn;
         try (SSLSocket socket = open(host)) {
-            signIn = exchange(socket, "GET " + link.getRawPath() + "?" + link.getRawQuery() + " HTTP/1.1\r\nHost: " + host
+            signIn = GatewayClient.exchange(socket, "GET " + link.getRawPath() + "?" + link.getRawQuery()
+                    + " HTTP/1.1\r\nHost: " + host
                     + "\r\n\r\n");
         }
         assertThat(signIn).startsWith("HTTP/1.1 302");
         String setCookie = signIn.lines().filter(l -> l.toLowerCase(Locale.ROOT).startsWith("set-cookie:")).findFirst()
                 .orElseThrow().substring("set-cookie:".length()).trim();
         assertThat(setCookie).startsWith("__Host-").contains("Secure").contains("HttpOnly");
-        String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+        String cookie = GatewayClient.cookieOf(setCookie);
 
         String hello = "GET /hello HTTP/1.1\r\nHost: " + host + "\r\nCookie: " + cookie + "\r\n\r\n";
         // The container runs; its app takes a moment more to listen.
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
             try (SSLSocket socket = open(host)) {
-                return exchange(socket, hello).startsWith("HTTP/1.1 200");
+                return GatewayClient.exchange(socket, hello).startsWith("HTTP/1.1 200");
             }
         });
         try (SSLSocket socket = open(host)) {
             for (int i = 0; i < 3; i++) {
-                assertThat(exchange(socket, hello)).startsWith("HTTP/1.1 200");
+                assertThat(GatewayClient.exchange(socket, hello)).startsWith("HTTP/1.1 200");
             }
             int localPort = socket.getLocalPort();
             Channel connection = hub.getBean(GatewayServer.class).connections().stream()
@@ -176,7 +176,7 @@ class GatewayTlsIT {
                     .findFirst().orElseThrow();
             TunnelSession session = hub.getBean(AgentTunnels.class).session(agent.agentId()).orElseThrow();
             assertThat(connection.eventLoop()).isSameAs(session.eventLoop());
-            assertThat(exchange(socket, hello)).as("still served after the checks").startsWith("HTTP/1.1 200");
+            assertThat(GatewayClient.exchange(socket, hello)).as("still served after the checks").startsWith("HTTP/1.1 200");
         }
     }
 
@@ -192,28 +192,6 @@ class GatewayTlsIT {
         return socket;
     }
 
-    /** Writes one request and reads one response (head, and a Content-Length body); answers the head. */
-    private static String exchange(SSLSocket socket, String request) throws Exception {
-        socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
-        socket.getOutputStream().flush();
-        InputStream in = socket.getInputStream();
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IllegalStateException("connection closed after: " + head);
-            }
-            head.append((char) b);
-        }
-        int length = 0;
-        for (String line : head.toString().split("\r\n")) {
-            if (line.regionMatches(true, 0, "content-length:", 0, 15)) {
-                length = Integer.parseInt(line.substring(15).trim());
-            }
-        }
-        in.readNBytes(length);
-        return head.toString();
-    }
 
     private static JsonNode get(String path) {
         return api.get().uri(path).exchange().expectStatus().isOk().expectBody(JsonNode.class).returnResult()

@@ -97,6 +97,33 @@ public final class GatewayClient {
         }
     }
 
+    /**
+     * Writes {@code request} on a kept-alive {@code socket} (plain or TLS) and reads one response:
+     * its head, and a {@code Content-Length} body, which is skipped. Answers the head.
+     */
+    public static String exchange(Socket socket, String request) throws IOException {
+        OutputStream out = socket.getOutputStream();
+        out.write(request.getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        InputStream in = socket.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("connection closed after: " + head);
+            }
+            head.append((char) b);
+        }
+        int length = 0;
+        for (String line : head.toString().split("\r\n")) {
+            if (line.regionMatches(true, 0, "content-length:", 0, 15)) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        in.readNBytes(length);
+        return head.toString();
+    }
+
     /** The status code of a raw HTTP answer. */
     public static int status(String rawAnswer) {
         List<String> parts = List.of(rawAnswer.split(" ", 3));
