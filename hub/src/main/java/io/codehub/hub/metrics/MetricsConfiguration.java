@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.config.MeterFilterReply;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
@@ -75,10 +76,18 @@ public class MetricsConfiguration {
                 .register(registry);
     }
 
-    /** Latency buckets of the Agent API calls (a timer Spring's WebClient observation makes). */
+    /**
+     * Latency buckets of the Agent API calls (a timer Spring's WebClient observation makes), and no
+     * in-flight timer for them: it is tagged before the call has its operation.
+     */
     @Bean
     MeterFilter agentCallBuckets() {
         return new MeterFilter() {
+            @Override
+            public MeterFilterReply accept(Meter.Id id) {
+                return id.getName().equals(AGENT_API_CALLS + ".active") ? MeterFilterReply.DENY : MeterFilterReply.NEUTRAL;
+            }
+
             @Override
             public @Nullable DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
                 if (id.getType() == Meter.Type.TIMER && id.getName().equals(AGENT_API_CALLS)) {
