@@ -14,6 +14,8 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import reactor.util.concurrent.Queues;
 
 /**
@@ -39,7 +41,7 @@ import reactor.util.concurrent.Queues;
  * Live events are this hub's. Once hubs share a database, a stream will poll the history by id
  * (the replay of {@link #stream} is that poll) instead of trusting the live feed alone.
  */
-public final class EventLog implements AutoCloseable {
+public final class EventLog implements EventPublisher, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EventLog.class);
     /** Events read from the history per query while replaying. */
@@ -53,6 +55,7 @@ public final class EventLog implements AutoCloseable {
     private final Sinks.Many<Event> stored = Sinks.many().multicast().directBestEffort();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final Scheduler writing = Schedulers.newSingle("codehub-events");
     private final Disposable writer;
 
     /**
@@ -64,13 +67,15 @@ public final class EventLog implements AutoCloseable {
         this.clock = clock;
         this.subscriberBuffer = subscriberBuffer;
         this.queue = Sinks.many().unicast().onBackpressureBuffer(Queues.<Pending>get(queueCapacity).get());
-        this.writer = queue.asFlux().concatMap(this::write, 32).subscribe();
+        // publishOn: the publisher's thread (maybe an event loop) only queues; the writer runs on its own
+        this.writer = queue.asFlux().publishOn(writing, 32).concatMap(this::write, 1).subscribe();
     }
 
     /**
      * Records {@code event} as happening now, later: queued, written in publication order, then
      * given to live subscribers. Never blocks, never fails (a full queue or a failed write is logged).
      */
+    @Override
     public void publish(NewEvent event) {
         enqueue(new Pending(event, now(), null));
     }
@@ -136,6 +141,7 @@ public final class EventLog implements AutoCloseable {
     public void close() {
         queue.tryEmitComplete();
         writer.dispose();
+        writing.dispose();
         stored.tryEmitComplete();
     }
 

@@ -4,6 +4,7 @@ import java.time.Clock;
 
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.config.HubProperties;
+import io.codehub.hub.events.EventPublisher;
 import io.codehub.hub.remote.AgentRuntimes;
 import io.codehub.hub.workspaces.WorkspaceRepository;
 import org.springframework.context.annotation.Bean;
@@ -16,7 +17,8 @@ public class HealthConfiguration {
 
     @Bean
     AgentHealthChecker agentHealthChecker(AgentRepository agents, WorkspaceRepository workspaces,
-            AgentRuntimes runtimes, TransactionalOperator tx, HubProperties properties, Clock clock) {
-        return new AgentHealthChecker(agents, workspaces, runtimes, tx, properties.health(), clock);
+            AgentRuntimes runtimes, TransactionalOperator tx, HubProperties properties, Clock clock,
+            EventPublisher events) {
+        return new AgentHealthChecker(agents, workspaces, runtimes, tx, properties.health(), clock, events);
     }
 }

@@ -5,6 +5,7 @@ import java.util.Random;
 
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.config.HubProperties;
+import io.codehub.hub.events.EventPublisher;
 import io.codehub.hub.remote.AgentRuntimes;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -28,13 +29,15 @@ public class WorkspaceConfiguration {
 
     @Bean
     WorkspaceReconciler workspaceReconciler(WorkspaceRepository workspaces, AgentRepository agents,
-            AgentRuntimes runtimes, TransactionalOperator tx, HubProperties properties, Clock clock) {
-        return new WorkspaceReconciler(workspaces, agents, runtimes, tx, properties.reconciler(), clock, new Random());
+            AgentRuntimes runtimes, TransactionalOperator tx, HubProperties properties, Clock clock,
+            EventPublisher events) {
+        return new WorkspaceReconciler(workspaces, agents, runtimes, tx, properties.reconciler(), clock, new Random(),
+                events);
     }
 
     @Bean
     WorkspaceService workspaceService(WorkspaceRepository workspaces, Placement placement,
-            WorkspaceReconciler reconciler, TransactionalOperator tx, Clock clock) {
-        return new WorkspaceService(workspaces, placement, reconciler, tx, clock, new Random());
+            WorkspaceReconciler reconciler, TransactionalOperator tx, Clock clock, EventPublisher events) {
+        return new WorkspaceService(workspaces, placement, reconciler, tx, clock, new Random(), events);
     }
 }

@@ -14,6 +14,7 @@ import io.codehub.hub.agents.AgentStatus;
 import io.codehub.hub.config.HubProperties;
 import io.codehub.hub.support.InMemoryAgents;
 import io.codehub.hub.support.MutableClock;
+import io.codehub.hub.support.RecordingEvents;
 import io.codehub.hub.support.TestAgents;
 import io.codehub.hub.support.TestDatabase;
 import io.codehub.hub.workspaces.DesiredState;
@@ -41,13 +42,17 @@ class AgentHealthCheckerTest {
     private final MutableClock clock = new MutableClock(T0);
     private AgentHealthChecker checker;
 
+    RecordingEvents events;
+
     @BeforeEach
     void open() {
+        events = new RecordingEvents();
         database = TestDatabase.h2(dir);
         agents = database.agents();
         workspaces = database.workspaces();
         checker = new AgentHealthChecker(agents, workspaces, memory, database.tx(),
-                new HubProperties.Health(Duration.ofSeconds(30), Duration.ofSeconds(5), 3, Duration.ofMinutes(5)), clock);
+                new HubProperties.Health(Duration.ofSeconds(30), Duration.ofSeconds(5), 3, Duration.ofMinutes(5)), clock,
+                events);
     }
 
     @AfterEach
