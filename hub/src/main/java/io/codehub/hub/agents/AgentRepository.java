@@ -206,6 +206,13 @@ public final class AgentRepository {
         return bindFacts(spec, facts).fetch().rowsUpdated().then(findById(id));
     }
 
+    /** Makes a {@code pending} agent {@code active} (it answered); true only for the call that changed it. */
+    public Mono<Boolean> activateIfPending(String id, Instant at) {
+        GenericExecuteSpec spec = db.sql("UPDATE agents SET status = 'active', updated_at = :at "
+                + "WHERE id = :id AND status = 'pending'").bind("id", id);
+        return Sql.bind(spec, "at", at, Instant.class).fetch().rowsUpdated().map(rows -> rows == 1);
+    }
+
     /** Records that the agent's connection ended {@code at} for {@code reason} (a disconnect reason's wire name). */
     public Mono<Boolean> recordDisconnected(String id, Instant at, String reason) {
         GenericExecuteSpec spec = db.sql("""

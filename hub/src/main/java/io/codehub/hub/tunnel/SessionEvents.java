@@ -52,8 +52,14 @@ final class SessionEvents {
                 .with("version", session.agentVersion()));
         AgentFacts facts = new AgentFacts(description.os(), description.arch(), description.runtime(),
                 description.backendVersion());
-        update(session, "connection", Mono.defer(() -> agents.recordConnected(session.agentId(), at,
-                session.agentVersion(), facts)));
+        update(session, "connection", Mono.defer(() -> agents.activateIfPending(session.agentId(), at)
+                .doOnNext(activated -> {
+                    if (activated) {
+                        events.publish(NewEvent.agent(EventType.AGENT_HEALTH_CHANGED, session.agentId())
+                                .with("from", "pending").with("to", "active").with("via", "tunnel-session"));
+                    }
+                })
+                .then(agents.recordConnected(session.agentId(), at, session.agentVersion(), facts))));
     }
 
     /** A session closed for {@code reason}. */
