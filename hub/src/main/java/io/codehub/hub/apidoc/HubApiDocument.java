@@ -15,6 +15,8 @@ public final class HubApiDocument {
     public static final String HUB = "hub";
     /** Tag of the certificate authority's public files. */
     public static final String PKI = "pki";
+    /** Tag of the event history and its stream. */
+    public static final String EVENTS = "events";
 
     private static final String RESPONSES = "#/components/responses/";
 
@@ -34,6 +36,8 @@ public final class HubApiDocument {
     public static final String INVALID_TRANSITION = RESPONSES + "InvalidTransition";
     /** 409 {@code pki-not-configured}. */
     public static final String PKI_NOT_CONFIGURED = RESPONSES + "PkiNotConfigured";
+    /** 503 {@code too-many-event-streams}. */
+    public static final String TOO_MANY_EVENT_STREAMS = RESPONSES + "TooManyEventStreams";
 
     private HubApiDocument() {
     }
