@@ -223,6 +223,17 @@ public final class AgentRepository {
         return Sql.bind(spec, "at", at, Instant.class).fetch().rowsUpdated().map(rows -> rows == 1);
     }
 
+    /**
+     * Records that a handshake naming agent {@code id} was refused while it had no session:
+     * {@code lastDisconnectReason} becomes {@code auth-failed}. False when no such agent is registered.
+     */
+    public Mono<Boolean> recordAuthFailed(String id, Instant at) {
+        GenericExecuteSpec spec = db.sql("""
+                UPDATE agents SET last_disconnect_reason = 'auth-failed', updated_at = :at WHERE id = :id""")
+                .bind("id", id);
+        return Sql.bind(spec, "at", at, Instant.class).fetch().rowsUpdated().map(rows -> rows == 1);
+    }
+
     private static GenericExecuteSpec bindFacts(GenericExecuteSpec spec, AgentFacts facts) {
         spec = Sql.bind(spec, "os", facts.os(), String.class);
         spec = Sql.bind(spec, "arch", facts.arch(), String.class);

@@ -20,6 +20,11 @@ public enum EventType {
     AGENT_DISCONNECTED("agent.disconnected"),
     /** A newer session of the agent replaced an older one (the agent stays connected). */
     AGENT_REPLACED("agent.replaced"),
+    /**
+     * A tunnel handshake naming the agent (by its key or certificate) was refused (reason: why;
+     * detail: {@code status}, {@code connected}); at most one a minute per agent.
+     */
+    AGENT_AUTH_FAILED("agent.auth-failed"),
     /** The agent's status changed (detail: {@code from}, {@code to}). */
     AGENT_HEALTH_CHANGED("agent.health-changed"),
     /** An admin rotated the agent's API key. */

@@ -8,10 +8,12 @@ import io.codehub.hub.agents.Agent;
 import io.codehub.hub.agents.AgentRegistry;
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.agents.AgentStatus;
+import io.codehub.hub.agents.ApiKeys;
 import io.codehub.hub.pki.HubPki;
 import io.codehub.pki.AgentIdentity;
 import io.codehub.pki.Serials;
 import io.codehub.tunnel.AuthDecision;
+import io.codehub.tunnel.HandshakeProblem;
 import io.codehub.tunnel.HandshakeRequest;
 import io.codehub.tunnel.TunnelAuthenticator;
 import io.codehub.tunnel.spring.TunnelClientHttpConnector;
@@ -54,6 +56,7 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
     private final Scheduler verifying;
     private final HubPki pki;
     private final AtomicLong keyChecks = new AtomicLong();
+    private volatile @Nullable AuthFailures failures;
 
     /**
      * @param registry  checks API keys
@@ -101,12 +104,24 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
             decision = Mono.just(AuthDecision.reject(401, "an API key, a resumption ticket or a client certificate "
                     + "is required", null));
         }
+        String claimed = certificateAgent != null ? certificateAgent
+                : apiKey == null ? null : ApiKeys.parse(apiKey).map(ApiKeys.Presented::agentId).orElse(null);
         return decision.doOnNext(d -> {
             if (d instanceof AuthDecision.Rejected rejected) {
                 log.info("tunnel handshake from {} refused: {} {}", request.remoteAddress(),
                         rejected.problem(), rejected.detail());
+                AuthFailures report = failures;
+                if (report != null && claimed != null && (rejected.problem() == HandshakeProblem.UNAUTHORIZED
+                        || rejected.problem() == HandshakeProblem.FORBIDDEN)) {
+                    report.refused(claimed, rejected.problem().status(), rejected.detail());
+                }
             }
         }).toFuture();
+    }
+
+    /** Reports refused handshakes that name an agent to {@code value} (its history); set before the port starts. */
+    void reportRefusals(AuthFailures value) {
+        failures = value;
     }
 
     /** API keys checked (each a bcrypt verification when the key names a known agent). */

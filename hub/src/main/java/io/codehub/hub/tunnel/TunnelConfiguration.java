@@ -47,8 +47,10 @@ public class TunnelConfiguration {
 
     @Bean
     AgentTunnelAuthenticator agentTunnelAuthenticator(AgentRegistry registry, AgentRepository agents,
-            ResumptionTickets tickets, Scheduler keyHashing, HubPki pki, ObjectProvider<MeterRegistry> meters) {
+            ResumptionTickets tickets, Scheduler keyHashing, HubPki pki, ObjectProvider<MeterRegistry> meters,
+            LiveTunnels tunnels, EventPublisher history, Clock clock) {
         AgentTunnelAuthenticator authenticator = new AgentTunnelAuthenticator(registry, agents, tickets, keyHashing, pki);
+        authenticator.reportRefusals(new AuthFailures(agents, history, tunnels, Schedulers.parallel(), clock));
         meters.ifAvailable(registry1 -> FunctionCounter.builder("codehub.tunnel.key.checks", authenticator,
                         AgentTunnelAuthenticator::keyChecks)
                 .description("API keys checked with bcrypt in tunnel handshakes (tickets cost none)")

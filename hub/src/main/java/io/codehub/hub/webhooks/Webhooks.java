@@ -58,9 +58,9 @@ public final class Webhooks implements SmartLifecycle {
                 .maxConnections(2 * WebhookProperties.MAX_URLS)
                 .maxIdleTime(Duration.ofSeconds(30))
                 .build();
-        WebhookSignature signature = new WebhookSignature(settings.secret() == null ? "" : settings.secret());
-        this.endpoints = settings.urls().stream()
-                .map(url -> new WebhookEndpoint(url, connections, signature, json, clock, settings))
+        String secret = settings.secret();
+        this.endpoints = secret == null ? List.of() : settings.urls().stream()
+                .map(url -> new WebhookEndpoint(url, connections, new WebhookSignature(secret), json, clock, settings))
                 .toList();
     }
 

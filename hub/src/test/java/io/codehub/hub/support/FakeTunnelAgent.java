@@ -83,6 +83,7 @@ public final class FakeTunnelAgent implements AutoCloseable {
     private final TicketStore tickets = TicketStore.inMemory();
     private final AtomicInteger sessionsOpened = new AtomicInteger();
     private final AtomicInteger resetsReceived = new AtomicInteger();
+    private final AtomicInteger failures = new AtomicInteger();
     private volatile @Nullable Throwable lastFailure;
 
     private FakeTunnelAgent(InetSocketAddress hub, String apiKey, Function<Request, Response> route) {
@@ -103,6 +104,7 @@ public final class FakeTunnelAgent implements AutoCloseable {
                     @Override
                     public void connectFailed(Throwable cause, Duration retryIn) {
                         lastFailure = cause;
+                        failures.incrementAndGet();
                     }
                 })
                 .streamHandlerFactory(streams(route))
@@ -122,6 +124,11 @@ public final class FakeTunnelAgent implements AutoCloseable {
 
     public int resetsReceived() {
         return resetsReceived.get();
+    }
+
+    /** Failed attempts to connect or pass the handshake so far. */
+    public int failures() {
+        return failures.get();
     }
 
     public @Nullable Throwable lastFailure() {

@@ -62,6 +62,8 @@ class TunnelApiTest {
         registry.add("codehub.hub.reconciler.poll-interval", () -> "20ms");
         registry.add("codehub.hub.reconciler.retry-backoff", () -> "20ms");
         registry.add("codehub.hub.health.interval", () -> "1h");
+        // refused handshakes of one test must not rate-limit the next one's (all come from 127.0.0.1)
+        registry.add("codehub.hub.tunnel.failed-auth-burst", () -> "1000");
     }
 
     @LocalServerPort
@@ -172,6 +174,43 @@ class TunnelApiTest {
             assertThat(agent.lastFailure()).hasMessageContaining("403");
             assertThat(tunnels.session(id)).isEmpty();
         }
+    }
+
+    @Test
+    void aRefusedKeyOfARegisteredAgentIsInItsHistoryOnceAMinute() throws Exception {
+        JsonNode registered = http.post().uri("/api/v1/agents").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("name", "rotated-away", "endpoint", "tunnel://", "type", "docker", "capacity", 1))
+                .exchange().expectStatus().isCreated().expectBody(JsonNode.class).returnResult().getResponseBody();
+        String id = registered.get("agent").get("id").asString();
+        String key = registered.get("apiKey").asString();
+        String wrongKey = key.substring(0, key.length() - 43) + "A".repeat(43);
+
+        try (FakeTunnelAgent agent = FakeTunnelAgent.start(tunnelPort.localAddress(), wrongKey, this::agentApi)) {
+            await().atMost(WAIT).until(() -> agent.failures() >= 3);
+            assertThat(agent.lastFailure()).hasMessageContaining("401");
+        }
+        await().atMost(WAIT).until(() -> "auth-failed".equals(agentView(id).path("lastDisconnectReason").asString("")));
+        await().atMost(WAIT).until(() -> authFailures(id).size() == 1);
+        JsonNode event = authFailures(id).get(0);
+        assertThat(event.get("reason").asString()).contains("wrong API key").doesNotContain(wrongKey);
+        assertThat(event.get("detail").get("status").asString()).isEqualTo("401");
+        assertThat(event.get("detail").get("connected").asString()).isEqualTo("false");
+        // a key naming no registered agent leaves no event anywhere
+        String stranger = "chk_no-such-agent_" + "B".repeat(43);
+        FakeTunnelAgent unknown = FakeTunnelAgent.start(tunnelPort.localAddress(), stranger, this::agentApi);
+        try (unknown) {
+            await().atMost(WAIT).until(() -> unknown.lastFailure() != null);
+        }
+        assertThat(authFailures("no-such-agent")).isEmpty();
+        assertThat(authFailures(id)).as("one report a minute per agent").hasSize(1);
+    }
+
+    private List<JsonNode> authFailures(String agentId) {
+        JsonNode page = http.get().uri("/api/v1/events?agentId={id}&type=agent.auth-failed", agentId)
+                .exchange().expectStatus().isOk().expectBody(JsonNode.class).returnResult().getResponseBody();
+        List<JsonNode> items = new ArrayList<>();
+        page.get("items").forEach(items::add);
+        return items;
     }
 
     /** Just enough of the Agent API for the reconciler to create and start a workspace. */

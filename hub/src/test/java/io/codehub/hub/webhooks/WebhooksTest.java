@@ -165,6 +165,15 @@ class WebhooksTest {
     }
 
     @Test
+    void withoutUrlsItIsIdle() {
+        WebhookProperties off = new WebhookProperties(List.of(), null, List.of("agent.connected"), Duration.ofSeconds(2),
+                6, Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ofMinutes(15));
+        webhooks = new Webhooks(off, events, history, database.json(), clock);
+        webhooks.start();
+        assertThat(webhooks.isRunning()).isTrue();
+    }
+
+    @Test
     void refusesSettingsItCannotUse() {
         URI url = URI.create("http://127.0.0.1:1/hook");
         assertThat(catchThrowable(() -> settings(List.of(url), null, List.of("agent.connected"),
