@@ -11,6 +11,7 @@ import io.codehub.runtime.Health;
 import io.codehub.runtime.Runtime;
 import io.codehub.tunnel.AgentDescription;
 import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
 
 /**
  * What the agent tells the hub about itself at each tunnel handshake: its platform, and its
@@ -50,7 +51,7 @@ final class HandshakeDescription {
             return;
         }
         askedAt.set(nanoTime.getAsLong());
-        runtime.health().timeout(Duration.ofSeconds(10)).doFinally(s -> asking.set(false)).subscribe(health -> {
+        Mono.defer(runtime::health).timeout(Duration.ofSeconds(10)).doFinally(s -> asking.set(false)).subscribe(health -> {
             if (health.backend() != null || last.get() == null) {
                 last.set(health);
             }
