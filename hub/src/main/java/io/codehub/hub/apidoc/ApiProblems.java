@@ -94,6 +94,8 @@ final class ApiProblems {
                 + slug(HubProblemType.INVALID_TRANSITION) + ")."));
         responses.put("PkiNotConfigured", problem("The hub runs without a certificate authority, CODEHUB_HUB_PKI_DIR ("
                 + slug(HubProblemType.PKI_NOT_CONFIGURED) + ")."));
+        responses.put("NoTunnelSession", problem("The agent has no open tunnel session with this hub: it is "
+                + "disconnected, or the hub calls it directly (" + slug(HubProblemType.NO_TUNNEL_SESSION) + ")."));
         responses.put(PAYLOAD_TOO_LARGE, problem("The body exceeds CODEHUB_HUB_MAX_BODY_BYTES ("
                 + slug(ProblemType.PAYLOAD_TOO_LARGE) + ")."));
         responses.put(UNSUPPORTED_MEDIA_TYPE, problem("The body is not application/json ("

@@ -15,6 +15,8 @@ public final class HubApiDocument {
     public static final String HUB = "hub";
     /** Tag of the certificate authority's public files. */
     public static final String PKI = "pki";
+    /** Tag of the fleet's recent history. */
+    public static final String FLEET = "fleet";
 
     private static final String RESPONSES = "#/components/responses/";
 
@@ -34,6 +36,8 @@ public final class HubApiDocument {
     public static final String INVALID_TRANSITION = RESPONSES + "InvalidTransition";
     /** 409 {@code pki-not-configured}. */
     public static final String PKI_NOT_CONFIGURED = RESPONSES + "PkiNotConfigured";
+    /** 409 {@code no-tunnel-session}. */
+    public static final String NO_TUNNEL_SESSION = RESPONSES + "NoTunnelSession";
 
     private HubApiDocument() {
     }
