@@ -27,7 +27,7 @@ public class FleetHistoryController {
      * @param maxSamples      how many samples are kept at most (the window divided by the interval)
      * @param samples         the samples, oldest first
      */
-    public record History(long intervalSeconds, int maxSamples, List<FleetSample> samples) {
+    public record FleetHistoryView(long intervalSeconds, int maxSamples, List<FleetSample> samples) {
     }
 
     @GetMapping("/api/v1/fleet/history")
@@ -37,7 +37,7 @@ public class FleetHistoryController {
                     + "PING. A hub restart starts an empty history; with several hubs each answers for its own "
                     + "tunnels.")
     @ApiResponse(responseCode = "200", description = "The samples, oldest first.")
-    public History history() {
-        return new History(history.interval().toSeconds(), history.capacity(), history.samples());
+    public FleetHistoryView history() {
+        return new FleetHistoryView(history.interval().toSeconds(), history.capacity(), history.samples());
     }
 }
