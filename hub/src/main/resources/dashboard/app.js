@@ -55,7 +55,11 @@ function afterRender() {
   }
   if (focusMain) {
     focusMain = false;
-    root.querySelector(state.api ? 'main h1' : '#token')?.focus();
+    const target = root.querySelector(state.api ? 'main h1' : '#token');
+    target?.focus();
+    if (!state.api && target?.value) {
+      target.select();   // after a refused token: type over it
+    }
   }
 }
 
@@ -80,8 +84,8 @@ async function signIn(token) {
     state.loginError = e instanceof ApiError && e.status === 401
       ? 'Wrong token: the hub did not accept it. Check it and try again.'
       : `Cannot sign in: ${e.message}`;
+    focusMain = true;
     update();
-    root.querySelector('#token')?.select();
     return;
   }
   sessionStorage.setItem(TOKEN_KEY, token);

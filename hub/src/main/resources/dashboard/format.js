@@ -83,10 +83,13 @@ const TONES = {
   disconnected: 'warn', error: 'bad',
 };
 
-/** An event's detail as short text: strings as they are, objects as compact JSON. */
+/** An event's detail (a map of strings, e.g. from and to of a state change) as "from: A, to: B". */
 export function detail(value) {
   if (value === null || value === undefined || value === '') {
     return nothing;
   }
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  if (typeof value !== 'object') {
+    return String(value);
+  }
+  return Object.entries(value).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ');
 }
