@@ -38,12 +38,15 @@ public final class ConnectRelay implements IncomingStreamHandlerFactory {
     private final Duration connectTimeout;
     private final Executor resolver;
     private final Duration idleTimeout;
+    private final TunnelObserver observer;
 
-    private ConnectRelay(UpstreamPolicy policy, Duration connectTimeout, Executor resolver, Duration idleTimeout) {
+    private ConnectRelay(UpstreamPolicy policy, Duration connectTimeout, Executor resolver, Duration idleTimeout,
+            TunnelObserver observer) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.connectTimeout = Checks.positive("connectTimeout", connectTimeout);
         this.resolver = Objects.requireNonNull(resolver, "resolver");
         this.idleTimeout = Checks.positive("idleTimeout", idleTimeout);
+        this.observer = Objects.requireNonNull(observer, "observer");
     }
 
     /**
@@ -56,7 +59,8 @@ public final class ConnectRelay implements IncomingStreamHandlerFactory {
 
     /** A relay with an own connect timeout, resolving host names on {@code resolver}. */
     public static ConnectRelay create(UpstreamPolicy policy, Duration connectTimeout, Executor resolver) {
-        return new ConnectRelay(policy, connectTimeout, resolver, Duration.ofHours(DEFAULT_IDLE_HOURS));
+        return new ConnectRelay(policy, connectTimeout, resolver, Duration.ofHours(DEFAULT_IDLE_HOURS),
+                TunnelObserver.NONE);
     }
 
     /**
@@ -66,7 +70,15 @@ public final class ConnectRelay implements IncomingStreamHandlerFactory {
      * its own, usually shorter, idle timeout, so this one is only a backstop.
      */
     public ConnectRelay withIdleTimeout(Duration value) {
-        return new ConnectRelay(policy, connectTimeout, resolver, value);
+        return new ConnectRelay(policy, connectTimeout, resolver, value, observer);
+    }
+
+    /**
+     * This relay reporting its streams (opened, closed) and the bytes it relays each way to
+     * {@code value}, for metrics; default {@link TunnelObserver#NONE}.
+     */
+    public ConnectRelay withObserver(TunnelObserver value) {
+        return new ConnectRelay(policy, connectTimeout, resolver, idleTimeout, value);
     }
 
     /** A factory that sends CONNECT streams here and every other stream to {@code other}. */
@@ -99,7 +111,7 @@ public final class ConnectRelay implements IncomingStreamHandlerFactory {
         }
         DefaultTunnelStream tunnelStream = (DefaultTunnelStream) stream;
         tunnelStream.idleTimeout(idleTimeout);
-        ConnectRelayHandler handler = new ConnectRelayHandler(tunnelStream, connectTimeout);
+        ConnectRelayHandler handler = new ConnectRelayHandler(tunnelStream, connectTimeout, observer);
         if (NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)) {
             handler.connect(host, port);
         } else {

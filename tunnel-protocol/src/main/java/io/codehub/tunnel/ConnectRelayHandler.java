@@ -31,13 +31,15 @@ final class ConnectRelayHandler implements TunnelStreamHandler {
 
     private final DefaultTunnelStream stream;
     private final Duration connectTimeout;
+    private final TunnelObserver observer;
     private @Nullable Channel upstream;
     private boolean streamClosed;
     private boolean sentEnd;
 
-    ConnectRelayHandler(DefaultTunnelStream stream, Duration connectTimeout) {
+    ConnectRelayHandler(DefaultTunnelStream stream, Duration connectTimeout, TunnelObserver observer) {
         this.stream = stream;
         this.connectTimeout = connectTimeout;
+        this.observer = observer;
     }
 
     void resolveAndConnect(String host, int port, Executor resolver) {
@@ -82,6 +84,7 @@ final class ConnectRelayHandler implements TunnelStreamHandler {
                         ch.close();
                     } else {
                         upstream = ch;
+                        observer.connectStreamOpened();
                         stream.writeHeaders(new DefaultHttp2Headers().status("200"), false);
                         stream.request(1);
                         ch.read();
@@ -112,6 +115,7 @@ final class ConnectRelayHandler implements TunnelStreamHandler {
             data.release();
             return;
         }
+        observer.connectBytesToUpstream(data.readableBytes());
         up.writeAndFlush(data).addListener(f -> {
             if (!f.isSuccess()) {
                 stream.reset(Http2Error.CONNECT_ERROR);
@@ -132,6 +136,9 @@ final class ConnectRelayHandler implements TunnelStreamHandler {
     @Override
     public void onClosed() {
         streamClosed = true;
+        if (upstream != null) {
+            observer.connectStreamClosed();
+        }
         closeUpstream();
     }
 
@@ -164,6 +171,7 @@ final class ConnectRelayHandler implements TunnelStreamHandler {
                 data.release();
                 return;
             }
+            observer.connectBytesFromUpstream(data.readableBytes());
             stream.writeData(data, false).whenComplete((v, error) -> {
                 if (error == null) {
                     ctx.read();

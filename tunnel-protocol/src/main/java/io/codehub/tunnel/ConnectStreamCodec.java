@@ -41,11 +41,14 @@ final class ConnectStreamCodec extends ChannelDuplexHandler {
     private final String authority;
     private final String sessionId;
     private final CompletableFuture<Channel> opened;
+    private final TunnelObserver observer;
 
-    ConnectStreamCodec(String authority, String sessionId, CompletableFuture<Channel> opened) {
+    ConnectStreamCodec(String authority, String sessionId, CompletableFuture<Channel> opened,
+            TunnelObserver observer) {
         this.authority = authority;
         this.sessionId = sessionId;
         this.opened = opened;
+        this.observer = observer;
     }
 
     /** Sends the CONNECT request and asks for the answer; called once the child channel is registered. */
@@ -90,6 +93,8 @@ final class ConnectStreamCodec extends ChannelDuplexHandler {
             }
             ReferenceCountUtil.release(msg);
         } else if (msg instanceof Http2ResetFrame reset) {
+            Http2Error error = Http2Error.valueOf(reset.errorCode());
+            observer.streamReset(error == null ? Http2Error.INTERNAL_ERROR : error, false);
             fail(ctx, new TunnelStreamException(streamId(ctx), Http2Error.valueOf(reset.errorCode()), false,
                     "CONNECT " + authority + " on session " + sessionId + " reset by the agent", null));
         } else {

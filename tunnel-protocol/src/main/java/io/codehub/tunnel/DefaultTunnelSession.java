@@ -39,6 +39,7 @@ final class DefaultTunnelSession implements TunnelSession {
     private final Channel channel;
     private final TunnelLimits limits;
     private final List<X509Certificate> peerCertificates;
+    private final TunnelObserver observer;
     private final AtomicInteger activeStreams = new AtomicInteger();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     private volatile @Nullable Duration lastRtt;
@@ -47,7 +48,7 @@ final class DefaultTunnelSession implements TunnelSession {
 
     DefaultTunnelSession(String sessionId, String agentId, String agentVersion, InetSocketAddress remoteAddress,
             Instant openedAt, Channel channel, TunnelLimits limits,
-            List<X509Certificate> peerCertificates) {
+            List<X509Certificate> peerCertificates, TunnelObserver observer) {
         this.sessionId = sessionId;
         this.agentId = agentId;
         this.agentVersion = agentVersion;
@@ -56,6 +57,7 @@ final class DefaultTunnelSession implements TunnelSession {
         this.channel = channel;
         this.limits = limits;
         this.peerCertificates = List.copyOf(peerCertificates);
+        this.observer = observer;
         channel.closeFuture().addListener(f -> closeFuture.complete(null));
     }
 
@@ -77,7 +79,7 @@ final class DefaultTunnelSession implements TunnelSession {
     @Override
     public CompletableFuture<TunnelStream> openStream(TunnelStreamHandler handler) {
         CompletableFuture<TunnelStream> result = new CompletableFuture<>();
-        StreamChannelHandler streamHandler = new StreamChannelHandler(sessionId, handler);
+        StreamChannelHandler streamHandler = new StreamChannelHandler(sessionId, handler, observer);
         openChild(result, "openStream", ch -> ch.pipeline().addLast(Http2Pipelines.streamIdleHandler(limits),
                 streamHandler), ch -> result.complete(streamHandler.stream()));
         return result;
@@ -88,7 +90,7 @@ final class DefaultTunnelSession implements TunnelSession {
         Objects.requireNonNull(handler, "handler");
         String authority = ConnectStreamCodec.authority(host, port);
         CompletableFuture<Channel> result = new CompletableFuture<>();
-        ConnectStreamCodec codec = new ConnectStreamCodec(authority, sessionId, result);
+        ConnectStreamCodec codec = new ConnectStreamCodec(authority, sessionId, result, observer);
         openChild(result, "openConnect " + authority, ch -> ch.pipeline().addLast(codec, handler), codec::start);
         return result;
     }

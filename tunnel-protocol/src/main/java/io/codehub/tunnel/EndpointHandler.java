@@ -77,13 +77,13 @@ final class EndpointHandler extends ChannelInboundHandlerAdapter {
             TunnelServerBuilder.EndpointRoute route, ServerContext server, long deadlineNanos) {
         InetSocketAddress remote = (InetSocketAddress) handshake.channel().remoteAddress();
         if (!route.method().equals(request.method().name())) {
-            HandshakeResponses.reject(handshake, server.listener, HandshakeProblem.METHOD_NOT_ALLOWED,
+            HandshakeResponses.reject(handshake, server, HandshakeProblem.METHOD_NOT_ALLOWED,
                     path + " takes " + route.method(), null);
             return;
         }
         Duration wait = server.rateLimiter.retryAfter(remote.getAddress());
         if (wait != null) {
-            HandshakeResponses.reject(handshake, server.listener, HandshakeProblem.RATE_LIMITED,
+            HandshakeResponses.reject(handshake, server, HandshakeProblem.RATE_LIMITED,
                     "too many failed requests from this address", wait);
             return;
         }
@@ -93,7 +93,7 @@ final class EndpointHandler extends ChannelInboundHandlerAdapter {
             bearer = UpgradeRequests.bearer(authorization, MAX_BEARER);
             if (bearer == null) {
                 server.rateLimiter.recordFailure(remote.getAddress());
-                HandshakeResponses.reject(handshake, server.listener, HandshakeProblem.UNAUTHORIZED,
+                HandshakeResponses.reject(handshake, server, HandshakeProblem.UNAUTHORIZED,
                         "Authorization is not a Bearer token", null);
                 return;
             }
@@ -196,7 +196,7 @@ final class EndpointHandler extends ChannelInboundHandlerAdapter {
             @Nullable Duration retryAfter) {
         state = State.DONE;
         cancelTimeout();
-        HandshakeResponses.reject(ctx, server.listener, problem, detail, retryAfter);
+        HandshakeResponses.reject(ctx, server, problem, detail, retryAfter);
     }
 
     private void cancelTimeout() {

@@ -26,8 +26,10 @@ final class HandshakeResponses {
      * Refuses a request on the tunnel port (an upgrade or an endpoint call): tells the listener,
      * answers with the problem and closes the connection.
      */
-    static void reject(ChannelHandlerContext ctx, TunnelListener listener, HandshakeProblem problem, String detail,
+    static void reject(ChannelHandlerContext ctx, ServerContext server, HandshakeProblem problem, String detail,
             @Nullable Duration retryAfter) {
+        server.observer.handshakeRejected(problem);
+        TunnelListener listener = server.listener;
         try {
             listener.handshakeRejected(ctx.channel().remoteAddress(), problem, detail);
         } catch (RuntimeException e) {

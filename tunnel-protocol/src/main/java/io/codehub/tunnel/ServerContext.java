@@ -20,6 +20,7 @@ final class ServerContext {
     final Keepalive keepalive;
     final TunnelAuthenticator authenticator;
     final TunnelListener listener;
+    final TunnelObserver observer;
     final SessionRegistry registry;
     final FailedAuthRateLimiter rateLimiter;
     final Clock clock;
@@ -29,19 +30,20 @@ final class ServerContext {
     private volatile boolean draining;
 
     ServerContext(String hubId, TunnelLimits limits, Keepalive keepalive, TunnelAuthenticator authenticator,
-            TunnelListener listener, FailedAuthRateLimiter rateLimiter, Clock clock, Duration unavailableRetryAfter,
+            TunnelListener listener, TunnelObserver observer, FailedAuthRateLimiter rateLimiter, Clock clock, Duration unavailableRetryAfter,
             Duration replacedSessionGrace, Map<String, TunnelServerBuilder.EndpointRoute> endpoints) {
         this.hubId = hubId;
         this.limits = limits;
         this.keepalive = keepalive;
         this.authenticator = authenticator;
         this.listener = listener;
+        this.observer = observer;
         this.registry = new SessionRegistry(limits.maxTunnels());
         this.rateLimiter = rateLimiter;
         this.clock = clock;
         this.unavailableRetryAfter = unavailableRetryAfter;
         this.replacedSessionGrace = replacedSessionGrace;
-        this.endpoints = java.util.Map.copyOf(endpoints);
+        this.endpoints = Map.copyOf(endpoints);
     }
 
     boolean draining() {

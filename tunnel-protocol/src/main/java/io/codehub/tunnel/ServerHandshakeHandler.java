@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
@@ -80,6 +81,14 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
         } finally {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent tls && !tls.isSuccess()) {
+            server.observer.tlsHandshakeFailed();
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override
@@ -214,7 +223,7 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
         String sessionId = ServerContext.newSessionId();
         DefaultTunnelSession session = new DefaultTunnelSession(sessionId, accepted.agentId(),
                 handshake.agentVersion(), handshake.remoteAddress(), server.clock.instant(), ctx.channel(),
-                server.limits, handshake.peerCertificates());
+                server.limits, handshake.peerCertificates(), server.observer);
         // The 101 is encoded now but sent only after the session is registered, so an agent that
         // has its 101 always finds its session on the hub; and the session is registered only once
         // the pipeline speaks HTTP/2, so a stream opened the moment it is visible finds the
@@ -226,12 +235,17 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
         pipeline.addLast(Http2Pipelines.FLUSH, Http2Pipelines.flushConsolidation());
         pipeline.addLast(Http2Pipelines.CODEC, Http2Pipelines.hubCodec(server.limits));
         pipeline.addLast(Http2Pipelines.MULTIPLEX, Http2Pipelines.hubMultiplexer());
-        pipeline.addLast(new HubKeepaliveHandler(server.keepalive, session::recordRtt));
+        pipeline.addLast(new HubKeepaliveHandler(server.keepalive, rtt -> {
+            session.recordRtt(rtt);
+            server.observer.pingAcknowledged(rtt.toNanos());
+        }));
         pipeline.addLast(new HubSessionHandler(session, server));
         pipeline.remove(this);
         Http2Pipelines.widenConnectionWindow(ctx.channel(), server.limits);
         DefaultTunnelSession replaced = server.registry.register(session);
+        server.observer.handshakeAccepted(handshake.resumptionTicket() != null);
         if (replaced != null) {
+            server.observer.sessionReplaced();
             // The old connection finishes its open streams (no call fails because the agent
             // reconnected, e.g. with a renewed certificate) and is closed after the grace at the latest.
             replaced.drain(TunnelProtocol.GOAWAY_REPLACED, server.replacedSessionGrace);
@@ -260,7 +274,7 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
             @Nullable Duration retryAfter) {
         state = State.DONE;
         cancelTimeout();
-        HandshakeResponses.reject(ctx, server.listener, problem, detail, retryAfter);
+        HandshakeResponses.reject(ctx, server, problem, detail, retryAfter);
     }
 
     private void timedOut(ChannelHandlerContext ctx) {

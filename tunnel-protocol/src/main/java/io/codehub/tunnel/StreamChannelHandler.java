@@ -57,6 +57,7 @@ final class StreamChannelHandler extends ChannelDuplexHandler {
 
     private final String sessionId;
     private final @Nullable IncomingStreamHandlerFactory factory;
+    private final TunnelObserver observer;
     private @Nullable TunnelStreamHandler user;
     private final ArrayDeque<Http2StreamFrame> pending = new ArrayDeque<>();
     private @Nullable ChannelHandlerContext ctx;
@@ -72,16 +73,18 @@ final class StreamChannelHandler extends ChannelDuplexHandler {
     private @Nullable TunnelStreamException failure;
 
     /** Hub side: the handler is known when the stream is opened. */
-    StreamChannelHandler(String sessionId, TunnelStreamHandler user) {
+    StreamChannelHandler(String sessionId, TunnelStreamHandler user, TunnelObserver observer) {
         this.sessionId = sessionId;
         this.user = user;
         this.factory = null;
+        this.observer = observer;
     }
 
     /** Agent side: the handler is made from the request HEADERS, read without demand. */
     StreamChannelHandler(String sessionId, IncomingStreamHandlerFactory factory) {
         this.sessionId = sessionId;
         this.factory = factory;
+        this.observer = TunnelObserver.NONE;
     }
 
     DefaultTunnelStream stream() {
@@ -232,6 +235,7 @@ final class StreamChannelHandler extends ChannelDuplexHandler {
             // RST_STREAM is not flow-controlled, so the multiplexer signals it as an event.
             Http2Error error = Http2Error.valueOf(reset.errorCode());
             error = error == null ? Http2Error.INTERNAL_ERROR : error;
+            observer.streamReset(error, false);
             markFailed(TunnelStreamException.reset(describe(), streamId(), error, true));
             maybeRead();
             return;
@@ -321,6 +325,7 @@ final class StreamChannelHandler extends ChannelDuplexHandler {
         if (inactive) {
             fireClosed();
         } else if (channel.stream().id() > 0) {
+            observer.streamReset(error, true);
             c.writeAndFlush(new DefaultHttp2ResetFrame(error));
             maybeRead();
         } else {

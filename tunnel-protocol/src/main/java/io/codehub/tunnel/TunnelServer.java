@@ -52,7 +52,7 @@ public final class TunnelServer {
     TunnelServer(TunnelServerBuilder b) {
         this.bindAddress = b.bindAddress;
         this.sslContext = b.sslContext;
-        this.context = new ServerContext(b.hubId, b.limits, b.keepalive, b.authenticator, b.listener,
+        this.context = new ServerContext(b.hubId, b.limits, b.keepalive, b.authenticator, b.listener, b.observer,
                 new FailedAuthRateLimiter(b.limits.failedAuthBurst(), b.limits.failedAuthRefillPeriod(), b.ticker),
                 b.clock, b.unavailableRetryAfter, b.replacedSessionGrace, b.endpoints);
         this.ownsGroup = b.eventLoopGroup == null;
@@ -78,6 +78,9 @@ public final class TunnelServer {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ChannelPipeline p = ch.pipeline();
+                        if (context.observer != TunnelObserver.NONE) {
+                            p.addLast(ByteCountingHandler.NAME, new ByteCountingHandler(context.observer));
+                        }
                         if (sslContext != null) {
                             p.addLast("tls", sslContext.get().newHandler(ch.alloc()));
                         }

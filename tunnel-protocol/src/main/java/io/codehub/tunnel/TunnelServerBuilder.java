@@ -25,6 +25,7 @@ public final class TunnelServerBuilder {
     @Nullable String hubId;
     @Nullable Supplier<SslContext> sslContext;
     TunnelListener listener = new TunnelListener() { };
+    TunnelObserver observer = TunnelObserver.NONE;
     TunnelLimits limits = TunnelLimits.defaults();
     Keepalive keepalive = Keepalive.DEFAULT;
     Duration unavailableRetryAfter = Duration.ofSeconds(5);
@@ -87,6 +88,12 @@ public final class TunnelServerBuilder {
 
     public TunnelServerBuilder listener(TunnelListener value) {
         listener = Objects.requireNonNull(value, "listener");
+        return this;
+    }
+
+    /** Counts handshakes, round trips, stream resets and bytes for metrics; default {@link TunnelObserver#NONE}. */
+    public TunnelServerBuilder observer(TunnelObserver value) {
+        observer = Objects.requireNonNull(value, "observer");
         return this;
     }
 

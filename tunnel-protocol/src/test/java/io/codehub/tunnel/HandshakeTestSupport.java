@@ -61,7 +61,13 @@ final class HandshakeTestSupport {
     /** A context serving {@code endpoints} (path to route) beside the upgrade. */
     static ServerContext context(TunnelAuthenticator authenticator, TunnelLimits limits, Ticker ticker,
             TunnelListener listener, Map<String, TunnelServerBuilder.EndpointRoute> endpoints) {
-        return new ServerContext("hub-1", limits, Keepalive.DEFAULT, authenticator, listener,
+        return context(authenticator, limits, ticker, listener, TunnelObserver.NONE, endpoints);
+    }
+
+    /** A context that reports to {@code observer}. */
+    static ServerContext context(TunnelAuthenticator authenticator, TunnelLimits limits, Ticker ticker,
+            TunnelListener listener, TunnelObserver observer, Map<String, TunnelServerBuilder.EndpointRoute> endpoints) {
+        return new ServerContext("hub-1", limits, Keepalive.DEFAULT, authenticator, listener, observer,
                 new FailedAuthRateLimiter(limits.failedAuthBurst(), limits.failedAuthRefillPeriod(), ticker),
                 CLOCK, Duration.ofSeconds(7), Duration.ofSeconds(30), endpoints);
     }

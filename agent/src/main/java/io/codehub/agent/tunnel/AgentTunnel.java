@@ -6,6 +6,7 @@ import io.codehub.agent.tls.AgentCertificate;
 import io.codehub.tunnel.ConnectRelay;
 import io.codehub.tunnel.TunnelConnector;
 import io.codehub.tunnel.TunnelConnectorBuilder;
+import io.codehub.tunnel.TunnelObserver;
 import io.netty.buffer.ByteBufAllocator;
 import org.jspecify.annotations.Nullable;
 import org.springframework.context.ApplicationContext;
@@ -33,11 +34,13 @@ final class AgentTunnel implements SmartLifecycle {
     private final ManagedUpstreams upstreams;
     private final long maxBodyBytes;
     private final @Nullable AgentCertificate certificate;
+    private final TunnelObserver relayObserver;
     private volatile @Nullable TunnelConnector connector;
 
     AgentTunnel(TunnelConnectorBuilder connectorBuilder, ApplicationContext context, ManagedUpstreams upstreams,
-            long maxBodyBytes, @Nullable AgentCertificate certificate) {
+            long maxBodyBytes, @Nullable AgentCertificate certificate, TunnelObserver relayObserver) {
         this.connectorBuilder = connectorBuilder;
+        this.relayObserver = relayObserver;
         this.certificate = certificate;
         this.context = context;
         this.upstreams = upstreams;
@@ -53,7 +56,8 @@ final class AgentTunnel implements SmartLifecycle {
         TunnelHttpHandlerAdapter adapter = new TunnelHttpHandlerAdapter(http,
                 new NettyDataBufferFactory(ByteBufAllocator.DEFAULT), maxBodyBytes, Schedulers.parallel());
         TunnelConnector started = connectorBuilder
-                .streamHandlerFactory(new ConnectStreams(ConnectRelay.create(upstreams), upstreams, adapter))
+                .streamHandlerFactory(new ConnectStreams(ConnectRelay.create(upstreams).withObserver(relayObserver), upstreams,
+                        adapter))
                 .build();
         upstreams.start();
         started.start();

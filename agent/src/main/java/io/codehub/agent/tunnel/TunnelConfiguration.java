@@ -12,7 +12,9 @@ import io.codehub.tunnel.HttpProxy;
 import io.codehub.tunnel.TicketStore;
 import io.codehub.tunnel.TunnelConnector;
 import io.codehub.tunnel.TunnelConnectorBuilder;
+import io.codehub.tunnel.TunnelObserver;
 import io.codehub.web.ConfigurationException;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.ApplicationContext;
@@ -43,11 +45,15 @@ public class TunnelConfiguration {
 
     @Bean
     AgentTunnel agentTunnel(AgentProperties properties, Runtime runtime, ApplicationContext context, Environment environment,
-            ObjectProvider<Clock> clock) {
+            ObjectProvider<Clock> clock, ObjectProvider<MeterRegistry> meters) {
         TunnelSettings settings = TunnelSettings.from(properties);
         if (settings == null) {
             throw new IllegalStateException("TunnelConfiguration active without CODEHUB_AGENT_HUB_URL");
         }
+        // Metrics (docs/operations.md): the meters see every connector event first, then the log.
+        ConnectionLog connectionLog = new ConnectionLog(settings.hubUri(), WARN_EVERY, System::nanoTime);
+        MeterRegistry registry = meters.getIfAvailable();
+        TunnelMeters tunnelMeters = registry == null ? null : new TunnelMeters(registry, connectionLog);
         TunnelConnectorBuilder builder = TunnelConnector.builder()
                 .hubUri(settings.hubUri())
                 .apiKey(settings.apiKey())
@@ -55,7 +61,7 @@ public class TunnelConfiguration {
                 // Tickets are kept in memory: they spare the hub a bcrypt per reconnect, which is what
                 // matters after a hub restart; an agent restart presents its API key once.
                 .ticketStore(TicketStore.inMemory())
-                .listener(new ConnectionLog(settings.hubUri(), WARN_EVERY, System::nanoTime));
+                .listener(tunnelMeters == null ? connectionLog : tunnelMeters);
         HttpProxy proxy;
         try {
             proxy = HttpProxy.fromEnvironment(environment::getProperty);
@@ -73,7 +79,8 @@ public class TunnelConfiguration {
         }
         ManagedUpstreams upstreams = new ManagedUpstreams(runtime, UPSTREAMS_REFRESH, UPSTREAMS_MAX_AGE,
                 UPSTREAMS_MIN_SPACING, Schedulers.parallel(), System::nanoTime);
-        return new AgentTunnel(builder, context, upstreams, properties.maxBodyBytes(), certificate);
+        return new AgentTunnel(builder, context, upstreams, properties.maxBodyBytes(), certificate,
+                tunnelMeters == null ? TunnelObserver.NONE : tunnelMeters);
     }
 
     /** Matches when {@code CODEHUB_AGENT_HUB_URL} ({@code codehub.agent.hub-url}) is set and not blank. */

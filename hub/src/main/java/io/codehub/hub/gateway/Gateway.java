@@ -13,9 +13,11 @@ import org.slf4j.LoggerFactory;
  * One line per request, and one per WebSocket when it ends, on the logger
  * {@value #ACCESS_LOGGER} at INFO: workspace, port, client address, method, path (never the
  * query, which may hold an access code), status, bytes in and out (bodies and WebSocket bytes),
- * duration, and how it ended when that was not a plain response. Never a cookie or a token.
+ * duration, and how it ended when that was not a plain response. Never a cookie or a token. The
+ * same numbers go to the {@link GatewayObserver} (metrics), whatever the log level.
  */
-record Gateway(GatewayProperties properties, GatewayRoutes routes, UpstreamDialer dialer, GatewayAccess access) {
+record Gateway(GatewayProperties properties, GatewayRoutes routes, UpstreamDialer dialer, GatewayAccess access,
+        GatewayObserver observer) {
 
     static final String ACCESS_LOGGER = "io.codehub.hub.gateway.access";
     private static final Logger LOG = LoggerFactory.getLogger(GatewayHandler.class.getPackageName());
@@ -28,6 +30,7 @@ record Gateway(GatewayProperties properties, GatewayRoutes routes, UpstreamDiale
 
     void accessLog(@Nullable String workspaceId, int port, String client, String method, String path, int status,
             long in, long out, long nanos, boolean websocket, @Nullable String outcome) {
+        observer.exchanged(status, in, out, nanos, websocket);
         if (!ACCESS.isInfoEnabled()) {
             return;
         }

@@ -11,6 +11,7 @@ import io.codehub.hub.config.GatewayProperties;
 import io.codehub.hub.remote.AgentRuntimes;
 import io.codehub.hub.workspaces.WorkspaceRepository;
 import io.codehub.tunnel.spring.AgentTunnels;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -28,11 +29,13 @@ class GatewayConfiguration {
 
     @Bean
     GatewayServer gatewayServer(GatewayProperties properties, WorkspaceRepository workspaces, AgentRepository agents,
-            AgentTunnels tunnels, AgentRuntimes runtimes, GatewaySessions sessions, AccessCodes codes, Clock clock) {
+            AgentTunnels tunnels, AgentRuntimes runtimes, GatewaySessions sessions, AccessCodes codes, Clock clock,
+            ObjectProvider<GatewayObserver> observer) {
         GatewayRoutes routes = new GatewayRoutes(workspaces, agents, ROUTE_MAX_AGE, MAX_CACHED_ROUTES, System::nanoTime);
         UpstreamDialer dialer = new UpstreamDialer(tunnels, runtimes, properties.connectTimeout(), UPSTREAM_MAX_AGE,
                 properties.directNetworks(), System::nanoTime);
         GatewayAccess access = new GatewayAccess(sessions, codes, new SessionCookie(clock), properties.secure());
-        return new GatewayServer(properties, new Gateway(properties, routes, dialer, access));
+        return new GatewayServer(properties, new Gateway(properties, routes, dialer, access,
+                observer.getIfAvailable(() -> GatewayObserver.NONE)));
     }
 }

@@ -510,6 +510,7 @@ final class GatewayHandler extends ChannelDuplexHandler {
             if (status == 101 && e.upgrade) {
                 cancelResponseTimer();
                 e.status = 101;
+                gateway.observer().webSocketOpened();
                 c.writeAndFlush(response);
                 switchToRaw();
                 return;

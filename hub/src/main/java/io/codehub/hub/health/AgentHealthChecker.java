@@ -57,6 +57,7 @@ public final class AgentHealthChecker implements SmartLifecycle {
     private final Backoff backoff;
     private final Map<String, Instant> nextCheck = new ConcurrentHashMap<>();
     private final Set<String> checking = ConcurrentHashMap.newKeySet();
+    private volatile HealthCheckObserver observer = HealthCheckObserver.NONE;
     private volatile Disposable ticking = reactor.core.Disposables.composite();
     private volatile boolean running;
 
@@ -128,6 +129,7 @@ public final class AgentHealthChecker implements SmartLifecycle {
         return runtimes.runtime(agent.id(), agent.endpoint()).health()
                 .timeout(settings.timeout(), Mono.fromSupplier(() -> new Health(HealthStatus.DOWN, "unknown", "unknown",
                         null, "no answer to GET /health within " + settings.timeout())))
+                .doOnNext(health -> observer.checked(health.status() == HealthStatus.UP))
                 .flatMap(health -> health.status() == HealthStatus.UP
                         ? healthy(agent, health)
                         : unhealthy(agent, health.detail() == null ? "health is DOWN" : health.detail()));
@@ -163,6 +165,11 @@ public final class AgentHealthChecker implements SmartLifecycle {
                     .then(agents.findById(after.id()));
             return tx.transactional(markError);
         });
+    }
+
+    /** Reports every check's outcome to {@code value} (metrics); none by default. */
+    public void observe(HealthCheckObserver value) {
+        observer = value;
     }
 
     /** Interval for a healthy or newly failing agent; doubling past the threshold, up to the cap. */

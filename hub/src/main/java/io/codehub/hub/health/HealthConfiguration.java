@@ -6,6 +6,7 @@ import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.config.HubProperties;
 import io.codehub.hub.remote.AgentRuntimes;
 import io.codehub.hub.workspaces.WorkspaceRepository;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.transaction.reactive.TransactionalOperator;
@@ -16,7 +17,10 @@ public class HealthConfiguration {
 
     @Bean
     AgentHealthChecker agentHealthChecker(AgentRepository agents, WorkspaceRepository workspaces,
-            AgentRuntimes runtimes, TransactionalOperator tx, HubProperties properties, Clock clock) {
-        return new AgentHealthChecker(agents, workspaces, runtimes, tx, properties.health(), clock);
+            AgentRuntimes runtimes, TransactionalOperator tx, HubProperties properties, Clock clock,
+            ObjectProvider<HealthCheckObserver> observer) {
+        AgentHealthChecker checker = new AgentHealthChecker(agents, workspaces, runtimes, tx, properties.health(), clock);
+        observer.ifAvailable(checker::observe);
+        return checker;
     }
 }

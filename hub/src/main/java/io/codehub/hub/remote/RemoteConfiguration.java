@@ -9,6 +9,7 @@ import io.codehub.hub.config.TunnelProperties;
 import io.codehub.hub.identity.HubIdentity;
 import io.codehub.hub.pki.HubPki;
 import io.codehub.web.ConfigurationException;
+import io.micrometer.observation.ObservationRegistry;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import org.jspecify.annotations.Nullable;
@@ -77,13 +78,16 @@ public class RemoteConfiguration {
 
     @Bean
     RemoteRuntimes agentRuntimes(JsonMapper json, AgentConnectors connectors, HubTokenIssuer tokens,
-            HubProperties properties) {
+            HubProperties properties, ObjectProvider<ObservationRegistry> observations) {
         HubProperties.Remote remote = properties.remote();
         WebClient.Builder clients = WebClient.builder().codecs(codecs -> {
             codecs.defaultCodecs().jacksonJsonDecoder(new JacksonJsonDecoder(json));
             codecs.defaultCodecs().jacksonJsonEncoder(new JacksonJsonEncoder(json));
             codecs.defaultCodecs().maxInMemorySize(MAX_AGENT_RESPONSE_BYTES);
         });
+        // Agent API calls by operation and outcome, with latency (docs/operations.md, Metrics).
+        observations.ifAvailable(registry -> clients.observationRegistry(registry)
+                .observationConvention(new AgentCallConvention()));
         return new RemoteRuntimes(clients, connectors, tokens,
                 new RemoteCallPolicy(remote.callTimeout(), remote.maxRetries(), remote.retryBackoff(), remote.retryMaxBackoff()));
     }

@@ -10,6 +10,7 @@ import io.codehub.hub.config.PkiProperties;
 import io.codehub.hub.config.TunnelProperties;
 import io.codehub.hub.identity.HubIdentity;
 import io.codehub.hub.pki.HubPki;
+import io.codehub.tunnel.TunnelObserver;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
@@ -75,11 +76,12 @@ public class TunnelConfiguration {
     @Bean
     TunnelPort tunnelPort(TunnelProperties properties, HubIdentity identity, AgentTunnelAuthenticator authenticator,
             LiveTunnels tunnels, TunnelTls tls, HubPki pki, CertificateEnrolment enrolment,
-            ApplicationEventPublisher events) {
+            ApplicationEventPublisher events, ObjectProvider<TunnelObserver> observer) {
         // Enrolment sends an API key and returns a certificate: only over TLS, and only with a CA.
         TunnelPort port = new TunnelPort(properties, identity.hubId(), authenticator, tunnels, tls,
                 tls.enabled() && pki.enabled() ? enrolment : null);
         port.onAgentConnected(agentId -> events.publishEvent(new AgentConnected(agentId)));
+        observer.ifAvailable(port::observe);
         return port;
     }
 }

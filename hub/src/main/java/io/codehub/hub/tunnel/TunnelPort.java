@@ -15,6 +15,7 @@ import io.codehub.tunnel.TunnelAuthenticator;
 import io.codehub.tunnel.TunnelEndpoint;
 import io.codehub.tunnel.TunnelLimits;
 import io.codehub.tunnel.TunnelListener;
+import io.codehub.tunnel.TunnelObserver;
 import io.codehub.tunnel.TunnelServer;
 import io.codehub.tunnel.TunnelServerBuilder;
 import io.codehub.tunnel.TunnelSession;
@@ -42,6 +43,7 @@ public final class TunnelPort implements SmartLifecycle {
     private final TunnelTls tls;
     private final @Nullable TunnelEndpoint enrolment;
     private volatile Consumer<String> connected = agentId -> { };
+    private volatile TunnelObserver observer = TunnelObserver.NONE;
     private volatile @Nullable TunnelServer server;
 
     /**
@@ -72,6 +74,7 @@ public final class TunnelPort implements SmartLifecycle {
                 .hubId(hubId)
                 .authenticator(authenticator)
                 .listener(new SessionLog(id -> connected.accept(id)))
+                .observer(observer)
                 .limits(TunnelLimits.defaults().toBuilder()
                         .failedAuthBurst(properties.failedAuthBurst())
                         .failedAuthRefillPeriod(properties.failedAuthRefill())
@@ -135,6 +138,11 @@ public final class TunnelPort implements SmartLifecycle {
     /** Called with the agent id whenever a session opens (the health checker checks it soon). */
     public void onAgentConnected(Consumer<String> listener) {
         connected = listener;
+    }
+
+    /** Reports handshakes, round trips, stream resets and bytes to {@code value} (metrics); set before start. */
+    public void observe(TunnelObserver value) {
+        observer = value;
     }
 
     /** The bound address while running (the real port when 0 was configured). */

@@ -6,6 +6,7 @@ import java.util.Random;
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.config.HubProperties;
 import io.codehub.hub.remote.AgentRuntimes;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -28,8 +29,12 @@ public class WorkspaceConfiguration {
 
     @Bean
     WorkspaceReconciler workspaceReconciler(WorkspaceRepository workspaces, AgentRepository agents,
-            AgentRuntimes runtimes, TransactionalOperator tx, HubProperties properties, Clock clock) {
-        return new WorkspaceReconciler(workspaces, agents, runtimes, tx, properties.reconciler(), clock, new Random());
+            AgentRuntimes runtimes, TransactionalOperator tx, HubProperties properties, Clock clock,
+            ObjectProvider<ReconcileObserver> observer) {
+        WorkspaceReconciler reconciler = new WorkspaceReconciler(workspaces, agents, runtimes, tx,
+                properties.reconciler(), clock, new Random());
+        observer.ifAvailable(reconciler::observe);
+        return reconciler;
     }
 
     @Bean

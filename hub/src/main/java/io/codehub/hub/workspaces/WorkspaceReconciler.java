@@ -64,6 +64,7 @@ public final class WorkspaceReconciler implements SmartLifecycle {
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final Set<String> again = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicInteger> perAgent = new ConcurrentHashMap<>();
+    private volatile ReconcileObserver observer = ReconcileObserver.NONE;
     private volatile Disposable.Composite runs = Disposables.composite();
     private volatile Disposable sweeping = Disposables.composite();
     private volatile boolean running;
@@ -116,6 +117,11 @@ public final class WorkspaceReconciler implements SmartLifecycle {
                 .filter(workspace -> launch(workspace.id(), workspace.agentId()))
                 .count()
                 .map(Long::intValue);
+    }
+
+    /** Times every step with {@code value} (metrics); none by default. */
+    public void observe(ReconcileObserver value) {
+        observer = value;
     }
 
     /** Starts work on {@code workspace} now (after an API request changed it). */
@@ -177,10 +183,13 @@ public final class WorkspaceReconciler implements SmartLifecycle {
             if (workspace.nextAttemptAt() != null && clock.instant().isBefore(workspace.nextAttemptAt())) {
                 return Mono.just(Duration.between(clock.instant(), workspace.nextAttemptAt()));
             }
+            long started = System.nanoTime();
             return agents.findById(workspace.agentId())
                     .flatMap(agent -> steps.next(workspace, runtimes.runtime(agent.id(), agent.endpoint())))
                     .onErrorResume(e -> !(e instanceof OptimisticLockingFailureException),
                             e -> Mono.just(new StepOutcome.Failed(workspace, describe(e))))
+                    .doOnNext(outcome -> observer.stepTaken(workspace.observed(), outcome instanceof StepOutcome.Failed,
+                            System.nanoTime() - started))
                     .flatMap(outcome -> apply(workspace, outcome))
                     .onErrorResume(OptimisticLockingFailureException.class, e -> Mono.just(Next.AT_ONCE))
                     .flatMap(next -> next == Next.AT_ONCE ? run(id, stepsTaken + 1)
