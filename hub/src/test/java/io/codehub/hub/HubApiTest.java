@@ -126,7 +126,10 @@ class HubApiTest {
         String id = registered.get("agent").get("id").asString();
         String key = registered.get("apiKey").asString();
         assertThat(key).startsWith("chk_" + id + "_");
-        assertThat(registered.get("agent").get("status").asString()).isEqualTo("active");
+        // pending until it answers; the in-memory agents answer the first health check within a second
+        assertThat(registered.get("agent").get("status").asString()).isEqualTo("pending");
+        awaitActive(id);
+        assertThat(get("/api/v1/agents/" + id).get("firstConnectedAt").asString()).isNotBlank();
         assertThat(registered.get("agent").get("currentLoad").asInt()).isZero();
         assertThat(registry.authenticate(key).block(Duration.ofSeconds(10))).isNotNull();
 
@@ -311,12 +314,20 @@ class HubApiTest {
         return register(name, "docker", capacity, region, labels);
     }
 
+    /** Registers an agent and waits until it answered its first health check (it is pending until then). */
     private String register(String name, String type, int capacity, String region, Map<String, String> labels) {
-        return http.post().uri("/api/v1/agents").contentType(MediaType.APPLICATION_JSON)
+        String id = http.post().uri("/api/v1/agents").contentType(MediaType.APPLICATION_JSON)
                 .bodyValue(Map.of("name", name, "endpoint", "http://127.0.0.1:18081", "type", type,
                         "capacity", capacity, "region", region, "labels", labels))
                 .exchange().expectStatus().isCreated()
                 .expectBody(JsonNode.class).returnResult().getResponseBody().get("agent").get("id").asString();
+        awaitActive(id);
+        return id;
+    }
+
+    private void awaitActive(String id) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> "active".equals(get("/api/v1/agents/" + id).get("status")
+                .asString()));
     }
 
     private String createWorkspace(Map<String, Object> body) {

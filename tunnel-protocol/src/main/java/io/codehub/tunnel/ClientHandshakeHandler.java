@@ -41,7 +41,8 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
 
     /** Everything one attempt needs; credentials never printed. */
     record Attempt(String hostHeader, @Nullable String apiKey, @Nullable String ticket, String agentVersion,
-            TunnelLimits limits, IncomingStreamHandlerFactory streams, AgentSessionHandler.Events events) {
+            AgentDescription description, TunnelLimits limits, IncomingStreamHandlerFactory streams,
+            AgentSessionHandler.Events events) {
         @Override
         public String toString() {
             return "Attempt{host=" + hostHeader + ", credential=" + (ticket != null ? "ticket" : "apiKey") + '}';
@@ -87,6 +88,7 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
         headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         headers.set(HttpHeaderNames.UPGRADE, TunnelProtocol.UPGRADE_TOKEN);
         headers.set(TunnelProtocol.AGENT_VERSION_HEADER, attempt.agentVersion());
+        attempt.description().addTo(headers);
         if (attempt.ticket() != null) {
             headers.set(TunnelProtocol.RESUMPTION_TICKET_HEADER, attempt.ticket());
         } else if (attempt.apiKey() != null) {

@@ -39,16 +39,18 @@ final class DefaultTunnelSession implements TunnelSession {
     private final Channel channel;
     private final TunnelLimits limits;
     private final List<X509Certificate> peerCertificates;
+    private final AgentDescription description;
     private final TunnelObserver observer;
     private final AtomicInteger activeStreams = new AtomicInteger();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     private volatile @Nullable Duration lastRtt;
     private volatile boolean draining;
     private volatile @Nullable Throwable closeCause;
+    private volatile @Nullable CloseReason closeReason;
 
     DefaultTunnelSession(String sessionId, String agentId, String agentVersion, InetSocketAddress remoteAddress,
             Instant openedAt, Channel channel, TunnelLimits limits,
-            List<X509Certificate> peerCertificates, TunnelObserver observer) {
+            List<X509Certificate> peerCertificates, AgentDescription description, TunnelObserver observer) {
         this.sessionId = sessionId;
         this.agentId = agentId;
         this.agentVersion = agentVersion;
@@ -57,6 +59,7 @@ final class DefaultTunnelSession implements TunnelSession {
         this.channel = channel;
         this.limits = limits;
         this.peerCertificates = List.copyOf(peerCertificates);
+        this.description = description;
         this.observer = observer;
         channel.closeFuture().addListener(f -> closeFuture.complete(null));
     }
@@ -67,6 +70,7 @@ final class DefaultTunnelSession implements TunnelSession {
     @Override public String agentVersion() { return agentVersion; }
     @Override public Instant openedAt() { return openedAt; }
     @Override public List<X509Certificate> peerCertificates() { return peerCertificates; }
+    @Override public AgentDescription description() { return description; }
     @Override public @Nullable Duration lastRtt() { return lastRtt; }
     @Override public int activeStreams() { return activeStreams.get(); }
     @Override public CompletableFuture<Void> closeFuture() { return closeFuture; }
@@ -147,23 +151,52 @@ final class DefaultTunnelSession implements TunnelSession {
 
     @Override
     public CompletableFuture<Void> close(String reason) {
-        GracefulClose.start(channel, reason, Duration.ZERO);
+        return close(reason, CloseReason.CLOSED_BY_HUB);
+    }
+
+    @Override
+    public CompletableFuture<Void> close(String goAway, CloseReason reason) {
+        recordCloseReason(reason);
+        GracefulClose.start(channel, goAway, Duration.ZERO);
         return closeFuture;
     }
 
     /**
-     * Sends GOAWAY {@code reason} and takes no new streams; the connection closes when its last open
-     * stream ends, or after {@code grace} at the latest (see {@link GracefulClose}).
+     * Sends GOAWAY {@code goAway} and takes no new streams; the connection closes when its last open
+     * stream ends, or after {@code grace} at the latest (see {@link GracefulClose}). The listener
+     * hears {@code reason}.
      */
-    CompletableFuture<Void> drain(String reason, Duration grace) {
+    CompletableFuture<Void> drain(String goAway, CloseReason reason, Duration grace) {
+        recordCloseReason(reason);
         draining = true;
-        GracefulClose.start(channel, reason, grace);
+        GracefulClose.start(channel, goAway, grace);
         return closeFuture;
     }
 
     /** The agent said GOAWAY: it will not serve new streams. */
     void peerGoingAway() {
+        recordCloseReason(CloseReason.CLOSED_BY_AGENT);
         draining = true;
+    }
+
+    /** Why the session ends, unless a reason is recorded already (the first wins). */
+    void recordCloseReason(CloseReason reason) {
+        if (closeReason == null) {
+            closeReason = reason;
+        }
+    }
+
+    /**
+     * Why the session ended: the reason recorded first; without one, {@link CloseReason#ERROR} when
+     * an error closed it, else {@link CloseReason#CLOSED_BY_AGENT} (the agent's side ended the TCP
+     * connection without a GOAWAY, e.g. a killed process).
+     */
+    CloseReason closeReason() {
+        CloseReason reason = closeReason;
+        if (reason != null) {
+            return reason;
+        }
+        return closeCause == null ? CloseReason.CLOSED_BY_AGENT : CloseReason.ERROR;
     }
 
     void recordRtt(Duration rtt) {

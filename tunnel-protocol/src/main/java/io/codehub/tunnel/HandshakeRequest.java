@@ -17,15 +17,24 @@ import org.jspecify.annotations.Nullable;
  * @param agentVersion the {@value TunnelProtocol#AGENT_VERSION_HEADER} header
  * @param remoteAddress the TCP peer (the NAT or proxy address for agents behind one)
  * @param peerCertificates the verified TLS client certificate chain, empty without mTLS
+ * @param description what the agent said about where it runs
  */
 public record HandshakeRequest(
         @Nullable String apiKey,
         @Nullable String resumptionTicket,
         String agentVersion,
         InetSocketAddress remoteAddress,
-        List<X509Certificate> peerCertificates) {
+        List<X509Certificate> peerCertificates,
+        AgentDescription description) {
+
+    /** A request whose agent said nothing about where it runs. */
+    public HandshakeRequest(@Nullable String apiKey, @Nullable String resumptionTicket, String agentVersion,
+            InetSocketAddress remoteAddress, List<X509Certificate> peerCertificates) {
+        this(apiKey, resumptionTicket, agentVersion, remoteAddress, peerCertificates, AgentDescription.NONE);
+    }
 
     public HandshakeRequest {
+        Objects.requireNonNull(description, "description");
         Objects.requireNonNull(agentVersion, "agentVersion");
         Objects.requireNonNull(remoteAddress, "remoteAddress");
         peerCertificates = List.copyOf(peerCertificates);

@@ -34,6 +34,7 @@ final class HubSessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == HubKeepaliveHandler.KeepaliveTimeout.INSTANCE) {
+            session.recordCloseReason(CloseReason.HALF_OPEN);
             session.recordCloseCause(new TunnelConnectionException(TunnelConnectionException.Reason.LOST, "session "
                     + session.sessionId() + " of agent " + session.agentId() + ": no PING ACK within "
                     + server.keepalive.ackTimeout(), null));
@@ -52,7 +53,7 @@ final class HubSessionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         server.registry.remove(session);
         try {
-            server.listener.sessionClosed(session, session.closeCause());
+            server.listener.sessionClosed(session, session.closeReason(), session.closeCause());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "TunnelListener.sessionClosed failed", e);
         }

@@ -175,7 +175,7 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         HandshakeRequest handshake = new HandshakeRequest(apiKey, ticket,
-                headers.get(TunnelProtocol.AGENT_VERSION_HEADER), remote, certificates);
+                headers.get(TunnelProtocol.AGENT_VERSION_HEADER), remote, certificates, AgentDescription.of(headers));
         CompletionStage<AuthDecision> decision;
         try {
             decision = server.authenticator.authenticate(handshake);
@@ -223,7 +223,7 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
         String sessionId = ServerContext.newSessionId();
         DefaultTunnelSession session = new DefaultTunnelSession(sessionId, accepted.agentId(),
                 handshake.agentVersion(), handshake.remoteAddress(), server.clock.instant(), ctx.channel(),
-                server.limits, handshake.peerCertificates(), server.observer);
+                server.limits, handshake.peerCertificates(), handshake.description(), server.observer);
         // The 101 is encoded now but sent only after the session is registered, so an agent that
         // has its 101 always finds its session on the hub; and the session is registered only once
         // the pipeline speaks HTTP/2, so a stream opened the moment it is visible finds the
@@ -248,7 +248,7 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
             server.observer.sessionReplaced();
             // The old connection finishes its open streams (no call fails because the agent
             // reconnected, e.g. with a renewed certificate) and is closed after the grace at the latest.
-            replaced.drain(TunnelProtocol.GOAWAY_REPLACED, server.replacedSessionGrace);
+            replaced.drain(TunnelProtocol.GOAWAY_REPLACED, CloseReason.REPLACED, server.replacedSessionGrace);
         }
         ctx.channel().flush();
         ctx.channel().config().setAutoRead(true);

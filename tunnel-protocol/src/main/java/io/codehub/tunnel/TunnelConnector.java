@@ -56,6 +56,7 @@ public final class TunnelConnector {
     private final String tlsServerName;
     private final @Nullable String apiKey;
     private final String agentVersion;
+    private final Supplier<AgentDescription> description;
     private final IncomingStreamHandlerFactory streams;
     private final TicketStore ticketStore;
     private final ConnectorListener listener;
@@ -81,6 +82,7 @@ public final class TunnelConnector {
         this.tlsServerName = b.tlsServerName != null ? b.tlsServerName : b.hub.host();
         this.apiKey = b.apiKey;
         this.agentVersion = b.agentVersion;
+        this.description = b.description;
         this.streams = b.streams;
         this.ticketStore = b.ticketStore;
         this.listener = b.listener;
@@ -213,6 +215,17 @@ public final class TunnelConnector {
         }
     }
 
+    /** The agent's description for the next attempt; none when the supplier fails. */
+    private AgentDescription describe() {
+        try {
+            AgentDescription value = description.get();
+            return value == null ? AgentDescription.NONE : value;
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "the agent description supplier failed", e);
+            return AgentDescription.NONE;
+        }
+    }
+
     private void dial(InetSocketAddress resolved, @Nullable String ticket) {
         if (state != State.RUNNING) {
             return;
@@ -226,7 +239,8 @@ public final class TunnelConnector {
             return;
         }
         ClientHandshakeHandler handshake = new ClientHandshakeHandler(new ClientHandshakeHandler.Attempt(
-                hub.authority(), ticket == null ? apiKey : null, ticket, agentVersion, limits, streams, events));
+                hub.authority(), ticket == null ? apiKey : null, ticket, agentVersion, describe(), limits, streams,
+                events));
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(TunnelTransport.socketChannel(loop))

@@ -36,6 +36,7 @@ public final class TunnelConnectorBuilder {
     @Nullable String tlsServerName;
     @Nullable String apiKey;
     @Nullable String agentVersion;
+    Supplier<AgentDescription> description = () -> AgentDescription.NONE;
     @Nullable IncomingStreamHandlerFactory streams;
     TicketStore ticketStore = TicketStore.inMemory();
     ConnectorListener listener = new ConnectorListener() { };
@@ -97,6 +98,16 @@ public final class TunnelConnectorBuilder {
             throw new IllegalArgumentException("agentVersion: \"" + value + "\" (expected: 1 to 64 printable characters)");
         }
         agentVersion = value;
+        return this;
+    }
+
+    /**
+     * What the agent says about where it runs, asked before every connection attempt (so a backend
+     * version learnt later is sent at the next reconnect) and sent in optional headers
+     * ({@link AgentDescription}); nothing by default. The supplier must not block.
+     */
+    public TunnelConnectorBuilder description(Supplier<AgentDescription> value) {
+        description = Objects.requireNonNull(value, "description");
         return this;
     }
 

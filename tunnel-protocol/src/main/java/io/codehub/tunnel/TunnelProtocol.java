@@ -16,6 +16,14 @@ public final class TunnelProtocol {
 
     /** Request header: the agent's software version (informational, at most 64 visible chars). */
     public static final String AGENT_VERSION_HEADER = "Codehub-Agent-Version";
+    /** Optional request header: the agent's operating system, e.g. {@code linux} (at most 64 printable chars). */
+    public static final String AGENT_OS_HEADER = "Codehub-Agent-Os";
+    /** Optional request header: the agent's CPU architecture, e.g. {@code amd64} (at most 64 printable chars). */
+    public static final String AGENT_ARCH_HEADER = "Codehub-Agent-Arch";
+    /** Optional request header: the agent's backend kind, e.g. {@code docker} (at most 64 printable chars). */
+    public static final String AGENT_RUNTIME_HEADER = "Codehub-Agent-Runtime";
+    /** Optional request header: the agent's backend description (at most 256 printable chars). */
+    public static final String AGENT_BACKEND_VERSION_HEADER = "Codehub-Agent-Backend-Version";
     /** Request and 101 header: a hub-signed resumption ticket. */
     public static final String RESUMPTION_TICKET_HEADER = "Codehub-Resumption-Ticket";
     /** 101 header: the session id the hub gave this connection. */

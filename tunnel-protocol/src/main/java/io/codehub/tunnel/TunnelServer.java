@@ -133,7 +133,7 @@ public final class TunnelServer {
         context.startDraining();
         List<CompletableFuture<Void>> sessionsClosed = new ArrayList<>();
         for (DefaultTunnelSession session : context.registry.all()) {
-            sessionsClosed.add(session.drain(TunnelProtocol.GOAWAY_DRAINING, grace));
+            sessionsClosed.add(session.drain(TunnelProtocol.GOAWAY_DRAINING, CloseReason.HUB_SHUTDOWN, grace));
         }
         LOG.log(System.Logger.Level.DEBUG, "draining {0} session(s), grace {1}", sessionsClosed.size(), grace);
         CompletableFuture.allOf(sessionsClosed.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> close());
@@ -154,7 +154,7 @@ public final class TunnelServer {
             pending.add(unbound);
         }
         for (DefaultTunnelSession session : context.registry.all()) {
-            pending.add(session.close(TunnelProtocol.GOAWAY_CLOSED));
+            pending.add(session.close(TunnelProtocol.GOAWAY_CLOSED, CloseReason.HUB_SHUTDOWN));
         }
         CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
             if (ownsGroup) {

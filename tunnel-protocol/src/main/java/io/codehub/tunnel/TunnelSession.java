@@ -31,6 +31,11 @@ public interface TunnelSession {
     /** The agent's {@value TunnelProtocol#AGENT_VERSION_HEADER}. */
     String agentVersion();
 
+    /** What the agent said about where it runs, in its upgrade request. */
+    default AgentDescription description() {
+        return AgentDescription.NONE;
+    }
+
     /** When the 101 was sent. */
     Instant openedAt();
 
@@ -81,8 +86,19 @@ public interface TunnelSession {
      */
     EventLoop eventLoop();
 
-    /** Sends GOAWAY with {@code reason} as debug data and closes the connection. */
+    /**
+     * Sends GOAWAY with {@code reason} as debug data and closes the connection; the listener hears
+     * {@link CloseReason#CLOSED_BY_HUB}.
+     */
     CompletableFuture<Void> close(String reason);
+
+    /**
+     * Sends GOAWAY with {@code goAway} as debug data and closes the connection; the listener hears
+     * {@code reason} (e.g. {@link CloseReason#REVOKED} for a revoked certificate).
+     */
+    default CompletableFuture<Void> close(String goAway, CloseReason reason) {
+        return close(goAway);
+    }
 
     /** Completes when the connection is closed, whoever closed it. */
     CompletableFuture<Void> closeFuture();

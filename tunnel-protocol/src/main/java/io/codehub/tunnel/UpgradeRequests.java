@@ -44,7 +44,7 @@ final class UpgradeRequests {
         if (!HeaderValues.isPrintable(headers.get(TunnelProtocol.AGENT_VERSION_HEADER), 64)) {
             return TunnelProtocol.AGENT_VERSION_HEADER + " missing or not 1 to 64 printable characters";
         }
-        return null;
+        return AgentDescription.malformed(headers);
     }
 
     /** The token of {@code Bearer <token68>}, or null for any other scheme or syntax. */

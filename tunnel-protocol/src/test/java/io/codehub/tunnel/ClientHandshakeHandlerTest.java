@@ -40,7 +40,7 @@ class ClientHandshakeHandlerTest {
 
     private String start(@Nullable String apiKey, @Nullable String ticket) {
         handshake = new ClientHandshakeHandler(new ClientHandshakeHandler.Attempt("hub.example:7443", apiKey, ticket,
-                "agent/0.1", TunnelLimits.defaults(), TunnelTestKit.echo(), new AgentSessionHandler.Events() {
+                "agent/0.1", AgentDescription.NONE, TunnelLimits.defaults(), TunnelTestKit.echo(), new AgentSessionHandler.Events() {
                     @Override
                     public void goAway(HubSessionInfo session, String reason) {
                     }

@@ -114,6 +114,35 @@ class ServerHandshakeHandlerTest {
     }
 
     @Test
+    void theAgentsDescriptionReachesTheAuthenticatorAndTheSession() {
+        InetEmbeddedChannel ch = channel(server(TunnelLimits.defaults()));
+        Response response = answer(ch, upgradeRequest("Authorization: Bearer " + KEY, "Codehub-Agent-Os: linux",
+                "Codehub-Agent-Arch: amd64", "Codehub-Agent-Runtime: docker",
+                "Codehub-Agent-Backend-Version: Docker Engine 20.10.24 (API 1.41)"));
+        assertThat(response.status()).isEqualTo(101);
+        AgentDescription expected = new AgentDescription("linux", "amd64", "docker", "Docker Engine 20.10.24 (API 1.41)");
+        assertThat(seen.get().description()).isEqualTo(expected);
+        assertThat(opened).singleElement().satisfies(session -> assertThat(session.description()).isEqualTo(expected));
+
+        Response plain = answer(channel(server(TunnelLimits.defaults())), upgradeRequest("Authorization: Bearer " + KEY));
+        assertThat(plain.status()).isEqualTo(101);
+        assertThat(seen.get().description()).isEqualTo(AgentDescription.NONE);
+    }
+
+    @Test
+    void anOverlongOrUnprintableDescriptionIs400() {
+        Response longOs = answer(channel(server(TunnelLimits.defaults())),
+                upgradeRequest("Authorization: Bearer " + KEY, "Codehub-Agent-Os: " + "x".repeat(65)));
+        assertThat(longOs.status()).isEqualTo(400);
+        assertThat(longOs.body()).contains("Codehub-Agent-Os");
+        Response longBackend = answer(channel(server(TunnelLimits.defaults())),
+                upgradeRequest("Authorization: Bearer " + KEY, "Codehub-Agent-Backend-Version: " + "x".repeat(257)));
+        assertThat(longBackend.status()).isEqualTo(400);
+        assertThat(AgentDescription.sanitized(" linux\u00e9 ", "a".repeat(100), "", null))
+                .isEqualTo(new AgentDescription("linux?", "a".repeat(64), null, null));
+    }
+
+    @Test
     void acceptsResumptionTicketWithoutApiKey() {
         InetEmbeddedChannel ch = channel(server(TunnelLimits.defaults()));
         Response response = answer(ch, upgradeRequest("Codehub-Resumption-Ticket: t-abc.DEF_123"));

@@ -17,7 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -293,11 +295,13 @@ class SessionLifecycleIT {
     @Test
     void aHalfOpenPathIsDetectedByBothSidesAndTheAgentComesBack() throws Exception {
         List<Throwable> hubSaw = new CopyOnWriteArrayList<>();
+        List<CloseReason> reasons = new CopyOnWriteArrayList<>();
         TunnelServer server = started(server("hub")
                 .keepalive(new Keepalive(Duration.ofSeconds(1), Duration.ofMillis(500)))
                 .listener(new TunnelListener() {
                     @Override
-                    public void sessionClosed(TunnelSession session, @Nullable Throwable cause) {
+                    public void sessionClosed(TunnelSession session, CloseReason reason, @Nullable Throwable cause) {
+                        reasons.add(reason);
                         hubSaw.add(cause == null ? new TunnelException("no cause") : cause);
                     }
                 }));
@@ -312,11 +316,56 @@ class SessionLifecycleIT {
         relay.freezeCurrentConnections();
         await().atMost(WAIT).until(() -> !hubSaw.isEmpty());
         assertThat(hubSaw.get(0)).hasMessageContaining("no PING ACK within");
+        assertThat(reasons.get(0)).isEqualTo(CloseReason.HALF_OPEN);
         await().atMost(WAIT).until(() -> agent.currentSession() != null
                 && !agent.currentSession().sessionId().equals(firstId));
         assertThat(Duration.ofNanos(System.nanoTime() - frozenAt)).as("agent back well within 15 s")
                 .isLessThan(Duration.ofSeconds(10));
         assertThat(server.session("agent-1")).isPresent();
+    }
+
+    @Test
+    void everyEndOfASessionSaysWhy() throws Exception {
+        Map<String, CloseReason> reasons = new ConcurrentHashMap<>();
+        TunnelServer server = started(server("hub").listener(new TunnelListener() {
+            @Override
+            public void sessionClosed(TunnelSession session, CloseReason reason, @Nullable Throwable cause) {
+                reasons.put(session.sessionId(), reason);
+            }
+        }));
+        TunnelConnector agent = started(connector(server.localAddress(), "agent-1", echo()));
+
+        String first = awaitSession(server, "agent-1").sessionId();
+        server.session("agent-1").orElseThrow().close(TunnelProtocol.GOAWAY_CLOSED);
+        await().atMost(WAIT).until(() -> reasons.containsKey(first));
+        assertThat(reasons.get(first)).isEqualTo(CloseReason.CLOSED_BY_HUB);
+
+        String second = awaitNewSession(server, first);
+        server.session("agent-1").orElseThrow().close("certificate-revoked", CloseReason.REVOKED);
+        await().atMost(WAIT).until(() -> reasons.containsKey(second));
+        assertThat(reasons.get(second)).isEqualTo(CloseReason.REVOKED);
+
+        String third = awaitNewSession(server, second);
+        agent.refresh().get(10, TimeUnit.SECONDS); // a new session of the same agent replaces the old one
+        await().atMost(WAIT).until(() -> reasons.containsKey(third));
+        assertThat(reasons.get(third)).isEqualTo(CloseReason.REPLACED);
+
+        String fourth = awaitNewSession(server, third);
+        agent.stop().get(10, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> reasons.containsKey(fourth));
+        assertThat(reasons.get(fourth)).isEqualTo(CloseReason.CLOSED_BY_AGENT);
+
+        TunnelConnector other = started(connector(server.localAddress(), "agent-2", echo()));
+        String fifth = awaitSession(server, "agent-2").sessionId();
+        server.drain(Duration.ofSeconds(1)).get(10, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> reasons.containsKey(fifth));
+        assertThat(reasons.get(fifth)).isEqualTo(CloseReason.HUB_SHUTDOWN);
+        other.stop().get(10, TimeUnit.SECONDS);
+    }
+
+    private static String awaitNewSession(TunnelServer server, String previous) {
+        return await().atMost(WAIT).until(() -> server.session("agent-1").map(TunnelSession::sessionId).orElse(previous),
+                id -> !id.equals(previous));
     }
 
     @Test

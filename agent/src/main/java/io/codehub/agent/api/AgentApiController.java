@@ -2,6 +2,7 @@ package io.codehub.agent.api;
 
 import java.net.URI;
 
+import io.codehub.agent.AgentPlatform;
 import io.codehub.runtime.AgentApiDocument;
 import io.codehub.runtime.ArchiveRequest;
 import io.codehub.runtime.Health;
@@ -113,7 +114,7 @@ public class AgentApiController {
 
     @GetMapping("/health")
     public Mono<Health> health() {
-        return runtime.health();
+        return runtime.health().map(health -> health.withPlatform(AgentPlatform.os(), AgentPlatform.arch()));
     }
 
     @GetMapping(path = "/openapi.yaml", produces = AgentApiDocument.MEDIA_TYPE)

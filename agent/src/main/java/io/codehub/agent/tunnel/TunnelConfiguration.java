@@ -40,6 +40,8 @@ public class TunnelConfiguration {
     static final Duration UPSTREAMS_REFRESH = Duration.ofSeconds(5);
     static final Duration UPSTREAMS_MAX_AGE = Duration.ofSeconds(15);
     static final Duration UPSTREAMS_MIN_SPACING = Duration.ofSeconds(1);
+    /** How old the backend version sent at a handshake may be before the backend is asked again. */
+    static final Duration DESCRIPTION_MAX_AGE = Duration.ofMinutes(1);
     /** Repeated connect failures are logged at WARN at most this often. */
     static final Duration WARN_EVERY = Duration.ofMinutes(1);
 
@@ -58,6 +60,7 @@ public class TunnelConfiguration {
                 .hubUri(settings.hubUri())
                 .apiKey(settings.apiKey())
                 .agentVersion(AgentApplication.version())
+                .description(new HandshakeDescription(runtime, DESCRIPTION_MAX_AGE, System::nanoTime)::describe)
                 // Tickets are kept in memory: they spare the hub a bcrypt per reconnect, which is what
                 // matters after a hub restart; an agent restart presents its API key once.
                 .ticketStore(TicketStore.inMemory())

@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * @param previousApiKeyHash  bcrypt hash of the secret of the key replaced by the last rotation
  * @param previousKeyExpiresAt until when that previous key still works
  * @param type                its backend, e.g. {@code docker}
- * @param status              active, inactive or error
+ * @param status              pending, active, inactive or error
  * @param capacity            how many workspaces it may hold
  * @param currentLoad         how many workspaces it holds (placed and not yet deleted)
  * @param region              its region, when it has one
@@ -28,6 +28,8 @@ import org.jspecify.annotations.Nullable;
  * @param auth                what it must present on the tunnel port
  * @param createdAt           when it was registered
  * @param updatedAt           when its row last changed
+ * @param facts               what it reported about where it runs
+ * @param history             when it was last seen coming and going
  */
 public record Agent(
         String id,
@@ -48,14 +50,16 @@ public record Agent(
         @Nullable String agentVersion,
         AgentAuth auth,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        AgentFacts facts,
+        ConnectionHistory history) {
 
     /** This agent with other settings, as changed by an admin. */
     public Agent withSettings(URI endpoint, int capacity, Labels labels, @Nullable String region, AgentStatus status,
             AgentAuth auth, Instant now) {
         return new Agent(id, name, endpoint, apiKeyHash, previousApiKeyHash, previousKeyExpiresAt, type, status, capacity,
                 currentLoad, region, labels, lastHealthAt, consecutiveFailures, lastError, agentVersion, auth, createdAt,
-                now);
+                now, facts, history);
     }
 
     @Override

@@ -4,6 +4,9 @@ import java.time.Instant;
 import java.util.List;
 
 import io.codehub.hub.apidoc.HubApiDocument;
+import io.codehub.hub.events.EventPublisher;
+import io.codehub.hub.events.EventType;
+import io.codehub.hub.events.NewEvent;
 import io.codehub.hub.pki.HubPki;
 import io.codehub.hub.problem.HubProblemException;
 import io.codehub.pki.IssuedRecord;
@@ -34,11 +37,13 @@ public class AgentCertificateController {
     private final HubPki pki;
     private final AgentRegistry registry;
     private final Scheduler blocking;
+    private final EventPublisher events;
 
-    public AgentCertificateController(HubPki pki, AgentRegistry registry, Scheduler keyHashing) {
+    public AgentCertificateController(HubPki pki, AgentRegistry registry, Scheduler keyHashing, EventPublisher events) {
         this.pki = pki;
         this.registry = registry;
         this.blocking = keyHashing;
+        this.events = events;
     }
 
     /** The optional body of a revocation. */
@@ -72,6 +77,9 @@ public class AgentCertificateController {
         return registry.get(id).then(Mono.fromCallable(() -> {
             List<IssuedRecord> revoked = pki.revokeAgent(id, reason);
             log.warn("revoked {} certificate(s) of agent {} ({})", revoked.size(), id, reason.label());
+            events.publish(NewEvent.agent(EventType.AGENT_CERTIFICATE_REVOKED, id).withReason(reason.label())
+                    .with("count", revoked.size())
+                    .with("serials", String.join(",", revoked.stream().map(IssuedRecord::serialHex).toList())));
             return new RevokeResult(id, revoked.stream()
                     .map(r -> new RevokedCertificate(r.serialHex(), r.notAfter())).toList(), reason.label());
         }).subscribeOn(blocking));

@@ -3,6 +3,7 @@ package io.codehub.hub.agents;
 import java.time.Clock;
 
 import io.codehub.hub.config.HubProperties;
+import io.codehub.hub.events.EventPublisher;
 import io.codehub.hub.remote.AgentConnectors;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -29,8 +30,8 @@ public class AgentConfiguration {
 
     @Bean
     AgentRegistry agentRegistry(AgentRepository agents, PlacedWorkspaces workspaces, AgentConnectors connectors,
-            TransactionalOperator tx, Scheduler keyHashing, HubProperties properties, Clock clock) {
+            TransactionalOperator tx, Scheduler keyHashing, HubProperties properties, Clock clock, EventPublisher events) {
         return new AgentRegistry(agents, workspaces, new ApiKeys(properties.apiKeys().bcryptCost()), connectors, tx,
-                keyHashing, properties.apiKeys().gracePeriod(), clock);
+                keyHashing, properties.apiKeys().gracePeriod(), clock, events);
     }
 }

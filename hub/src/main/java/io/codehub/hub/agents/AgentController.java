@@ -60,7 +60,7 @@ public class AgentController {
     @ApiResponse(responseCode = "400", ref = HubApiDocument.BAD_REQUEST)
     public Mono<AgentList> list(
             @Parameter(description = "Only agents in this status.",
-                    schema = @Schema(allowableValues = {"active", "inactive", "error"}))
+                    schema = @Schema(allowableValues = {"pending", "active", "inactive", "error"}))
             @RequestParam(required = false) @Nullable String status,
             @Parameter(description = "Only agents in this region.") @RequestParam(required = false) @Nullable String region,
             @Parameter(description = "Only agents with this label, as `key=value`; repeat it for more.")

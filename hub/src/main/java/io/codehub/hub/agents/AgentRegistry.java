@@ -5,8 +5,14 @@ import java.net.URISyntaxException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 
+import io.codehub.hub.events.EventPublisher;
+import io.codehub.hub.events.EventType;
+import io.codehub.hub.events.NewEvent;
 import io.codehub.hub.problem.HubProblemException;
 import io.codehub.hub.problem.HubProblemType;
 import io.codehub.hub.remote.AgentConnectors;
@@ -36,9 +42,10 @@ public final class AgentRegistry {
     private final Scheduler hashing;
     private final Duration gracePeriod;
     private final Clock clock;
+    private final EventPublisher events;
 
     public AgentRegistry(AgentRepository agents, PlacedWorkspaces workspaces, ApiKeys keys, AgentConnectors connectors,
-            TransactionalOperator tx, Scheduler hashing, Duration gracePeriod, Clock clock) {
+            TransactionalOperator tx, Scheduler hashing, Duration gracePeriod, Clock clock, EventPublisher events) {
         this.agents = agents;
         this.workspaces = workspaces;
         this.keys = keys;
@@ -47,6 +54,7 @@ public final class AgentRegistry {
         this.hashing = hashing;
         this.gracePeriod = gracePeriod;
         this.clock = clock;
+        this.events = events;
     }
 
     /** Registers an agent; the answer holds its API key, which is never shown again. */
@@ -57,10 +65,15 @@ public final class AgentRegistry {
         return Mono.fromCallable(() -> keys.issue(id)).subscribeOn(hashing).flatMap(issued -> {
             Instant now = clock.instant();
             Agent agent = new Agent(id, request.name().trim(), endpoint, issued.hash(), null, null, request.type(),
-                    AgentStatus.ACTIVE, request.capacity(), 0, blankToNull(request.region()), labels, null, 0, null, null,
-                    request.auth() == null ? AgentAuth.API_KEY : AgentAuth.fromWire(request.auth()), now, now);
+                    AgentStatus.PENDING, request.capacity(), 0, blankToNull(request.region()), labels, null, 0, null, null,
+                    request.auth() == null ? AgentAuth.API_KEY : AgentAuth.fromWire(request.auth()), now, now,
+                    AgentFacts.UNKNOWN, ConnectionHistory.NEVER);
             return agents.insert(agent).then(agents.findById(id))
-                    .doOnNext(saved -> log.info("registered agent {} ({}) at {}", saved.id(), saved.name(), saved.endpoint()))
+                    .doOnNext(saved -> {
+                        log.info("registered agent {} ({}) at {}", saved.id(), saved.name(), saved.endpoint());
+                        events.publish(NewEvent.agent(EventType.AGENT_REGISTERED, saved.id()).with("name", saved.name())
+                                .with("endpoint", saved.endpoint()).with("type", saved.type()));
+                    })
                     .map(saved -> new AgentWithKey(AgentView.of(saved), issued.key()));
         });
     }
@@ -85,7 +98,7 @@ public final class AgentRegistry {
             AgentStatus status = request.status() == null ? current.status() : AgentStatus.fromWire(request.status());
             AgentAuth auth = request.auth() == null ? current.auth() : AgentAuth.fromWire(request.auth());
             Agent changed = current.withSettings(endpoint, capacity, labels, region, status, auth, clock.instant());
-            return agents.updateSettings(changed);
+            return agents.updateSettings(changed).doOnNext(saved -> events.publish(updated(current, saved)));
         }).switchIfEmpty(Mono.error(() -> HubProblemException.agentNotFound(id)));
     }
 
@@ -101,7 +114,10 @@ public final class AgentRegistry {
         return tx.transactional(delete)
                 // A workspace placed between the count and the delete: the foreign key refuses.
                 .onErrorMap(DataIntegrityViolationException.class, e -> hasWorkspaces(id, 1))
-                .doOnSuccess(v -> log.info("deleted agent {}", id));
+                .doOnSuccess(v -> {
+                    log.info("deleted agent {}", id);
+                    events.publish(NewEvent.agent(EventType.AGENT_DELETED, id));
+                });
     }
 
     /** Issues a new key; the previous one keeps working for the grace period. */
@@ -110,8 +126,12 @@ public final class AgentRegistry {
             Instant now = clock.instant();
             return agents.rotateKey(id, issued.hash(), now.plus(gracePeriod), now)
                     .flatMap(rotated -> rotated ? get(id) : Mono.error(HubProblemException.agentNotFound(id)))
-                    .doOnNext(saved -> log.info("rotated the API key of agent {}; the previous key works until {}", id,
-                            saved.previousKeyExpiresAt()))
+                    .doOnNext(saved -> {
+                        log.info("rotated the API key of agent {}; the previous key works until {}", id,
+                                saved.previousKeyExpiresAt());
+                        events.publish(NewEvent.agent(EventType.AGENT_KEY_ROTATED, id)
+                                .with("previousKeyExpiresAt", saved.previousKeyExpiresAt()));
+                    })
                     .map(saved -> new AgentWithKey(AgentView.of(saved), issued.key()));
         }));
     }
@@ -191,6 +211,32 @@ public final class AgentRegistry {
                     + "in; the hub stores tunnel://<agent id>)");
         }
         return own;
+    }
+
+    /** {@code agent.updated} naming the settings that changed, with the status change when there is one. */
+    private static NewEvent updated(Agent before, Agent after) {
+        List<String> changed = new ArrayList<>();
+        if (!before.endpoint().equals(after.endpoint())) {
+            changed.add("endpoint");
+        }
+        if (before.capacity() != after.capacity()) {
+            changed.add("capacity");
+        }
+        if (!before.labels().equals(after.labels())) {
+            changed.add("labels");
+        }
+        if (!Objects.equals(before.region(), after.region())) {
+            changed.add("region");
+        }
+        if (before.status() != after.status()) {
+            changed.add("status");
+        }
+        if (before.auth() != after.auth()) {
+            changed.add("auth");
+        }
+        NewEvent event = NewEvent.agent(EventType.AGENT_UPDATED, after.id()).with("changed", String.join(",", changed));
+        return before.status() == after.status() ? event
+                : event.with("from", before.status().wire()).with("to", after.status().wire());
     }
 
     private static HubProblemException hasWorkspaces(String id, long count) {

@@ -36,10 +36,12 @@ public final class AgentRepository {
         GenericExecuteSpec spec = db.sql("""
                 INSERT INTO agents (id, name, endpoint, api_key_hash, previous_api_key_hash, previous_key_expires_at,
                     type, status, capacity, current_load, region, labels, last_health_at, consecutive_failures,
-                    last_error, agent_version, auth, created_at, updated_at)
+                    last_error, agent_version, auth, created_at, updated_at, os, arch, runtime, backend_version,
+                    first_connected_at, last_connected_at, last_disconnected_at, last_disconnect_reason)
                 VALUES (:id, :name, :endpoint, :apiKeyHash, :previousApiKeyHash, :previousKeyExpiresAt,
                     :type, :status, :capacity, :currentLoad, :region, :labels, :lastHealthAt, :consecutiveFailures,
-                    :lastError, :agentVersion, :auth, :createdAt, :updatedAt)""")
+                    :lastError, :agentVersion, :auth, :createdAt, :updatedAt, :os, :arch, :runtime, :backendVersion,
+                    :firstConnectedAt, :lastConnectedAt, :lastDisconnectedAt, :lastDisconnectReason)""")
                 .bind("id", agent.id())
                 .bind("name", agent.name())
                 .bind("endpoint", agent.endpoint().toString())
@@ -59,6 +61,14 @@ public final class AgentRepository {
         spec = Sql.bind(spec, "agentVersion", agent.agentVersion(), String.class);
         spec = Sql.bind(spec, "createdAt", agent.createdAt(), Instant.class);
         spec = Sql.bind(spec, "updatedAt", agent.updatedAt(), Instant.class);
+        spec = Sql.bind(spec, "os", agent.facts().os(), String.class);
+        spec = Sql.bind(spec, "arch", agent.facts().arch(), String.class);
+        spec = Sql.bind(spec, "runtime", agent.facts().runtime(), String.class);
+        spec = Sql.bind(spec, "backendVersion", agent.facts().backendVersion(), String.class);
+        spec = Sql.bind(spec, "firstConnectedAt", agent.history().firstConnectedAt(), Instant.class);
+        spec = Sql.bind(spec, "lastConnectedAt", agent.history().lastConnectedAt(), Instant.class);
+        spec = Sql.bind(spec, "lastDisconnectedAt", agent.history().lastDisconnectedAt(), Instant.class);
+        spec = Sql.bind(spec, "lastDisconnectReason", agent.history().lastDisconnectReason(), String.class);
         return spec.then();
     }
 
@@ -150,17 +160,74 @@ public final class AgentRepository {
         return Sql.bind(spec, "now", now, Instant.class).fetch().rowsUpdated().map(rows -> rows == 1);
     }
 
-    /** Records a passed health check: failures reset, {@code error} back to {@code active}. */
+    /** Records a passed health check: failures reset, {@code error} and {@code pending} to {@code active}. */
     public Mono<Agent> recordHealthy(String id, Instant at, @Nullable String agentVersion) {
+        return recordHealthy(id, at, agentVersion, AgentFacts.UNKNOWN, false);
+    }
+
+    /**
+     * Records a passed health check: failures reset, {@code error} and {@code pending} to
+     * {@code active}, the facts it reported kept (those it left out stay as they were). For an agent
+     * called {@code direct}ly, a passed check is also its latest connection.
+     */
+    public Mono<Agent> recordHealthy(String id, Instant at, @Nullable String agentVersion, AgentFacts facts,
+            boolean direct) {
         GenericExecuteSpec spec = db.sql("""
-                UPDATE agents SET status = CASE WHEN status = 'error' THEN 'active' ELSE status END,
+                UPDATE agents SET status = CASE WHEN status IN ('error', 'pending') THEN 'active' ELSE status END,
                     consecutive_failures = 0, last_error = NULL, last_health_at = :at, agent_version = :version,
+                    os = COALESCE(:os, os), arch = COALESCE(:arch, arch), runtime = COALESCE(:runtime, runtime),
+                    backend_version = COALESCE(:backendVersion, backend_version),
+                    first_connected_at = COALESCE(first_connected_at, :at),
+                    """ + (direct ? "last_connected_at = :at," : "") + """
                     updated_at = :at
                 WHERE id = :id""")
                 .bind("id", id);
         spec = Sql.bind(spec, "at", at, Instant.class);
         spec = Sql.bind(spec, "version", agentVersion, String.class);
-        return spec.fetch().rowsUpdated().then(findById(id));
+        return bindFacts(spec, facts).fetch().rowsUpdated().then(findById(id));
+    }
+
+    /**
+     * Records a tunnel session that opened {@code at}: the agent's first and latest connection,
+     * {@code pending} to {@code active}, the version and facts its handshake carried (those it left
+     * out stay as they were). Completes with the agent as recorded, empty when it does not exist.
+     */
+    public Mono<Agent> recordConnected(String id, Instant at, @Nullable String agentVersion, AgentFacts facts) {
+        GenericExecuteSpec spec = db.sql("""
+                UPDATE agents SET status = CASE WHEN status = 'pending' THEN 'active' ELSE status END,
+                    first_connected_at = COALESCE(first_connected_at, :at), last_connected_at = :at,
+                    agent_version = COALESCE(:version, agent_version),
+                    os = COALESCE(:os, os), arch = COALESCE(:arch, arch), runtime = COALESCE(:runtime, runtime),
+                    backend_version = COALESCE(:backendVersion, backend_version), updated_at = :at
+                WHERE id = :id""")
+                .bind("id", id);
+        spec = Sql.bind(spec, "at", at, Instant.class);
+        spec = Sql.bind(spec, "version", agentVersion, String.class);
+        return bindFacts(spec, facts).fetch().rowsUpdated().then(findById(id));
+    }
+
+    /** Makes a {@code pending} agent {@code active} (it answered); true only for the call that changed it. */
+    public Mono<Boolean> activateIfPending(String id, Instant at) {
+        GenericExecuteSpec spec = db.sql("UPDATE agents SET status = 'active', updated_at = :at "
+                + "WHERE id = :id AND status = 'pending'").bind("id", id);
+        return Sql.bind(spec, "at", at, Instant.class).fetch().rowsUpdated().map(rows -> rows == 1);
+    }
+
+    /** Records that the agent's connection ended {@code at} for {@code reason} (a disconnect reason's wire name). */
+    public Mono<Boolean> recordDisconnected(String id, Instant at, String reason) {
+        GenericExecuteSpec spec = db.sql("""
+                UPDATE agents SET last_disconnected_at = :at, last_disconnect_reason = :reason, updated_at = :at
+                WHERE id = :id""")
+                .bind("id", id)
+                .bind("reason", reason.length() > 32 ? reason.substring(0, 32) : reason);
+        return Sql.bind(spec, "at", at, Instant.class).fetch().rowsUpdated().map(rows -> rows == 1);
+    }
+
+    private static GenericExecuteSpec bindFacts(GenericExecuteSpec spec, AgentFacts facts) {
+        spec = Sql.bind(spec, "os", facts.os(), String.class);
+        spec = Sql.bind(spec, "arch", facts.arch(), String.class);
+        spec = Sql.bind(spec, "runtime", facts.runtime(), String.class);
+        return Sql.bind(spec, "backendVersion", facts.backendVersion(), String.class);
     }
 
     /** Records a failed health check and returns the agent's new failure count. */
@@ -208,6 +275,10 @@ public final class AgentRepository {
                 row.get("agent_version", String.class),
                 AgentAuth.fromWire(Sql.text(row, "auth")),
                 Sql.requiredInstant(row, "created_at"),
-                Sql.requiredInstant(row, "updated_at"));
+                Sql.requiredInstant(row, "updated_at"),
+                new AgentFacts(row.get("os", String.class), row.get("arch", String.class),
+                        row.get("runtime", String.class), row.get("backend_version", String.class)),
+                new ConnectionHistory(Sql.instant(row, "first_connected_at"), Sql.instant(row, "last_connected_at"),
+                        Sql.instant(row, "last_disconnected_at"), row.get("last_disconnect_reason", String.class)));
     }
 }

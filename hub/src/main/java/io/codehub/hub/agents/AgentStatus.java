@@ -5,11 +5,13 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import io.codehub.hub.problem.HubProblemException;
 
 /**
- * An agent's status: {@code active} (placement may use it), {@code inactive} (an admin took it out
- * of placement) or {@code error} (it failed its health checks; it returns to {@code active} by
- * itself when it answers again).
+ * An agent's status: {@code pending} (registered, never answered: placement never picks it; it
+ * becomes {@code active} at its first passed health check or tunnel session), {@code active}
+ * (placement may use it), {@code inactive} (an admin took it out of placement) or {@code error} (it
+ * failed its health checks; it returns to {@code active} by itself when it answers again).
  */
 public enum AgentStatus {
+    PENDING("pending"),
     ACTIVE("active"),
     INACTIVE("inactive"),
     ERROR("error");
@@ -34,6 +36,6 @@ public enum AgentStatus {
                 return status;
             }
         }
-        throw HubProblemException.invalid("status", "'" + wire + "' (expected one of: active, inactive, error)");
+        throw HubProblemException.invalid("status", "'" + wire + "' (expected one of: pending, active, inactive, error)");
     }
 }

@@ -61,7 +61,9 @@ public class ApiDocumentConfiguration {
                         new Tag().name(HubApiDocument.PKI).description("The public files of the hub's certificate "
                                 + "authority (when CODEHUB_HUB_PKI_DIR is set)."),
                         new Tag().name(HubApiDocument.FLEET).description("The fleet's recent history, sampled in "
-                                + "memory for the dashboard's chart.")))
+                                + "memory for the dashboard's chart."),
+                        new Tag().name(HubApiDocument.EVENTS).description("The event history of agents and workspaces, "
+                                + "paged and as a live, resumable text/event-stream.")))
                 .components(new Components()
                         .addSecuritySchemes(ADMIN, new SecurityScheme().type(SecurityScheme.Type.HTTP).scheme("bearer")
                                 .description("The admin token (CODEHUB_ADMIN_TOKEN, or the one the hub generated and "

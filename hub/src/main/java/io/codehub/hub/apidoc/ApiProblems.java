@@ -96,6 +96,8 @@ final class ApiProblems {
                 + slug(HubProblemType.PKI_NOT_CONFIGURED) + ")."));
         responses.put("NoTunnelSession", problem("The agent has no open tunnel session with this hub: it is "
                 + "disconnected, or the hub calls it directly (" + slug(HubProblemType.NO_TUNNEL_SESSION) + ")."));
+        responses.put("TooManyEventStreams", problem("CODEHUB_HUB_EVENTS_MAX_STREAMS event streams are open; retry "
+                + "later (" + slug(HubProblemType.TOO_MANY_EVENT_STREAMS) + ")."));
         responses.put(PAYLOAD_TOO_LARGE, problem("The body exceeds CODEHUB_HUB_MAX_BODY_BYTES ("
                 + slug(ProblemType.PAYLOAD_TOO_LARGE) + ")."));
         responses.put(UNSUPPORTED_MEDIA_TYPE, problem("The body is not application/json ("

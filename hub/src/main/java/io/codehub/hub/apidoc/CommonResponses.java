@@ -27,7 +27,8 @@ final class CommonResponses implements OpenApiCustomizer {
 
     /** The prefix the admin token filter guards ({@code AdminConfiguration}). */
     static final String ADMIN_PREFIX = "/api/";
-    private static final List<String> DATABASE_PATHS = List.of("/api/v1/agents", "/api/v1/workspaces");
+    private static final List<String> DATABASE_PATHS = List.of("/api/v1/agents", "/api/v1/workspaces",
+            "/api/v1/events");
 
     @Override
     public void customise(OpenAPI openApi) {

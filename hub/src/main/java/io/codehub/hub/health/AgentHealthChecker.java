@@ -10,13 +10,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.codehub.base.Backoff;
 import io.codehub.hub.agents.Agent;
 import io.codehub.hub.agents.AgentConnected;
+import io.codehub.hub.agents.AgentFacts;
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.agents.AgentStatus;
 import io.codehub.hub.config.HubProperties;
+import io.codehub.hub.events.EventPublisher;
+import io.codehub.hub.events.EventType;
+import io.codehub.hub.events.NewEvent;
 import io.codehub.hub.remote.AgentRuntimes;
 import io.codehub.hub.workspaces.WorkspaceRepository;
 import io.codehub.runtime.Health;
 import io.codehub.runtime.HealthStatus;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -47,6 +52,10 @@ public final class AgentHealthChecker implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(AgentHealthChecker.class);
     private static final Duration MAX_TICK = Duration.ofSeconds(1);
+    /** The endpoint scheme of agents behind the tunnel (their sessions, not checks, say when they come and go). */
+    private static final String TUNNEL_SCHEME = "tunnel";
+    /** The disconnect reason of a direct agent that failed its checks. */
+    private static final String DISCONNECT_ERROR = "error";
 
     private final AgentRepository agents;
     private final WorkspaceRepository workspaces;
@@ -55,6 +64,7 @@ public final class AgentHealthChecker implements SmartLifecycle {
     private final HubProperties.Health settings;
     private final Clock clock;
     private final Backoff backoff;
+    private final EventPublisher events;
     private final Map<String, Instant> nextCheck = new ConcurrentHashMap<>();
     private final Set<String> checking = ConcurrentHashMap.newKeySet();
     private volatile HealthCheckObserver observer = HealthCheckObserver.NONE;
@@ -62,13 +72,14 @@ public final class AgentHealthChecker implements SmartLifecycle {
     private volatile boolean running;
 
     public AgentHealthChecker(AgentRepository agents, WorkspaceRepository workspaces, AgentRuntimes runtimes,
-            TransactionalOperator tx, HubProperties.Health settings, Clock clock) {
+            TransactionalOperator tx, HubProperties.Health settings, Clock clock, EventPublisher events) {
         this.agents = agents;
         this.workspaces = workspaces;
         this.runtimes = runtimes;
         this.tx = tx;
         this.settings = settings;
         this.clock = clock;
+        this.events = events;
         // No jitter: checks run on the hub's own tick, and a maxBackoff below the interval means no backoff.
         Duration longest = settings.maxBackoff().compareTo(settings.interval()) > 0 ? settings.maxBackoff()
                 : settings.interval();
@@ -137,12 +148,34 @@ public final class AgentHealthChecker implements SmartLifecycle {
 
     private Mono<Agent> healthy(Agent before, Health health) {
         Instant now = clock.instant();
-        return agents.recordHealthy(before.id(), now, health.version()).doOnNext(after -> {
+        boolean direct = direct(before);
+        AgentFacts facts = new AgentFacts(health.os(), health.arch(), health.runtime(), health.backend());
+        return agents.recordHealthy(before.id(), now, health.version(), facts, direct).doOnNext(after -> {
             nextCheck.put(after.id(), now.plus(settings.interval()));
             if (before.status() == AgentStatus.ERROR && after.status() == AgentStatus.ACTIVE) {
                 log.info("agent {} ({}) is healthy again; it is active", after.id(), after.name());
+            } else if (before.status() == AgentStatus.PENDING && after.status() == AgentStatus.ACTIVE) {
+                log.info("agent {} ({}) answered its first health check; it is active", after.id(), after.name());
+            }
+            statusChanged(before, after, null);
+            if (direct && (before.history().lastConnectedAt() == null || before.status() == AgentStatus.ERROR)) {
+                // a direct agent has no session: its first passed check, or the first after it failed, connects it
+                events.publish(NewEvent.agent(EventType.AGENT_CONNECTED, after.id()).with("via", "health-check")
+                        .with("version", health.version()));
             }
         });
+    }
+
+    private void statusChanged(Agent before, Agent after, @Nullable String reason) {
+        if (before.status() != after.status()) {
+            events.publish(NewEvent.agent(EventType.AGENT_HEALTH_CHANGED, after.id()).withReason(reason)
+                    .with("from", before.status().wire()).with("to", after.status().wire()));
+        }
+    }
+
+    /** An agent the hub calls over HTTP(S), not through its tunnel session. */
+    private static boolean direct(Agent agent) {
+        return !TUNNEL_SCHEME.equalsIgnoreCase(agent.endpoint().getScheme());
     }
 
     private Mono<Agent> unhealthy(Agent before, String error) {
@@ -161,9 +194,17 @@ public final class AgentHealthChecker implements SmartLifecycle {
                     .flatMap(changed -> changed
                             ? workspaces.failInFlight(after.id(), reason, now).doOnNext(count -> log.warn(
                                     "{}; it is now error, and {} workspace(s) with a step in flight are ERROR", reason, count))
-                            : Mono.just(0L))
+                                    .then(direct(after) ? agents.recordDisconnected(after.id(), now, DISCONNECT_ERROR)
+                                            : Mono.just(true))
+                            : Mono.just(false))
                     .then(agents.findById(after.id()));
-            return tx.transactional(markError);
+            return tx.transactional(markError).doOnNext(marked -> {
+                statusChanged(after, marked, error);
+                if (marked.status() == AgentStatus.ERROR && after.status() != AgentStatus.ERROR && direct(after)) {
+                    events.publish(NewEvent.agent(EventType.AGENT_DISCONNECTED, after.id()).withReason(DISCONNECT_ERROR)
+                            .with("cause", error).with("via", "health-check"));
+                }
+            });
         });
     }
 

@@ -4,6 +4,7 @@ import java.time.Clock;
 
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.config.HubProperties;
+import io.codehub.hub.events.EventPublisher;
 import io.codehub.hub.remote.AgentRuntimes;
 import io.codehub.hub.workspaces.WorkspaceRepository;
 import org.springframework.beans.factory.ObjectProvider;
@@ -18,8 +19,9 @@ public class HealthConfiguration {
     @Bean
     AgentHealthChecker agentHealthChecker(AgentRepository agents, WorkspaceRepository workspaces,
             AgentRuntimes runtimes, TransactionalOperator tx, HubProperties properties, Clock clock,
-            ObjectProvider<HealthCheckObserver> observer) {
-        AgentHealthChecker checker = new AgentHealthChecker(agents, workspaces, runtimes, tx, properties.health(), clock);
+            ObjectProvider<HealthCheckObserver> observer, EventPublisher events) {
+        AgentHealthChecker checker = new AgentHealthChecker(agents, workspaces, runtimes, tx, properties.health(), clock,
+                events);
         observer.ifAvailable(checker::observe);
         return checker;
     }

@@ -33,7 +33,9 @@ public enum HubProblemType implements CodehubProblemType {
     /** The agent reaches the hub through the tunnel and has no live session now; retry later. */
     AGENT_NOT_CONNECTED("agent-not-connected", 503, "Agent not connected"),
     /** The database cannot be reached; retry later. */
-    DATABASE_UNAVAILABLE("database-unavailable", 503, "Database unavailable");
+    DATABASE_UNAVAILABLE("database-unavailable", 503, "Database unavailable"),
+    /** {@code CODEHUB_HUB_EVENTS_MAX_STREAMS} event streams are open already; retry later. */
+    TOO_MANY_EVENT_STREAMS("too-many-event-streams", 503, "Too many event streams");
 
     private final Definition definition;
 

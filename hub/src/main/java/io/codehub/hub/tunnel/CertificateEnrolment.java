@@ -10,6 +10,9 @@ import io.codehub.hub.agents.AgentAuth;
 import io.codehub.hub.agents.AgentRegistry;
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.agents.AgentStatus;
+import io.codehub.hub.events.EventPublisher;
+import io.codehub.hub.events.EventType;
+import io.codehub.hub.events.NewEvent;
 import io.codehub.hub.pki.HubPki;
 import io.codehub.pki.AgentIdentity;
 import io.codehub.pki.CsrRejectedException;
@@ -52,15 +55,19 @@ public final class CertificateEnrolment implements TunnelEndpoint {
     private final AgentRegistry registry;
     private final AgentRepository agents;
     private final Scheduler blocking;
+    private final EventPublisher events;
 
     /**
      * @param blocking where bcrypt and the CA's file writes run
+     * @param events   where {@code agent.certificate-issued} goes
      */
-    public CertificateEnrolment(HubPki pki, AgentRegistry registry, AgentRepository agents, Scheduler blocking) {
+    public CertificateEnrolment(HubPki pki, AgentRegistry registry, AgentRepository agents, Scheduler blocking,
+            EventPublisher events) {
         this.pki = pki;
         this.registry = registry;
         this.agents = agents;
         this.blocking = blocking;
+        this.events = events;
     }
 
     @Override
@@ -140,6 +147,9 @@ public final class CertificateEnrolment implements TunnelEndpoint {
                     log.info("{} certificate {} for agent {} from {}, valid until {}", renewal ? "renewed" : "issued",
                             Serials.hex(issued), agent.id(),
                             request.remoteAddress(), issued.getNotAfter().toInstant());
+                    events.publish(NewEvent.agent(EventType.AGENT_CERTIFICATE_ISSUED, agent.id())
+                            .with("serial", Serials.hex(issued)).with("notAfter", issued.getNotAfter().toInstant())
+                            .with("renewal", renewal));
                     return Response.ok(CHAIN_MEDIA_TYPE, Pem.encode(chain).getBytes(StandardCharsets.US_ASCII));
                 })
                 .onErrorResume(CsrRejectedException.class, e -> Mono.just(malformed(

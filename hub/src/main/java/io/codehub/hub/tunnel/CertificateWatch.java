@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.codehub.hub.pki.HubPki;
 import io.codehub.pki.Serials;
+import io.codehub.tunnel.CloseReason;
 import io.codehub.tunnel.TunnelSession;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -97,7 +98,7 @@ public final class CertificateWatch implements SmartLifecycle {
 
     private void close(TunnelSession session, String reason) {
         closed.incrementAndGet();
-        session.close(reason);
+        session.close(reason, CloseReason.REVOKED);
     }
 
     @Override

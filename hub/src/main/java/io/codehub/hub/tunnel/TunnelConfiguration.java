@@ -8,6 +8,7 @@ import io.codehub.hub.agents.AgentRegistry;
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.config.PkiProperties;
 import io.codehub.hub.config.TunnelProperties;
+import io.codehub.hub.events.EventPublisher;
 import io.codehub.hub.identity.HubIdentity;
 import io.codehub.hub.pki.HubPki;
 import io.codehub.tunnel.TunnelObserver;
@@ -18,6 +19,7 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /** Wires the tunnel: the port, its authenticator and tickets, the transport and the connection views. */
 @Configuration(proxyBeanMethods = false)
@@ -69,19 +71,21 @@ public class TunnelConfiguration {
 
     @Bean
     CertificateEnrolment certificateEnrolment(HubPki pki, AgentRegistry registry, AgentRepository agents,
-            Scheduler keyHashing) {
-        return new CertificateEnrolment(pki, registry, agents, keyHashing);
+            Scheduler keyHashing, EventPublisher events) {
+        return new CertificateEnrolment(pki, registry, agents, keyHashing, events);
     }
 
     @Bean
     TunnelPort tunnelPort(TunnelProperties properties, HubIdentity identity, AgentTunnelAuthenticator authenticator,
             LiveTunnels tunnels, TunnelTls tls, HubPki pki, CertificateEnrolment enrolment,
-            ApplicationEventPublisher events, ObjectProvider<TunnelObserver> observer) {
+            ApplicationEventPublisher events, AgentRepository agents, EventPublisher history, Clock clock,
+            ObjectProvider<TunnelObserver> observer) {
         // Enrolment sends an API key and returns a certificate: only over TLS, and only with a CA.
         TunnelPort port = new TunnelPort(properties, identity.hubId(), authenticator, tunnels, tls,
                 tls.enabled() && pki.enabled() ? enrolment : null);
         port.onAgentConnected(agentId -> events.publishEvent(new AgentConnected(agentId)));
         observer.ifAvailable(port::observe);
+        port.recordSessions(new SessionEvents(agents, history, Schedulers.parallel(), clock));
         return port;
     }
 }

@@ -8,8 +8,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import io.codehub.hub.config.TunnelProperties;
+import io.codehub.tunnel.CloseReason;
 import io.codehub.tunnel.HandshakeProblem;
 import io.codehub.tunnel.TunnelAuthenticator;
 import io.codehub.tunnel.TunnelEndpoint;
@@ -44,6 +46,7 @@ public final class TunnelPort implements SmartLifecycle {
     private final @Nullable TunnelEndpoint enrolment;
     private volatile Consumer<String> connected = agentId -> { };
     private volatile TunnelObserver observer = TunnelObserver.NONE;
+    private volatile @Nullable SessionEvents sessionEvents;
     private volatile @Nullable TunnelServer server;
 
     /**
@@ -73,7 +76,7 @@ public final class TunnelPort implements SmartLifecycle {
                 .bindAddress(bind)
                 .hubId(hubId)
                 .authenticator(authenticator)
-                .listener(new SessionLog(id -> connected.accept(id)))
+                .listener(new SessionLog(id -> connected.accept(id), () -> sessionEvents))
                 .observer(observer)
                 .limits(TunnelLimits.defaults().toBuilder()
                         .failedAuthBurst(properties.failedAuthBurst())
@@ -145,6 +148,11 @@ public final class TunnelPort implements SmartLifecycle {
         observer = value;
     }
 
+    /** Records every session's opening and closing in the agents' history and the event log. */
+    void recordSessions(SessionEvents value) {
+        sessionEvents = value;
+    }
+
     /** The bound address while running (the real port when 0 was configured). */
     public @Nullable InetSocketAddress localAddress() {
         TunnelServer s = server;
@@ -153,22 +161,32 @@ public final class TunnelPort implements SmartLifecycle {
 
     private static final class SessionLog implements TunnelListener {
         private final Consumer<String> connected;
+        private final Supplier<@Nullable SessionEvents> events;
 
-        SessionLog(Consumer<String> connected) {
+        SessionLog(Consumer<String> connected, Supplier<@Nullable SessionEvents> events) {
             this.connected = connected;
+            this.events = events;
         }
 
         @Override
         public void sessionOpened(TunnelSession session) {
             log.info("agent {} connected through the tunnel from {} (version {})", session.agentId(),
                     session.remoteAddress(), session.agentVersion());
+            SessionEvents recorder = events.get();
+            if (recorder != null) {
+                recorder.opened(session);
+            }
             connected.accept(session.agentId());
         }
 
         @Override
-        public void sessionClosed(TunnelSession session, @Nullable Throwable cause) {
-            log.info("agent {} tunnel session {} closed{}", session.agentId(), session.sessionId(),
-                    cause == null ? "" : ": " + cause);
+        public void sessionClosed(TunnelSession session, CloseReason reason, @Nullable Throwable cause) {
+            log.info("agent {} tunnel session {} closed: {}{}", session.agentId(), session.sessionId(), reason.wire(),
+                    cause == null ? "" : " (" + cause + ")");
+            SessionEvents recorder = events.get();
+            if (recorder != null) {
+                recorder.closed(session, reason, cause);
+            }
         }
 
         @Override

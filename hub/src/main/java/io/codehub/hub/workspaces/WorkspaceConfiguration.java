@@ -5,6 +5,7 @@ import java.util.Random;
 
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.config.HubProperties;
+import io.codehub.hub.events.EventPublisher;
 import io.codehub.hub.remote.AgentRuntimes;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
@@ -30,16 +31,16 @@ public class WorkspaceConfiguration {
     @Bean
     WorkspaceReconciler workspaceReconciler(WorkspaceRepository workspaces, AgentRepository agents,
             AgentRuntimes runtimes, TransactionalOperator tx, HubProperties properties, Clock clock,
-            ObjectProvider<ReconcileObserver> observer) {
+            ObjectProvider<ReconcileObserver> observer, EventPublisher events) {
         WorkspaceReconciler reconciler = new WorkspaceReconciler(workspaces, agents, runtimes, tx,
-                properties.reconciler(), clock, new Random());
+                properties.reconciler(), clock, new Random(), events);
         observer.ifAvailable(reconciler::observe);
         return reconciler;
     }
 
     @Bean
     WorkspaceService workspaceService(WorkspaceRepository workspaces, Placement placement,
-            WorkspaceReconciler reconciler, TransactionalOperator tx, Clock clock) {
-        return new WorkspaceService(workspaces, placement, reconciler, tx, clock, new Random());
+            WorkspaceReconciler reconciler, TransactionalOperator tx, Clock clock, EventPublisher events) {
+        return new WorkspaceService(workspaces, placement, reconciler, tx, clock, new Random(), events);
     }
 }

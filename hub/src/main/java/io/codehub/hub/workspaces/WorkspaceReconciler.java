@@ -12,8 +12,12 @@ import java.util.random.RandomGenerator;
 import io.codehub.base.Backoff;
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.config.HubProperties;
+import io.codehub.hub.events.EventPublisher;
+import io.codehub.hub.events.EventType;
+import io.codehub.hub.events.NewEvent;
 import io.codehub.hub.remote.AgentRuntimes;
 import io.codehub.runtime.RuntimeProblemException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -60,6 +64,7 @@ public final class WorkspaceReconciler implements SmartLifecycle {
     private final Clock clock;
     private final Backoff backoff;
     private final RandomGenerator random;
+    private final EventPublisher events;
     private final WorkspaceSteps steps = new WorkspaceSteps();
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final Set<String> again = ConcurrentHashMap.newKeySet();
@@ -74,7 +79,8 @@ public final class WorkspaceReconciler implements SmartLifecycle {
      *               are handled on many threads
      */
     public WorkspaceReconciler(WorkspaceRepository workspaces, AgentRepository agents, AgentRuntimes runtimes,
-            TransactionalOperator tx, HubProperties.Reconciler settings, Clock clock, RandomGenerator random) {
+            TransactionalOperator tx, HubProperties.Reconciler settings, Clock clock, RandomGenerator random,
+            EventPublisher events) {
         this.workspaces = workspaces;
         this.agents = agents;
         this.runtimes = runtimes;
@@ -84,6 +90,7 @@ public final class WorkspaceReconciler implements SmartLifecycle {
         this.backoff = Backoff.exponential(settings.retryBackoff(), settings.retryMaxBackoff())
                 .withProportionalJitter(0.5);
         this.random = random;
+        this.events = events;
     }
 
     @Override
@@ -202,7 +209,9 @@ public final class WorkspaceReconciler implements SmartLifecycle {
         if (outcome instanceof StepOutcome.Advanced advanced) {
             log.info("workspace {}: {} -> {} (desired {})", before.id(), before.observed(),
                     advanced.workspace().observed(), before.desired());
-            return workspaces.update(advanced.workspace(), now).thenReturn(Next.AT_ONCE);
+            return workspaces.update(advanced.workspace(), now)
+                    .doOnNext(saved -> stateChanged(before, saved, null))
+                    .thenReturn(Next.AT_ONCE);
         }
         if (outcome instanceof StepOutcome.Waiting waiting) {
             return workspaces.update(waiting.workspace().withNextAttemptAt(now.plus(settings.pollInterval())), now)
@@ -215,7 +224,10 @@ public final class WorkspaceReconciler implements SmartLifecycle {
                     : Mono.error(new OptimisticLockingFailureException("workspace " + gone.id()
                             + " changed while it was being deleted")));
             return tx.transactional(remove)
-                    .doOnSuccess(v -> log.info("workspace {}: deleted from agent {}", gone.id(), gone.agentId()))
+                    .doOnSuccess(v -> {
+                        log.info("workspace {}: deleted from agent {}", gone.id(), gone.agentId());
+                        events.publish(NewEvent.workspace(EventType.WORKSPACE_DELETED, gone.id(), gone.agentId()));
+                    })
                     .thenReturn(Next.DONE);
         }
         if (outcome instanceof StepOutcome.Failed failed) {
@@ -227,10 +239,14 @@ public final class WorkspaceReconciler implements SmartLifecycle {
     private Mono<Next> fail(StepOutcome.Failed failed, Instant now) {
         Workspace workspace = failed.workspace();
         int attempts = workspace.attempts() + 1;
+        events.publish(NewEvent.workspace(EventType.WORKSPACE_STEP_FAILED, workspace.id(), workspace.agentId())
+                .withReason(failed.reason()).with("state", workspace.observed()).with("attempt", attempts)
+                .with("maxAttempts", settings.maxAttempts()));
         if (attempts >= settings.maxAttempts()) {
             String reason = workspace.observed() + " failed " + attempts + " times: " + failed.reason();
             log.warn("workspace {}: {}; giving up until a new request", workspace.id(), reason);
             return workspaces.update(workspace.withFailure(ObservedState.ERROR, reason, attempts, null), now)
+                    .doOnNext(saved -> stateChanged(workspace, saved, reason))
                     .thenReturn(Next.DONE);
         }
         Duration delay = retryDelay(attempts);
@@ -238,6 +254,15 @@ public final class WorkspaceReconciler implements SmartLifecycle {
                 failed.reason(), delay);
         return workspaces.update(workspace.withFailure(workspace.observed(), failed.reason(), attempts, now.plus(delay)),
                 now).thenReturn(Next.after(delay));
+    }
+
+    /** {@code workspace.state-changed} when the observed state moved. */
+    private void stateChanged(Workspace before, Workspace after, @Nullable String reason) {
+        if (before.observed() != after.observed()) {
+            events.publish(NewEvent.workspace(EventType.WORKSPACE_STATE_CHANGED, after.id(), after.agentId())
+                    .withReason(reason).with("from", before.observed()).with("to", after.observed())
+                    .with("desired", after.desired()));
+        }
     }
 
     /** The wait after failed attempt {@code attempts} (1 for the first) of a step. */

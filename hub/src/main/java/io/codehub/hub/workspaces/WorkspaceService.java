@@ -8,6 +8,9 @@ import java.util.random.RandomGenerator;
 
 import io.codehub.base.Backoff;
 import io.codehub.hub.agents.Labels;
+import io.codehub.hub.events.EventPublisher;
+import io.codehub.hub.events.EventType;
+import io.codehub.hub.events.NewEvent;
 import io.codehub.hub.problem.HubProblemException;
 import io.codehub.hub.problem.HubProblemType;
 import io.codehub.runtime.ImagePullPolicy;
@@ -41,19 +44,21 @@ public final class WorkspaceService {
     private final TransactionalOperator tx;
     private final Clock clock;
     private final RandomGenerator random;
+    private final EventPublisher events;
 
     /**
      * @param random jitter of the retries after a conflicting concurrent change; thread-safe (e.g.
      *               {@link java.util.Random})
      */
     public WorkspaceService(WorkspaceRepository workspaces, Placement placement, WorkspaceReconciler reconciler,
-            TransactionalOperator tx, Clock clock, RandomGenerator random) {
+            TransactionalOperator tx, Clock clock, RandomGenerator random, EventPublisher events) {
         this.workspaces = workspaces;
         this.placement = placement;
         this.reconciler = reconciler;
         this.tx = tx;
         this.clock = clock;
         this.random = random;
+        this.events = events;
     }
 
     /** Places and records a new workspace (desired {@code RUNNING}); the reconciler starts it. */
@@ -72,6 +77,8 @@ public final class WorkspaceService {
         return tx.transactional(create)
                 .doOnNext(created -> {
                     log.info("workspace {} ({}) placed on agent {}", created.id(), created.name(), created.agentId());
+                    events.publish(NewEvent.workspace(EventType.WORKSPACE_CREATED, created.id(), created.agentId())
+                            .with("name", created.name()).with("image", created.spec().image()));
                     reconciler.nudge(created);
                 });
     }
@@ -92,7 +99,14 @@ public final class WorkspaceService {
      * failed step is retried.
      */
     public Mono<Workspace> request(String id, WorkspaceAction action) {
-        return Mono.defer(() -> get(id).flatMap(current -> workspaces.update(apply(current, action), clock.instant())))
+        return Mono.defer(() -> get(id).flatMap(current -> workspaces.update(apply(current, action), clock.instant())
+                        .doOnNext(saved -> {
+                            if (current.observed() != saved.observed()) {
+                                events.publish(NewEvent.workspace(EventType.WORKSPACE_STATE_CHANGED, saved.id(),
+                                        saved.agentId()).with("from", current.observed()).with("to", saved.observed())
+                                        .with("desired", saved.desired()).with("action", action));
+                            }
+                        })))
                 .retryWhen(Retry.max(CONFLICT_RETRIES)
                         .filter(OptimisticLockingFailureException.class::isInstance)
                         .doBeforeRetryAsync(retry -> Mono.delay(

@@ -2,6 +2,7 @@ package io.codehub.hub.access;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -97,6 +98,9 @@ class AccessApiTest {
                         "capacity", 100))
                 .exchange().expectStatus().isCreated()
                 .expectBody(JsonNode.class).returnResult().getResponseBody().get("agent").get("id").asString();
+        // pending until the in-memory agent answers its first health check (within a second)
+        await().atMost(Duration.ofSeconds(30)).until(() -> "active".equals(http.get().uri("/api/v1/agents/" + agent)
+                .exchange().expectBody(JsonNode.class).returnResult().getResponseBody().get("status").asString()));
     }
 
     // ---- grants ---------------------------------------------------------------------------------

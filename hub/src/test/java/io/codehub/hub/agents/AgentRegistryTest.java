@@ -9,6 +9,7 @@ import java.util.Map;
 
 import io.codehub.hub.remote.DirectAgentConnectors;
 import io.codehub.hub.support.MutableClock;
+import io.codehub.hub.support.RecordingEvents;
 import io.codehub.hub.support.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,12 +29,14 @@ class AgentRegistryTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     private AgentRegistry registry;
 
+    final RecordingEvents events = new RecordingEvents();
+
     @BeforeEach
     void open() {
         database = TestDatabase.h2(dir);
         connectors = new DirectAgentConnectors(Duration.ofSeconds(1));
         registry = new AgentRegistry(database.agents(), database.workspaces(), new ApiKeys(4), connectors, database.tx(),
-                Schedulers.boundedElastic(), Duration.ofHours(1), clock);
+                Schedulers.boundedElastic(), Duration.ofHours(1), clock, events);
     }
 
     @AfterEach

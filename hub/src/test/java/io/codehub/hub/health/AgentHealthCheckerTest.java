@@ -6,14 +6,18 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import io.codehub.hub.agents.Agent;
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.agents.AgentStatus;
 import io.codehub.hub.config.HubProperties;
+import io.codehub.hub.events.EventType;
+import io.codehub.hub.events.NewEvent;
 import io.codehub.hub.support.InMemoryAgents;
 import io.codehub.hub.support.MutableClock;
+import io.codehub.hub.support.RecordingEvents;
 import io.codehub.hub.support.TestAgents;
 import io.codehub.hub.support.TestDatabase;
 import io.codehub.hub.workspaces.DesiredState;
@@ -41,13 +45,17 @@ class AgentHealthCheckerTest {
     private final MutableClock clock = new MutableClock(T0);
     private AgentHealthChecker checker;
 
+    RecordingEvents events;
+
     @BeforeEach
     void open() {
+        events = new RecordingEvents();
         database = TestDatabase.h2(dir);
         agents = database.agents();
         workspaces = database.workspaces();
         checker = new AgentHealthChecker(agents, workspaces, memory, database.tx(),
-                new HubProperties.Health(Duration.ofSeconds(30), Duration.ofSeconds(5), 3, Duration.ofMinutes(5)), clock);
+                new HubProperties.Health(Duration.ofSeconds(30), Duration.ofSeconds(5), 3, Duration.ofMinutes(5)), clock,
+                events);
     }
 
     @AfterEach
@@ -104,6 +112,31 @@ class AgentHealthCheckerTest {
         assertThat(recovered.lastError()).isNull();
         assertThat(recovered.lastHealthAt()).isEqualTo(T0.plus(Duration.ofMinutes(1)));
         assertThat(recovered.agentVersion()).isEqualTo("test");
+
+        // TestAgents' endpoint is direct (http://): failing out is a disconnection, recovering a connection
+        assertThat(events.of(EventType.AGENT_HEALTH_CHANGED)).filteredOn(e -> agent.id().equals(e.agentId()))
+                .extracting(e -> e.detail().get("from") + "->" + e.detail().get("to"))
+                .containsExactly("active->error", "error->active");
+        assertThat(events.of(EventType.AGENT_DISCONNECTED)).singleElement().satisfies(e -> {
+            assertThat(e.agentId()).isEqualTo(agent.id());
+            assertThat(e.reason()).isEqualTo("error");
+        });
+        assertThat(events.of(EventType.AGENT_CONNECTED)).extracting(NewEvent::agentId).contains(agent.id());
+        Agent seen = agents.findById(agent.id()).block(BLOCK);
+        assertThat(seen.history().lastDisconnectReason()).isEqualTo("error");
+        assertThat(seen.history().lastConnectedAt()).isEqualTo(T0.plus(Duration.ofMinutes(1)));
+    }
+
+    @Test
+    void aPendingAgentBecomesActiveAtItsFirstPassedCheckWithItsFacts() {
+        Agent agent = TestAgents.agent(1, AgentStatus.PENDING, null, Map.of());
+        agents.insert(agent).block(BLOCK);
+        Agent checked = check(agent.id());
+        assertThat(checked.status()).isEqualTo(AgentStatus.ACTIVE);
+        assertThat(checked.history().firstConnectedAt()).isEqualTo(T0);
+        assertThat(checked.facts().runtime()).isNotBlank();
+        assertThat(events.of(EventType.AGENT_HEALTH_CHANGED)).singleElement()
+                .satisfies(e -> assertThat(e.detail()).containsEntry("from", "pending").containsEntry("to", "active"));
     }
 
     @Test

@@ -24,7 +24,8 @@ class HubProblemTypeTest {
                         "urn:codehub:problem:pki-not-configured 409",
                         "urn:codehub:problem:no-tunnel-session 409",
                         "urn:codehub:problem:agent-not-connected 503",
-                        "urn:codehub:problem:database-unavailable 503");
+                        "urn:codehub:problem:database-unavailable 503",
+                        "urn:codehub:problem:too-many-event-streams 503");
     }
 
     @Test

@@ -17,6 +17,7 @@ import io.codehub.hub.agents.AgentWithKey;
 import io.codehub.hub.agents.ApiKeys;
 import io.codehub.hub.agents.RegisterAgentRequest;
 import io.codehub.hub.agents.UpdateAgentRequest;
+import io.codehub.hub.events.EventPublisher;
 import io.codehub.hub.identity.HubIdentity;
 import io.codehub.hub.identity.HubKeyStore;
 import io.codehub.hub.pki.HubPki;
@@ -59,7 +60,7 @@ class AgentTunnelAuthenticatorTest {
         direct = new DirectAgentConnectors(Duration.ofSeconds(1));
         registry = new AgentRegistry(database.agents(), database.workspaces(), new ApiKeys(4),
                 new CompositeAgentConnectors(List.of(direct, new TunnelAgentConnectors(id -> Optional.empty()))),
-                database.tx(), Schedulers.boundedElastic(), Duration.ofHours(1), clock);
+                database.tx(), Schedulers.boundedElastic(), Duration.ofHours(1), clock, EventPublisher.NONE);
         identity = HubKeyStore.loadOrCreate(Files.createDirectories(dir.resolve("hub")));
         authenticator = new AgentTunnelAuthenticator(registry, database.agents(),
                 new ResumptionTickets(identity, Duration.ofHours(24), clock), Schedulers.parallel(), HubPki.disabled());

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -98,6 +99,13 @@ class TunnelApiTest {
         String key = registered.get("apiKey").asString();
         assertThat(registered.get("agent").get("endpoint").asString()).isEqualTo("tunnel://" + id);
         assertThat(agentView(id).get("connection").get("state").asString()).isEqualTo("disconnected");
+        // never answered: pending, and placement never picks it
+        assertThat(agentView(id).get("status").asString()).isEqualTo("pending");
+        http.post().uri("/api/v1/workspaces").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("name", "too-early", "image", "codehub/busybox:local", "agentId", id))
+                .exchange().expectStatus().isEqualTo(409)
+                .expectBody().jsonPath("$.type").isEqualTo("urn:codehub:problem:no-eligible-agent")
+                .jsonPath("$.detail").value(detail -> assertThat(detail.toString()).contains("pending"));
 
         Agent unhealthy = health.check(registry.get(id).block(WAIT)).block(WAIT);
         assertThat(unhealthy.consecutiveFailures()).isPositive();
@@ -108,6 +116,9 @@ class TunnelApiTest {
         assertThat(tunnel.getAddress().isLoopbackAddress()).isTrue();
         try (FakeTunnelAgent agent = FakeTunnelAgent.start(tunnel, key, this::agentApi)) {
             await().atMost(WAIT).until(() -> "connected".equals(agentView(id).get("connection").get("state").asString()));
+            // its session makes it active, and its connection history starts
+            await().atMost(WAIT).until(() -> "active".equals(agentView(id).get("status").asString()));
+            assertThat(agentView(id).get("firstConnectedAt").asString()).isNotBlank();
             JsonNode connection = agentView(id).get("connection");
             assertThat(connection.get("remoteAddress").asString()).startsWith("127.0.0.1:");
             assertThat(connection.get("since").asString()).isNotBlank();
@@ -135,6 +146,16 @@ class TunnelApiTest {
                     .isEqualTo((double) authenticator.keyChecks());
         }
         await().atMost(WAIT).until(() -> "disconnected".equals(agentView(id).get("connection").get("state").asString()));
+        // the history: connected, closed by the hub, connected again, closed by the agent
+        await().atMost(WAIT).until(() -> "closed-by-agent".equals(agentView(id).path("lastDisconnectReason").asString("")));
+        assertThat(agentView(id).get("lastDisconnectedAt").asString()).isNotBlank();
+        JsonNode history = http.get().uri("/api/v1/events?agentId={id}&type=agent.connected&type=agent.disconnected", id)
+                .exchange().expectStatus().isOk().expectBody(JsonNode.class).returnResult().getResponseBody();
+        List<String> seen = new ArrayList<>();
+        history.get("items").forEach(event -> seen.add(0, event.get("type").asString() + "/"
+                + (event.get("reason").isNull() ? "" : event.get("reason").asString())));
+        assertThat(seen).containsExactly("agent.connected/", "agent.disconnected/closed-by-hub", "agent.connected/",
+                "agent.disconnected/closed-by-agent");
     }
 
     @Test

@@ -14,6 +14,7 @@ import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.config.HubProperties;
 import io.codehub.hub.support.InMemoryAgents;
 import io.codehub.hub.support.InMemoryRuntime;
+import io.codehub.hub.support.RecordingEvents;
 import io.codehub.hub.support.TestAgents;
 import io.codehub.hub.support.TestDatabase;
 import io.codehub.hub.support.TestFiles;
@@ -42,6 +43,8 @@ class WorkspaceReconcilerTest {
     private WorkspaceReconciler reconciler;
     private WorkspaceService service;
 
+    final RecordingEvents events = new RecordingEvents();
+
     @BeforeEach
     void open() {
         database = TestDatabase.h2(dir);
@@ -50,7 +53,7 @@ class WorkspaceReconcilerTest {
         reconciler = newReconciler();
         reconciler.start();
         service = new WorkspaceService(workspaces, new Placement(agents, Clock.systemUTC()), reconciler, database.tx(),
-                Clock.systemUTC(), FixedRandom.of(0.5));
+                Clock.systemUTC(), FixedRandom.of(0.5), events);
     }
 
     @AfterEach
@@ -70,7 +73,8 @@ class WorkspaceReconcilerTest {
     private WorkspaceReconciler newReconciler(RandomGenerator random) {
         HubProperties.Reconciler settings = new HubProperties.Reconciler(Duration.ofMillis(100), Duration.ofMillis(10), 3,
                 Duration.ofMillis(10), Duration.ofMillis(50), 4, 100);
-        return new WorkspaceReconciler(workspaces, agents, memory, database.tx(), settings, Clock.systemUTC(), random);
+        return new WorkspaceReconciler(workspaces, agents, memory, database.tx(), settings, Clock.systemUTC(), random,
+                events);
     }
 
     @Test

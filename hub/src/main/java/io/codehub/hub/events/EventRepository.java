@@ -1,0 +1,142 @@
+package io.codehub.hub.events;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import io.codehub.hub.db.Sql;
+import io.r2dbc.spi.Readable;
+import org.jspecify.annotations.Nullable;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.r2dbc.core.DatabaseClient.GenericExecuteSpec;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The {@code events} table, in plain SQL that runs the same on H2 and PostgreSQL. Reads go by id:
+ * newest first for the paged history, oldest first after a cursor for a stream's replay; the
+ * retention sweep deletes the oldest rows in bounded batches.
+ */
+public final class EventRepository {
+
+    private static final TypeReference<Map<String, String>> DETAIL = new TypeReference<>() {
+    };
+
+    private final DatabaseClient db;
+    private final JsonMapper json;
+
+    public EventRepository(DatabaseClient db, JsonMapper json) {
+        this.db = db;
+        this.json = json;
+    }
+
+    /** Stores {@code event} as having happened {@code at}; completes with the stored row (its id given). */
+    public Mono<Event> insert(NewEvent event, Instant at) {
+        GenericExecuteSpec spec = db.sql("""
+                INSERT INTO events (occurred_at, type, agent_id, workspace_id, reason, detail)
+                VALUES (:at, :type, :agentId, :workspaceId, :reason, :detail)""")
+                .bind("type", event.type().wire());
+        spec = Sql.bind(spec, "at", at, Instant.class);
+        spec = Sql.bind(spec, "agentId", event.agentId(), String.class);
+        spec = Sql.bind(spec, "workspaceId", event.workspaceId(), String.class);
+        spec = Sql.bind(spec, "reason", event.reason(), String.class);
+        spec = Sql.bind(spec, "detail", event.detail().isEmpty() ? null : json.writeValueAsString(event.detail()),
+                String.class);
+        return spec.filter(statement -> statement.returnGeneratedValues("id"))
+                .map(row -> Sql.bigint(row, "id"))
+                .one()
+                .map(id -> new Event(id, at, event.type(), event.agentId(), event.workspaceId(), event.reason(),
+                        event.detail()));
+    }
+
+    /**
+     * The newest {@code limit} events passing {@code filter}, at or after {@code since} and before
+     * id {@code before} when given; newest first.
+     */
+    public Flux<Event> newest(EventFilter filter, @Nullable Instant since, @Nullable Long before, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT * FROM events WHERE 1 = 1");
+        where(sql, filter);
+        if (since != null) {
+            sql.append(" AND occurred_at >= :since");
+        }
+        if (before != null) {
+            sql.append(" AND id < :before");
+        }
+        sql.append(" ORDER BY id DESC LIMIT :limit");
+        GenericExecuteSpec spec = bind(db.sql(sql.toString()), filter).bind("limit", limit);
+        if (since != null) {
+            spec = Sql.bind(spec, "since", since, Instant.class);
+        }
+        if (before != null) {
+            spec = spec.bind("before", before);
+        }
+        return spec.map(this::map).all();
+    }
+
+    /** The first {@code limit} events passing {@code filter} with an id above {@code afterId}; oldest first. */
+    public Flux<Event> after(long afterId, EventFilter filter, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT * FROM events WHERE id > :after");
+        where(sql, filter);
+        sql.append(" ORDER BY id LIMIT :limit");
+        return bind(db.sql(sql.toString()), filter).bind("after", afterId).bind("limit", limit).map(this::map).all();
+    }
+
+    /** The highest id stored, 0 when there is none. */
+    public Mono<Long> lastId() {
+        return db.sql("SELECT MAX(id) AS last_id FROM events")
+                .map(row -> {
+                    Number value = row.get("last_id", Number.class);
+                    return value == null ? 0L : value.longValue();
+                })
+                .one();
+    }
+
+    /** Deletes at most {@code maxRows} of the oldest events that happened before {@code cutoff}; completes with how many. */
+    public Mono<Long> deleteBefore(Instant cutoff, int maxRows) {
+        GenericExecuteSpec spec = db.sql("""
+                DELETE FROM events WHERE id IN (
+                    SELECT id FROM events WHERE occurred_at < :cutoff ORDER BY id LIMIT :maxRows)""")
+                .bind("maxRows", maxRows);
+        return Sql.bind(spec, "cutoff", cutoff, Instant.class).fetch().rowsUpdated();
+    }
+
+    private static void where(StringBuilder sql, EventFilter filter) {
+        if (filter.agentId() != null) {
+            sql.append(" AND agent_id = :agentId");
+        }
+        if (filter.workspaceId() != null) {
+            sql.append(" AND workspace_id = :workspaceId");
+        }
+        if (!filter.types().isEmpty()) {
+            sql.append(" AND type IN (:types)");
+        }
+    }
+
+    private static GenericExecuteSpec bind(GenericExecuteSpec spec, EventFilter filter) {
+        if (filter.agentId() != null) {
+            spec = spec.bind("agentId", filter.agentId());
+        }
+        if (filter.workspaceId() != null) {
+            spec = spec.bind("workspaceId", filter.workspaceId());
+        }
+        if (!filter.types().isEmpty()) {
+            List<String> types = filter.types().stream().map(EventType::wire).sorted().toList();
+            spec = spec.bind("types", types);
+        }
+        return spec;
+    }
+
+    private Event map(Readable row) {
+        String detail = row.get("detail", String.class);
+        return new Event(
+                Sql.bigint(row, "id"),
+                Sql.requiredInstant(row, "occurred_at"),
+                EventType.fromWire("type", Sql.text(row, "type")),
+                row.get("agent_id", String.class),
+                row.get("workspace_id", String.class),
+                row.get("reason", String.class),
+                detail == null ? null : json.readValue(detail, DETAIL));
+    }
+}

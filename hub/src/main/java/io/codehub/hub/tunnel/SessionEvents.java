@@ -1,0 +1,90 @@
+package io.codehub.hub.tunnel;
+
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Instant;
+
+import io.codehub.hub.agents.AgentFacts;
+import io.codehub.hub.agents.AgentRepository;
+import io.codehub.hub.events.EventPublisher;
+import io.codehub.hub.events.EventType;
+import io.codehub.hub.events.NewEvent;
+import io.codehub.tunnel.AgentDescription;
+import io.codehub.tunnel.CloseReason;
+import io.codehub.tunnel.TunnelSession;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Turns the tunnel's sessions into the agents' connection history and events: a session that
+ * opens is {@code agent.connected} (and the agent's first and latest connection, its version and
+ * facts, {@code pending} to {@code active}); one that closes is {@code agent.disconnected} with the
+ * reason, or {@code agent.replaced} when a newer session of the agent took over (the agent stays
+ * connected). Called on event loops: the events are only queued, and the row updates run on
+ * {@code writing}; a failed update is logged and changes nothing else.
+ */
+final class SessionEvents {
+
+    private static final Logger log = LoggerFactory.getLogger(SessionEvents.class);
+
+    private final AgentRepository agents;
+    private final EventPublisher events;
+    private final Scheduler writing;
+    private final Clock clock;
+
+    SessionEvents(AgentRepository agents, EventPublisher events, Scheduler writing, Clock clock) {
+        this.agents = agents;
+        this.events = events;
+        this.writing = writing;
+        this.clock = clock;
+    }
+
+    /** A session opened. */
+    void opened(TunnelSession session) {
+        Instant at = clock.instant();
+        AgentDescription description = session.description();
+        events.publish(NewEvent.agent(EventType.AGENT_CONNECTED, session.agentId())
+                .with("sessionId", session.sessionId())
+                .with("remoteAddress", address(session.remoteAddress()))
+                .with("version", session.agentVersion()));
+        AgentFacts facts = new AgentFacts(description.os(), description.arch(), description.runtime(),
+                description.backendVersion());
+        update(session, "connection", Mono.defer(() -> agents.activateIfPending(session.agentId(), at)
+                .doOnNext(activated -> {
+                    if (activated) {
+                        events.publish(NewEvent.agent(EventType.AGENT_HEALTH_CHANGED, session.agentId())
+                                .with("from", "pending").with("to", "active").with("via", "tunnel-session"));
+                    }
+                })
+                .then(agents.recordConnected(session.agentId(), at, session.agentVersion(), facts))));
+    }
+
+    /** A session closed for {@code reason}. */
+    void closed(TunnelSession session, CloseReason reason, @Nullable Throwable cause) {
+        if (reason == CloseReason.REPLACED) {
+            events.publish(NewEvent.agent(EventType.AGENT_REPLACED, session.agentId()).withReason(reason.wire())
+                    .with("sessionId", session.sessionId())
+                    .with("remoteAddress", address(session.remoteAddress())));
+            return;
+        }
+        Instant at = clock.instant();
+        events.publish(NewEvent.agent(EventType.AGENT_DISCONNECTED, session.agentId()).withReason(reason.wire())
+                .with("sessionId", session.sessionId())
+                .with("remoteAddress", address(session.remoteAddress()))
+                .with("cause", cause == null ? null : cause.getMessage() == null ? cause.toString() : cause.getMessage()));
+        update(session, "disconnection", Mono.defer(() -> agents.recordDisconnected(session.agentId(), at, reason.wire())));
+    }
+
+    private void update(TunnelSession session, String what, Mono<?> write) {
+        write.subscribeOn(writing).subscribe(null, e -> log.warn("the {} of agent {} (session {}) could not be recorded: {}",
+                what, session.agentId(), session.sessionId(), e.toString()));
+    }
+
+    private static String address(InetSocketAddress address) {
+        return (address.getAddress() == null ? address.getHostString() : address.getAddress().getHostAddress()) + ":"
+                + address.getPort();
+    }
+}

@@ -1,0 +1,161 @@
+package io.codehub.hub.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.codehub.hub.HubApplication;
+import io.codehub.hub.support.AgentProcess;
+import io.codehub.hub.support.EventStreamClient;
+import io.codehub.hub.support.EventStreamClient.Frame;
+import io.codehub.hub.support.TestFiles;
+import io.codehub.hub.support.TestHttp;
+import io.codehub.hub.tunnel.TunnelPort;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A real hub and a real agent process behind the tunnel: the agent is pending until it connects,
+ * reports its facts, is killed (SIGKILL) and comes back. The history holds connected,
+ * disconnected ({@code closed-by-agent}), connected, in that order; the stream delivers them live,
+ * and a stream resumed with {@code Last-Event-ID} delivers exactly what the history holds after it.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class AgentEventsIT {
+
+    private static final String ADMIN_TOKEN = "events-admin-token-0123456789abcdef";
+    private static final Duration CONVERGE = Duration.ofSeconds(90);
+    private static final String CONNECTIONS = "&type=agent.connected&type=agent.disconnected";
+
+    private static Path dir;
+    private static ConfigurableApplicationContext hub;
+    private static WebTestClient api;
+    private static String base;
+    private static AgentProcess agent;
+
+    @BeforeAll
+    static void startHub() throws Exception {
+        dir = Files.createTempDirectory("events-it");
+        Map<String, Object> properties = new HashMap<>();
+        properties.put("server.port", "0");
+        properties.put("codehub.hub.data-dir", dir.resolve("hub").toString());
+        properties.put("codehub.admin.token", ADMIN_TOKEN);
+        properties.put("codehub.hub.api-keys.bcrypt-cost", "4");
+        properties.put("codehub.hub.health.interval", "2s");
+        properties.put("codehub.hub.tunnel.port", "0");
+        properties.put("codehub.hub.tunnel.address", "127.0.0.1");
+        properties.put("codehub.hub.gateway.enabled", "false");
+        hub = new SpringApplicationBuilder(HubApplication.class)
+                .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
+        base = "http://127.0.0.1:" + hub.getEnvironment().getProperty("local.server.port");
+        api = TestHttp.to(base).responseTimeout(Duration.ofSeconds(30))
+                .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + ADMIN_TOKEN).build();
+    }
+
+    @AfterAll
+    static void stopEverything() throws Exception {
+        try {
+            if (agent != null) {
+                agent.close();
+            }
+        } finally {
+            if (hub != null) {
+                hub.close();
+            }
+            TestFiles.deleteRecursively(dir);
+        }
+    }
+
+    @Test
+    void aKilledAgentLeavesConnectedDisconnectedConnectedAndTheStreamResumes() throws Exception {
+        JsonNode registered = api.post().uri("/api/v1/agents").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("name", "killed", "endpoint", "tunnel://", "type", "docker", "capacity", 2))
+                .exchange().expectStatus().isCreated().expectBody(JsonNode.class).returnResult().getResponseBody();
+        String id = registered.get("agent").get("id").asString();
+        assertThat(get("/api/v1/agents/" + id).get("status").asString()).isEqualTo("pending");
+        String stream = base + "/api/v1/events/stream?agentId=" + id + CONNECTIONS;
+
+        long lastSeen;
+        int tunnelPort = hub.getBean(TunnelPort.class).localAddress().getPort();
+        String publicKeyPem = get("/api/v1/hub").get("publicKeyPem").asString();
+        try (EventStreamClient live = EventStreamClient.open(stream, ADMIN_TOKEN, "0")) {
+            agent = AgentProcess.start(id, AgentProcess.freePort(), publicKeyPem, dir.resolve("agent"),
+                    Map.of("CODEHUB_AGENT_HUB_URL", "tcp://127.0.0.1:" + tunnelPort,
+                            "CODEHUB_AGENT_API_KEY", registered.get("apiKey").asString()));
+            Frame connected = live.next(CONVERGE);
+            assertThat(connected.event()).isEqualTo("agent.connected");
+            assertThat(connected.data().get("agentId").asString()).isEqualTo(id);
+            assertThat(connected.data().get("detail").get("remoteAddress").asString()).startsWith("127.0.0.1:");
+
+            // active, with what it reported about itself (handshake headers and /health)
+            await().atMost(CONVERGE).until(() -> get("/api/v1/agents/" + id).path("backendVersion").asString("")
+                    .startsWith("Docker Engine"));
+            JsonNode view = get("/api/v1/agents/" + id);
+            assertThat(view.get("status").asString()).isEqualTo("active");
+            assertThat(view.get("os").asString()).isEqualTo("linux");
+            assertThat(view.get("arch").asString()).isEqualTo(System.getProperty("os.arch"));
+            assertThat(view.get("runtime").asString()).isEqualTo("docker");
+            assertThat(view.get("firstConnectedAt").asString()).isEqualTo(view.get("lastConnectedAt").asString());
+
+            agent.kill();
+            Frame disconnected = live.next(CONVERGE);
+            assertThat(disconnected.event()).isEqualTo("agent.disconnected");
+            assertThat(disconnected.data().get("reason").asString()).isEqualTo("closed-by-agent");
+            assertThat(disconnected.id()).isGreaterThan(connected.id());
+            lastSeen = disconnected.id();
+        }
+        await().atMost(CONVERGE).until(() -> "closed-by-agent".equals(get("/api/v1/agents/" + id)
+                .path("lastDisconnectReason").asString("")));
+
+        agent.start(); // the same agent comes back while nobody watches
+        await().atMost(CONVERGE).until(() -> "connected".equals(get("/api/v1/agents/" + id).path("connection")
+                .path("state").asString("")));
+        List<String> history = new ArrayList<>();
+        get("/api/v1/events?agentId=" + id + CONNECTIONS).get("items").forEach(event -> history.add(0,
+                event.get("type").asString() + (event.get("reason").isNull() ? "" : "/" + event.get("reason").asString())));
+        assertThat(history).containsExactly("agent.connected", "agent.disconnected/closed-by-agent", "agent.connected");
+
+        try (EventStreamClient resumed = EventStreamClient.open(stream, ADMIN_TOKEN, Long.toString(lastSeen))) {
+            Frame back = resumed.next(CONVERGE);
+            assertThat(back.event()).isEqualTo("agent.connected");
+            long newest = get("/api/v1/events?agentId=" + id + CONNECTIONS + "&limit=1").get("items").get(0).get("id")
+                    .asLong();
+            assertThat(back.id()).as("the first event after the cursor, and the only one").isEqualTo(newest);
+            assertThat(resumed.poll(Duration.ofSeconds(1))).isNull();
+
+            agent.kill(); // and live again after the replay
+            Frame again = resumed.next(CONVERGE);
+            assertThat(again.event()).isEqualTo("agent.disconnected");
+            assertThat(again.id()).isGreaterThan(back.id());
+        }
+        JsonNode all = get("/api/v1/events?agentId=" + id);
+        assertThat(all.get("items")).extracting(event -> event.get("type").asString())
+                .contains("agent.registered", "agent.health-changed");
+        assertThat(all.get("items")).anySatisfy(event -> {
+            assertThat(event.get("type").asString()).isEqualTo("agent.health-changed");
+            assertThat(event.get("detail").get("from").asString()).isEqualTo("pending");
+            assertThat(event.get("detail").get("to").asString()).isEqualTo("active");
+        });
+    }
+
+    private static JsonNode get(String path) {
+        return api.get().uri(path).exchange().expectStatus().isOk().expectBody(JsonNode.class).returnResult()
+                .getResponseBody();
+    }
+}
