@@ -24,9 +24,9 @@ export function agentsPage(state, actions) {
         <caption class="visually-hidden">Agents, by name; actions in the last column</caption>
         <thead>
           <tr>
-            <th scope="col">Agent</th><th scope="col">State</th><th scope="col">Connected since / last seen</th>
+            <th scope="col">Agent</th><th scope="col">State</th><th scope="col">Since / last seen</th>
             <th scope="col">RTT</th><th scope="col">Version</th><th scope="col">Remote address</th>
-            <th scope="col">Auth</th><th scope="col">Certificate expires</th><th scope="col">Load</th>
+            <th scope="col">Auth</th><th scope="col">Cert expires</th><th scope="col">Load</th>
             <th scope="col">Region</th><th scope="col">Labels</th><th scope="col">Actions</th>
           </tr>
         </thead>
@@ -117,7 +117,7 @@ export function agentPage(state, actions) {
         ${row('Certificate', agent.connection?.certificate
           ? html`serial <code>${agent.connection.certificate.serial}</code>, expires ${time(agent.connection.certificate.notAfter)}`
           : MISSING)}
-        ${row('Previous key valid', time(agent.previousKeyExpiresAt, { prefix: 'until ' }))}
+        ${row('Previous key expires', time(agent.previousKeyExpiresAt))}
         ${row('Load', `${agent.currentLoad} / ${agent.capacity}`)}
         ${row('Region', text(agent.region))}
         ${row('Labels', labels(agent.labels))}

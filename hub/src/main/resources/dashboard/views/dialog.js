@@ -40,7 +40,7 @@ export function dialog(d, actions) {
       return html`
         <dialog aria-labelledby="dialog-title" @cancel=${cancel}>
           <h2 id="dialog-title">Open ${d.workspace.name}</h2>
-          <p>The browser kept the new tab from opening. This one-time link works ${time(d.expiresAt, { prefix: 'until ' })}.</p>
+          <p>The browser kept the new tab from opening. This one-time link expires ${time(d.expiresAt)}.</p>
           <p><a href=${d.url} target="_blank" rel="noopener noreferrer" @click=${actions.closeDialog}>Open the workspace</a></p>
           <div class="buttons"><button type="button" class="secondary" @click=${actions.closeDialog}>Close</button></div>
         </dialog>`;

@@ -301,8 +301,10 @@ class DashboardIT {
                 .expectBody().jsonPath("$.type").isEqualTo("urn:codehub:problem:no-tunnel-session");
 
         page.click("nav a[href='#/agents']");
+        String button = "tr[data-agent-id=\"" + agentId + "\"] [data-action=disconnect]";
+        page.waitForSelector(button, LIVE);
         String since = get("/api/v1/agents/" + agentId).get("connection").get("since").asString();
-        page.click("tr[data-agent-id=\"" + agentId + "\"] [data-action=disconnect]");
+        page.click(button);
         page.waitForSelector("dialog[open] [data-action=confirm]", LIVE);
         page.click("dialog[open] [data-action=confirm]");
         await().atMost(LIVE).until(() -> {
