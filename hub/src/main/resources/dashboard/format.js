@@ -9,17 +9,6 @@ export function text(value) {
   return value === null || value === undefined || value === '' ? MISSING : String(value);
 }
 
-/** The first present member of obj among names, looked up also under obj.facts (agent facts). */
-export function fact(obj, ...names) {
-  for (const name of names) {
-    const value = obj?.[name] ?? obj?.facts?.[name];
-    if (value !== null && value !== undefined && value !== '') {
-      return value;
-    }
-  }
-  return null;
-}
-
 /** A <time> element showing how long ago (or in how long) iso is, or "—". */
 export function time(iso, { prefix = '' } = {}) {
   if (!iso) {

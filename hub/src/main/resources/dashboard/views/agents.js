@@ -2,7 +2,7 @@
 // workspaces and its events. Values the hub does not report show "—".
 import { html, nothing } from '/webjars/lit-html/lit-html.js';
 import { repeat } from '/webjars/lit-html/directives/repeat.js';
-import { MISSING, badge, detail, fact, labels, millis, text, time } from '../format.js';
+import { MISSING, badge, detail, labels, millis, text, time } from '../format.js';
 
 /** "connected", "disconnected" or "direct" (the hub calls it; no tunnel). */
 export function connectionOf(agent) {
@@ -37,7 +37,7 @@ export function agentsPage(state, actions) {
             <td data-label="State">${badge(a.status)} <span data-field="connection">${badge(connectionOf(a), 'connection')}</span></td>
             <td data-label="Since / last seen">${seen(a)}</td>
             <td data-label="RTT">${millis(a.connection?.rttMillis)}</td>
-            <td data-label="Version">${text(fact(a, 'agentVersion', 'version'))}</td>
+            <td data-label="Version">${text(a.agentVersion)}</td>
             <td data-label="Remote address">${text(a.connection?.remoteAddress)}</td>
             <td data-label="Auth">${text(a.auth)}</td>
             <td data-label="Certificate expires">${time(a.connection?.certificate?.notAfter)}</td>
@@ -89,7 +89,6 @@ export function agentPage(state, actions) {
       <p><a href="#/agents">All agents</a></p>`;
   }
   const workspaces = [...state.workspaces.values()].filter(w => w.agentId === agent.id);
-  const facts = agent.facts && typeof agent.facts === 'object' ? Object.entries(agent.facts) : [];
   return html`
     <p class="crumbs"><a href="#/agents">Agents</a> / ${agent.name}</p>
     <h1 tabindex="-1">${agent.name}</h1>
@@ -107,12 +106,10 @@ export function agentPage(state, actions) {
         ${row('Last connected', time(agent.lastConnectedAt))}
         ${row('Last disconnected', time(agent.lastDisconnectedAt))}
         ${row('Last disconnect reason', text(agent.lastDisconnectReason))}
-        ${row('Agent version', text(fact(agent, 'agentVersion', 'version')))}
+        ${row('Agent version', text(agent.agentVersion))}
         ${row('OS / architecture', text(osArch(agent)))}
-        ${row('Runtime', text(fact(agent, 'runtimeType', 'runtime', 'type')))}
-        ${row('Backend version', text(fact(agent, 'backendVersion')))}
-        ${facts.filter(([k]) => !['version', 'os', 'arch', 'runtimeType', 'backendVersion'].includes(k))
-          .map(([k, v]) => row(k, text(typeof v === 'object' ? JSON.stringify(v) : v)))}
+        ${row('Runtime', text(agent.runtime))}
+        ${row('Backend version', text(agent.backendVersion))}
         ${row('Auth', text(agent.auth))}
         ${row('Certificate', agent.connection?.certificate
           ? html`serial <code>${agent.connection.certificate.serial}</code>, expires ${time(agent.connection.certificate.notAfter)}`
@@ -139,9 +136,7 @@ export function agentPage(state, actions) {
 }
 
 function osArch(agent) {
-  const os = fact(agent, 'os');
-  const arch = fact(agent, 'arch');
-  return os || arch ? [os, arch].filter(Boolean).join(' / ') : null;
+  return agent.os || agent.arch ? [agent.os, agent.arch].filter(Boolean).join(' / ') : null;
 }
 
 function row(term, value) {

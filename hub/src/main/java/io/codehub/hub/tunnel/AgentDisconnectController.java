@@ -46,9 +46,10 @@ public class AgentDisconnectController {
     @PostMapping("/api/v1/agents/{id}/disconnect")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     @Operation(operationId = "disconnectAgent", summary = "Close an agent's tunnel session",
-            description = "The hub sends GOAWAY `closed` and closes the connection; the answer comes once it is closed "
-                    + "(or after 10 s). The agent reconnects after its backoff (about a second): to keep it out, "
-                    + "disable it, rotate its key or revoke its certificate as well.")
+            description = "The hub sends GOAWAY `closed` and closes the connection (recorded as `agent.disconnected`, "
+                    + "reason `closed-by-hub`); the answer comes once it is closed (or after 10 s). The agent reconnects "
+                    + "after its backoff (about a second): to keep it out, disable it, rotate its key or revoke its "
+                    + "certificate as well.")
     @ApiResponse(responseCode = "204", description = "The session is closed.")
     @ApiResponse(responseCode = "404", ref = HubApiDocument.AGENT_NOT_FOUND)
     @ApiResponse(responseCode = "409", ref = HubApiDocument.NO_TUNNEL_SESSION)

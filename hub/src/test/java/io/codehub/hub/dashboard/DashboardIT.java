@@ -324,6 +324,9 @@ class DashboardIT {
         assertThat(page.eval("[...document.querySelectorAll('li[data-event-type]')].map(e => e.dataset.eventType)"
                 + ".join(' ')")).contains("agent.connected", "agent.disconnected", "agent.key-rotated",
                         "agent.registered");
+        assertThat(page.eval("document.querySelector('ol.events').textContent")).as("the kick's reason")
+                .contains("closed-by-hub");
+        assertThat(page.eval("document.querySelector('.facts').textContent")).contains("linux", "docker");
         page.screenshot(SHOTS.resolve("agent.png"));
     }
 
