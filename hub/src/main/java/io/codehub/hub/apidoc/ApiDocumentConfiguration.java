@@ -60,6 +60,8 @@ public class ApiDocumentConfiguration {
                                 + "tokens with."),
                         new Tag().name(HubApiDocument.PKI).description("The public files of the hub's certificate "
                                 + "authority (when CODEHUB_HUB_PKI_DIR is set)."),
+                        new Tag().name(HubApiDocument.FLEET).description("The fleet's recent history, sampled in "
+                                + "memory for the dashboard's chart."),
                         new Tag().name(HubApiDocument.EVENTS).description("The event history of agents and workspaces, "
                                 + "paged and as a live, resumable text/event-stream.")))
                 .components(new Components()

@@ -94,6 +94,8 @@ final class ApiProblems {
                 + slug(HubProblemType.INVALID_TRANSITION) + ")."));
         responses.put("PkiNotConfigured", problem("The hub runs without a certificate authority, CODEHUB_HUB_PKI_DIR ("
                 + slug(HubProblemType.PKI_NOT_CONFIGURED) + ")."));
+        responses.put("NoTunnelSession", problem("The agent has no open tunnel session with this hub: it is "
+                + "disconnected, or the hub calls it directly (" + slug(HubProblemType.NO_TUNNEL_SESSION) + ")."));
         responses.put("TooManyEventStreams", problem("CODEHUB_HUB_EVENTS_MAX_STREAMS event streams are open; retry "
                 + "later (" + slug(HubProblemType.TOO_MANY_EVENT_STREAMS) + ")."));
         responses.put(PAYLOAD_TOO_LARGE, problem("The body exceeds CODEHUB_HUB_MAX_BODY_BYTES ("

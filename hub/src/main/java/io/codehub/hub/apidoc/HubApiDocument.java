@@ -15,6 +15,8 @@ public final class HubApiDocument {
     public static final String HUB = "hub";
     /** Tag of the certificate authority's public files. */
     public static final String PKI = "pki";
+    /** Tag of the fleet's recent history. */
+    public static final String FLEET = "fleet";
     /** Tag of the event history and its stream. */
     public static final String EVENTS = "events";
 
@@ -36,6 +38,8 @@ public final class HubApiDocument {
     public static final String INVALID_TRANSITION = RESPONSES + "InvalidTransition";
     /** 409 {@code pki-not-configured}. */
     public static final String PKI_NOT_CONFIGURED = RESPONSES + "PkiNotConfigured";
+    /** 409 {@code no-tunnel-session}. */
+    public static final String NO_TUNNEL_SESSION = RESPONSES + "NoTunnelSession";
     /** 503 {@code too-many-event-streams}. */
     public static final String TOO_MANY_EVENT_STREAMS = RESPONSES + "TooManyEventStreams";
 

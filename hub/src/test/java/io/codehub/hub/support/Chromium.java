@@ -12,11 +12,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -28,8 +32,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Debian's headless Chromium ({@code /usr/bin/chromium}, installed by {@code .ci/prepare-env}) as a
  * test's browser, driven over the Chrome DevTools Protocol on a loopback port: open a page,
- * evaluate script in it, take a screenshot. One process is one browser: cookies carry over from
- * page to page. It resolves {@code *.localhost} to loopback by itself. Flags keep it off every
+ * evaluate script in it, type and press keys, click, wait for a condition, emulate a phone's
+ * viewport, take a screenshot. One process is one browser: cookies carry over from page to page.
+ * Each page records the script errors and console errors it shows (CSP violations among them). It resolves {@code *.localhost} to loopback by itself. Flags keep it off every
  * network but loopback (no background requests, no updates, no sync). A missing Chromium fails
  * the test: browser tests never skip.
  */
@@ -99,8 +104,23 @@ public final class Chromium implements AutoCloseable {
         Page page = new Page();
         page.attach(http.newWebSocketBuilder().connectTimeout(CALL_TIMEOUT).buildAsync(URI.create(socketUrl), page).join());
         page.call("Page.enable", Map.of());
+        page.call("Runtime.enable", Map.of());
+        page.call("Log.enable", Map.of());
         page.call("Page.navigate", Map.of("url", url));
         return page;
+    }
+
+    /** The URLs of the browser's open tabs. */
+    public List<String> pageUrls() throws IOException, InterruptedException {
+        HttpResponse<String> list = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                + "/json/list")).timeout(CALL_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+        List<String> urls = new ArrayList<>();
+        for (JsonNode target : JSON.readTree(list.body())) {
+            if ("page".equals(target.path("type").asString())) {
+                urls.add(target.path("url").asString());
+            }
+        }
+        return urls;
     }
 
     @Override
@@ -120,6 +140,7 @@ public final class Chromium implements AutoCloseable {
         private final AtomicInteger ids = new AtomicInteger();
         private final Map<Integer, CompletableFuture<JsonNode>> calls = new ConcurrentHashMap<>();
         private final StringBuilder partial = new StringBuilder();
+        private final List<String> errors = new CopyOnWriteArrayList<>();
         private volatile WebSocket socket;
 
         private Page() {
@@ -129,11 +150,126 @@ public final class Chromium implements AutoCloseable {
             this.socket = s;
         }
 
-        /** The value of {@code expression} evaluated in the page, as text ({@code ""} for null or undefined). */
+        /**
+         * The value of {@code expression} evaluated in the page, as text ({@code ""} for null or
+         * undefined); a promise is awaited. An exception in the page fails the call with its message.
+         */
         public String eval(String expression) {
-            JsonNode result = call("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true))
-                    .path("result").path("value");
+            JsonNode reply = call("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true,
+                    "awaitPromise", true));
+            if (reply.has("exceptionDetails")) {
+                throw new IllegalStateException("the page threw evaluating " + expression + ": "
+                        + reply.get("exceptionDetails").path("exception").path("description").asString(
+                                reply.get("exceptionDetails").path("text").asString()));
+            }
+            JsonNode result = reply.path("result").path("value");
             return result.isMissingNode() || result.isNull() ? "" : result.asString();
+        }
+
+        /**
+         * Waits until {@code expression} is truthy in the page, polling every 100 ms; fails after
+         * {@code timeout} with the expression and the page's text.
+         */
+        public void waitFor(String expression, Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            String condition = "!!(" + expression + ")";
+            while (true) {
+                try {
+                    if ("true".equals(eval(condition))) {
+                        return;
+                    }
+                } catch (IllegalStateException e) {
+                    // the page may be navigating; try again until the deadline
+                }
+                if (System.nanoTime() > deadline) {
+                    String text;
+                    try {
+                        text = eval("document.body ? document.body.innerText : ''");
+                    } catch (IllegalStateException e) {
+                        text = e.getMessage();
+                    }
+                    throw new AssertionError("not true within " + timeout + ": " + expression + "\npage text:\n"
+                            + text + "\npage errors: " + errors);
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted waiting for " + expression, e);
+                }
+            }
+        }
+
+        /** Waits until an element matches the CSS {@code selector}. */
+        public void waitForSelector(String selector, Duration timeout) {
+            waitFor("document.querySelector(" + JSON.writeValueAsString(selector) + ")", timeout);
+        }
+
+        /** Moves the keyboard focus to the element matching {@code selector}. */
+        public void focus(String selector) {
+            eval(element(selector) + ".focus()");
+        }
+
+        /** Types {@code text} into the focused element, as a keyboard would insert it. */
+        public void type(String text) {
+            call("Input.insertText", Map.of("text", text));
+        }
+
+        /** Presses and releases {@code key}: {@code Enter}, {@code Tab}, {@code Escape} or {@code Space}. */
+        public void press(String key) {
+            Map<String, Object> down = switch (key) {
+                case "Enter" -> Map.of("key", "Enter", "code", "Enter", "windowsVirtualKeyCode", 13, "text", "\r");
+                case "Tab" -> Map.of("key", "Tab", "code", "Tab", "windowsVirtualKeyCode", 9);
+                case "Escape" -> Map.of("key", "Escape", "code", "Escape", "windowsVirtualKeyCode", 27);
+                case "Space" -> Map.of("key", " ", "code", "Space", "windowsVirtualKeyCode", 32, "text", " ");
+                default -> throw new IllegalArgumentException("key: " + key + " (expected: Enter, Tab, Escape or Space)");
+            };
+            Map<String, Object> keyDown = new HashMap<>(down);
+            keyDown.put("type", down.containsKey("text") ? "keyDown" : "rawKeyDown");
+            call("Input.dispatchKeyEvent", keyDown);
+            Map<String, Object> keyUp = new HashMap<>(down);
+            keyUp.remove("text");
+            keyUp.put("type", "keyUp");
+            call("Input.dispatchKeyEvent", keyUp);
+        }
+
+        /**
+         * Clicks the middle of the element matching {@code selector} with the mouse, after scrolling
+         * it into view: a real user gesture (a page may open a tab on it).
+         */
+        public void click(String selector) {
+            JsonNode box = JSON.readTree(eval("(() => { const e = " + element(selector) + "; "
+                    + "e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect(); "
+                    + "return JSON.stringify({x: r.left + r.width / 2, y: r.top + r.height / 2}); })()"));
+            double x = box.get("x").asDouble();
+            double y = box.get("y").asDouble();
+            call("Input.dispatchMouseEvent", Map.of("type", "mouseMoved", "x", x, "y", y));
+            call("Input.dispatchMouseEvent", Map.of("type", "mousePressed", "x", x, "y", y, "button", "left",
+                    "clickCount", 1));
+            call("Input.dispatchMouseEvent", Map.of("type", "mouseReleased", "x", x, "y", y, "button", "left",
+                    "clickCount", 1));
+        }
+
+        /** Emulates a screen {@code width} x {@code height} CSS pixels, as a phone when {@code mobile}. */
+        public void viewport(int width, int height, boolean mobile) {
+            call("Emulation.setDeviceMetricsOverride", Map.of("width", width, "height", height,
+                    "deviceScaleFactor", 1, "mobile", mobile));
+        }
+
+        /** Runs {@code script} (the text of a JavaScript file) in the page, as a test tool injected into it. */
+        public void inject(String script) {
+            eval(script + "\n;undefined");
+        }
+
+        /** The uncaught exceptions, console errors and browser errors (CSP violations) the page showed so far. */
+        public List<String> errors() {
+            return List.copyOf(errors);
+        }
+
+        private static String element(String selector) {
+            String quoted = JSON.writeValueAsString(selector);
+            return "(document.querySelector(" + quoted + ") || (() => { throw new Error('no element matches ' + "
+                    + quoted + "); })())";
         }
 
         /** Saves a PNG screenshot of the page as {@code file}. */
@@ -156,6 +292,28 @@ public final class Chromium implements AutoCloseable {
             return reply.path("result");
         }
 
+        private void record(String method, JsonNode params) {
+            switch (method) {
+                case "Runtime.exceptionThrown" -> errors.add("exception: " + params.path("exceptionDetails")
+                        .path("exception").path("description").asString(params.path("exceptionDetails").path("text")
+                                .asString("")));
+                case "Runtime.consoleAPICalled" -> {
+                    if ("error".equals(params.path("type").asString(""))) {
+                        errors.add("console.error: " + params.path("args").toString());
+                    }
+                }
+                case "Log.entryAdded" -> {
+                    JsonNode entry = params.path("entry");
+                    if ("error".equals(entry.path("level").asString(""))) {
+                        errors.add(entry.path("source").asString("") + ": " + entry.path("text").asString("") + " ("
+                                + entry.path("url").asString("") + ")");
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+
         @Override
         public void onOpen(WebSocket webSocket) {
             attach(webSocket);
@@ -173,6 +331,8 @@ public final class Chromium implements AutoCloseable {
                     if (call != null) {
                         call.complete(message);
                     }
+                } else {
+                    record(message.path("method").asString(""), message.path("params"));
                 }
             }
             webSocket.request(1);
