@@ -3,15 +3,24 @@ package io.codehub.hub.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
+import com.sun.net.httpserver.HttpServer;
 import io.codehub.hub.HubApplication;
 import io.codehub.hub.support.AgentProcess;
 import io.codehub.hub.support.EventStreamClient;
@@ -29,12 +38,14 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A real hub and a real agent process behind the tunnel: the agent is pending until it connects,
  * reports its facts, is killed (SIGKILL) and comes back. The history holds connected,
  * disconnected ({@code closed-by-agent}), connected, in that order; the stream delivers them live,
  * and a stream resumed with {@code Last-Event-ID} delivers exactly what the history holds after it.
+ * A webhook receiver on loopback gets the same comings and goings, signed, in order.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class AgentEventsIT {
@@ -48,11 +59,28 @@ class AgentEventsIT {
     private static WebTestClient api;
     private static String base;
     private static AgentProcess agent;
+    private static HttpServer webhookReceiver;
+    private static final List<JsonNode> delivered = new CopyOnWriteArrayList<>();
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final String WEBHOOK_SECRET = "events-it-webhook-secret-0123456789abcdef";
 
     @BeforeAll
     static void startHub() throws Exception {
         dir = Files.createTempDirectory("events-it");
+        webhookReceiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        webhookReceiver.createContext("/hook", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            String signature = exchange.getRequestHeaders().getFirst("Codehub-Signature");
+            if (signature != null && signedWithTheSecret(signature, body)) {
+                delivered.add(JSON.readTree(body));
+            }
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        webhookReceiver.start();
         Map<String, Object> properties = new HashMap<>();
+        properties.put("codehub.hub.webhooks.urls", "http://127.0.0.1:" + webhookReceiver.getAddress().getPort() + "/hook");
+        properties.put("codehub.hub.webhooks.secret", WEBHOOK_SECRET);
         properties.put("server.port", "0");
         properties.put("codehub.hub.data-dir", dir.resolve("hub").toString());
         properties.put("codehub.admin.token", ADMIN_TOKEN);
@@ -77,6 +105,9 @@ class AgentEventsIT {
         } finally {
             if (hub != null) {
                 hub.close();
+            }
+            if (webhookReceiver != null) {
+                webhookReceiver.stop(0);
             }
             TestFiles.deleteRecursively(dir);
         }
@@ -144,6 +175,14 @@ class AgentEventsIT {
             assertThat(again.event()).isEqualTo("agent.disconnected");
             assertThat(again.id()).isGreaterThan(back.id());
         }
+        // the webhook got the agent's comings and goings, signed, in order (health-changed pending->active too)
+        await().atMost(CONVERGE).until(() -> webhookHistory(id).size() >= 4);
+        assertThat(webhookHistory(id)).containsExactly("agent.connected", "agent.disconnected/closed-by-agent",
+                "agent.connected", "agent.disconnected/closed-by-agent");
+        assertThat(delivered).anySatisfy(event -> {
+            assertThat(event.get("type").asString()).isEqualTo("agent.health-changed");
+            assertThat(event.get("agentId").asString()).isEqualTo(id);
+        });
         JsonNode all = get("/api/v1/events?agentId=" + id);
         assertThat(all.get("items")).extracting(event -> event.get("type").asString())
                 .contains("agent.registered", "agent.health-changed");
@@ -152,6 +191,30 @@ class AgentEventsIT {
             assertThat(event.get("detail").get("from").asString()).isEqualTo("pending");
             assertThat(event.get("detail").get("to").asString()).isEqualTo("active");
         });
+    }
+
+    /** The receiver's check, with its own HMAC code: {@code t=<s>,v1=<hex of HMAC-SHA256 over "<s>.<body>">}. */
+    private static boolean signedWithTheSecret(String header, byte[] body) {
+        try {
+            String t = header.replaceAll(".*t=([0-9]+).*", "$1");
+            String v1 = header.replaceAll(".*v1=([0-9a-f]+).*", "$1");
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(WEBHOOK_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            mac.update((t + ".").getBytes(StandardCharsets.US_ASCII));
+            return MessageDigest.isEqual(HexFormat.of().formatHex(mac.doFinal(body)).getBytes(StandardCharsets.US_ASCII),
+                    v1.getBytes(StandardCharsets.US_ASCII));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<String> webhookHistory(String agentId) {
+        return delivered.stream()
+                .filter(event -> agentId.equals(event.get("agentId").asString())
+                        && event.get("type").asString().matches("agent\\.(connected|disconnected)"))
+                .map(event -> event.get("type").asString()
+                        + (event.get("reason").isNull() ? "" : "/" + event.get("reason").asString()))
+                .toList();
     }
 
     private static JsonNode get(String path) {
