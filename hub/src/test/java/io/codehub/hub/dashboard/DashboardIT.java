@@ -14,17 +14,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import io.codehub.hub.HubApplication;
 import io.codehub.hub.gateway.GatewayServer;
 import io.codehub.hub.support.AgentProcess;
 import io.codehub.hub.support.Chromium;
 import io.codehub.hub.support.TestFiles;
-import io.codehub.hub.support.TestHttp;
+import io.codehub.hub.support.TestHub;
 import io.codehub.hub.tunnel.TunnelPort;
 import io.codehub.runtime.contract.DockerCli;
 import org.junit.jupiter.api.AfterAll;
@@ -34,9 +32,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.webjars.WebJarVersionLocator;
@@ -82,24 +78,11 @@ class DashboardIT {
     @BeforeAll
     static void startHubAndBrowser() throws Exception {
         dir = Files.createTempDirectory("dashboard-it");
-        Map<String, Object> properties = new HashMap<>();
-        properties.put("server.port", "0");
-        properties.put("codehub.hub.data-dir", dir.resolve("hub").toString());
-        properties.put("codehub.admin.token", ADMIN_TOKEN);
-        properties.put("codehub.hub.api-keys.bcrypt-cost", "4");
-        properties.put("codehub.hub.health.interval", "2s");
-        properties.put("codehub.hub.reconciler.interval", "500ms");
-        properties.put("codehub.hub.reconciler.poll-interval", "200ms");
-        properties.put("codehub.hub.tunnel.port", "0");
-        properties.put("codehub.hub.tunnel.address", "127.0.0.1");
-        properties.put("codehub.hub.gateway.port", "0");
-        properties.put("codehub.hub.gateway.address", "127.0.0.1");
-        properties.put("codehub.hub.fleet.sample-interval", "1s");
-        hub = new SpringApplicationBuilder(HubApplication.class)
-                .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
-        base = "http://127.0.0.1:" + hub.getEnvironment().getProperty("local.server.port");
-        api = TestHttp.to(base).responseTimeout(Duration.ofSeconds(30))
-                .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + ADMIN_TOKEN).build();
+        hub = TestHub.start(dir.resolve("hub"), ADMIN_TOKEN, "codehub.hub.health.interval", "2s",
+                "codehub.hub.reconciler.interval", "500ms", "codehub.hub.reconciler.poll-interval", "200ms",
+                "codehub.hub.fleet.sample-interval", "1s");
+        base = TestHub.baseUrl(hub);
+        api = TestHub.adminClient(hub, ADMIN_TOKEN);
         tunnelPort = hub.getBean(TunnelPort.class).localAddress().getPort();
         publicKeyPem = get("/api/v1/hub").get("publicKeyPem").asString();
         browser = Chromium.start(dir.resolve("chromium-profile"));

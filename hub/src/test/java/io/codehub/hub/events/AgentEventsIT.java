@@ -11,7 +11,6 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -21,20 +20,17 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 import com.sun.net.httpserver.HttpServer;
-import io.codehub.hub.HubApplication;
 import io.codehub.hub.support.AgentProcess;
 import io.codehub.hub.support.EventStreamClient;
 import io.codehub.hub.support.EventStreamClient.Frame;
 import io.codehub.hub.support.TestFiles;
-import io.codehub.hub.support.TestHttp;
+import io.codehub.hub.support.TestHub;
 import io.codehub.hub.tunnel.TunnelPort;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.JsonNode;
@@ -78,22 +74,12 @@ class AgentEventsIT {
             exchange.close();
         });
         webhookReceiver.start();
-        Map<String, Object> properties = new HashMap<>();
-        properties.put("codehub.hub.webhooks.urls", "http://127.0.0.1:" + webhookReceiver.getAddress().getPort() + "/hook");
-        properties.put("codehub.hub.webhooks.secret", WEBHOOK_SECRET);
-        properties.put("server.port", "0");
-        properties.put("codehub.hub.data-dir", dir.resolve("hub").toString());
-        properties.put("codehub.admin.token", ADMIN_TOKEN);
-        properties.put("codehub.hub.api-keys.bcrypt-cost", "4");
-        properties.put("codehub.hub.health.interval", "2s");
-        properties.put("codehub.hub.tunnel.port", "0");
-        properties.put("codehub.hub.tunnel.address", "127.0.0.1");
-        properties.put("codehub.hub.gateway.enabled", "false");
-        hub = new SpringApplicationBuilder(HubApplication.class)
-                .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
-        base = "http://127.0.0.1:" + hub.getEnvironment().getProperty("local.server.port");
-        api = TestHttp.to(base).responseTimeout(Duration.ofSeconds(30))
-                .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + ADMIN_TOKEN).build();
+        hub = TestHub.start(dir.resolve("hub"), ADMIN_TOKEN,
+                "codehub.hub.webhooks.urls", "http://127.0.0.1:" + webhookReceiver.getAddress().getPort() + "/hook",
+                "codehub.hub.webhooks.secret", WEBHOOK_SECRET, "codehub.hub.health.interval", "2s",
+                "codehub.hub.gateway.enabled", "false");
+        base = TestHub.baseUrl(hub);
+        api = TestHub.adminClient(hub, ADMIN_TOKEN);
     }
 
     @AfterAll

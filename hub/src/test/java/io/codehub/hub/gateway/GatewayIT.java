@@ -19,12 +19,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.codehub.hub.HubApplication;
 import io.codehub.hub.support.AgentProcess;
 import io.codehub.hub.support.Chromium;
 import io.codehub.hub.support.GatewayClient;
 import io.codehub.hub.support.TestFiles;
-import io.codehub.hub.support.TestHttp;
+import io.codehub.hub.support.TestHub;
 import io.codehub.hub.tunnel.TunnelPort;
 import io.codehub.runtime.contract.DockerCli;
 import io.codehub.tunnel.TunnelSession;
@@ -42,9 +41,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import reactor.core.publisher.Flux;
@@ -82,25 +79,10 @@ class GatewayIT {
     @BeforeAll
     static void startHubAgentsAndWorkspaces() throws Exception {
         dir = Files.createTempDirectory("gateway-it");
-        Map<String, Object> properties = new HashMap<>();
-        properties.put("server.port", "0");
-        properties.put("codehub.hub.data-dir", dir.resolve("hub").toString());
-        properties.put("codehub.admin.token", ADMIN_TOKEN);
-        properties.put("codehub.hub.api-keys.bcrypt-cost", "4");
-        properties.put("codehub.hub.health.interval", "5s");
-        properties.put("codehub.hub.health.failure-threshold", "3");
-        properties.put("codehub.hub.reconciler.interval", "500ms");
-        properties.put("codehub.hub.reconciler.poll-interval", "200ms");
-        properties.put("codehub.hub.tunnel.port", "0");
-        properties.put("codehub.hub.tunnel.address", "127.0.0.1");
-        properties.put("codehub.hub.gateway.port", "0");
-        properties.put("codehub.hub.gateway.address", "127.0.0.1");
-        properties.put("codehub.hub.gateway.response-header-timeout", "3s");
-        hub = new SpringApplicationBuilder(HubApplication.class)
-                .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
-        api = TestHttp.to("http://127.0.0.1:" + hub.getEnvironment().getProperty("local.server.port"))
-                .responseTimeout(Duration.ofSeconds(30))
-                .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + ADMIN_TOKEN).build();
+        hub = TestHub.start(dir.resolve("hub"), ADMIN_TOKEN, "codehub.hub.health.interval", "5s",
+                "codehub.hub.health.failure-threshold", "3", "codehub.hub.reconciler.interval", "500ms",
+                "codehub.hub.reconciler.poll-interval", "200ms", "codehub.hub.gateway.response-header-timeout", "3s");
+        api = TestHub.adminClient(hub, ADMIN_TOKEN);
         gatewayPort = hub.getBean(GatewayServer.class).localAddress().getPort();
         gateway = new GatewayClient(gatewayPort);
         int tunnelPort = hub.getBean(TunnelPort.class).localAddress().getPort();

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,11 +19,10 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 
-import io.codehub.hub.HubApplication;
 import io.codehub.hub.support.AgentProcess;
 import io.codehub.hub.support.GatewayClient;
 import io.codehub.hub.support.TestFiles;
-import io.codehub.hub.support.TestHttp;
+import io.codehub.hub.support.TestHub;
 import io.codehub.hub.tunnel.TunnelPort;
 import io.codehub.pki.CertificateAuthority;
 import io.codehub.pki.InitOptions;
@@ -38,9 +36,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.JsonNode;
@@ -83,24 +79,10 @@ class GatewayTlsIT {
         trustingTheCa = SSLContext.getInstance("TLS");
         trustingTheCa.init(null, trustManagers.getTrustManagers(), null);
 
-        Map<String, Object> properties = new HashMap<>();
-        properties.put("server.port", "0");
-        properties.put("codehub.hub.data-dir", dir.resolve("hub").toString());
-        properties.put("codehub.admin.token", ADMIN_TOKEN);
-        properties.put("codehub.hub.api-keys.bcrypt-cost", "4");
-        properties.put("codehub.hub.reconciler.interval", "500ms");
-        properties.put("codehub.hub.reconciler.poll-interval", "200ms");
-        properties.put("codehub.hub.tunnel.port", "0");
-        properties.put("codehub.hub.tunnel.address", "127.0.0.1");
-        properties.put("codehub.hub.gateway.port", "0");
-        properties.put("codehub.hub.gateway.address", "127.0.0.1");
-        properties.put("codehub.hub.gateway.tls-cert", cert.toString());
-        properties.put("codehub.hub.gateway.tls-key", key.toString());
-        hub = new SpringApplicationBuilder(HubApplication.class)
-                .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
-        api = TestHttp.to("http://127.0.0.1:" + hub.getEnvironment().getProperty("local.server.port"))
-                .responseTimeout(Duration.ofSeconds(30))
-                .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + ADMIN_TOKEN).build();
+        hub = TestHub.start(dir.resolve("hub"), ADMIN_TOKEN, "codehub.hub.reconciler.interval", "500ms",
+                "codehub.hub.reconciler.poll-interval", "200ms", "codehub.hub.gateway.tls-cert", cert.toString(),
+                "codehub.hub.gateway.tls-key", key.toString());
+        api = TestHub.adminClient(hub, ADMIN_TOKEN);
         gatewayPort = hub.getBean(GatewayServer.class).localAddress().getPort();
         int tunnelPort = hub.getBean(TunnelPort.class).localAddress().getPort();
         String publicKeyPem = get("/api/v1/hub").get("publicKeyPem").asString();

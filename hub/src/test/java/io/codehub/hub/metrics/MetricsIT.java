@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +25,7 @@ import io.codehub.hub.HubApplication;
 import io.codehub.hub.support.AgentProcess;
 import io.codehub.hub.support.PrometheusText;
 import io.codehub.hub.support.TestFiles;
+import io.codehub.hub.support.TestHub;
 import io.codehub.hub.tunnel.TunnelPort;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +34,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -67,20 +66,10 @@ class MetricsIT {
     @BeforeAll
     static void startHub() throws Exception {
         dir = Files.createTempDirectory("metrics-it");
-        Map<String, Object> properties = new HashMap<>();
-        properties.put("server.port", "0");
-        properties.put("codehub.hub.data-dir", dir.resolve("hub").toString());
-        properties.put("codehub.admin.token", ADMIN_TOKEN);
-        properties.put("codehub.hub.metrics.token", SCRAPE_TOKEN);
-        properties.put("codehub.hub.metrics.refresh-interval", "500ms");
-        properties.put("codehub.hub.api-keys.bcrypt-cost", "4");
-        properties.put("codehub.hub.health.interval", "1s");
-        properties.put("codehub.hub.tunnel.port", "0");
-        properties.put("codehub.hub.tunnel.address", "127.0.0.1");
-        properties.put("codehub.hub.gateway.enabled", "false");
-        hub = new SpringApplicationBuilder(HubApplication.class)
-                .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
-        base = "http://127.0.0.1:" + hub.getEnvironment().getProperty("local.server.port");
+        hub = TestHub.start(dir.resolve("hub"), ADMIN_TOKEN, "codehub.hub.metrics.token", SCRAPE_TOKEN,
+                "codehub.hub.metrics.refresh-interval", "500ms", "codehub.hub.health.interval", "1s",
+                "codehub.hub.gateway.enabled", "false");
+        base = TestHub.baseUrl(hub);
         tunnelPort = hub.getBean(TunnelPort.class).localAddress().getPort();
     }
 

@@ -9,15 +9,14 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import io.codehub.hub.HubApplication;
 import io.codehub.hub.support.AgentProcess;
 import io.codehub.hub.support.TestFiles;
 import io.codehub.hub.support.TestHttp;
+import io.codehub.hub.support.TestHub;
 import io.codehub.pki.AgentIdentity;
 import io.codehub.pki.CertificateAuthority;
 import io.codehub.pki.InitOptions;
@@ -28,7 +27,6 @@ import io.codehub.tunnel.TunnelSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.HttpHeaders;
@@ -65,22 +63,10 @@ class MutualTlsAgentIT {
         Path cert = Files.writeString(dir.resolve("hub-cert.pem"), server.chainPem());
         Path key = Files.writeString(dir.resolve("hub-key.pem"), server.privateKeyPem(null));
         Path trust = Files.writeString(dir.resolve("ca.pem"), Pem.encode(ca.trustBundle()));
-        Map<String, Object> properties = new HashMap<>();
-        properties.put("server.port", "0");
-        properties.put("codehub.hub.data-dir", dir.resolve("hub").toString());
-        properties.put("codehub.admin.token", ADMIN_TOKEN);
-        properties.put("codehub.hub.api-keys.bcrypt-cost", "4");
-        properties.put("codehub.hub.health.interval", "1s");
-        properties.put("codehub.hub.tunnel.port", "0");
-        properties.put("codehub.hub.tunnel.address", "127.0.0.1");
-        properties.put("codehub.hub.tunnel.tls-cert", cert.toString());
-        properties.put("codehub.hub.tunnel.tls-key", key.toString());
-        properties.put("codehub.hub.tunnel.client-auth", "optional");
-        properties.put("codehub.hub.pki.dir", dir.resolve("ca").toString());
-        properties.put("codehub.hub.pki.check-interval", "2s");
-        // Command-line arguments: default properties would lose to application.yaml (server.port 8080).
-        hub = new SpringApplicationBuilder(HubApplication.class)
-                .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
+        hub = TestHub.start(dir.resolve("hub"), ADMIN_TOKEN, "codehub.hub.health.interval", "1s",
+                "codehub.hub.tunnel.tls-cert", cert.toString(), "codehub.hub.tunnel.tls-key", key.toString(),
+                "codehub.hub.tunnel.client-auth", "optional", "codehub.hub.pki.dir", dir.resolve("ca").toString(),
+                "codehub.hub.pki.check-interval", "2s");
         int port = ((WebServerApplicationContext) hub).getWebServer().getPort();
         http = TestHttp.to("http://127.0.0.1:" + port).responseTimeout(WAIT)
                 .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + ADMIN_TOKEN).build();

@@ -11,10 +11,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.codehub.hub.HubApplication;
 import io.codehub.hub.support.AgentProcess;
 import io.codehub.hub.support.TestFiles;
 import io.codehub.hub.support.TestHttp;
+import io.codehub.hub.support.TestHub;
 import io.codehub.runtime.contract.DockerCli;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +22,6 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -82,26 +81,13 @@ class WorkspaceLifecycleIT {
     }
 
     private static void startHub() {
-        Map<String, Object> properties = new HashMap<>();
-        properties.put("server.port", "0");
-        properties.put("codehub.hub.data-dir", dir.resolve("hub").toString());
-        properties.put("codehub.admin.token", ADMIN_TOKEN);
-        properties.put("codehub.hub.api-keys.bcrypt-cost", "4");
-        properties.put("codehub.hub.health.interval", "500ms");
-        properties.put("codehub.hub.health.timeout", "2s");
-        properties.put("codehub.hub.health.failure-threshold", "2");
-        properties.put("codehub.hub.health.max-backoff", "1s");
-        properties.put("codehub.hub.reconciler.interval", "500ms");
-        properties.put("codehub.hub.reconciler.poll-interval", "200ms");
-        properties.put("codehub.hub.reconciler.max-attempts", "4");
-        properties.put("codehub.hub.reconciler.retry-backoff", "300ms");
-        properties.put("codehub.hub.reconciler.retry-max-backoff", "1s");
-        properties.put("codehub.hub.remote.call-timeout", "20s");
-        properties.put("codehub.hub.remote.connect-timeout", "2s");
-        properties.put("codehub.hub.remote.max-retries", "1");
-        // Command-line arguments: default properties would lose to application.yaml (server.port 8080).
-        hub = new SpringApplicationBuilder(HubApplication.class)
-                .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
+        hub = TestHub.start(dir.resolve("hub"), ADMIN_TOKEN, "codehub.hub.health.interval", "500ms",
+                "codehub.hub.health.timeout", "2s", "codehub.hub.health.failure-threshold", "2",
+                "codehub.hub.health.max-backoff", "1s", "codehub.hub.reconciler.interval", "500ms",
+                "codehub.hub.reconciler.poll-interval", "200ms", "codehub.hub.reconciler.max-attempts", "4",
+                "codehub.hub.reconciler.retry-backoff", "300ms", "codehub.hub.reconciler.retry-max-backoff", "1s",
+                "codehub.hub.remote.call-timeout", "20s", "codehub.hub.remote.connect-timeout", "2s",
+                "codehub.hub.remote.max-retries", "1");
         String port = hub.getEnvironment().getProperty("local.server.port");
         http = TestHttp.to("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(30))
                 .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + ADMIN_TOKEN).build();
