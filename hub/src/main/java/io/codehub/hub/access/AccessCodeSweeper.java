@@ -2,14 +2,12 @@ package io.codehub.hub.access;
 
 import java.time.Duration;
 
+import io.codehub.hub.schedule.Periodic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Deletes expired access codes every {@code interval} ({@link AccessCodes#deleteExpired()}), from
@@ -37,20 +35,11 @@ public final class AccessCodeSweeper implements SmartLifecycle {
     @Override
     public void start() {
         running = true;
-        sweeping = Flux.interval(interval, interval, Schedulers.parallel())
-                .onBackpressureDrop()
-                .concatMap(tick -> codes.deleteExpired()
-                        .doOnNext(deleted -> {
-                            if (deleted > 0) {
-                                log.debug("deleted {} expired access code(s)", deleted);
-                            }
-                        })
-                        .onErrorResume(e -> {
-                            log.warn("expired access codes could not be deleted (next try in {}): {}", interval,
-                                    e.toString());
-                            return Mono.empty();
-                        }), 0)
-                .subscribe();
+        sweeping = Periodic.every(interval, interval, () -> codes.deleteExpired().doOnNext(deleted -> {
+            if (deleted > 0) {
+                log.debug("deleted {} expired access code(s)", deleted);
+            }
+        }), e -> log.warn("expired access codes could not be deleted (next try in {}): {}", interval, e.toString()));
     }
 
     @Override

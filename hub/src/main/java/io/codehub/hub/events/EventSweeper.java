@@ -3,14 +3,13 @@ package io.codehub.hub.events;
 import java.time.Clock;
 import java.time.Duration;
 
+import io.codehub.hub.schedule.Periodic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Enforces the retention of the event history: every {@code interval} it deletes at most
@@ -49,19 +48,11 @@ public final class EventSweeper implements SmartLifecycle {
     @Override
     public void start() {
         running = true;
-        sweeping = Flux.interval(interval, interval, Schedulers.parallel())
-                .onBackpressureDrop()
-                .concatMap(tick -> sweep()
-                        .doOnNext(deleted -> {
-                            if (deleted > 0) {
-                                log.debug("deleted {} event(s) older than {}", deleted, retention);
-                            }
-                        })
-                        .onErrorResume(e -> {
-                            log.warn("old events could not be deleted (next try in {}): {}", interval, e.toString());
-                            return Mono.empty();
-                        }), 0)
-                .subscribe();
+        sweeping = Periodic.every(interval, interval, () -> sweep().doOnNext(deleted -> {
+            if (deleted > 0) {
+                log.debug("deleted {} event(s) older than {}", deleted, retention);
+            }
+        }), e -> log.warn("old events could not be deleted (next try in {}): {}", interval, e.toString()));
     }
 
     @Override

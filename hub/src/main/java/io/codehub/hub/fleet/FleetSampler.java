@@ -2,11 +2,13 @@ package io.codehub.hub.fleet;
 
 import java.time.Duration;
 
+import io.codehub.hub.schedule.Periodic;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
-import reactor.core.publisher.Flux;
-import reactor.core.scheduler.Schedulers;
+import reactor.core.publisher.Mono;
 
 /**
  * Takes a {@link FleetHistory} sample at start and every {@link FleetHistory#interval()} after, from
@@ -14,6 +16,8 @@ import reactor.core.scheduler.Schedulers;
  * on Reactor's parallel scheduler.
  */
 public final class FleetSampler implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(FleetSampler.class);
 
     private final FleetHistory history;
     private volatile Disposable sampling = Disposables.disposed();
@@ -26,9 +30,8 @@ public final class FleetSampler implements SmartLifecycle {
     @Override
     public void start() {
         running = true;
-        sampling = Flux.interval(Duration.ZERO, history.interval(), Schedulers.parallel())
-                .onBackpressureDrop()
-                .subscribe(tick -> history.sample());
+        sampling = Periodic.every(Duration.ZERO, history.interval(), () -> Mono.fromRunnable(history::sample),
+                e -> log.warn("the fleet history could not be sampled: {}", e.toString()));
     }
 
     @Override

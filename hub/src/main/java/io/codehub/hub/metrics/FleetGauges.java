@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.codehub.hub.agents.AgentStatus;
+import io.codehub.hub.schedule.Periodic;
 import io.codehub.hub.workspaces.ObservedState;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,9 +18,7 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.r2dbc.core.DatabaseClient;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Agents by status and workspaces by observed state, counted in the database every
@@ -68,13 +67,8 @@ final class FleetGauges implements SmartLifecycle {
 
     @Override
     public void start() {
-        refreshing = Flux.interval(Duration.ZERO, refreshInterval, Schedulers.parallel())
-                .onBackpressureDrop()
-                .concatMap(tick -> refresh().onErrorResume(e -> {
-                    log.warn("cannot count agents and workspaces for the metrics: {}", e.toString());
-                    return Mono.empty();
-                }), 0)
-                .subscribe();
+        refreshing = Periodic.every(Duration.ZERO, refreshInterval, this::refresh,
+                e -> log.warn("cannot count agents and workspaces for the metrics: {}", e.toString()));
     }
 
     @Override
