@@ -7,6 +7,7 @@ import static io.codehub.tunnel.HostileAgentRig.p99Millis;
 import static io.codehub.tunnel.HostileAgentRig.pooledMemory;
 import static io.codehub.tunnel.TunnelTestKit.echo;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,10 +15,16 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.codehub.tunnel.HostileAgentRig.Cut;
 import io.codehub.tunnel.HostileAgentRig.EvilConnection;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.ResourceLeakDetector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -268,6 +275,146 @@ class HostileAgentAttackIT {
             assertThat(code).isIn(Http2Error.REFUSED_STREAM.code(), Http2Error.PROTOCOL_ERROR.code());
             assertThat(rig.server.session(HostileAgentRig.GOOD)).isPresent();
         }
+    }
+
+    // ---- (c) streams the agent accepts and then abuses
+
+    @Test
+    @Timeout(60)
+    void streamsTheAgentNeverAnswersAreCancelledAtTheStreamIdleTimeout() throws Exception {
+        // Below the hub's own reset-rate limit (200 RST_STREAM per 30 s, which counts the hub's
+        // idle-timeout CANCELs too: 201 unanswered calls in 30 s end the session with
+        // ENHANCE_YOUR_CALM, see docs/security-testing.md).
+        final int streams = 150;
+        List<TunnelStream> held = new CopyOnWriteArrayList<>();
+        TunnelLimits limits = TunnelLimits.builder().streamIdleTimeout(Duration.ofSeconds(1)).build();
+        try (HostileAgentRig rig = new HostileAgentRig(limits, HostileAgentRig.silent(held))) {
+            rig.nextEvilConnection(new ArrayList<>());
+            List<Long> baseline = rig.goodCalls(300);
+            long heapBefore = heapAfterGc();
+            TunnelSession session = rig.server.session(HostileAgentRig.EVIL).orElseThrow();
+            long start = System.nanoTime();
+            List<StreamErrorsIT.Failure> calls = new ArrayList<>();
+            for (int i = 0; i < streams; i++) {
+                StreamErrorsIT.Failure failure = new StreamErrorsIT.Failure();
+                session.openStream(failure).get(10, TimeUnit.SECONDS).writeHeaders(TunnelTestKit.post("/hang"), true);
+                calls.add(failure);
+            }
+            CompletableFuture<Void> all = CompletableFuture.allOf(calls.stream().map(f -> f.error)
+                    .toArray(CompletableFuture[]::new));
+            List<Long> during = rig.goodCallsWhile(all, 100);
+            all.get(20, TimeUnit.SECONDS);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            long heapGrowth = heapAfterGc() - heapBefore;
+            System.out.printf("ATTACK never-answers: " + streams + " unanswered hub streams all CANCEL after %d ms "
+                    + "(streamIdleTimeout 1 s); session still up %s; good p99 %.2f ms -> %.2f ms; heap after GC %+d KiB%n",
+                    millis, session.isActive(), p99Millis(baseline), p99Millis(during), heapGrowth / 1024);
+            for (StreamErrorsIT.Failure call : calls) {
+                TunnelStreamException error = call.error.get();
+                assertThat(error.error()).isEqualTo(Http2Error.CANCEL);
+                assertThat(error.isUnprocessed()).isFalse();
+            }
+            assertThat(millis).isLessThan(10_000);
+            assertThat(session.isActive()).as("a stream error leaves the session up").isTrue();
+            assertThat(p99Millis(during)).isLessThanOrEqualTo(3 * p99Millis(baseline) + 10);
+            assertThat(heapGrowth).isLessThan(32 * MIB);
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void anEndlessResponseBodyStallsAtTheStreamWindowAndEndsWithTheCallersReset() throws Exception {
+        byte[] chunk = new byte[16 * 1024];
+        AtomicLong agentWrote = new AtomicLong();
+        List<Throwable> agentStopped = new CopyOnWriteArrayList<>();
+        IncomingStreamHandlerFactory endless = (stream, headers, end) -> {
+            stream.writeHeaders(new DefaultHttp2Headers().status("200"), false);
+            writeForever(stream, chunk, agentWrote, agentStopped);
+            return new TunnelTestKit.Collector();
+        };
+        try (HostileAgentRig rig = new HostileAgentRig(TunnelLimits.defaults(), endless)) {
+            rig.nextEvilConnection(new ArrayList<>());
+            TunnelSession session = rig.server.session(HostileAgentRig.EVIL).orElseThrow();
+            long pooledBefore = pooledMemory();
+
+            // A caller that does not read: the agent can send one stream window and no more.
+            TunnelTestKit.Collector unread = new TunnelTestKit.Collector(false);
+            TunnelStream stream = session.openStream(unread).get(10, TimeUnit.SECONDS);
+            unread.attach(stream);
+            stream.writeHeaders(TunnelTestKit.post("/endless"), true);
+            long window = TunnelLimits.defaults().initialWindowSize();
+            await().atMost(Duration.ofSeconds(10)).until(() -> agentWrote.get() >= window - chunk.length);
+            long stalledAt = agentWrote.get();
+            long stalledPooled = pooledMemory() - pooledBefore;
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+                    .until(() -> agentWrote.get() == stalledAt);
+
+            // A caller whose limit is 4 MiB reads until then and resets the stream with CANCEL.
+            long cap = 4 * MIB;
+            long start = System.nanoTime();
+            CompletableFuture<Long> capped = new CompletableFuture<>();
+            stream.reset(Http2Error.CANCEL);
+            await().atMost(Duration.ofSeconds(10)).until(() -> agentStopped.size() == 1);
+            AtomicReference<TunnelStream> self = new AtomicReference<>();
+            TunnelStream reading = session.openStream(cappedReader(cap, capped, self)).get(10, TimeUnit.SECONDS);
+            self.set(reading);
+            reading.request(1);
+            reading.writeHeaders(TunnelTestKit.post("/endless"), true);
+            long read = capped.get(20, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> agentStopped.size() == 2);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            long pooledGrowth = pooledMemory() - pooledBefore;
+            System.out.printf("ATTACK endless-body: unread, the agent stalls after %d KiB (stream window %d KiB), "
+                    + "pooled %+d KiB; a caller capped at %d KiB reads %d KiB then resets CANCEL in %d ms; "
+                    + "the agent's writes then fail; pooled after %+d KiB; session up %s%n", stalledAt / 1024, window / 1024, stalledPooled / 1024,
+                    cap / 1024, read / 1024, millis, pooledGrowth / 1024, session.isActive());
+            assertThat(stalledAt).isLessThanOrEqualTo(window + chunk.length);
+            assertThat(stalledPooled).isLessThan(8 * MIB);
+            assertThat(read).isGreaterThan(cap).isLessThanOrEqualTo(cap + chunk.length);
+            assertThat(session.isActive()).isTrue();
+        }
+    }
+
+    /** Hub side: requests frame by frame, and resets the stream with CANCEL once past {@code cap} bytes. */
+    private static TunnelStreamHandler cappedReader(long cap, CompletableFuture<Long> done,
+            AtomicReference<TunnelStream> self) {
+        return new TunnelStreamHandler() {
+            private long bytes;
+
+            @Override
+            public void onHeaders(Http2Headers headers, boolean endStream) {
+                stream().request(1);
+            }
+
+            @Override
+            public void onData(ByteBuf data, boolean endStream) {
+                bytes += data.readableBytes();
+                data.release();
+                if (bytes > cap) {
+                    done.complete(bytes);
+                    stream().reset(Http2Error.CANCEL);
+                } else {
+                    stream().request(1);
+                }
+            }
+
+            private TunnelStream stream() {
+                return self.get();
+            }
+        };
+    }
+
+    /** The agent writes {@code chunk} after {@code chunk}, each once the previous was written. */
+    private static void writeForever(TunnelStream stream, byte[] chunk, AtomicLong wrote,
+            List<Throwable> stopped) {
+        stream.writeData(Unpooled.wrappedBuffer(chunk), false).whenComplete((v, e) -> {
+            if (e != null) {
+                stopped.add(e);
+            } else {
+                wrote.addAndGet(chunk.length);
+                writeForever(stream, chunk, wrote, stopped);
+            }
+        });
     }
 
     /**
