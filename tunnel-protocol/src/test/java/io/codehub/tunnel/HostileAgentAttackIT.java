@@ -284,9 +284,9 @@ class HostileAgentAttackIT {
     @Test
     @Timeout(60)
     void streamsTheAgentNeverAnswersAreCancelledAtTheStreamIdleTimeout() throws Exception {
-        // Below the hub's own reset-rate limit (200 RST_STREAM per 30 s, which counts the hub's
-        // idle-timeout CANCELs too: 201 unanswered calls in 30 s end the session with
-        // ENHANCE_YOUR_CALM, see docs/security-testing.md).
+        // Below the agent's received-reset limit (200 RST_STREAM per 30 s, CANCEL included): the
+        // hub's 201st idle-timeout CANCEL in 30 s would make the agent end the tunnel with
+        // ENHANCE_YOUR_CALM (a known problem, see docs/security-testing.md).
         final int streams = 150;
         List<TunnelStream> held = new CopyOnWriteArrayList<>();
         TunnelLimits limits = TunnelLimits.builder().streamIdleTimeout(Duration.ofSeconds(1)).build();
