@@ -17,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.CRC32;
 
 import io.codehub.tunnel.HostileAgentRig.Cut;
 import io.codehub.tunnel.HostileAgentRig.EvilConnection;
@@ -176,6 +177,30 @@ class HostileAgentAttackIT {
             assertThat(heapGrowth).as(name + ": heap growth").isLessThan(32 * MIB);
             assertThat(pooledGrowth).as(name + ": pooled buffer growth").isLessThan(16 * MIB);
             assertThat(rig.server.session(HostileAgentRig.GOOD)).as("the good agent stays connected").isPresent();
+        }
+    }
+
+    @Test
+    @Timeout(90)
+    void aWellBehavedAgentUnderBulkUploadAndManyCallsStaysWithinTheBudget() throws Exception {
+        // The other side of the budget: an agent's WINDOW_UPDATEs for 256 MiB the hub sends it,
+        // and thousands of calls, never come near it (no false positive).
+        try (HostileAgentRig rig = new HostileAgentRig(TunnelLimits.defaults(), echo())) {
+            TunnelSession good = rig.server.session(HostileAgentRig.GOOD).orElseThrow();
+            TunnelTestKit.Collector collector = new TunnelTestKit.Collector();
+            TunnelStream stream = good.openStream(collector).get(10, TimeUnit.SECONDS);
+            collector.attach(stream);
+            stream.writeHeaders(TunnelTestKit.post("/upload"), false);
+            long start = System.nanoTime();
+            TunnelTestKit.writeChunks(stream, 16 * 1024, 16 * 1024, new CRC32()).get(60, TimeUnit.SECONDS);
+            long echoed = collector.body.get(60, TimeUnit.SECONDS);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            List<Long> calls = rig.goodCalls(3_000);
+            System.out.printf("ATTACK legit-bulk-upload: 256 MiB up and echoed in %d ms and 3,000 calls "
+                    + "(p99 %.2f ms) within the budget; session up %s%n", millis, p99Millis(calls), good.isActive());
+            assertThat(echoed).isEqualTo(256 * MIB);
+            assertThat(good.isActive()).isTrue();
+            assertThat(rig.server.session(HostileAgentRig.GOOD)).contains(good);
         }
     }
 
