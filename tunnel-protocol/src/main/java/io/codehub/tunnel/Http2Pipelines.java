@@ -20,18 +20,34 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Ticker;
 
 /**
  * The HTTP/2 half of both pipelines, built from {@link TunnelLimits} in one place so hub and agent
  * cannot drift: the hub is the client (it advertises MAX_CONCURRENT_STREAMS 0 and ENABLE_PUSH 0, so
  * the agent can open nothing), the agent is the server (its SETTINGS bind the hub's streams).
- * Both enforce the reset-rate limits each way and the empty-DATA limit.
+ * Both enforce the reset-rate limits each way, the empty-DATA limit, the small-CONTINUATION limit
+ * and the queued-control-frame limit; the hub also puts a {@link ControlFrameBudget} in front of its
+ * codec (a hostile agent's PING, SETTINGS or WINDOW_UPDATE flood).
  */
 final class Http2Pipelines {
 
     static final String CODEC = "h2-codec";
     static final String MULTIPLEX = "h2-multiplex";
     static final String FLUSH = "h2-flush";
+
+    /**
+     * PING and SETTINGS ACKs (and other control frames) the codec may have written but not yet got
+     * onto the socket, because the peer does not read: beyond it, GOAWAY {@code ENHANCE_YOUR_CALM}.
+     * Netty's default, named here so the value in use is visible (CVE-2019-9512, -9515).
+     */
+    static final int MAX_QUEUED_CONTROL_FRAMES = 10_000;
+
+    /**
+     * CONTINUATION frames smaller than a useful header block fragment a peer may send for one header
+     * block before a connection error (Netty's default, the CONTINUATION-flood protection).
+     */
+    static final int MAX_SMALL_CONTINUATION_FRAMES = 16;
 
     /**
      * Write-buffer water marks of the tunnel connection. HTTP/2's remote flow controller writes a
@@ -92,6 +108,11 @@ final class Http2Pipelines {
     }
 
     /** The hub never accepts a stream (push is off): any that appears is closed at once. */
+    /** The hub's flood budget on one agent connection; put right in front of the codec. */
+    static ControlFrameBudget hubBudget(TunnelLimits limits) {
+        return new ControlFrameBudget(limits, Ticker.systemTicker());
+    }
+
     static Http2MultiplexHandler hubMultiplexer() {
         return new Http2MultiplexHandler(new RefuseInboundStreams());
     }
@@ -127,7 +148,9 @@ final class Http2Pipelines {
                 .gracefulShutdownTimeoutMillis(0)
                 .decoderEnforceMaxRstFramesPerWindow(limits.maxRstFramesPerWindow(), windowSeconds)
                 .encoderEnforceMaxRstFramesPerWindow(limits.maxRstFramesPerWindow(), windowSeconds)
-                .decoderEnforceMaxConsecutiveEmptyDataFrames(limits.maxConsecutiveEmptyDataFrames());
+                .decoderEnforceMaxConsecutiveEmptyDataFrames(limits.maxConsecutiveEmptyDataFrames())
+                .decoderEnforceMaxSmallContinuationFrames(MAX_SMALL_CONTINUATION_FRAMES)
+                .encoderEnforceMaxQueuedControlFrames(MAX_QUEUED_CONTROL_FRAMES);
     }
 
     @ChannelHandler.Sharable

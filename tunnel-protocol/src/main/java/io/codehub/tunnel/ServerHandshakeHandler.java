@@ -232,6 +232,7 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
                 accepted.resumptionTicket()));
         ChannelPipeline pipeline = ctx.pipeline();
         pipeline.remove(HTTP_CODEC);
+        pipeline.addLast(ControlFrameBudget.NAME, Http2Pipelines.hubBudget(server.limits));
         pipeline.addLast(Http2Pipelines.FLUSH, Http2Pipelines.flushConsolidation());
         pipeline.addLast(Http2Pipelines.CODEC, Http2Pipelines.hubCodec(server.limits));
         pipeline.addLast(Http2Pipelines.MULTIPLEX, Http2Pipelines.hubMultiplexer());

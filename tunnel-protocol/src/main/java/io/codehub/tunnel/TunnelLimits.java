@@ -20,6 +20,11 @@ import io.codehub.base.Checks;
  * frames in {@code rstWindow} (rapid-reset and MadeYouReset protection, in both directions), at
  * most {@code maxConsecutiveEmptyDataFrames}, and {@code streamIdleTimeout} without a frame in
  * either direction before a stream is cancelled.
+ *
+ * <p>Flood budget (hub): at most {@code maxControlFramesPerWindow} frames that carry no request or
+ * response (PING, SETTINGS, PRIORITY, RST_STREAM, GOAWAY, unknown types, empty DATA without
+ * END_STREAM, and WINDOW_UPDATE beyond one per 4 KiB the hub sent) from one agent in
+ * {@code controlFrameWindow}; beyond it the connection ends with GOAWAY {@code ENHANCE_YOUR_CALM}.
  */
 public final class TunnelLimits {
 
@@ -38,6 +43,8 @@ public final class TunnelLimits {
     private final Duration rstWindow;
     private final int maxConsecutiveEmptyDataFrames;
     private final Duration streamIdleTimeout;
+    private final int maxControlFramesPerWindow;
+    private final Duration controlFrameWindow;
 
     private TunnelLimits(Builder b) {
         handshakeTimeout = b.handshakeTimeout;
@@ -53,6 +60,8 @@ public final class TunnelLimits {
         rstWindow = b.rstWindow;
         maxConsecutiveEmptyDataFrames = b.maxConsecutiveEmptyDataFrames;
         streamIdleTimeout = b.streamIdleTimeout;
+        maxControlFramesPerWindow = b.maxControlFramesPerWindow;
+        controlFrameWindow = b.controlFrameWindow;
     }
 
     /** The defaults listed on each builder method. */
@@ -82,6 +91,8 @@ public final class TunnelLimits {
     public Duration rstWindow() { return rstWindow; }
     public int maxConsecutiveEmptyDataFrames() { return maxConsecutiveEmptyDataFrames; }
     public Duration streamIdleTimeout() { return streamIdleTimeout; }
+    public int maxControlFramesPerWindow() { return maxControlFramesPerWindow; }
+    public Duration controlFrameWindow() { return controlFrameWindow; }
 
     @Override
     public String toString() {
@@ -97,7 +108,9 @@ public final class TunnelLimits {
                 + ", maxRstFramesPerWindow=" + maxRstFramesPerWindow
                 + ", rstWindow=" + rstWindow
                 + ", maxConsecutiveEmptyDataFrames=" + maxConsecutiveEmptyDataFrames
-                + ", streamIdleTimeout=" + streamIdleTimeout + '}';
+                + ", streamIdleTimeout=" + streamIdleTimeout
+                + ", maxControlFramesPerWindow=" + maxControlFramesPerWindow
+                + ", controlFrameWindow=" + controlFrameWindow + '}';
     }
 
     /** Validating builder; every setter rejects a bad value at once, naming it. */
@@ -115,6 +128,8 @@ public final class TunnelLimits {
         private Duration rstWindow = Duration.ofSeconds(30);
         private int maxConsecutiveEmptyDataFrames = 2;
         private Duration streamIdleTimeout = Duration.ofMinutes(5);
+        private int maxControlFramesPerWindow = 1000;
+        private Duration controlFrameWindow = Duration.ofSeconds(10);
 
         private Builder() {
         }
@@ -133,6 +148,8 @@ public final class TunnelLimits {
             rstWindow = l.rstWindow;
             maxConsecutiveEmptyDataFrames = l.maxConsecutiveEmptyDataFrames;
             streamIdleTimeout = l.streamIdleTimeout;
+            maxControlFramesPerWindow = l.maxControlFramesPerWindow;
+            controlFrameWindow = l.controlFrameWindow;
         }
 
         /** Accept to 101, TLS handshake included (default 10 s). */
@@ -218,6 +235,24 @@ public final class TunnelLimits {
         /** A stream with no frame either way for this long is cancelled (default 5 min). */
         public Builder streamIdleTimeout(Duration value) {
             streamIdleTimeout = Checks.positive("streamIdleTimeout", value);
+            return this;
+        }
+
+        /**
+         * Frames without a request or response in them that one agent may send the hub per
+         * {@link #controlFrameWindow(Duration)} (default 1,000 per 10 s): PING, SETTINGS, PRIORITY,
+         * RST_STREAM, GOAWAY, frames of unknown type, empty DATA without END_STREAM, and WINDOW_UPDATE
+         * beyond one per 4 KiB the hub sent on the connection. A well-behaved agent sends a few per
+         * keepalive interval; a flood ends the connection with GOAWAY {@code ENHANCE_YOUR_CALM}.
+         */
+        public Builder maxControlFramesPerWindow(int value) {
+            maxControlFramesPerWindow = Checks.positive("maxControlFramesPerWindow", value);
+            return this;
+        }
+
+        /** Window of the control-frame budget (default 10 s). */
+        public Builder controlFrameWindow(Duration value) {
+            controlFrameWindow = Checks.positive("controlFrameWindow", value);
             return this;
         }
 

@@ -28,6 +28,10 @@ class ConfigurationTest {
                 .hasMessage("rstWindow: PT1.5S (expected: whole seconds)");
         assertThatThrownBy(() -> TunnelLimits.builder().maxHandshakeHeaderBytes(100))
                 .hasMessage("maxHandshakeHeaderBytes: 100 (expected: 1024..65536)");
+        assertThatThrownBy(() -> TunnelLimits.builder().maxControlFramesPerWindow(0))
+                .hasMessage("maxControlFramesPerWindow: 0 (expected: > 0)");
+        assertThatThrownBy(() -> TunnelLimits.builder().controlFrameWindow(Duration.ZERO))
+                .hasMessage("controlFrameWindow: PT0S (expected: > 0)");
     }
 
     @Test
@@ -41,6 +45,8 @@ class ConfigurationTest {
         assertThat(d.initialWindowSize()).isEqualTo(1 << 20);
         assertThat(d.streamIdleTimeout()).isEqualTo(Duration.ofMinutes(5));
         assertThat(d.maxTunnels()).isEqualTo(10_000);
+        assertThat(d.maxControlFramesPerWindow()).isEqualTo(1000);
+        assertThat(d.controlFrameWindow()).isEqualTo(Duration.ofSeconds(10));
         TunnelLimits changed = d.toBuilder().maxTunnels(5).build();
         assertThat(changed.maxTunnels()).isEqualTo(5);
         assertThat(d.maxTunnels()).isEqualTo(10_000);

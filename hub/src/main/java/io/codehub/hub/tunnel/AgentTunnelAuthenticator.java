@@ -95,7 +95,8 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
         if (refusal != null) {
             decision = Mono.just(AuthDecision.reject(403, refusal, null));
         } else if (ticket != null) {
-            decision = byTicket(ticket, certificateAgent);
+            decision = byTicket(ticket, certificateAgent,
+                    apiKey == null ? null : ApiKeys.parse(apiKey).map(ApiKeys.Presented::agentId).orElse(""));
         } else if (apiKey != null) {
             decision = byKey(apiKey, certificateAgent);
         } else if (certificateAgent != null) {
@@ -147,10 +148,19 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
                 .defaultIfEmpty(AuthDecision.reject(401, "unknown agent or wrong API key", null));
     }
 
-    private Mono<AuthDecision> byTicket(String ticket, @Nullable String certificateAgent) {
+    /**
+     * @param keyAgent the agent an API key presented beside the ticket names ("" for a key that
+     *                 names none), or null without one: it must be the ticket's agent (an agent
+     *                 sends its ticket instead of its key, so a pair that disagrees is an attempt to
+     *                 mix identities)
+     */
+    private Mono<AuthDecision> byTicket(String ticket, @Nullable String certificateAgent, @Nullable String keyAgent) {
         return Mono.fromCallable(() -> tickets.verify(ticket)).subscribeOn(verifying)
                 .flatMap(claims -> claims.isEmpty()
                         ? Mono.just(AuthDecision.reject(401, "the resumption ticket is not valid; present the API key", null))
+                        : keyAgent != null && !keyAgent.equals(claims.get().agentId())
+                        ? Mono.just(AuthDecision.reject(403, "the API key is not agent " + claims.get().agentId()
+                                + "'s, whose resumption ticket came with it", null))
                         : agents.findById(claims.get().agentId())
                                 .publishOn(verifying)
                                 .map(agent -> ResumptionTickets.matchesKey(claims.get(), agent)
