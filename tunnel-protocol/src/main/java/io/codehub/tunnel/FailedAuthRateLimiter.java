@@ -69,7 +69,8 @@ final class FailedAuthRateLimiter {
         return arrival.size();
     }
 
-    private static InetAddress key(InetAddress source) {
+    /** The unit a source is counted by: the address itself, or its /64 for IPv6. */
+    static InetAddress key(InetAddress source) {
         if (!(source instanceof Inet6Address)) {
             return source;
         }
