@@ -28,6 +28,8 @@ public enum HubProblemType implements CodehubProblemType {
     INVALID_TRANSITION("invalid-transition", 409, "Invalid state transition"),
     /** The hub runs without a certificate authority ({@code CODEHUB_HUB_PKI_DIR} is not set). */
     PKI_NOT_CONFIGURED("pki-not-configured", 409, "PKI not configured"),
+    /** The client address sent too many wrong or missing admin tokens; see {@code Retry-After}. */
+    TOO_MANY_FAILED_AUTHENTICATIONS("too-many-failed-authentications", 429, "Too many failed authentications"),
     /** The agent reaches the hub through the tunnel and has no live session now; retry later. */
     AGENT_NOT_CONNECTED("agent-not-connected", 503, "Agent not connected"),
     /** The database cannot be reached; retry later. */
