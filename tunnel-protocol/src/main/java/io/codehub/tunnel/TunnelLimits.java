@@ -13,7 +13,8 @@ import io.codehub.base.Checks;
  * <p>Pre-authentication (hub): {@code handshakeTimeout} from accept to 101 (TLS included),
  * {@code maxHandshakeHeaderBytes} for the request line and headers, a token bucket of
  * {@code failedAuthBurst} failed authentications per source address refilled by one token every
- * {@code failedAuthRefillPeriod}, and at most {@code maxTunnels} sessions per hub.
+ * {@code failedAuthRefillPeriod}, at most {@code maxHandshakesPerAddress} connections per source
+ * address that have not finished their handshake, and at most {@code maxTunnels} sessions per hub.
  *
  * <p>HTTP/2 (both): {@code maxConcurrentStreams}, {@code maxHeaderListSize},
  * {@code maxFrameSize}, {@code initialWindowSize}, at most {@code maxRstFramesPerWindow} RST_STREAM
@@ -34,6 +35,7 @@ public final class TunnelLimits {
     private final int maxHandshakeHeaderBytes;
     private final int failedAuthBurst;
     private final Duration failedAuthRefillPeriod;
+    private final int maxHandshakesPerAddress;
     private final int maxTunnels;
     private final int maxConcurrentStreams;
     private final int maxHeaderListSize;
@@ -51,6 +53,7 @@ public final class TunnelLimits {
         maxHandshakeHeaderBytes = b.maxHandshakeHeaderBytes;
         failedAuthBurst = b.failedAuthBurst;
         failedAuthRefillPeriod = b.failedAuthRefillPeriod;
+        maxHandshakesPerAddress = b.maxHandshakesPerAddress;
         maxTunnels = b.maxTunnels;
         maxConcurrentStreams = b.maxConcurrentStreams;
         maxHeaderListSize = b.maxHeaderListSize;
@@ -82,6 +85,7 @@ public final class TunnelLimits {
     public int maxHandshakeHeaderBytes() { return maxHandshakeHeaderBytes; }
     public int failedAuthBurst() { return failedAuthBurst; }
     public Duration failedAuthRefillPeriod() { return failedAuthRefillPeriod; }
+    public int maxHandshakesPerAddress() { return maxHandshakesPerAddress; }
     public int maxTunnels() { return maxTunnels; }
     public int maxConcurrentStreams() { return maxConcurrentStreams; }
     public int maxHeaderListSize() { return maxHeaderListSize; }
@@ -100,6 +104,7 @@ public final class TunnelLimits {
                 + ", maxHandshakeHeaderBytes=" + maxHandshakeHeaderBytes
                 + ", failedAuthBurst=" + failedAuthBurst
                 + ", failedAuthRefillPeriod=" + failedAuthRefillPeriod
+                + ", maxHandshakesPerAddress=" + maxHandshakesPerAddress
                 + ", maxTunnels=" + maxTunnels
                 + ", maxConcurrentStreams=" + maxConcurrentStreams
                 + ", maxHeaderListSize=" + maxHeaderListSize
@@ -119,6 +124,7 @@ public final class TunnelLimits {
         private int maxHandshakeHeaderBytes = 8 * 1024;
         private int failedAuthBurst = 10;
         private Duration failedAuthRefillPeriod = Duration.ofSeconds(6);
+        private int maxHandshakesPerAddress = 128;
         private int maxTunnels = 10_000;
         private int maxConcurrentStreams = 4096;
         private int maxHeaderListSize = 16 * 1024;
@@ -139,6 +145,7 @@ public final class TunnelLimits {
             maxHandshakeHeaderBytes = l.maxHandshakeHeaderBytes;
             failedAuthBurst = l.failedAuthBurst;
             failedAuthRefillPeriod = l.failedAuthRefillPeriod;
+            maxHandshakesPerAddress = l.maxHandshakesPerAddress;
             maxTunnels = l.maxTunnels;
             maxConcurrentStreams = l.maxConcurrentStreams;
             maxHeaderListSize = l.maxHeaderListSize;
@@ -173,6 +180,16 @@ public final class TunnelLimits {
         /** A source address earns back one failed attempt per period (default 6 s). */
         public Builder failedAuthRefillPeriod(Duration value) {
             failedAuthRefillPeriod = Checks.positive("failedAuthRefillPeriod", value);
+            return this;
+        }
+
+        /**
+         * Connections one source address (an IPv6 /64) may have open before their handshake is
+         * answered 101 (default 128); a connection past it is closed at accept, unanswered.
+         * Sessions do not count, only handshakes in progress.
+         */
+        public Builder maxHandshakesPerAddress(int value) {
+            maxHandshakesPerAddress = Checks.positive("maxHandshakesPerAddress", value);
             return this;
         }
 
