@@ -18,7 +18,8 @@ import io.codehub.base.Checks;
  *
  * <p>HTTP/2 (both): {@code maxConcurrentStreams}, {@code maxHeaderListSize},
  * {@code maxFrameSize}, {@code initialWindowSize}, at most {@code maxRstFramesPerWindow} RST_STREAM
- * frames in {@code rstWindow} (rapid-reset and MadeYouReset protection, in both directions), at
+ * frames in {@code rstWindow} (rapid-reset and MadeYouReset protection, in both directions; the
+ * agent accepts up to {@code maxHubResetsPerWindow} from the hub, whose gateway cancels streams), at
  * most {@code maxConsecutiveEmptyDataFrames}, and {@code streamIdleTimeout} without a frame in
  * either direction before a stream is cancelled.
  *
@@ -42,6 +43,7 @@ public final class TunnelLimits {
     private final int maxFrameSize;
     private final int initialWindowSize;
     private final int maxRstFramesPerWindow;
+    private final int maxHubResetsPerWindow;
     private final Duration rstWindow;
     private final int maxConsecutiveEmptyDataFrames;
     private final Duration streamIdleTimeout;
@@ -60,6 +62,7 @@ public final class TunnelLimits {
         maxFrameSize = b.maxFrameSize;
         initialWindowSize = b.initialWindowSize;
         maxRstFramesPerWindow = b.maxRstFramesPerWindow;
+        maxHubResetsPerWindow = b.maxHubResetsPerWindow;
         rstWindow = b.rstWindow;
         maxConsecutiveEmptyDataFrames = b.maxConsecutiveEmptyDataFrames;
         streamIdleTimeout = b.streamIdleTimeout;
@@ -92,6 +95,7 @@ public final class TunnelLimits {
     public int maxFrameSize() { return maxFrameSize; }
     public int initialWindowSize() { return initialWindowSize; }
     public int maxRstFramesPerWindow() { return maxRstFramesPerWindow; }
+    public int maxHubResetsPerWindow() { return maxHubResetsPerWindow; }
     public Duration rstWindow() { return rstWindow; }
     public int maxConsecutiveEmptyDataFrames() { return maxConsecutiveEmptyDataFrames; }
     public Duration streamIdleTimeout() { return streamIdleTimeout; }
@@ -111,6 +115,7 @@ public final class TunnelLimits {
                 + ", maxFrameSize=" + maxFrameSize
                 + ", initialWindowSize=" + initialWindowSize
                 + ", maxRstFramesPerWindow=" + maxRstFramesPerWindow
+                + ", maxHubResetsPerWindow=" + maxHubResetsPerWindow
                 + ", rstWindow=" + rstWindow
                 + ", maxConsecutiveEmptyDataFrames=" + maxConsecutiveEmptyDataFrames
                 + ", streamIdleTimeout=" + streamIdleTimeout
@@ -131,6 +136,7 @@ public final class TunnelLimits {
         private int maxFrameSize = 16 * 1024;
         private int initialWindowSize = 1 << 20;
         private int maxRstFramesPerWindow = 200;
+        private int maxHubResetsPerWindow = 10_000;
         private Duration rstWindow = Duration.ofSeconds(30);
         private int maxConsecutiveEmptyDataFrames = 2;
         private Duration streamIdleTimeout = Duration.ofMinutes(5);
@@ -152,6 +158,7 @@ public final class TunnelLimits {
             maxFrameSize = l.maxFrameSize;
             initialWindowSize = l.initialWindowSize;
             maxRstFramesPerWindow = l.maxRstFramesPerWindow;
+            maxHubResetsPerWindow = l.maxHubResetsPerWindow;
             rstWindow = l.rstWindow;
             maxConsecutiveEmptyDataFrames = l.maxConsecutiveEmptyDataFrames;
             streamIdleTimeout = l.streamIdleTimeout;
@@ -231,9 +238,24 @@ public final class TunnelLimits {
             return this;
         }
 
-        /** RST_STREAM frames allowed per {@link #rstWindow(Duration)}, each way (default 200 per 30 s). */
+        /**
+         * RST_STREAM frames allowed per {@link #rstWindow(Duration)}: received by the hub, and sent
+         * with an error code other than CANCEL or NO_ERROR by either side (default 200 per 30 s).
+         */
         public Builder maxRstFramesPerWindow(int value) {
             maxRstFramesPerWindow = Checks.positive("maxRstFramesPerWindow", value);
+            return this;
+        }
+
+        /**
+         * RST_STREAM frames the agent accepts from the hub per {@link #rstWindow(Duration)} (default
+         * 10,000 per 30 s). Higher than {@link #maxRstFramesPerWindow(int)}: the hub ends a CONNECT
+         * stream with CANCEL whenever the gateway client it serves goes away, so a busy site sends
+         * hundreds a minute in normal use; the limit still cuts a rapid-reset flood (hundreds of
+         * thousands a second).
+         */
+        public Builder maxHubResetsPerWindow(int value) {
+            maxHubResetsPerWindow = Checks.positive("maxHubResetsPerWindow", value);
             return this;
         }
 
