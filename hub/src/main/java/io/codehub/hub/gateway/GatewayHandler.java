@@ -417,6 +417,21 @@ final class GatewayHandler extends ChannelDuplexHandler {
             content.release();
             return;
         }
+        if (content.decoderResult().isFailure()) {
+            // A malformed chunk (size not hex, negative, past 2^63): what follows cannot be framed,
+            // so neither the rest of this body nor anything after it is forwarded.
+            content.release();
+            gateway.log().debug("gateway connection from {}: malformed request body: {}", e.client,
+                    content.decoderResult().cause().toString());
+            if (e.status == 0) {
+                answer(new GatewayException(GatewayProblem.BAD_REQUEST, "the request body is not valid HTTP/1.1 "
+                        + "chunked encoding"), e.request);
+            } else {
+                e.outcome = "bad-request-body";
+                closeAll();
+            }
+            return;
+        }
         e.in += content.content().readableBytes();
         boolean last = content instanceof LastHttpContent;
         up.write(content);

@@ -1,0 +1,332 @@
+package io.codehub.hub.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import io.codehub.hub.support.GatewayClient;
+import io.codehub.hub.support.InMemoryAgentsConfiguration;
+import io.codehub.hub.support.TestFiles;
+import io.codehub.hub.support.TestHub;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Attacks on the workspace gateway (issue 16, part 3): a hub in this JVM with in-memory agents,
+ * one direct agent's workspace whose app is a recording HTTP server on 127.0.0.1:40000 (where
+ * {@code InMemoryRuntime} says the app is), and raw sockets writing what browsers never send. The
+ * recorder proves what reached the app: a refused request reaches nothing, a smuggled one never.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class GatewayAttackIT {
+
+    private static final String ADMIN_TOKEN = "gateway-attack-admin-token-0123456789";
+    private static final int APP_PORT = 40000;
+    private static final Duration HEADER_TIMEOUT = Duration.ofSeconds(2);
+
+    private static Path dir;
+    private static ConfigurableApplicationContext hub;
+    private static WebTestClient api;
+    private static GatewayClient gateway;
+    private static int gatewayPort;
+    private static String host;
+    private static String cookie;
+    private static EventLoopGroup appLoops;
+    private static Channel app;
+    private static final List<String> seen = new CopyOnWriteArrayList<>();
+    private static final List<Socket> sockets = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void startHubAndApp() throws Exception {
+        appLoops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        app = new ServerBootstrap().group(appLoops).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
+                                new RecordingApp());
+                    }
+                }).bind("127.0.0.1", APP_PORT).sync().channel();
+        dir = Files.createTempDirectory("gateway-attack-it");
+        hub = TestHub.start(new Class<?>[] {InMemoryAgentsConfiguration.class}, dir.resolve("hub"), ADMIN_TOKEN,
+                "codehub.hub.reconciler.interval", "500ms", "codehub.hub.reconciler.poll-interval", "200ms",
+                "codehub.hub.gateway.request-header-timeout", HEADER_TIMEOUT.toMillis() + "ms",
+                "codehub.hub.gateway.response-header-timeout", "3s");
+        api = TestHub.adminClient(hub, ADMIN_TOKEN);
+        gatewayPort = hub.getBean(GatewayServer.class).localAddress().getPort();
+        gateway = new GatewayClient(gatewayPort);
+        String agentId = post("/api/v1/agents", Map.of("name", "direct", "endpoint", "http://127.0.0.1:9",
+                "type", "docker", "capacity", 8)).get("agent").get("id").asString();
+        await().atMost(Duration.ofSeconds(60)).until(() -> get("/api/v1/agents/" + agentId).get("status").asString(),
+                "active"::equals);
+        String id = post("/api/v1/workspaces", Map.of("name", "attacked", "image", "app:1", "agentId", agentId))
+                .get("id").asString();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> get("/api/v1/workspaces/" + id).get("state").asString(), "RUNNING"::equals);
+        host = id + ".apps.localhost";
+        URI url = URI.create(post("/api/v1/workspaces/" + id + "/access", Map.of("subject", "attacker"))
+                .get("url").asString());
+        GatewayClient.Response signIn = gateway.get(host, url.getRawPath() + "?" + url.getRawQuery(), Map.of());
+        assertThat(signIn.status()).isEqualTo(302);
+        cookie = GatewayClient.cookieOf(signIn.header("Set-Cookie"));
+        assertThat(gateway.get(host, "/hello", Map.of("Cookie", cookie)).status()).isEqualTo(200);
+    }
+
+    @AfterAll
+    static void stopEverything() {
+        try {
+            for (Socket socket : sockets) {
+                closeQuietly(socket);
+            }
+            if (hub != null) {
+                hub.close();
+            }
+        } finally {
+            if (app != null) {
+                app.close().syncUninterruptibly();
+            }
+            if (appLoops != null) {
+                appLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            }
+            TestFiles.deleteRecursively(dir);
+        }
+    }
+
+    @BeforeEach
+    void forgetWhatTheAppSaw() {
+        seen.clear();
+    }
+
+    // ---- request smuggling --------------------------------------------------------------------------------------
+
+    /** Each a request whose body, read another way, is a second request for {@code /smuggled}. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+        "CL+TE|Content-Length: 4\r\nTransfer-Encoding: chunked\r\n",
+        "TE+CL|Transfer-Encoding: chunked\r\nContent-Length: 4\r\n",
+        "two Content-Lengths|Content-Length: 0\r\nContent-Length: 45\r\n",
+        "Content-Length list|Content-Length: 0, 45\r\n",
+        "TE not chunked last|Transfer-Encoding: chunked, identity\r\n",
+        "TE xchunked|Transfer-Encoding: xchunked\r\n",
+        "TE obs-folded|Transfer-Encoding:\r\n chunked\r\n",
+        "space before colon|Transfer-Encoding : chunked\r\n",
+        "TE with a tab|Transfer-Encoding:\tchunked\t\r\nContent-Length: 4\r\n",
+        "bare CR in a value|X-A: a\rTransfer-Encoding: chunked\r\n",
+        "NUL in a value|X-A: a\0b\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n",
+        "NUL in a name|X\0A: b\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n",
+        "bare LF|X-A: b\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n",
+    })
+    @Timeout(30)
+    void smuggledRequestsAreRefusedAndNeverReachTheApp(String attack) throws Exception {
+        String[] parts = attack.split("\\|", 2);
+        String smuggled = "GET /smuggled HTTP/1.1\r\nHost: " + host + "\r\n\r\n";
+        String request = "POST /front HTTP/1.1\r\nHost: " + host + "\r\nCookie: " + cookie + "\r\n" + parts[1]
+                + "\r\n0\r\n\r\n" + smuggled;
+
+        Answer answer = send(request);
+
+        assertThat(answer.text()).as(parts[0]).startsWith("HTTP/1.1 400 ");
+        assertThat(answer.closed()).as(parts[0] + ": connection closed").isTrue();
+        assertThat(seen).as(parts[0] + ": what reached the app").isEmpty();
+        System.out.printf("ATTACK gateway smuggling %s: %s, closed, app saw %s%n", parts[0],
+                answer.text().lines().findFirst().orElse(""), seen);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+        "duplicate Host|GET /front HTTP/1.1\r\nHost: %1$s\r\nHost: localhost\r\nCookie: %2$s\r\n\r\n",
+        "Host and absolute-form disagree|GET http://169.254.169.254/front HTTP/1.1\r\nHost: %1$s\r\nCookie: %2$s\r\n\r\n",
+        "absolute-form on the same host|GET http://%1$s/front HTTP/1.1\r\nHost: %1$s\r\nCookie: %2$s\r\n\r\n",
+        "no Host|GET /front HTTP/1.1\r\nCookie: %2$s\r\n\r\n",
+        "HTTP/1.0 without Host|GET /front HTTP/1.0\r\nCookie: %2$s\r\n\r\n",
+        "space in the target|GET /front HTTP/1.1 HTTP/1.1\r\nHost: %1$s\r\nCookie: %2$s\r\n\r\n",
+        "chunk size overflow|POST /front HTTP/1.1\r\nHost: %1$s\r\nCookie: %2$s\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "10000000000000001\r\nx\r\n0\r\n\r\n",
+        "negative chunk size|POST /front HTTP/1.1\r\nHost: %1$s\r\nCookie: %2$s\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "-1\r\nx\r\n0\r\n\r\n",
+        "chunk size not hex|POST /front HTTP/1.1\r\nHost: %1$s\r\nCookie: %2$s\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "0x5\r\nhello\r\n0\r\n\r\n",
+    })
+    @Timeout(30)
+    void requestsWithAnAmbiguousTargetOrBodyAreRefused(String attack) throws Exception {
+        String[] parts = attack.split("\\|", 2);
+        String request = String.format(parts[1], host, cookie) + "GET /smuggled HTTP/1.1\r\nHost: " + host + "\r\n\r\n";
+
+        Answer answer = send(request);
+
+        assertThat(answer.text()).as(parts[0]).matches("(?s)HTTP/1\\.[01] 400 .*");
+        assertThat(answer.closed()).as(parts[0] + ": connection closed").isTrue();
+        assertThat(seen).as(parts[0] + ": what reached the app").noneMatch(line -> line.contains("/smuggled"));
+        System.out.printf("ATTACK gateway smuggling %s: %s, closed, app saw %s%n", parts[0],
+                answer.text().lines().findFirst().orElse(""), seen);
+    }
+
+    @Test
+    @Timeout(30)
+    void chunkExtensionsAndAHugeChunkAreOneRequestToTheApp() throws Exception {
+        String request = "POST /front HTTP/1.1\r\nHost: " + host + "\r\nCookie: " + cookie + "\r\nConnection: close\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n"
+                + "5;ext=\"a b\";x=y\r\nhello\r\n0;z\r\n\r\n";
+
+        Answer answer = send(request);
+
+        assertThat(answer.text()).startsWith("HTTP/1.1 200 ");
+        assertThat(seen).containsExactly("POST /front 5");
+        System.out.printf("ATTACK gateway smuggling chunk extension: %s, app saw %s%n",
+                answer.text().lines().findFirst().orElse(""), seen);
+    }
+
+    /**
+     * RFC 9112 §5.2 lets a server replace obs-fold with spaces instead of refusing the request:
+     * Netty does, so a folded line can never start a header of its own.
+     */
+    @Test
+    @Timeout(30)
+    void anObsFoldedLineIsUnfoldedIntoTheHeaderItContinues() throws Exception {
+        String request = "POST /front HTTP/1.1\r\nHost: " + host + "\r\nCookie: " + cookie + "\r\nConnection: close\r\n"
+                + "X-Folded: a\r\n\tTransfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n"
+                + "GET /smuggled HTTP/1.1\r\nHost: " + host + "\r\n\r\n";
+
+        Answer answer = send(request);
+
+        assertThat(answer.text()).startsWith("HTTP/1.1 200 ");
+        assertThat(answer.closed()).isTrue();
+        assertThat(seen).containsExactly("POST /front 0 x-folded=a Transfer-Encoding: chunked");
+        System.out.printf("ATTACK gateway smuggling obs-fold: %s, app saw %s%n",
+                answer.text().lines().findFirst().orElse(""), seen);
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------------------
+
+    /** What the gateway answered on one connection, and whether it closed the connection after it. */
+    record Answer(String text, boolean closed) {
+    }
+
+    /** Writes {@code request} on a new connection and reads until the gateway closes it (or 5 s pass). */
+    private static Answer send(String request) throws IOException {
+        try (Socket socket = open()) {
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            return readUntilClosed(socket, Duration.ofSeconds(5));
+        }
+    }
+
+    private static Answer readUntilClosed(Socket socket, Duration limit) throws IOException {
+        InputStream in = socket.getInputStream();
+        StringBuilder text = new StringBuilder();
+        byte[] buffer = new byte[8192];
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            socket.setSoTimeout((int) Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            int n;
+            try {
+                n = in.read(buffer);
+            } catch (SocketTimeoutException e) {
+                break;
+            } catch (IOException e) {
+                return new Answer(text.toString(), true);
+            }
+            if (n < 0) {
+                return new Answer(text.toString(), true);
+            }
+            text.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
+        }
+        return new Answer(text.toString(), false);
+    }
+
+    private static Socket open() throws IOException {
+        Socket socket = new Socket();
+        sockets.add(socket);
+        socket.connect(new InetSocketAddress("127.0.0.1", gatewayPort), 5_000);
+        return socket;
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // Closing anyway.
+        }
+    }
+
+    static long heapAfterGc() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    static double percentile(List<Long> nanos, double p) {
+        long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)] / 1e6;
+    }
+
+    private static JsonNode post(String path, Object body) {
+        return api.post().uri(path).contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange()
+                .expectStatus().is2xxSuccessful().expectBody(JsonNode.class).returnResult().getResponseBody();
+    }
+
+    private static JsonNode get(String path) {
+        return api.get().uri(path).exchange().expectStatus().isOk().expectBody(JsonNode.class).returnResult()
+                .getResponseBody();
+    }
+
+    /** The workspace's app: records each request as "METHOD uri bodyLength" and answers 200 "ok". */
+    private static final class RecordingApp extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            String folded = request.headers().get("X-Folded");
+            seen.add(request.method() + " " + request.uri() + " " + request.content().readableBytes()
+                    + (folded == null ? "" : " x-folded=" + folded));
+            DefaultFullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                    Unpooled.copiedBuffer("ok", StandardCharsets.US_ASCII));
+            response.headers().set(HttpHeaderNames.CONTENT_LENGTH, 2);
+            ctx.writeAndFlush(response);
+        }
+    }
+}
