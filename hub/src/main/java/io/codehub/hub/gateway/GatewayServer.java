@@ -41,6 +41,8 @@ public final class GatewayServer implements SmartLifecycle, io.codehub.hub.acces
 
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
     private static final int BIND_TIMEOUT_SECONDS = 30;
+    /** Longest request line (method, target, version); past it: 414. */
+    static final int MAX_REQUEST_LINE_BYTES = 8192;
     /** After the tunnel port (which starts at the default phase) and before the web server stops. */
     private static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 512;
 
@@ -91,7 +93,7 @@ public final class GatewayServer implements SmartLifecycle, io.codehub.hub.acces
                         }
                         ch.pipeline().addLast(GatewayHandler.IDLE, idleHandler(properties));
                         ch.pipeline().addLast(GatewayHandler.CODEC, new HttpServerCodec(new HttpDecoderConfig()
-                                .setMaxInitialLineLength(8192)
+                                .setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
                                 .setMaxHeaderSize(properties.maxHeaderBytes())
                                 .setMaxChunkSize(64 * 1024)));
                         ch.pipeline().addLast("gateway", new GatewayHandler(gateway));

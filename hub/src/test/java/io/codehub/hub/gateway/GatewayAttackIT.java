@@ -14,10 +14,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import io.codehub.hub.support.GatewayClient;
 import io.codehub.hub.support.InMemoryAgentsConfiguration;
@@ -235,6 +241,58 @@ class GatewayAttackIT {
         assertThat(seen).containsExactly("POST /front 0 x-folded=a Transfer-Encoding: chunked");
         System.out.printf("ATTACK gateway smuggling obs-fold: %s, app saw %s%n",
                 answer.text().lines().findFirst().orElse(""), seen);
+    }
+
+    // ---- header bombs -------------------------------------------------------------------------------------------
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"one 1 MiB header", "10,000 headers", "a 64 KiB request line"})
+    @Timeout(120)
+    void headerBombsAreRefusedAndTheHeapStaysFlat(String attack) throws Exception {
+        String head = switch (attack) {
+            case "one 1 MiB header" -> "GET / HTTP/1.1\r\nHost: " + host + "\r\nX-Big: " + "a".repeat(1 << 20) + "\r\n\r\n";
+            case "10,000 headers" -> "GET / HTTP/1.1\r\nHost: " + host + "\r\n"
+                    + IntStream.range(0, 10_000).mapToObj(i -> "X-H" + i + ": v\r\n").collect(Collectors.joining())
+                    + "\r\n";
+            default -> "GET /" + "a".repeat(64 * 1024) + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n";
+        };
+        int expected = attack.contains("request line") ? 414 : 431;
+        int connections = 200;
+        int parallel = 16;
+        byte[] bytes = head.getBytes(StandardCharsets.ISO_8859_1);
+        long heapBefore = heapAfterGc();
+        ExecutorService pool = Executors.newFixedThreadPool(parallel);
+        List<Future<Answer>> answers = new ArrayList<>();
+        long start = System.nanoTime();
+        try {
+            for (int i = 0; i < connections; i++) {
+                answers.add(pool.submit(() -> {
+                    try (Socket socket = open()) {
+                        try {
+                            socket.getOutputStream().write(bytes);
+                        } catch (IOException e) {
+                            // The gateway may cut the connection before it took all: its answer is still read.
+                        }
+                        return readUntilClosed(socket, Duration.ofSeconds(10));
+                    }
+                }));
+            }
+            for (Future<Answer> answer : answers) {
+                Answer a = answer.get(60, TimeUnit.SECONDS);
+                assertThat(a.text()).as(attack).startsWith("HTTP/1.1 " + expected + " ");
+                assertThat(a.closed()).as(attack + ": closed").isTrue();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        long heapGrowth = heapAfterGc() - heapBefore;
+        assertThat(seen).isEmpty();
+        assertThat(heapGrowth).as("heap growth").isLessThan(32L << 20);
+        await().atMost(Duration.ofSeconds(10)).until(() -> hub.getBean(GatewayServer.class).openConnections() == 0);
+        System.out.printf("ATTACK gateway header bomb %s: %d connections (%d KiB each, %d at a time) all %d and closed in "
+                + "%d ms; heap %+d KiB; app saw nothing%n", attack, connections, bytes.length / 1024, parallel, expected,
+                millis, heapGrowth / 1024);
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------
