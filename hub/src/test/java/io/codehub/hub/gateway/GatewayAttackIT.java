@@ -26,6 +26,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import io.codehub.hub.support.GatewayClient;
+import io.codehub.hub.support.InMemoryAgents;
 import io.codehub.hub.support.InMemoryAgentsConfiguration;
 import io.codehub.hub.support.TestFiles;
 import io.codehub.hub.support.TestHub;
@@ -60,15 +61,14 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Attacks on the workspace gateway (issue 16, part 3): a hub in this JVM with in-memory agents,
- * one direct agent's workspace whose app is a recording HTTP server on 127.0.0.1:40000 (where
- * {@code InMemoryRuntime} says the app is), and raw sockets writing what browsers never send. The
+ * one direct agent's workspace whose app is a recording HTTP server on a loopback port (where
+ * its {@code InMemoryRuntime} says the app is), and raw sockets writing what browsers never send. The
  * recorder proves what reached the app: a refused request reaches nothing, a smuggled one never.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class GatewayAttackIT {
 
     private static final String ADMIN_TOKEN = "gateway-attack-admin-token-0123456789";
-    private static final int APP_PORT = 40000;
     private static final Duration HEADER_TIMEOUT = Duration.ofSeconds(2);
 
     private static Path dir;
@@ -93,7 +93,7 @@ class GatewayAttackIT {
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
                                 new RecordingApp());
                     }
-                }).bind("127.0.0.1", APP_PORT).sync().channel();
+                }).bind("127.0.0.1", 0).sync().channel();
         dir = Files.createTempDirectory("gateway-attack-it");
         hub = TestHub.start(new Class<?>[] {InMemoryAgentsConfiguration.class}, dir.resolve("hub"), ADMIN_TOKEN,
                 "codehub.hub.reconciler.interval", "500ms", "codehub.hub.reconciler.poll-interval", "200ms",
@@ -104,6 +104,7 @@ class GatewayAttackIT {
         gateway = new GatewayClient(gatewayPort);
         String agentId = post("/api/v1/agents", Map.of("name", "direct", "endpoint", "http://127.0.0.1:9",
                 "type", "docker", "capacity", 8)).get("agent").get("id").asString();
+        hub.getBean(InMemoryAgents.class).of(agentId).upstreamBasePort(((InetSocketAddress) app.localAddress()).getPort());
         await().atMost(Duration.ofSeconds(60)).until(() -> get("/api/v1/agents/" + agentId).get("status").asString(),
                 "active"::equals);
         String id = post("/api/v1/workspaces", Map.of("name", "attacked", "image", "app:1", "agentId", agentId))
@@ -293,6 +294,58 @@ class GatewayAttackIT {
         System.out.printf("ATTACK gateway header bomb %s: %d connections (%d KiB each, %d at a time) all %d and closed in "
                 + "%d ms; heap %+d KiB; app saw nothing%n", attack, connections, bytes.length / 1024, parallel, expected,
                 millis, heapGrowth / 1024);
+    }
+
+    // ---- SSRF through Host ---------------------------------------------------------------------------------------
+
+    /**
+     * Host values that name, or might be resolved to, something other than a workspace of this
+     * gateway. The gateway never resolves a Host: each is 404 {@code not-a-workspace-host} (or 400
+     * when it is not even a valid header), and nothing reaches the app. {@code %s} is the real
+     * workspace id, to hide it in the trick.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"[::1]", "[::1]:%p", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "[0:0:0:0:0:ffff:127.0.0.1]",
+        "[fe80::1%%25lo]", "2130706433", "0x7f000001", "017700000001", "0177.0.0.1", "0x7f.0.0.1", "127.1", "127.0.0.1.",
+        "0.0.0.0", "0", "localhost", "localhost.", "LOCALHOST", "localhost:%p", "localhost.localdomain", "ip6-localhost",
+        "localtest.me", "127.0.0.1.nip.io", "%s.apps.localhost.nip.io", "169.254.169.254", "[fd00:ec2::254]",
+        "metadata.google.internal", "apps.localhost", ".apps.localhost", "%s..apps.localhost", "%s.apps.localhost..",
+        "%s%%2eapps.localhost", "%s.apps.localhost%%00", "%%31%%32%%37.0.0.1", "%s.apps.localhost@127.0.0.1",
+        "127.0.0.1#.%s.apps.localhost", "127.0.0.1/.%s.apps.localhost", "127.0.0.1\\.%s.apps.localhost",
+        "%s.apps.localhost:0", "%s.apps.localhost:65536", "%s.apps.localhost:08088", "%s.apps.localhost:-1",
+        "0--%s.apps.localhost", "65536--%s.apps.localhost", "08080--%s.apps.localhost", "-1--%s.apps.localhost",
+        "22--%s.apps.localhost", "%s.apps.localhost:%p:%p", "x.%s.apps.localhost", "%s.apps.localhost.evil.com",
+        "%s.apps.localhos", "%s.apps-localhost"})
+    @Timeout(30)
+    void hostsThatAreNotAWorkspaceNeverReachAnything(String trick) throws Exception {
+        String id = host.substring(0, host.indexOf('.'));
+        String value = trick.replace("%p", Integer.toString(gatewayPort)).replace("%s", id).replace("%%", "%");
+
+        Answer answer = send("GET /front HTTP/1.1\r\nHost: " + value + "\r\nCookie: " + cookie + "\r\n\r\n");
+
+        int status = GatewayClient.status(answer.text());
+        assertThat(status).as(value).isIn(400, 404);
+        assertThat(answer.closed()).as(value + ": closed").isTrue();
+        assertThat(seen).as(value + ": what reached the app").isEmpty();
+        System.out.printf("ATTACK gateway ssrf Host %s: %d %s%n", value, status,
+                answer.text().contains("not-a-workspace-host") ? "not-a-workspace-host"
+                        : answer.text().contains("port-not-exposed") ? "port-not-exposed" : "bad-request");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"http://[::1]:22/", "http://[::ffff:127.0.0.1]/", "http://2130706433/", "http://127.1/",
+        "http://localhost./", "http://%s.apps.localhost@127.0.0.1/", "//127.0.0.1/", "*", "127.0.0.1:22", "\\127.0.0.1\\x",
+        "%%2f%%2f127.0.0.1/", "http:%%2f%%2f127.0.0.1/"})
+    @Timeout(30)
+    void requestTargetsThatNameAnotherHostAreRefused(String trick) throws Exception {
+        String id = host.substring(0, host.indexOf('.'));
+        String target = trick.replace("%s", id).replace("%%", "%");
+
+        Answer answer = send("GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\nCookie: " + cookie + "\r\n\r\n");
+
+        assertThat(GatewayClient.status(answer.text())).as(target).isEqualTo(400);
+        assertThat(seen).as(target + ": what reached the app").isEmpty();
+        System.out.printf("ATTACK gateway ssrf target %s: 400%n", target);
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------
