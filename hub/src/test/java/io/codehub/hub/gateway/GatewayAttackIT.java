@@ -3,6 +3,7 @@ package io.codehub.hub.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
@@ -10,6 +11,10 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +74,8 @@ import tools.jackson.databind.JsonNode;
 class GatewayAttackIT {
 
     private static final String ADMIN_TOKEN = "gateway-attack-admin-token-0123456789";
-    private static final Duration HEADER_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration HEADER_TIMEOUT = Duration.ofSeconds(10);
+    private static final int PER_ADDRESS = 3_000;
 
     private static Path dir;
     private static ConfigurableApplicationContext hub;
@@ -82,6 +88,7 @@ class GatewayAttackIT {
     private static Channel app;
     private static final List<String> seen = new CopyOnWriteArrayList<>();
     private static final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private static final List<SocketChannel> channels = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void startHubAndApp() throws Exception {
@@ -98,7 +105,8 @@ class GatewayAttackIT {
         hub = TestHub.start(new Class<?>[] {InMemoryAgentsConfiguration.class}, dir.resolve("hub"), ADMIN_TOKEN,
                 "codehub.hub.reconciler.interval", "500ms", "codehub.hub.reconciler.poll-interval", "200ms",
                 "codehub.hub.gateway.request-header-timeout", HEADER_TIMEOUT.toMillis() + "ms",
-                "codehub.hub.gateway.response-header-timeout", "3s");
+                "codehub.hub.gateway.response-header-timeout", "3s",
+                "codehub.hub.gateway.max-connections-per-address", Integer.toString(PER_ADDRESS));
         api = TestHub.adminClient(hub, ADMIN_TOKEN);
         gatewayPort = hub.getBean(GatewayServer.class).localAddress().getPort();
         gateway = new GatewayClient(gatewayPort);
@@ -118,6 +126,8 @@ class GatewayAttackIT {
         assertThat(signIn.status()).isEqualTo(302);
         cookie = GatewayClient.cookieOf(signIn.header("Set-Cookie"));
         assertThat(gateway.get(host, "/hello", Map.of("Cookie", cookie)).status()).isEqualTo(200);
+        // Warm-up, so that the baselines measure the gateway rather than the JIT.
+        legitimateRequests(500, "127.0.0.3");
     }
 
     @AfterAll
@@ -125,6 +135,9 @@ class GatewayAttackIT {
         try {
             for (Socket socket : sockets) {
                 closeQuietly(socket);
+            }
+            for (SocketChannel channel : channels) {
+                closeQuietly(channel);
             }
             if (hub != null) {
                 hub.close();
@@ -348,6 +361,200 @@ class GatewayAttackIT {
         System.out.printf("ATTACK gateway ssrf target %s: 400%n", target);
     }
 
+    // ---- slowloris, idle connections ------------------------------------------------------------------------------
+
+    /**
+     * 1,000 sockets each send a request head a byte a second: each is closed at the request
+     * header timeout (10 s here), while legitimate requests (a new connection each) go on.
+     */
+    @Test
+    @Timeout(120)
+    void slowlorisSocketsAreClosedAtTheHeaderTimeoutWhileOthersAreServed() throws Exception {
+        int slow = 1_000;
+        List<Long> before = legitimateRequests(100, "127.0.0.3");
+        long[] openedAt = new long[slow];
+        long[] closedAt = new long[slow];
+        List<SocketChannel> loris = new ArrayList<>();
+        try (Selector selector = Selector.open()) {
+            for (int i = 0; i < slow; i++) {
+                SocketChannel channel = connect("127.0.0.1");
+                openedAt[i] = System.nanoTime();
+                channel.write(ByteBuffer.wrap(("GET / HTTP/1.1\r\nHost: " + host + "\r\nX-Slow: ")
+                        .getBytes(StandardCharsets.US_ASCII)));
+                channel.configureBlocking(false);
+                channel.register(selector, SelectionKey.OP_READ, i);
+                loris.add(channel);
+            }
+            LegitimateLoad during = LegitimateLoad.start("127.0.0.3");
+            long deadline = System.nanoTime() + HEADER_TIMEOUT.toNanos() + Duration.ofSeconds(10).toNanos();
+            long nextByte = System.nanoTime();
+            int open = slow;
+            ByteBuffer sink = ByteBuffer.allocate(4096);
+            while (open > 0 && System.nanoTime() < deadline) {
+                if (System.nanoTime() >= nextByte) {
+                    for (int i = 0; i < slow; i++) {
+                        if (closedAt[i] == 0) {
+                            try {
+                                loris.get(i).write(ByteBuffer.wrap(new byte[] {'a'}));
+                            } catch (IOException e) {
+                                closedAt[i] = System.nanoTime();
+                                open--;
+                            }
+                        }
+                    }
+                    nextByte += 1_000_000_000L;
+                }
+                selector.select(100);
+                for (SelectionKey key : selector.selectedKeys()) {
+                    int i = (Integer) key.attachment();
+                    sink.clear();
+                    int n;
+                    try {
+                        n = ((SocketChannel) key.channel()).read(sink);
+                    } catch (IOException e) {
+                        n = -1;
+                    }
+                    if (n < 0 && closedAt[i] == 0) {
+                        closedAt[i] = System.nanoTime();
+                        open--;
+                        key.cancel();
+                    }
+                }
+                selector.selectedKeys().clear();
+            }
+            List<Long> duringNanos = during.stop();
+            assertThat(open).as("slowloris sockets still open").isZero();
+            long[] lived = IntStream.range(0, slow).mapToLong(i -> (closedAt[i] - openedAt[i]) / 1_000_000).sorted()
+                    .toArray();
+            assertThat(lived[0]).as("shortest life (ms)").isGreaterThanOrEqualTo(HEADER_TIMEOUT.toMillis() - 100);
+            assertThat(lived[slow - 1]).as("longest life (ms)").isLessThan(HEADER_TIMEOUT.toMillis() + 3_000);
+            double p99Before = percentile(before, 0.99);
+            double p99During = percentile(duringNanos, 0.99);
+            System.out.printf("ATTACK gateway slowloris: %d sockets a byte a second, each closed %d-%d ms after it opened "
+                    + "(header timeout %d ms); good p99 %.2f -> %.2f ms (%d requests during, all 200)%n", slow, lived[0],
+                    lived[slow - 1], HEADER_TIMEOUT.toMillis(), p99Before, p99During, duringNanos.size());
+            assertThat(duringNanos).hasSizeGreaterThan(10);
+            assertThat(p99During).as("good p99 during (ms)").isLessThan(3 * p99Before + 20);
+        } finally {
+            loris.forEach(GatewayAttackIT::closeQuietly);
+        }
+    }
+
+    /**
+     * Idle TCP connections, as many as one test JVM holds well inside its 20,000 open files (each
+     * connection is two: the client's and the hub's): 3,000 from each of two addresses (the cap) and
+     * 1,000 from a third. The 3,001st from the first is refused at once; requests from a third address
+     * are served meanwhile; every idle connection is closed at the request header timeout.
+     */
+    @Test
+    @Timeout(120)
+    void thousandsOfIdleConnectionsAreCappedPerAddressAndClosedWhileOthersAreServed() throws Exception {
+        List<Long> before = legitimateRequests(100, "127.0.0.3");
+        GatewayServer server = hub.getBean(GatewayServer.class);
+        await().atMost(Duration.ofSeconds(15)).until(() -> server.openConnections() == 0);
+        long heapBefore = heapAfterGc();
+        List<SocketChannel> idle = new ArrayList<>();
+        try {
+            long start = System.nanoTime();
+            for (String from : List.of("127.0.0.1", "127.0.0.2")) {
+                for (int i = 0; i < PER_ADDRESS; i++) {
+                    idle.add(connect(from));
+                }
+            }
+            for (int i = 0; i < 1_000; i++) {
+                idle.add(connect("127.0.0.4"));
+            }
+            long openedMillis = (System.nanoTime() - start) / 1_000_000;
+            await().atMost(Duration.ofSeconds(5)).until(() -> server.openConnections() == idle.size());
+            long heapPerConnection = (heapAfterGc() - heapBefore) / idle.size();
+
+            SocketChannel refused = connect("127.0.0.1");
+            refused.socket().setSoTimeout(5_000);
+            assertThat(refused.socket().getInputStream().read()).as("past the per-address cap: closed at once").isEqualTo(-1);
+            closeQuietly(refused);
+
+            List<Long> during = legitimateRequests(100, "127.0.0.3");
+            long heldMillis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(server.openConnections()).as("idle connections still open when measured").isEqualTo(idle.size());
+            await().atMost(HEADER_TIMEOUT.plusSeconds(10)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> server.openConnections() == 0);
+            long closedMillis = (System.nanoTime() - start) / 1_000_000;
+            double p99Before = percentile(before, 0.99);
+            double p99During = percentile(during, 0.99);
+            System.out.printf("ATTACK gateway idle connections: %d open (%d from each of two addresses = the cap, %d from a third) in "
+                    + "%d ms; the next from the first address refused; hub+client heap %+d B per connection; good p99 "
+                    + "%.2f -> %.2f ms; all closed %d ms after the first opened (header timeout %d ms)%n", idle.size(),
+                    PER_ADDRESS, idle.size() - 2 * PER_ADDRESS, openedMillis, heapPerConnection, p99Before, p99During,
+                    closedMillis, HEADER_TIMEOUT.toMillis());
+            assertThat(heldMillis).as("measured while all were open").isLessThan(HEADER_TIMEOUT.toMillis());
+            assertThat(heapPerConnection).as("heap per idle connection (B)").isLessThan(16 * 1024);
+            assertThat(p99During).as("good p99 during (ms)").isLessThan(3 * p99Before + 20);
+        } finally {
+            idle.forEach(GatewayAttackIT::closeQuietly);
+        }
+    }
+
+    /** {@code count} requests one after the other, each on a new connection from {@code from}: their latencies. */
+    private static List<Long> legitimateRequests(int count, String from) throws IOException {
+        List<Long> nanos = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            nanos.add(legitimateRequest(from));
+        }
+        return nanos;
+    }
+
+    private static long legitimateRequest(String from) throws IOException {
+        long start = System.nanoTime();
+        try (Socket socket = new Socket()) {
+            socket.bind(new InetSocketAddress(from, 0));
+            socket.connect(new InetSocketAddress("127.0.0.1", gatewayPort), 5_000);
+            socket.getOutputStream().write(("GET /hello HTTP/1.1\r\nHost: " + host + "\r\nCookie: " + cookie
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            Answer answer = readUntilClosed(socket, Duration.ofSeconds(5));
+            assertThat(answer.text()).startsWith("HTTP/1.1 200 ");
+        }
+        return System.nanoTime() - start;
+    }
+
+    /** Legitimate requests one after the other on a thread of their own, until stopped. */
+    private static final class LegitimateLoad {
+        private final List<Long> nanos = new CopyOnWriteArrayList<>();
+        private final List<Throwable> failures = new CopyOnWriteArrayList<>();
+        private volatile boolean stopped;
+        private Thread thread;
+
+        static LegitimateLoad start(String from) {
+            LegitimateLoad load = new LegitimateLoad();
+            load.thread = new Thread(() -> {
+                while (!load.stopped) {
+                    try {
+                        load.nanos.add(legitimateRequest(from));
+                    } catch (IOException | AssertionError e) {
+                        load.failures.add(e);
+                        return;
+                    }
+                }
+            }, "legitimate-load");
+            load.thread.start();
+            return load;
+        }
+
+        List<Long> stop() throws InterruptedException {
+            stopped = true;
+            thread.join(10_000);
+            assertThat(failures).as("legitimate requests that failed").isEmpty();
+            return List.copyOf(nanos);
+        }
+    }
+
+    private static SocketChannel connect(String from) throws IOException {
+        SocketChannel channel = SocketChannel.open();
+        channels.add(channel);
+        channel.bind(new InetSocketAddress(from, 0));
+        channel.connect(new InetSocketAddress("127.0.0.1", gatewayPort));
+        return channel;
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------------------
 
     /** What the gateway answered on one connection, and whether it closed the connection after it. */
@@ -393,7 +600,7 @@ class GatewayAttackIT {
         return socket;
     }
 
-    private static void closeQuietly(Socket socket) {
+    private static void closeQuietly(Closeable socket) {
         try {
             socket.close();
         } catch (IOException e) {
