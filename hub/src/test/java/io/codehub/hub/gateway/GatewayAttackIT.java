@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -52,6 +53,8 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -85,7 +88,12 @@ class GatewayAttackIT {
     private static String host;
     private static String cookie;
     private static EventLoopGroup appLoops;
+    private static EventLoopGroup echoLoops;
     private static Channel app;
+    /** The app of a second workspace (its own agent and event loop): the WebSocket flood's target. */
+    private static Channel echoApp;
+    private static String echoHost;
+    private static String echoCookie;
     private static final List<String> seen = new CopyOnWriteArrayList<>();
     private static final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private static final List<SocketChannel> channels = new CopyOnWriteArrayList<>();
@@ -93,14 +101,9 @@ class GatewayAttackIT {
     @BeforeAll
     static void startHubAndApp() throws Exception {
         appLoops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        app = new ServerBootstrap().group(appLoops).channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
-                                new RecordingApp());
-                    }
-                }).bind("127.0.0.1", 0).sync().channel();
+        echoLoops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        app = startApp(appLoops);
+        echoApp = startApp(echoLoops);
         dir = Files.createTempDirectory("gateway-attack-it");
         hub = TestHub.start(new Class<?>[] {InMemoryAgentsConfiguration.class}, dir.resolve("hub"), ADMIN_TOKEN,
                 "codehub.hub.reconciler.interval", "500ms", "codehub.hub.reconciler.poll-interval", "200ms",
@@ -110,24 +113,47 @@ class GatewayAttackIT {
         api = TestHub.adminClient(hub, ADMIN_TOKEN);
         gatewayPort = hub.getBean(GatewayServer.class).localAddress().getPort();
         gateway = new GatewayClient(gatewayPort);
-        String agentId = post("/api/v1/agents", Map.of("name", "direct", "endpoint", "http://127.0.0.1:9",
+        String[] attacked = workspace("attacked", app);
+        host = attacked[0];
+        cookie = attacked[1];
+        String[] echo = workspace("echo", echoApp);
+        echoHost = echo[0];
+        echoCookie = echo[1];
+        // Warm-up, so that the baselines measure the gateway rather than the JIT.
+        legitimateRequests(500, "127.0.0.3");
+    }
+
+    /** A direct agent of its own with one workspace whose app is {@code server}: its host and a session cookie. */
+    private static String[] workspace(String name, Channel server) {
+        String agentId = post("/api/v1/agents", Map.of("name", name, "endpoint", "http://127.0.0.1:9",
                 "type", "docker", "capacity", 8)).get("agent").get("id").asString();
-        hub.getBean(InMemoryAgents.class).of(agentId).upstreamBasePort(((InetSocketAddress) app.localAddress()).getPort());
+        hub.getBean(InMemoryAgents.class).of(agentId).upstreamBasePort(((InetSocketAddress) server.localAddress()).getPort());
         await().atMost(Duration.ofSeconds(60)).until(() -> get("/api/v1/agents/" + agentId).get("status").asString(),
                 "active"::equals);
-        String id = post("/api/v1/workspaces", Map.of("name", "attacked", "image", "app:1", "agentId", agentId))
+        String id = post("/api/v1/workspaces", Map.of("name", name, "image", "app:1", "agentId", agentId))
                 .get("id").asString();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                 .until(() -> get("/api/v1/workspaces/" + id).get("state").asString(), "RUNNING"::equals);
-        host = id + ".apps.localhost";
+        String workspaceHost = id + ".apps.localhost";
         URI url = URI.create(post("/api/v1/workspaces/" + id + "/access", Map.of("subject", "attacker"))
                 .get("url").asString());
-        GatewayClient.Response signIn = gateway.get(host, url.getRawPath() + "?" + url.getRawQuery(), Map.of());
+        GatewayClient.Response signIn = gateway.get(workspaceHost, url.getRawPath() + "?" + url.getRawQuery(), Map.of());
         assertThat(signIn.status()).isEqualTo(302);
-        cookie = GatewayClient.cookieOf(signIn.header("Set-Cookie"));
-        assertThat(gateway.get(host, "/hello", Map.of("Cookie", cookie)).status()).isEqualTo(200);
-        // Warm-up, so that the baselines measure the gateway rather than the JIT.
-        legitimateRequests(500, "127.0.0.3");
+        String sessionCookie = GatewayClient.cookieOf(signIn.header("Set-Cookie"));
+        assertThat(gateway.get(workspaceHost, "/hello", Map.of("Cookie", sessionCookie)).status()).isEqualTo(200);
+        return new String[] {workspaceHost, sessionCookie};
+    }
+
+    private static Channel startApp(EventLoopGroup loops) throws InterruptedException {
+        return new ServerBootstrap().group(loops).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
+                                new WebSocketServerProtocolHandler("/ws", null, false, 1 << 16), new RecordingApp(),
+                                new EchoFrames());
+                    }
+                }).bind("127.0.0.1", 0).sync().channel();
     }
 
     @AfterAll
@@ -143,11 +169,15 @@ class GatewayAttackIT {
                 hub.close();
             }
         } finally {
-            if (app != null) {
-                app.close().syncUninterruptibly();
+            for (Channel server : new Channel[] {app, echoApp}) {
+                if (server != null) {
+                    server.close().syncUninterruptibly();
+                }
             }
-            if (appLoops != null) {
-                appLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            for (EventLoopGroup loops : new EventLoopGroup[] {appLoops, echoLoops}) {
+                if (loops != null) {
+                    loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+                }
             }
             TestFiles.deleteRecursively(dir);
         }
@@ -475,7 +505,8 @@ class GatewayAttackIT {
 
             List<Long> during = legitimateRequests(100, "127.0.0.3");
             long heldMillis = (System.nanoTime() - start) / 1_000_000;
-            assertThat(server.openConnections()).as("idle connections still open when measured").isEqualTo(idle.size());
+            await().atMost(Duration.ofSeconds(2)).until(() -> server.openConnections() == idle.size());
+            long stillOpen = server.openConnections();
             await().atMost(HEADER_TIMEOUT.plusSeconds(10)).pollInterval(Duration.ofMillis(100))
                     .until(() -> server.openConnections() == 0);
             long closedMillis = (System.nanoTime() - start) / 1_000_000;
@@ -486,11 +517,96 @@ class GatewayAttackIT {
                     + "%.2f -> %.2f ms; all closed %d ms after the first opened (header timeout %d ms)%n", idle.size(),
                     PER_ADDRESS, idle.size() - 2 * PER_ADDRESS, openedMillis, heapPerConnection, p99Before, p99During,
                     closedMillis, HEADER_TIMEOUT.toMillis());
+            assertThat(stillOpen).as("idle connections still open when measured").isEqualTo(idle.size());
             assertThat(heldMillis).as("measured while all were open").isLessThan(HEADER_TIMEOUT.toMillis());
             assertThat(heapPerConnection).as("heap per idle connection (B)").isLessThan(16 * 1024);
             assertThat(p99During).as("good p99 during (ms)").isLessThan(3 * p99Before + 20);
         } finally {
             idle.forEach(GatewayAttackIT::closeQuietly);
+        }
+    }
+
+    /**
+     * Two WebSockets through the gateway to another workspace's app's echo, each writing 125-byte binary frames as
+     * fast as its socket takes them (and reading the echoes) for 5 s: requests of other clients are
+     * still served, with their p99 measured.
+     */
+    @Test
+    @Timeout(120)
+    void aWebSocketMessageFloodDoesNotStarveOtherClients() throws Exception {
+        int floods = 2;
+        List<Long> before = legitimateRequests(100, "127.0.0.3");
+        List<Socket> opened = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        long[] sent = new long[floods];
+        long[] echoed = new long[floods];
+        try {
+            for (int f = 0; f < floods; f++) {
+                Socket socket = open();
+                opened.add(socket);
+                socket.getOutputStream().write(("GET /ws HTTP/1.1\r\nHost: " + echoHost + "\r\nCookie: " + echoCookie
+                        + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                        + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                socket.setSoTimeout(5_000);
+                String head = GatewayClient.readHead(socket.getInputStream());
+                assertThat(head).startsWith("HTTP/1.1 101 ");
+            }
+            // 100 masked binary frames of 125 bytes (mask key 0) per write.
+            byte[] frame = new byte[2 + 4 + 125];
+            frame[0] = (byte) 0x82;
+            frame[1] = (byte) (0x80 | 125);
+            byte[] batch = new byte[frame.length * 100];
+            for (int i = 0; i < 100; i++) {
+                System.arraycopy(frame, 0, batch, i * frame.length, frame.length);
+            }
+            long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            for (int f = 0; f < floods; f++) {
+                int index = f;
+                Socket socket = opened.get(f);
+                threads.add(new Thread(() -> {
+                    try {
+                        while (System.nanoTime() < end) {
+                            socket.getOutputStream().write(batch);
+                            sent[index] += 100;
+                        }
+                    } catch (IOException e) {
+                        // Reported by the count.
+                    }
+                }, "ws-flood-" + f));
+                threads.add(new Thread(() -> {
+                    byte[] buffer = new byte[64 * 1024];
+                    try {
+                        int n;
+                        while ((n = socket.getInputStream().read(buffer)) > 0) {
+                            echoed[index] += n;
+                        }
+                    } catch (IOException e) {
+                        // Closed at the end.
+                    }
+                }, "ws-drain-" + f));
+            }
+            threads.forEach(Thread::start);
+            LegitimateLoad during = LegitimateLoad.start("127.0.0.3");
+            await().atMost(Duration.ofSeconds(30)).until(() -> System.nanoTime() >= end);
+            List<Long> duringNanos = during.stop();
+            for (int f = 0; f < floods; f++) {
+                threads.get(2 * f).join(10_000);
+            }
+            long frames = Arrays.stream(sent).sum();
+            long echoedFrames = Arrays.stream(echoed).sum() / (2 + 125);
+            double p99Before = percentile(before, 0.99);
+            double p99During = percentile(duringNanos, 0.99);
+            System.out.printf("ATTACK gateway websocket flood: %d sockets, %d frames of 125 B in 5 s (%.0f per s), "
+                    + "%d echoed back; good p99 %.2f -> %.2f ms (%d requests during, all 200)%n", floods, frames,
+                    frames / 5.0, echoedFrames, p99Before, p99During, duringNanos.size());
+            assertThat(frames).isGreaterThan(10_000);
+            assertThat(duringNanos).hasSizeGreaterThan(10);
+            assertThat(p99During).as("good p99 during (ms)").isLessThan(3 * p99Before + 20);
+        } finally {
+            opened.forEach(GatewayAttackIT::closeQuietly);
+            for (Thread thread : threads) {
+                thread.join(10_000);
+            }
         }
     }
 
@@ -631,6 +747,15 @@ class GatewayAttackIT {
     private static JsonNode get(String path) {
         return api.get().uri(path).exchange().expectStatus().isOk().expectBody(JsonNode.class).returnResult()
                 .getResponseBody();
+    }
+
+    /** The workspace's app's WebSocket at {@code /ws}: echoes every data frame. */
+    private static final class EchoFrames extends SimpleChannelInboundHandler<WebSocketFrame> {
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+            ctx.writeAndFlush(frame.retainedDuplicate());
+        }
     }
 
     /** The workspace's app: records each request as "METHOD uri bodyLength" and answers 200 "ok". */
