@@ -34,8 +34,9 @@ import org.springframework.context.SmartLifecycle;
  * The gateway's listener ({@code CODEHUB_HUB_GATEWAY_PORT}): HTTP/1.1, with TLS when a
  * certificate is configured (ALPN offers {@code http/1.1} only). Each connection gets a
  * {@link GatewayHandler}. Past {@code maxConnections} open connections a new one is closed at
- * once, and so is one past {@code maxConnectionsPerAddress} from one client address. On stop the listener closes first, then every connection (a WebSocket ends with its TCP
- * connection; browsers reconnect to another hub).
+ * once, and so is one past {@code maxConnectionsPerAddress} from one client address. On stop the
+ * listener closes first, then every connection (a WebSocket ends with its TCP connection;
+ * browsers reconnect to another hub).
  */
 public final class GatewayServer implements SmartLifecycle, io.codehub.hub.access.GatewayAddress {
 
