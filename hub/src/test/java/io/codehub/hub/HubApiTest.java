@@ -49,6 +49,8 @@ class HubApiTest {
     static void properties(DynamicPropertyRegistry registry) {
         registry.add("codehub.hub.data-dir", () -> dataDir.toString());
         registry.add("codehub.admin.token", () -> ADMIN_TOKEN);
+        // The refusals below are many from one address; the failed-admin budget has its own tests.
+        registry.add("codehub.admin.failed-auth-burst", () -> "1000");
         registry.add("codehub.hub.api-keys.bcrypt-cost", () -> "4");
         registry.add("codehub.hub.reconciler.interval", () -> "200ms");
         registry.add("codehub.hub.reconciler.poll-interval", () -> "20ms");

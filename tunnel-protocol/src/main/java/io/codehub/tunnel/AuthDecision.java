@@ -18,15 +18,17 @@ public sealed interface AuthDecision {
     }
 
     /**
-     * Rejects the handshake with 401, 403 or 429 (429 requires a Retry-After). A 401 or 403
-     * counts against the source address's failed-authentication budget.
+     * Rejects the handshake with 401, 403, 429 or 503 (429 and 503 require a Retry-After). A 401
+     * or 403 counts against the source address's failed-authentication budget; a 503 (the
+     * authenticator is busy, try later) does not.
      */
     static AuthDecision reject(int status, String detail, @Nullable Duration retryAfter) {
         HandshakeProblem problem = switch (status) {
             case 401 -> HandshakeProblem.UNAUTHORIZED;
             case 403 -> HandshakeProblem.FORBIDDEN;
             case 429 -> HandshakeProblem.RATE_LIMITED;
-            default -> throw new IllegalArgumentException("status: " + status + " (expected: 401, 403 or 429)");
+            case 503 -> HandshakeProblem.UNAVAILABLE;
+            default -> throw new IllegalArgumentException("status: " + status + " (expected: 401, 403, 429 or 503)");
         };
         return new Rejected(problem, detail, retryAfter);
     }
@@ -56,16 +58,17 @@ public sealed interface AuthDecision {
     }
 
     /**
-     * @param problem the problem type (401, 403 or 429)
+     * @param problem the problem type (401, 403, 429 or 503)
      * @param detail human-readable reason sent to the agent; must not contain secrets
-     * @param retryAfter when the agent may try again (required for 429)
+     * @param retryAfter when the agent may try again (required for 429 and 503)
      */
     record Rejected(HandshakeProblem problem, String detail, @Nullable Duration retryAfter) implements AuthDecision {
         public Rejected {
             Objects.requireNonNull(problem, "problem");
             Objects.requireNonNull(detail, "detail");
-            if (problem == HandshakeProblem.RATE_LIMITED && retryAfter == null) {
-                throw new IllegalArgumentException("retryAfter: null (expected: set for 429)");
+            if ((problem == HandshakeProblem.RATE_LIMITED || problem == HandshakeProblem.UNAVAILABLE)
+                    && retryAfter == null) {
+                throw new IllegalArgumentException("retryAfter: null (expected: set for 429 and 503)");
             }
             if (retryAfter != null) {
                 Checks.positive("retryAfter", retryAfter);

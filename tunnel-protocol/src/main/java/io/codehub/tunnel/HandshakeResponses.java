@@ -38,6 +38,21 @@ final class HandshakeResponses {
         ctx.writeAndFlush(problem(problem, detail, retryAfter)).addListener(ChannelFutureListener.CLOSE);
     }
 
+    /**
+     * Refuses a connection that cannot be answered (its TLS handshake never finished): tells the
+     * observer and the listener, and closes it.
+     */
+    static void closeUnanswered(ChannelHandlerContext ctx, ServerContext server, HandshakeProblem problem,
+            String detail) {
+        server.observer.handshakeRejected(problem);
+        try {
+            server.listener.handshakeRejected(ctx.channel().remoteAddress(), problem, detail);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "TunnelListener.handshakeRejected failed", e);
+        }
+        ctx.close();
+    }
+
     static FullHttpResponse switchingProtocols(String sessionId, String hubId, Keepalive keepalive,
             @Nullable String resumptionTicket) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,

@@ -74,12 +74,16 @@ final class Http2Pipelines {
 
     static Http2FrameCodec hubCodec(TunnelLimits limits) {
         Http2Settings settings = commonSettings(limits).maxConcurrentStreams(0).pushEnabled(false);
-        return cumulating(withLimits(Http2FrameCodecBuilder.forClient(), limits).initialSettings(settings).build());
+        return cumulating(withLimits(Http2FrameCodecBuilder.forClient(), limits, limits.maxRstFramesPerWindow())
+                .initialSettings(settings).build());
     }
 
     static Http2FrameCodec agentCodec(TunnelLimits limits) {
         Http2Settings settings = commonSettings(limits).maxConcurrentStreams(limits.maxConcurrentStreams());
-        return cumulating(withLimits(Http2FrameCodecBuilder.forServer(), limits).initialSettings(settings).build());
+        // The hub cancels a CONNECT stream whenever its gateway client goes away: resets from the hub
+        // are normal traffic up to a rate far above any site's, far below a rapid-reset flood's.
+        return cumulating(withLimits(Http2FrameCodecBuilder.forServer(), limits, limits.maxHubResetsPerWindow())
+                .initialSettings(settings).build());
     }
 
     /**
@@ -139,14 +143,15 @@ final class Http2Pipelines {
                 .initialWindowSize(limits.initialWindowSize());
     }
 
-    private static Http2FrameCodecBuilder withLimits(Http2FrameCodecBuilder builder, TunnelLimits limits) {
+    private static Http2FrameCodecBuilder withLimits(Http2FrameCodecBuilder builder, TunnelLimits limits,
+            int maxReceivedResets) {
         int windowSeconds = (int) limits.rstWindow().toSeconds();
         return builder
                 .validateHeaders(true)
                 // A close that is not graceful (connection error, missed keepalive) is immediate;
                 // GracefulClose sets the grace for the duration of its own close() call.
                 .gracefulShutdownTimeoutMillis(0)
-                .decoderEnforceMaxRstFramesPerWindow(limits.maxRstFramesPerWindow(), windowSeconds)
+                .decoderEnforceMaxRstFramesPerWindow(maxReceivedResets, windowSeconds)
                 .encoderEnforceMaxRstFramesPerWindow(limits.maxRstFramesPerWindow(), windowSeconds)
                 .decoderEnforceMaxConsecutiveEmptyDataFrames(limits.maxConsecutiveEmptyDataFrames())
                 .decoderEnforceMaxSmallContinuationFrames(MAX_SMALL_CONTINUATION_FRAMES)

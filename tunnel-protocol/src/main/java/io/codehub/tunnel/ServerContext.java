@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * What every connection of one {@link TunnelServer} shares: configuration, the session registry,
- * the failed-authentication limiter and the draining flag. Immutable apart from those
- * thread-safe parts.
+ * the failed-authentication limiter, the handshakes open per address and the draining flag.
+ * Immutable apart from those thread-safe parts.
  */
 final class ServerContext {
 
@@ -23,6 +23,7 @@ final class ServerContext {
     final TunnelObserver observer;
     final SessionRegistry registry;
     final FailedAuthRateLimiter rateLimiter;
+    final HandshakesPerAddress handshakes;
     final Clock clock;
     final Duration unavailableRetryAfter;
     final Duration replacedSessionGrace;
@@ -40,6 +41,7 @@ final class ServerContext {
         this.observer = observer;
         this.registry = new SessionRegistry(limits.maxTunnels());
         this.rateLimiter = rateLimiter;
+        this.handshakes = new HandshakesPerAddress(limits.maxHandshakesPerAddress());
         this.clock = clock;
         this.unavailableRetryAfter = unavailableRetryAfter;
         this.replacedSessionGrace = replacedSessionGrace;

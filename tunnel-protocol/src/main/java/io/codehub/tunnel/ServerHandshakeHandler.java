@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -34,8 +35,11 @@ import org.jspecify.annotations.Nullable;
  * The channel has {@code AUTO_READ} off: exactly one request is read, and nothing while the
  * authenticator runs. The request line and headers are capped by the {@link HttpServerCodec}
  * in front ({@code 431}), and {@link TunnelLimits#handshakeTimeout()} covers everything from
- * accept (TLS included) to the 101. A source whose failed-authentication bucket is empty gets
- * {@code 429} before the authenticator runs.
+ * accept (TLS included) to the 101: a connection still in its TLS handshake then is closed
+ * unanswered, one without a complete request gets {@code 408}. A source whose failed-authentication bucket is empty gets
+ * {@code 429} before the authenticator runs. At most {@link TunnelLimits#maxHandshakesPerAddress()}
+ * connections of one address are in this handler at once (the rest are closed at accept); a
+ * connection leaves the count at its 101 or when it closes.
  */
 final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
 
@@ -49,13 +53,16 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
     private enum State { WAITING, AUTHENTICATING, DONE }
 
     private final ServerContext server;
+    /** Gives back this connection's slot in {@link HandshakesPerAddress} (at 101, or at close). */
+    private final Runnable releaseSlot;
     private State state = State.WAITING;
     private @Nullable ScheduledFuture<?> timeout;
     /** When the handshake timeout runs out, on the event loop's ticker. */
     private long deadlineNanos;
 
-    ServerHandshakeHandler(ServerContext server) {
+    ServerHandshakeHandler(ServerContext server, Runnable releaseSlot) {
         this.server = server;
+        this.releaseSlot = releaseSlot;
     }
 
     @Override
@@ -200,7 +207,7 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
             LOG.log(System.Logger.Level.WARNING, "authenticator failed for " + handshake, error);
             reject(ctx, HandshakeProblem.UNAVAILABLE, "authentication unavailable", server.unavailableRetryAfter);
         } else if (decision instanceof AuthDecision.Rejected rejected) {
-            if (rejected.problem() != HandshakeProblem.RATE_LIMITED) {
+            if (rejected.problem() != HandshakeProblem.RATE_LIMITED && rejected.problem() != HandshakeProblem.UNAVAILABLE) {
                 server.rateLimiter.recordFailure(handshake.remoteAddress().getAddress());
             }
             reject(ctx, rejected.problem(), rejected.detail(), rejected.retryAfter());
@@ -220,6 +227,7 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
         }
         state = State.DONE;
         cancelTimeout();
+        releaseSlot.run();
         String sessionId = ServerContext.newSessionId();
         DefaultTunnelSession session = new DefaultTunnelSession(sessionId, accepted.agentId(),
                 handshake.agentVersion(), handshake.remoteAddress(), server.clock.instant(), ctx.channel(),
@@ -279,6 +287,17 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void timedOut(ChannelHandlerContext ctx) {
+        SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        if (state == State.WAITING && tls != null && !tls.handshakeFuture().isDone()) {
+            // A stalled ClientHello (or TLS handshake): there is no TLS session to answer 408 in,
+            // and a write queued behind the handshake would never complete. Close unanswered now,
+            // rather than at the SslHandler's own (longer) handshake timeout.
+            state = State.DONE;
+            cancelTimeout();
+            HandshakeResponses.closeUnanswered(ctx, server, HandshakeProblem.TIMEOUT,
+                    "no TLS handshake within " + server.limits.handshakeTimeout());
+            return;
+        }
         if (state == State.WAITING) {
             reject(ctx, HandshakeProblem.TIMEOUT,
                     "no complete request within " + server.limits.handshakeTimeout(), null);

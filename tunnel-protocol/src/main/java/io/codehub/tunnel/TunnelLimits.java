@@ -13,11 +13,13 @@ import io.codehub.base.Checks;
  * <p>Pre-authentication (hub): {@code handshakeTimeout} from accept to 101 (TLS included),
  * {@code maxHandshakeHeaderBytes} for the request line and headers, a token bucket of
  * {@code failedAuthBurst} failed authentications per source address refilled by one token every
- * {@code failedAuthRefillPeriod}, and at most {@code maxTunnels} sessions per hub.
+ * {@code failedAuthRefillPeriod}, at most {@code maxHandshakesPerAddress} connections per source
+ * address that have not finished their handshake, and at most {@code maxTunnels} sessions per hub.
  *
  * <p>HTTP/2 (both): {@code maxConcurrentStreams}, {@code maxHeaderListSize},
  * {@code maxFrameSize}, {@code initialWindowSize}, at most {@code maxRstFramesPerWindow} RST_STREAM
- * frames in {@code rstWindow} (rapid-reset and MadeYouReset protection, in both directions), at
+ * frames in {@code rstWindow} (rapid-reset and MadeYouReset protection, in both directions; the
+ * agent accepts up to {@code maxHubResetsPerWindow} from the hub, whose gateway cancels streams), at
  * most {@code maxConsecutiveEmptyDataFrames}, and {@code streamIdleTimeout} without a frame in
  * either direction before a stream is cancelled.
  *
@@ -34,12 +36,14 @@ public final class TunnelLimits {
     private final int maxHandshakeHeaderBytes;
     private final int failedAuthBurst;
     private final Duration failedAuthRefillPeriod;
+    private final int maxHandshakesPerAddress;
     private final int maxTunnels;
     private final int maxConcurrentStreams;
     private final int maxHeaderListSize;
     private final int maxFrameSize;
     private final int initialWindowSize;
     private final int maxRstFramesPerWindow;
+    private final int maxHubResetsPerWindow;
     private final Duration rstWindow;
     private final int maxConsecutiveEmptyDataFrames;
     private final Duration streamIdleTimeout;
@@ -51,12 +55,14 @@ public final class TunnelLimits {
         maxHandshakeHeaderBytes = b.maxHandshakeHeaderBytes;
         failedAuthBurst = b.failedAuthBurst;
         failedAuthRefillPeriod = b.failedAuthRefillPeriod;
+        maxHandshakesPerAddress = b.maxHandshakesPerAddress;
         maxTunnels = b.maxTunnels;
         maxConcurrentStreams = b.maxConcurrentStreams;
         maxHeaderListSize = b.maxHeaderListSize;
         maxFrameSize = b.maxFrameSize;
         initialWindowSize = b.initialWindowSize;
         maxRstFramesPerWindow = b.maxRstFramesPerWindow;
+        maxHubResetsPerWindow = b.maxHubResetsPerWindow;
         rstWindow = b.rstWindow;
         maxConsecutiveEmptyDataFrames = b.maxConsecutiveEmptyDataFrames;
         streamIdleTimeout = b.streamIdleTimeout;
@@ -82,12 +88,14 @@ public final class TunnelLimits {
     public int maxHandshakeHeaderBytes() { return maxHandshakeHeaderBytes; }
     public int failedAuthBurst() { return failedAuthBurst; }
     public Duration failedAuthRefillPeriod() { return failedAuthRefillPeriod; }
+    public int maxHandshakesPerAddress() { return maxHandshakesPerAddress; }
     public int maxTunnels() { return maxTunnels; }
     public int maxConcurrentStreams() { return maxConcurrentStreams; }
     public int maxHeaderListSize() { return maxHeaderListSize; }
     public int maxFrameSize() { return maxFrameSize; }
     public int initialWindowSize() { return initialWindowSize; }
     public int maxRstFramesPerWindow() { return maxRstFramesPerWindow; }
+    public int maxHubResetsPerWindow() { return maxHubResetsPerWindow; }
     public Duration rstWindow() { return rstWindow; }
     public int maxConsecutiveEmptyDataFrames() { return maxConsecutiveEmptyDataFrames; }
     public Duration streamIdleTimeout() { return streamIdleTimeout; }
@@ -100,12 +108,14 @@ public final class TunnelLimits {
                 + ", maxHandshakeHeaderBytes=" + maxHandshakeHeaderBytes
                 + ", failedAuthBurst=" + failedAuthBurst
                 + ", failedAuthRefillPeriod=" + failedAuthRefillPeriod
+                + ", maxHandshakesPerAddress=" + maxHandshakesPerAddress
                 + ", maxTunnels=" + maxTunnels
                 + ", maxConcurrentStreams=" + maxConcurrentStreams
                 + ", maxHeaderListSize=" + maxHeaderListSize
                 + ", maxFrameSize=" + maxFrameSize
                 + ", initialWindowSize=" + initialWindowSize
                 + ", maxRstFramesPerWindow=" + maxRstFramesPerWindow
+                + ", maxHubResetsPerWindow=" + maxHubResetsPerWindow
                 + ", rstWindow=" + rstWindow
                 + ", maxConsecutiveEmptyDataFrames=" + maxConsecutiveEmptyDataFrames
                 + ", streamIdleTimeout=" + streamIdleTimeout
@@ -119,12 +129,14 @@ public final class TunnelLimits {
         private int maxHandshakeHeaderBytes = 8 * 1024;
         private int failedAuthBurst = 10;
         private Duration failedAuthRefillPeriod = Duration.ofSeconds(6);
+        private int maxHandshakesPerAddress = 128;
         private int maxTunnels = 10_000;
         private int maxConcurrentStreams = 4096;
         private int maxHeaderListSize = 16 * 1024;
         private int maxFrameSize = 16 * 1024;
         private int initialWindowSize = 1 << 20;
         private int maxRstFramesPerWindow = 200;
+        private int maxHubResetsPerWindow = 10_000;
         private Duration rstWindow = Duration.ofSeconds(30);
         private int maxConsecutiveEmptyDataFrames = 2;
         private Duration streamIdleTimeout = Duration.ofMinutes(5);
@@ -139,12 +151,14 @@ public final class TunnelLimits {
             maxHandshakeHeaderBytes = l.maxHandshakeHeaderBytes;
             failedAuthBurst = l.failedAuthBurst;
             failedAuthRefillPeriod = l.failedAuthRefillPeriod;
+            maxHandshakesPerAddress = l.maxHandshakesPerAddress;
             maxTunnels = l.maxTunnels;
             maxConcurrentStreams = l.maxConcurrentStreams;
             maxHeaderListSize = l.maxHeaderListSize;
             maxFrameSize = l.maxFrameSize;
             initialWindowSize = l.initialWindowSize;
             maxRstFramesPerWindow = l.maxRstFramesPerWindow;
+            maxHubResetsPerWindow = l.maxHubResetsPerWindow;
             rstWindow = l.rstWindow;
             maxConsecutiveEmptyDataFrames = l.maxConsecutiveEmptyDataFrames;
             streamIdleTimeout = l.streamIdleTimeout;
@@ -173,6 +187,16 @@ public final class TunnelLimits {
         /** A source address earns back one failed attempt per period (default 6 s). */
         public Builder failedAuthRefillPeriod(Duration value) {
             failedAuthRefillPeriod = Checks.positive("failedAuthRefillPeriod", value);
+            return this;
+        }
+
+        /**
+         * Connections one source address (an IPv6 /64) may have open before their handshake is
+         * answered 101 (default 128); a connection past it is closed at accept, unanswered.
+         * Sessions do not count, only handshakes in progress.
+         */
+        public Builder maxHandshakesPerAddress(int value) {
+            maxHandshakesPerAddress = Checks.positive("maxHandshakesPerAddress", value);
             return this;
         }
 
@@ -214,9 +238,24 @@ public final class TunnelLimits {
             return this;
         }
 
-        /** RST_STREAM frames allowed per {@link #rstWindow(Duration)}, each way (default 200 per 30 s). */
+        /**
+         * RST_STREAM frames allowed per {@link #rstWindow(Duration)}: received by the hub, and sent
+         * with an error code other than CANCEL or NO_ERROR by either side (default 200 per 30 s).
+         */
         public Builder maxRstFramesPerWindow(int value) {
             maxRstFramesPerWindow = Checks.positive("maxRstFramesPerWindow", value);
+            return this;
+        }
+
+        /**
+         * RST_STREAM frames the agent accepts from the hub per {@link #rstWindow(Duration)} (default
+         * 10,000 per 30 s). Higher than {@link #maxRstFramesPerWindow(int)}: the hub ends a CONNECT
+         * stream with CANCEL whenever the gateway client it serves goes away, so a busy site sends
+         * hundreds a minute in normal use; the limit still cuts a rapid-reset flood (hundreds of
+         * thousands a second).
+         */
+        public Builder maxHubResetsPerWindow(int value) {
+            maxHubResetsPerWindow = Checks.positive("maxHubResetsPerWindow", value);
             return this;
         }
 

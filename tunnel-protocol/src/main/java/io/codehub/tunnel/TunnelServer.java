@@ -77,6 +77,16 @@ public final class TunnelServer {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        Runnable release = context.handshakes.tryAcquire(ch.remoteAddress().getAddress());
+                        if (release == null) {
+                            // Before TLS and before any byte is read: nothing to answer with, and
+                            // nothing spent on an address that already holds its share of sockets.
+                            LOG.log(System.Logger.Level.DEBUG, "closing a connection from {0}: {1} handshakes "
+                                    + "open from that address", ch.remoteAddress(), context.limits.maxHandshakesPerAddress());
+                            ch.close();
+                            return;
+                        }
+                        ch.closeFuture().addListener(f -> release.run());
                         ChannelPipeline p = ch.pipeline();
                         if (context.observer != TunnelObserver.NONE) {
                             p.addLast(ByteCountingHandler.NAME, new ByteCountingHandler(context.observer));
@@ -87,7 +97,7 @@ public final class TunnelServer {
                         p.addLast(ServerHandshakeHandler.HTTP_CODEC, new HttpServerCodec(new HttpDecoderConfig()
                                 .setMaxInitialLineLength(ServerHandshakeHandler.MAX_INITIAL_LINE)
                                 .setMaxHeaderSize(context.limits.maxHandshakeHeaderBytes())));
-                        p.addLast("handshake", new ServerHandshakeHandler(context));
+                        p.addLast("handshake", new ServerHandshakeHandler(context, release));
                     }
                 })
                 .bind(bindAddress)

@@ -87,9 +87,9 @@ class ConfigurationTest {
     @Test
     void decisionsValidate() {
         assertThatThrownBy(() -> AuthDecision.reject(500, "x", null))
-                .hasMessage("status: 500 (expected: 401, 403 or 429)");
+                .hasMessage("status: 500 (expected: 401, 403, 429 or 503)");
         assertThatThrownBy(() -> AuthDecision.reject(429, "x", null))
-                .hasMessage("retryAfter: null (expected: set for 429)");
+                .hasMessage("retryAfter: null (expected: set for 429 and 503)");
         assertThatThrownBy(() -> AuthDecision.accept("has space", null)).hasMessageStartingWith("agentId:");
         assertThatThrownBy(() -> new HandshakeRequest(null, null, "1", new InetSocketAddress("127.0.0.1", 1), List.of()))
                 .hasMessageStartingWith("credentials: none");

@@ -177,6 +177,29 @@ class ConnectRelayIT {
     }
 
     @Test
+    void theHubClosingManyConnectStreamsEarlyNeverCostsTheSession() throws Exception {
+        // Each gateway connection a browser closes ends its CONNECT stream with RST_STREAM CANCEL from
+        // the hub: a busy site does hundreds a minute, which no rapid-reset limit may take for an attack.
+        TunnelSession session = start((host, port) -> host.equals("127.0.0.1") && port == echoPort);
+        int streams = 600;
+        for (int i = 0; i < streams; i++) {
+            Channel channel;
+            try {
+                channel = session.openConnect("127.0.0.1", echoPort, new ByteChannelProbe()).get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new AssertionError("stream " + i + " of " + streams + " failed; session closed: "
+                        + ((DefaultTunnelSession) session).closeCause(), e);
+            }
+            channel.close().sync();
+        }
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> session.activeStreams() == 0);
+        assertThat(server.session("agent-1")).containsSame(session);
+        Channel after = session.openConnect("127.0.0.1", echoPort, new ByteChannelProbe()).get(10, TimeUnit.SECONDS);
+        assertThat(after.isActive()).isTrue();
+        after.close().sync();
+    }
+
+    @Test
     void openConnectFailsWithTheAgentsRefusal() throws Exception {
         TunnelSession session = start((host, port) -> false);
         CompletableFuture<Channel> opened =

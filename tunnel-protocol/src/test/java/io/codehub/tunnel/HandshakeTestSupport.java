@@ -82,7 +82,7 @@ final class HandshakeTestSupport {
         ch.pipeline().addLast(ServerHandshakeHandler.HTTP_CODEC, new HttpServerCodec(new HttpDecoderConfig()
                         .setMaxInitialLineLength(ServerHandshakeHandler.MAX_INITIAL_LINE)
                         .setMaxHeaderSize(context.limits.maxHandshakeHeaderBytes())));
-        ch.pipeline().addLast("handshake", new ServerHandshakeHandler(context));
+        ch.pipeline().addLast("handshake", new ServerHandshakeHandler(context, () -> { }));
         return ch;
     }
 

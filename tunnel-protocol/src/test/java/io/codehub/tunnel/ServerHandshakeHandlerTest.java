@@ -276,6 +276,19 @@ class ServerHandshakeHandlerTest {
     }
 
     @Test
+    void aBusyAuthenticatorAnswers503WithRetryAfterAndSpendsNoFailedAuthBudget() {
+        TunnelAuthenticator busy = request -> CompletableFuture.completedFuture(
+                AuthDecision.reject(503, "too many key checks in progress", Duration.ofSeconds(2)));
+        ServerContext context = context(busy, TunnelLimits.builder().failedAuthBurst(2).build(), ticker);
+        for (int i = 0; i < 5; i++) {
+            Response response = answer(channel(context), upgradeRequest("Authorization: Bearer " + KEY));
+            assertThat(response.status()).as("attempt %d", i).isEqualTo(503);
+            assertThat(response.header("Retry-After")).isEqualTo("2");
+            assertThat(response.body()).contains("tunnel-unavailable");
+        }
+    }
+
+    @Test
     void drainingHubAnswers503WithRetryAfter() {
         ServerContext context = server(TunnelLimits.defaults());
         context.startDraining();

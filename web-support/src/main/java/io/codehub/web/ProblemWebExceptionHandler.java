@@ -80,7 +80,7 @@ public final class ProblemWebExceptionHandler implements WebExceptionHandler {
             String reason = cause == input ? input.getReason() : cause.getMessage();
             return Problem.of(ProblemType.MALFORMED_REQUEST, reason == null || reason.isBlank()
                     ? "request body is missing or not valid JSON"
-                    : "request is not valid: " + Failures.firstLine(reason));
+                    : "request is not valid: " + Failures.forClients(reason));
         }
         if (failure instanceof ResponseStatusException status && status.getStatusCode().value() == 404) {
             return Problem.of(ProblemType.ROUTE_NOT_FOUND,

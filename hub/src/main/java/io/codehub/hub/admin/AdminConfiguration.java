@@ -14,7 +14,10 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 
-/** Resolves the admin token (configured, stored or generated) and installs the filter that checks it. */
+/**
+ * Resolves the admin token (configured, stored or generated) and installs the filter that checks it,
+ * behind the per-address budget of failed attempts.
+ */
 @Configuration(proxyBeanMethods = false)
 public class AdminConfiguration {
 
@@ -43,6 +46,14 @@ public class AdminConfiguration {
                     + dataDirectory.path() + ": " + e.getMessage(),
                     "Remove " + AdminToken.HASH_FILE + " to generate a new token, or set CODEHUB_ADMIN_TOKEN.", e);
         }
+    }
+
+    /** Before the token filter: an address out of failed attempts is refused before its token is checked. */
+    @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE)
+    AdminAuthBudget adminAuthBudget(AdminProperties properties, ProblemResponses problems) {
+        return new AdminAuthBudget(properties.failedAuthBurst(), properties.failedAuthRefill(), System::nanoTime,
+                problems);
     }
 
     @Bean

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.List;
 
 import io.codehub.hub.apidoc.HubApiDocument;
+import io.codehub.hub.paging.Pages;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.headers.Header;
@@ -55,7 +56,8 @@ public class AgentController {
 
     /** Agents, filtered by {@code status}, {@code region} and every {@code label=key=value}. */
     @GetMapping
-    @Operation(operationId = "listAgents", summary = "List agents", description = "Agents matching every filter given.")
+    @Operation(operationId = "listAgents", summary = "List agents", description = "Agents matching every filter given, "
+            + "oldest first, paged: pass the answer's `next` as `after` for the next page; `next` is null on the last page.")
     @ApiResponse(responseCode = "200", description = "The agents.")
     @ApiResponse(responseCode = "400", ref = HubApiDocument.BAD_REQUEST)
     public Mono<AgentList> list(
@@ -64,10 +66,15 @@ public class AgentController {
             @RequestParam(required = false) @Nullable String status,
             @Parameter(description = "Only agents in this region.") @RequestParam(required = false) @Nullable String region,
             @Parameter(description = "Only agents with this label, as `key=value`; repeat it for more.")
-            @RequestParam(name = "label", required = false) @Nullable List<String> labels) {
+            @RequestParam(name = "label", required = false) @Nullable List<String> labels,
+            @Parameter(description = "Only agents after this one (the previous page's `next`).")
+            @RequestParam(required = false) @Nullable String after,
+            @Parameter(description = "Page size, 1 to 1000 (default 1000).") @RequestParam(required = false)
+            @Nullable String limit) {
         AgentStatus wanted = status == null ? null : AgentStatus.fromWire(status);
-        return registry.list(wanted, region, Labels.parseSelectors(labels)).map(this::view).collectList()
-                .map(AgentList::new);
+        int size = Pages.limit(limit);
+        return Pages.page(registry.list(wanted, region, Labels.parseSelectors(labels)), Agent::id, after, size)
+                .map(page -> new AgentList(page.items().stream().map(this::view).toList(), page.next()));
     }
 
     @GetMapping("/{id}")
@@ -121,7 +128,12 @@ public class AgentController {
                 registered.apiKey());
     }
 
-    /** The body of {@code GET /api/v1/agents}. */
-    public record AgentList(List<AgentView> items) {
+    /**
+     * The body of {@code GET /api/v1/agents}.
+     *
+     * @param items the agents, oldest first
+     * @param next  the {@code after} of the next page; null on the last page
+     */
+    public record AgentList(List<AgentView> items, @Nullable String next) {
     }
 }

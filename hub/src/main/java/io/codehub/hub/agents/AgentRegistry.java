@@ -150,8 +150,16 @@ public final class AgentRegistry {
      * key beyond its grace period.
      */
     public Mono<KeyMatch> match(String presented) {
+        return match(presented, hashing);
+    }
+
+    /**
+     * Like {@link #match(String)}, with bcrypt on {@code checking}: the tunnel port's own bounded
+     * budget of key checks, so that a flood of wrong keys cannot take the registry's scheduler.
+     */
+    public Mono<KeyMatch> match(String presented, Scheduler checking) {
         return Mono.justOrEmpty(ApiKeys.parse(presented)).flatMap(key -> agents.findById(key.agentId())
-                .publishOn(hashing)
+                .publishOn(checking)
                 .mapNotNull(agent -> {
                     if (keys.matches(key.secret(), agent.apiKeyHash())) {
                         return new KeyMatch(agent, true);

@@ -39,6 +39,7 @@ final class ApiProblems {
 
     /** Response names (under {@code #/components/responses/}) shared by the common responses. */
     static final String UNAUTHORIZED = "Unauthorized";
+    static final String TOO_MANY_FAILED_AUTHENTICATIONS = "TooManyFailedAuthentications";
     static final String PAYLOAD_TOO_LARGE = "PayloadTooLarge";
     static final String UNSUPPORTED_MEDIA_TYPE = "UnsupportedMediaType";
     static final String INTERNAL = "Internal";
@@ -80,6 +81,11 @@ final class ApiProblems {
         responses.put(UNAUTHORIZED, problem("Missing or wrong admin token (" + slug(ProblemType.UNAUTHORIZED) + ").")
                 .addHeaderObject("WWW-Authenticate", new Header().description("Bearer realm=\"codehub\"")
                         .schema(new StringSchema())));
+        responses.put(TOO_MANY_FAILED_AUTHENTICATIONS, problem("This client address sent too many wrong or missing "
+                + "admin tokens (CODEHUB_ADMIN_FAILED_AUTH_BURST, one more per CODEHUB_ADMIN_FAILED_AUTH_REFILL); retry "
+                + "after Retry-After seconds (" + slug(HubProblemType.TOO_MANY_FAILED_AUTHENTICATIONS) + ").")
+                .addHeaderObject("Retry-After", new Header().description("Seconds until the address may try again.")
+                        .schema(new IntegerSchema().format(null))));
         responses.put("AccessDenied", problem("The workspace has an owner and the request names another subject ("
                 + slug(HubProblemType.ACCESS_DENIED) + ")."));
         responses.put("AgentNotFound", problem("No agent has that id (" + slug(HubProblemType.AGENT_NOT_FOUND) + ")."));

@@ -42,6 +42,7 @@ final class CommonResponses implements OpenApiCustomizer {
         ApiResponses responses = operation.getResponses() == null ? new ApiResponses() : operation.getResponses();
         if (path.startsWith(ADMIN_PREFIX)) {
             responses.putIfAbsent("401", ApiProblems.ref(ApiProblems.UNAUTHORIZED));
+            responses.putIfAbsent("429", ApiProblems.ref(ApiProblems.TOO_MANY_FAILED_AUTHENTICATIONS));
         } else {
             operation.setSecurity(List.of());
         }

@@ -30,6 +30,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                    when many agents share one NAT address
  * @param failedAuthRefill the address earns back one attempt per this period
  *                    ({@code CODEHUB_HUB_TUNNEL_FAILED_AUTH_REFILL}, default 6s)
+ * @param handshakeTimeout from accept to the 101, TLS included; a connection that has not finished its
+ *                    handshake by then is answered 408 (or 503 while its key is being checked) and closed
+ *                    ({@code CODEHUB_HUB_TUNNEL_HANDSHAKE_TIMEOUT}, default 10s)
+ * @param maxHandshakesPerAddress connections one source address (an IPv6 /64) may have open before their
+ *                    101; more are closed at accept, unanswered; sessions do not count
+ *                    ({@code CODEHUB_HUB_TUNNEL_MAX_HANDSHAKES_PER_ADDRESS}, default 128)
+ * @param keyCheckThreads API keys checked (bcrypt) at once in handshakes and enrolments; 0 means half the
+ *                    processors, at least 1 ({@code CODEHUB_HUB_TUNNEL_KEY_CHECK_THREADS}, default 0)
+ * @param keyCheckQueue key checks that may wait for a thread; more get 503 with Retry-After
+ *                    ({@code CODEHUB_HUB_TUNNEL_KEY_CHECK_QUEUE}, default 32)
  */
 @ConfigurationProperties("codehub.hub.tunnel")
 public record TunnelProperties(
@@ -41,7 +51,11 @@ public record TunnelProperties(
         @DefaultValue("24h") Duration ticketTtl,
         @DefaultValue("none") String clientAuth,
         @DefaultValue("10") int failedAuthBurst,
-        @DefaultValue("6s") Duration failedAuthRefill) {
+        @DefaultValue("6s") Duration failedAuthRefill,
+        @DefaultValue("10s") Duration handshakeTimeout,
+        @DefaultValue("128") int maxHandshakesPerAddress,
+        @DefaultValue("0") int keyCheckThreads,
+        @DefaultValue("32") int keyCheckQueue) {
 
     public TunnelProperties {
         ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_PORT", port, 0, 65_535);
@@ -61,6 +75,10 @@ public record TunnelProperties(
         ConfigurationChecks.positive("CODEHUB_HUB_TUNNEL_TICKET_TTL", ticketTtl);
         ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_FAILED_AUTH_BURST", failedAuthBurst, 1, 1_000_000);
         ConfigurationChecks.positive("CODEHUB_HUB_TUNNEL_FAILED_AUTH_REFILL", failedAuthRefill);
+        ConfigurationChecks.positive("CODEHUB_HUB_TUNNEL_HANDSHAKE_TIMEOUT", handshakeTimeout);
+        ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_MAX_HANDSHAKES_PER_ADDRESS", maxHandshakesPerAddress, 1, 1_000_000);
+        ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_KEY_CHECK_THREADS", keyCheckThreads, 0, 256);
+        ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_KEY_CHECK_QUEUE", keyCheckQueue, 0, 100_000);
         clientAuth = clientAuth.trim().toLowerCase(java.util.Locale.ROOT);
         if (!clientAuth.matches("none|optional|require")) {
             throw new ConfigurationException("CODEHUB_HUB_TUNNEL_CLIENT_AUTH", "'" + clientAuth + "'",
@@ -71,6 +89,11 @@ public record TunnelProperties(
                     "Client certificates need TLS: set CODEHUB_HUB_TUNNEL_TLS_CERT and CODEHUB_HUB_TUNNEL_TLS_KEY "
                             + "(bin/codehub pki issue server), or set CODEHUB_HUB_TUNNEL_CLIENT_AUTH=none.");
         }
+    }
+
+    /** Threads that check API keys: {@code keyCheckThreads}, or half the processors (at least 1) when 0. */
+    public int keyCheckThreadsOrDefault() {
+        return keyCheckThreads > 0 ? keyCheckThreads : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     }
 
     /** Whether agents are asked for client certificates at all. */

@@ -54,7 +54,7 @@ public final class HubProblemMapper implements ProblemMapper {
                 String field = json.getPath().stream()
                         .map(r -> r.getPropertyName() != null ? r.getPropertyName() : "[" + r.getIndex() + "]")
                         .collect(Collectors.joining(".")).replace(".[", "[");
-                return Problem.of(HubProblemType.VALIDATION_FAILED, field + ": " + Failures.firstLine(json.getOriginalMessage()));
+                return Problem.of(HubProblemType.VALIDATION_FAILED, field + ": " + Failures.forClients(json.getOriginalMessage()));
             }
         }
         if (isDatabaseUnavailable(failure)) {

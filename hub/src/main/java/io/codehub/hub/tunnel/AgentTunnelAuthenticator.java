@@ -37,7 +37,8 @@ import reactor.core.scheduler.Scheduler;
  * <h2>Cost</h2>
  * An API key is checked with {@link AgentRegistry#authenticate} (bcrypt, on the registry's hashing
  * scheduler, never on the event loop that calls this); a ticket costs one ECDSA verification and
- * one row read, no bcrypt. Every accepted handshake gets a fresh ticket, so an agent that keeps its
+ * one row read, no bcrypt. Key checks share the port's {@link TunnelKeyChecks} budget (a few
+ * threads, a short queue, 503 with Retry-After beyond it). Every accepted handshake gets a fresh ticket, so an agent that keeps its
  * ticket pays bcrypt at most once per hub start: {@link #keyChecks()} counts the key checks.
  *
  * <h2>Answers</h2>
@@ -55,6 +56,7 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
     private final ResumptionTickets tickets;
     private final Scheduler verifying;
     private final HubPki pki;
+    private final TunnelKeyChecks budget;
     private final AtomicLong keyChecks = new AtomicLong();
     private volatile @Nullable AuthFailures failures;
 
@@ -64,14 +66,16 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
      * @param tickets   issues and verifies tickets
      * @param verifying where ticket signatures are verified (off the event loop)
      * @param pki       says which certificates are revoked
+     * @param budget    where API keys are checked (bcrypt), and how many at once
      */
     public AgentTunnelAuthenticator(AgentRegistry registry, AgentRepository agents, ResumptionTickets tickets,
-            Scheduler verifying, HubPki pki) {
+            Scheduler verifying, HubPki pki, TunnelKeyChecks budget) {
         this.registry = registry;
         this.agents = agents;
         this.tickets = tickets;
         this.verifying = verifying;
         this.pki = pki;
+        this.budget = budget;
     }
 
     @Override
@@ -138,14 +142,16 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
     }
 
     private Mono<AuthDecision> byKey(String apiKey, @Nullable String certificateAgent) {
-        return Mono.defer(() -> {
+        return budget.run(checking -> Mono.defer(() -> {
             keyChecks.incrementAndGet();
-            return registry.match(apiKey);
+            return registry.match(apiKey, checking);
         })
                 // A ticket carries the current key's fingerprint: one for the previous key would
                 // outlive its grace period, so that key is checked again on every connect.
                 .map(match -> admit(match.agent(), true, certificateAgent, match.currentKey()))
-                .defaultIfEmpty(AuthDecision.reject(401, "unknown agent or wrong API key", null));
+                .defaultIfEmpty(AuthDecision.reject(401, "unknown agent or wrong API key", null)),
+                () -> AuthDecision.reject(503, "too many API key checks in progress; retry later",
+                        TunnelKeyChecks.RETRY_AFTER));
     }
 
     /**

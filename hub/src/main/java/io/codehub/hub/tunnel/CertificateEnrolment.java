@@ -20,6 +20,7 @@ import io.codehub.pki.Csrs;
 import io.codehub.pki.Pem;
 import io.codehub.pki.Serials;
 import io.codehub.runtime.ProblemType;
+import io.codehub.tunnel.HandshakeProblem;
 import io.codehub.tunnel.TunnelEndpoint;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -56,18 +57,21 @@ public final class CertificateEnrolment implements TunnelEndpoint {
     private final AgentRepository agents;
     private final Scheduler blocking;
     private final EventPublisher events;
+    private final TunnelKeyChecks budget;
 
     /**
-     * @param blocking where bcrypt and the CA's file writes run
+     * @param blocking where the CA's file writes run
      * @param events   where {@code agent.certificate-issued} goes
+     * @param budget   where API keys are checked (bcrypt), and how many at once
      */
     public CertificateEnrolment(HubPki pki, AgentRegistry registry, AgentRepository agents, Scheduler blocking,
-            EventPublisher events) {
+            EventPublisher events, TunnelKeyChecks budget) {
         this.pki = pki;
         this.registry = registry;
         this.agents = agents;
         this.blocking = blocking;
         this.events = events;
+        this.budget = budget;
     }
 
     @Override
@@ -109,7 +113,11 @@ public final class CertificateEnrolment implements TunnelEndpoint {
         String byCertificate = certificateAgent;
         Mono<Authenticated> caller;
         if (key != null) {
-            caller = registry.authenticate(key).map(agent -> new Authenticated(agent, true, byCertificate));
+            // The key check and what follows it hold a slot of the port's bcrypt budget.
+            return budget.run(checking -> registry.match(key, checking)
+                    .map(match -> new Authenticated(match.agent(), true, byCertificate))
+                    .flatMap(who -> decide(who, requested, request))
+                    .defaultIfEmpty(unauthorized("unknown agent or wrong API key")), CertificateEnrolment::busy);
         } else if (certificateAgent != null) {
             caller = agents.findById(certificateAgent).map(agent -> new Authenticated(agent, false, byCertificate));
         } else {
@@ -162,6 +170,12 @@ public final class CertificateEnrolment implements TunnelEndpoint {
 
     private static Response forbidden(String detail) {
         return Response.problem(ProblemType.FORBIDDEN, detail);
+    }
+
+    private static Response busy() {
+        Response problem = Response.problem(HandshakeProblem.UNAVAILABLE, "too many API key checks in progress; "
+                + "retry later");
+        return new Response(problem.status(), problem.contentType(), problem.body(), TunnelKeyChecks.RETRY_AFTER, false);
     }
 
     private static Response malformed(String detail) {

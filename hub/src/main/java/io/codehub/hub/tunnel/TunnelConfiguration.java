@@ -45,11 +45,23 @@ public class TunnelConfiguration {
         return new ResumptionTickets(identity, properties.ticketTtl(), clock);
     }
 
+    @Bean(destroyMethod = "close")
+    TunnelKeyChecks tunnelKeyChecks(TunnelProperties properties, ObjectProvider<MeterRegistry> meters) {
+        TunnelKeyChecks checks = new TunnelKeyChecks(properties.keyCheckThreadsOrDefault(), properties.keyCheckQueue());
+        meters.ifAvailable(registry -> FunctionCounter.builder("codehub.tunnel.key.checks.refused", checks,
+                        TunnelKeyChecks::refused)
+                .description("API key checks refused with 503 because CODEHUB_HUB_TUNNEL_KEY_CHECK_THREADS and "
+                        + "_QUEUE were full")
+                .register(registry));
+        return checks;
+    }
+
     @Bean
     AgentTunnelAuthenticator agentTunnelAuthenticator(AgentRegistry registry, AgentRepository agents,
             ResumptionTickets tickets, Scheduler keyHashing, HubPki pki, ObjectProvider<MeterRegistry> meters,
-            LiveTunnels tunnels, EventPublisher history, Clock clock) {
-        AgentTunnelAuthenticator authenticator = new AgentTunnelAuthenticator(registry, agents, tickets, keyHashing, pki);
+            LiveTunnels tunnels, EventPublisher history, Clock clock, TunnelKeyChecks keyChecks) {
+        AgentTunnelAuthenticator authenticator = new AgentTunnelAuthenticator(registry, agents, tickets, keyHashing, pki,
+                keyChecks);
         authenticator.reportRefusals(new AuthFailures(agents, history, tunnels, Schedulers.parallel(), clock));
         meters.ifAvailable(registry1 -> FunctionCounter.builder("codehub.tunnel.key.checks", authenticator,
                         AgentTunnelAuthenticator::keyChecks)
@@ -73,8 +85,8 @@ public class TunnelConfiguration {
 
     @Bean
     CertificateEnrolment certificateEnrolment(HubPki pki, AgentRegistry registry, AgentRepository agents,
-            Scheduler keyHashing, EventPublisher events) {
-        return new CertificateEnrolment(pki, registry, agents, keyHashing, events);
+            Scheduler keyHashing, EventPublisher events, TunnelKeyChecks keyChecks) {
+        return new CertificateEnrolment(pki, registry, agents, keyHashing, events, keyChecks);
     }
 
     @Bean

@@ -81,6 +81,8 @@ public final class TunnelPort implements SmartLifecycle {
                 .limits(TunnelLimits.defaults().toBuilder()
                         .failedAuthBurst(properties.failedAuthBurst())
                         .failedAuthRefillPeriod(properties.failedAuthRefill())
+                        .handshakeTimeout(properties.handshakeTimeout())
+                        .maxHandshakesPerAddress(properties.maxHandshakesPerAddress())
                         .build());
         if (tls.enabled()) {
             builder.sslContextSupplier(tls::current);

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 
 import io.codehub.hub.apidoc.HubApiDocument;
+import io.codehub.hub.paging.Pages;
 import io.codehub.hub.problem.HubProblemException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -60,16 +61,22 @@ public class WorkspaceController {
     /** Workspaces, filtered by {@code agentId} and observed {@code state}. */
     @GetMapping
     @Operation(operationId = "listWorkspaces", summary = "List workspaces", description = "Workspaces matching every "
-            + "filter given.")
+            + "filter given, oldest first, paged: pass the answer's `next` as `after` for the next page; `next` is null "
+            + "on the last page.")
     @ApiResponse(responseCode = "200", description = "The workspaces.")
     @ApiResponse(responseCode = "400", ref = HubApiDocument.BAD_REQUEST)
     public Mono<WorkspaceList> list(
             @Parameter(description = "Only workspaces on this agent.") @RequestParam(required = false) @Nullable String agentId,
             @Parameter(description = "Only workspaces in this observed state (any case).",
                     schema = @Schema(implementation = ObservedState.class))
-            @RequestParam(required = false) @Nullable String state) {
-        return service.list(agentId, state == null ? null : parseState(state)).map(WorkspaceView::of).collectList()
-                .map(WorkspaceList::new);
+            @RequestParam(required = false) @Nullable String state,
+            @Parameter(description = "Only workspaces after this one (the previous page's `next`).")
+            @RequestParam(required = false) @Nullable String after,
+            @Parameter(description = "Page size, 1 to 1000 (default 1000).") @RequestParam(required = false)
+            @Nullable String limit) {
+        int size = Pages.limit(limit);
+        return Pages.page(service.list(agentId, state == null ? null : parseState(state)), Workspace::id, after, size)
+                .map(page -> new WorkspaceList(page.items().stream().map(WorkspaceView::of).toList(), page.next()));
     }
 
     @GetMapping("/{id}")
@@ -146,7 +153,12 @@ public class WorkspaceController {
         }
     }
 
-    /** The body of {@code GET /api/v1/workspaces}. */
-    public record WorkspaceList(List<WorkspaceView> items) {
+    /**
+     * The body of {@code GET /api/v1/workspaces}.
+     *
+     * @param items the workspaces, oldest first
+     * @param next  the {@code after} of the next page; null on the last page
+     */
+    public record WorkspaceList(List<WorkspaceView> items, @Nullable String next) {
     }
 }

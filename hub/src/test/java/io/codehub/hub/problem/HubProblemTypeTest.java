@@ -23,6 +23,7 @@ class HubProblemTypeTest {
                         "urn:codehub:problem:invalid-transition 409",
                         "urn:codehub:problem:pki-not-configured 409",
                         "urn:codehub:problem:no-tunnel-session 409",
+                        "urn:codehub:problem:too-many-failed-authentications 429",
                         "urn:codehub:problem:agent-not-connected 503",
                         "urn:codehub:problem:database-unavailable 503",
                         "urn:codehub:problem:too-many-event-streams 503");

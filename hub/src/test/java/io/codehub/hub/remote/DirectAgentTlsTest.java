@@ -69,7 +69,8 @@ class DirectAgentTlsTest {
                 })
                 .bindNow();
         TunnelProperties tunnel = new TunnelProperties(7443, "127.0.0.1", cert, key, Duration.ofSeconds(1),
-                Duration.ofHours(1), "none", 10, Duration.ofSeconds(6));
+                Duration.ofHours(1), "none", 10, Duration.ofSeconds(6),
+                Duration.ofSeconds(10), 128, 0, 32);
         URI endpoint = URI.create("https://127.0.0.1:" + agent.port() + "/health");
         try (DirectAgentConnectors withCertificate = new DirectAgentConnectors(Duration.ofSeconds(5),
                 RemoteConfiguration.agentClientTls(tunnel, HubPki.of(ca, Duration.ofDays(7))));

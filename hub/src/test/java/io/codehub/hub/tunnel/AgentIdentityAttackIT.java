@@ -57,6 +57,7 @@ class AgentIdentityAttackIT {
 
     private TestDatabase database;
     private DirectAgentConnectors direct;
+    private final TunnelKeyChecks keyChecks = new TunnelKeyChecks(1, 8);
     private AgentRegistry registry;
     private AgentTunnelAuthenticator authenticator;
     private CertificateAuthority ca;
@@ -71,7 +72,7 @@ class AgentIdentityAttackIT {
                 database.tx(), Schedulers.boundedElastic(), Duration.ofHours(1), clock, EventPublisher.NONE);
         authenticator = new AgentTunnelAuthenticator(registry, database.agents(),
                 new ResumptionTickets(HubKeyStore.loadOrCreate(Files.createDirectories(dir.resolve("hub"))),
-                        Duration.ofHours(24), clock), Schedulers.parallel(), HubPki.disabled());
+                        Duration.ofHours(24), clock), Schedulers.parallel(), HubPki.disabled(), keyChecks);
         ca = CertificateAuthority.init(dir.resolve("ca"), new InitOptions(KeyType.EC_P256, "CN=codehub test CA",
                 Duration.ofDays(30), null));
     }
@@ -79,6 +80,7 @@ class AgentIdentityAttackIT {
     @AfterEach
     void close() throws Exception {
         direct.close();
+        keyChecks.close();
         database.close();
     }
 

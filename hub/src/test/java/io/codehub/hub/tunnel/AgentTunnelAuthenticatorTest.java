@@ -53,6 +53,7 @@ class AgentTunnelAuthenticatorTest {
     private AgentRegistry registry;
     private HubIdentity identity;
     private AgentTunnelAuthenticator authenticator;
+    private final TunnelKeyChecks keyChecks = new TunnelKeyChecks(2, 8);
 
     @BeforeEach
     void open() throws Exception {
@@ -63,11 +64,13 @@ class AgentTunnelAuthenticatorTest {
                 database.tx(), Schedulers.boundedElastic(), Duration.ofHours(1), clock, EventPublisher.NONE);
         identity = HubKeyStore.loadOrCreate(Files.createDirectories(dir.resolve("hub")));
         authenticator = new AgentTunnelAuthenticator(registry, database.agents(),
-                new ResumptionTickets(identity, Duration.ofHours(24), clock), Schedulers.parallel(), HubPki.disabled());
+                new ResumptionTickets(identity, Duration.ofHours(24), clock), Schedulers.parallel(), HubPki.disabled(),
+                keyChecks);
     }
 
     @AfterEach
     void close() throws Exception {
+        keyChecks.close();
         direct.close();
         database.close();
     }

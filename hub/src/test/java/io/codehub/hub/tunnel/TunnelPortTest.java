@@ -53,7 +53,8 @@ class TunnelPortTest {
         SelfSignedCertificate certificate = SelfSignedCertificate.builder().fqdn("localhost").build();
         LiveTunnels tunnels = new LiveTunnels();
         TunnelProperties properties = new TunnelProperties(0, "127.0.0.1", certificate.certificate().toPath(),
-                certificate.privateKey().toPath(), Duration.ofSeconds(1), Duration.ofHours(1), "none", 10, Duration.ofSeconds(6));
+                certificate.privateKey().toPath(), Duration.ofSeconds(1), Duration.ofHours(1), "none", 10, Duration.ofSeconds(6),
+                Duration.ofSeconds(10), 128, 0, 32);
         TunnelPort port = new TunnelPort(properties, "test-hub", ANY_KEY, tunnels,
                 new TunnelTls(properties, HubPki.disabled()), null);
         TunnelConnector agent = null;
@@ -93,7 +94,8 @@ class TunnelPortTest {
     void stoppingDrainsAgentsGetGoAwayDrainingAndTheCallInFlightFinishes() throws Exception {
         LiveTunnels tunnels = new LiveTunnels();
         TunnelProperties properties = new TunnelProperties(0, "127.0.0.1", null, null, Duration.ofSeconds(20),
-                Duration.ofHours(1), "none", 10, Duration.ofSeconds(6));
+                Duration.ofHours(1), "none", 10, Duration.ofSeconds(6),
+                Duration.ofSeconds(10), 128, 0, 32);
         TunnelPort port = new TunnelPort(properties, "test-hub", ANY_KEY, tunnels,
                 new TunnelTls(properties, HubPki.disabled()), null);
         List<String> goAways = new CopyOnWriteArrayList<>();
@@ -167,7 +169,8 @@ class TunnelPortTest {
     void aPortInUseNamesItsVariable() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             TunnelProperties properties = new TunnelProperties(taken.getLocalPort(), "127.0.0.1", null, null,
-                    Duration.ofSeconds(1), Duration.ofHours(1), "none", 10, Duration.ofSeconds(6));
+                    Duration.ofSeconds(1), Duration.ofHours(1), "none", 10, Duration.ofSeconds(6),
+                Duration.ofSeconds(10), 128, 0, 32);
             TunnelPort port = new TunnelPort(properties, "test-hub", ANY_KEY, new LiveTunnels(),
                     new TunnelTls(properties, HubPki.disabled()), null);
             assertThatThrownBy(port::start).isInstanceOfSatisfying(ConfigurationException.class,
@@ -204,7 +207,8 @@ class TunnelPortTest {
         Path cert = java.nio.file.Files.writeString(dir.resolve("require-cert.pem"), server.chainPem());
         Path key = java.nio.file.Files.writeString(dir.resolve("require-key.pem"), server.privateKeyPem(null));
         TunnelProperties properties = new TunnelProperties(0, "127.0.0.1", cert, key, Duration.ofSeconds(1),
-                Duration.ofHours(1), "require", 10, Duration.ofSeconds(6));
+                Duration.ofHours(1), "require", 10, Duration.ofSeconds(6),
+                Duration.ofSeconds(10), 128, 0, 32);
         LiveTunnels tunnels = new LiveTunnels();
         TunnelPort port = new TunnelPort(properties, "test-hub", ANY_KEY, tunnels,
                 new TunnelTls(properties, HubPki.of(ca, Duration.ofDays(7))), null);
@@ -257,6 +261,7 @@ class TunnelPortTest {
     }
 
     private static TunnelProperties properties(int port, String address, Path cert, Path key) {
-        return new TunnelProperties(port, address, cert, key, Duration.ofSeconds(10), Duration.ofHours(24), "none", 10, Duration.ofSeconds(6));
+        return new TunnelProperties(port, address, cert, key, Duration.ofSeconds(10), Duration.ofHours(24), "none", 10, Duration.ofSeconds(6),
+                Duration.ofSeconds(10), 128, 0, 32);
     }
 }

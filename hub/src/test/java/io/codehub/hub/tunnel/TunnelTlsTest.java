@@ -33,7 +33,8 @@ class TunnelTlsTest {
         Path key = dir.resolve("hub-key.pem");
         write(ca.issueServer(List.of("localhost"), List.of(), Duration.ofDays(1)), cert, key, 1);
         TunnelProperties properties = new TunnelProperties(0, "127.0.0.1", cert, key, Duration.ofSeconds(1),
-                Duration.ofHours(1), "none", 10, Duration.ofSeconds(6));
+                Duration.ofHours(1), "none", 10, Duration.ofSeconds(6),
+                Duration.ofSeconds(10), 128, 0, 32);
         TunnelTls tls = new TunnelTls(properties, HubPki.disabled());
         SslContext first = tls.current();
 

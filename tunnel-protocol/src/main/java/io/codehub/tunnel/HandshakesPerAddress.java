@@ -1,0 +1,63 @@
+package io.codehub.tunnel;
+
+import java.net.InetAddress;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.codehub.base.Checks;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Connections of one source address that have not finished their handshake (not yet answered 101,
+ * or an endpoint request still open): at most {@code max} each, so one address cannot hold every
+ * socket of the hub with idle or slow handshakes. Authenticated sessions do not count: many agents
+ * behind one NAT address are fine, only their simultaneous handshakes are capped. IPv6 sources are
+ * keyed by their /64, as in {@link FailedAuthRateLimiter}.
+ *
+ * <p>Shared by every event loop of a server, hence thread-safe. An entry exists only while its
+ * address has a handshake open, so the table never holds more entries than open connections.
+ */
+final class HandshakesPerAddress {
+
+    private final int max;
+    private final ConcurrentHashMap<InetAddress, Integer> open = new ConcurrentHashMap<>();
+
+    HandshakesPerAddress(int max) {
+        this.max = Checks.positive("maxHandshakesPerAddress", max);
+    }
+
+    /**
+     * Takes a slot for a new connection from {@code source}: the action that gives it back (safe to
+     * run more than once), or null when the address has {@code max} handshakes open already.
+     */
+    @Nullable Runnable tryAcquire(InetAddress source) {
+        InetAddress key = FailedAuthRateLimiter.key(source);
+        boolean[] taken = new boolean[1];
+        open.compute(key, (k, count) -> {
+            int current = count == null ? 0 : count;
+            if (current >= max) {
+                return count;
+            }
+            taken[0] = true;
+            return current + 1;
+        });
+        if (!taken[0]) {
+            return null;
+        }
+        AtomicBoolean released = new AtomicBoolean();
+        return () -> {
+            if (released.compareAndSet(false, true)) {
+                open.computeIfPresent(key, (k, count) -> count <= 1 ? null : count - 1);
+            }
+        };
+    }
+
+    /** Handshakes open from {@code source}'s address (or /64). */
+    int openFrom(InetAddress source) {
+        return open.getOrDefault(FailedAuthRateLimiter.key(source), 0);
+    }
+
+    int max() {
+        return max;
+    }
+}

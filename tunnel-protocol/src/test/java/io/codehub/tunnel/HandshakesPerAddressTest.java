@@ -1,0 +1,54 @@
+package io.codehub.tunnel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class HandshakesPerAddressTest {
+
+    private final HandshakesPerAddress handshakes = new HandshakesPerAddress(3);
+
+    @Test
+    void oneAddressGetsAtMostItsShareAndGetsItBackAsHandshakesEnd() throws Exception {
+        InetAddress one = InetAddress.getByName("127.0.0.2");
+        InetAddress other = InetAddress.getByName("127.0.0.3");
+        List<Runnable> slots = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Runnable slot = handshakes.tryAcquire(one);
+            assertThat(slot).as("slot %d", i).isNotNull();
+            slots.add(slot);
+        }
+        assertThat(handshakes.tryAcquire(one)).isNull();
+        assertThat(handshakes.tryAcquire(other)).as("another address has its own share").isNotNull();
+
+        slots.get(0).run();
+        slots.get(0).run(); // twice (101, then close) gives back one slot only
+        assertThat(handshakes.openFrom(one)).isEqualTo(2);
+        assertThat(handshakes.tryAcquire(one)).isNotNull();
+        assertThat(handshakes.tryAcquire(one)).isNull();
+    }
+
+    @Test
+    void anIpv6SourceIsCountedByItsSlash64() throws Exception {
+        for (int i = 1; i <= 3; i++) {
+            assertThat(handshakes.tryAcquire(InetAddress.getByName("2001:db8:1:2::" + i))).isNotNull();
+        }
+        assertThat(handshakes.tryAcquire(InetAddress.getByName("2001:db8:1:2:ffff::9"))).isNull();
+        assertThat(handshakes.tryAcquire(InetAddress.getByName("2001:db8:1:3::1"))).isNotNull();
+    }
+
+    @Test
+    void anEntryLivesOnlyWhileItsAddressHasAHandshakeOpen() throws Exception {
+        InetAddress source = InetAddress.getByName("127.0.0.4");
+        Runnable slot = handshakes.tryAcquire(source);
+        slot.run();
+        assertThat(handshakes.openFrom(source)).isZero();
+        assertThatThrownBy(() -> new HandshakesPerAddress(0))
+                .hasMessageContaining("maxHandshakesPerAddress: 0");
+    }
+}
