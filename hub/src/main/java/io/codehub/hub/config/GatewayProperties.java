@@ -42,6 +42,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                              ({@code CODEHUB_HUB_GATEWAY_MAX_HEADER_BYTES}, default 32768)
  * @param maxConnections        open gateway connections beyond which new ones are refused
  *                              ({@code CODEHUB_HUB_GATEWAY_MAX_CONNECTIONS}, default 20000)
+ * @param maxConnectionsPerAddress open gateway connections from one client IP address beyond which new ones
+ *                              from it are refused, so one address cannot take all of {@code maxConnections}
+ *                              ({@code CODEHUB_HUB_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS}, default 5000; raise it
+ *                              behind a load balancer or a large NAT whose clients share an address)
  * @param sessionTtl            default lifetime of an access session ({@code CODEHUB_HUB_GATEWAY_SESSION_TTL}, default 8h)
  * @param maxSessionTtl         longest lifetime an access request may ask for
  *                              ({@code CODEHUB_HUB_GATEWAY_MAX_SESSION_TTL}, default 7d)
@@ -68,6 +72,7 @@ public record GatewayProperties(
         @DefaultValue("30s") Duration requestHeaderTimeout,
         @DefaultValue("32768") int maxHeaderBytes,
         @DefaultValue("20000") int maxConnections,
+        @DefaultValue("5000") int maxConnectionsPerAddress,
         @DefaultValue("8h") Duration sessionTtl,
         @DefaultValue("7d") Duration maxSessionTtl,
         @DefaultValue("60s") Duration codeTtl,
@@ -117,6 +122,8 @@ public record GatewayProperties(
         ConfigurationChecks.positive("CODEHUB_HUB_GATEWAY_REQUEST_HEADER_TIMEOUT", requestHeaderTimeout);
         ConfigurationChecks.inRange("CODEHUB_HUB_GATEWAY_MAX_HEADER_BYTES", maxHeaderBytes, 4096, 1024 * 1024);
         ConfigurationChecks.inRange("CODEHUB_HUB_GATEWAY_MAX_CONNECTIONS", maxConnections, 1, 1_000_000);
+        ConfigurationChecks.inRange("CODEHUB_HUB_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", maxConnectionsPerAddress, 1,
+                1_000_000);
         ConfigurationChecks.positive("CODEHUB_HUB_GATEWAY_SESSION_TTL", sessionTtl);
         ConfigurationChecks.positive("CODEHUB_HUB_GATEWAY_MAX_SESSION_TTL", maxSessionTtl);
         if (sessionTtl.compareTo(maxSessionTtl) > 0) {

@@ -37,6 +37,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
@@ -246,8 +247,12 @@ final class GatewayHandler extends ChannelDuplexHandler {
     private @Nullable GatewayException check(HttpRequest request, Exchange e) {
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
+            if (cause instanceof TooLongHttpLineException) {
+                return new GatewayException(GatewayProblem.URI_TOO_LONG, "the request line is longer than the gateway "
+                        + "accepts (" + GatewayServer.MAX_REQUEST_LINE_BYTES + " bytes)");
+            }
             return cause instanceof TooLongFrameException
-                    ? new GatewayException(GatewayProblem.REQUEST_HEADERS_TOO_LARGE, "the request line or headers are "
+                    ? new GatewayException(GatewayProblem.REQUEST_HEADERS_TOO_LARGE, "the request headers are "
                     + "larger than the gateway accepts (" + gateway.properties().maxHeaderBytes() + " bytes)")
                     : new GatewayException(GatewayProblem.BAD_REQUEST, "the request is not valid HTTP/1.1");
         }
@@ -415,6 +420,21 @@ final class GatewayHandler extends ChannelDuplexHandler {
         Channel up = upstream;
         if (e == null || up == null) {
             content.release();
+            return;
+        }
+        if (content.decoderResult().isFailure()) {
+            // A malformed chunk (size not hex, negative, past 2^63): what follows cannot be framed,
+            // so neither the rest of this body nor anything after it is forwarded.
+            content.release();
+            gateway.log().debug("gateway connection from {}: malformed request body: {}", e.client,
+                    content.decoderResult().cause().toString());
+            if (e.status == 0) {
+                answer(new GatewayException(GatewayProblem.BAD_REQUEST, "the request body is not valid HTTP/1.1 "
+                        + "chunked encoding"), e.request);
+            } else {
+                e.outcome = "bad-request-body";
+                closeAll();
+            }
             return;
         }
         e.in += content.content().readableBytes();

@@ -27,7 +27,9 @@ enum GatewayProblem implements CodehubProblemType {
     WORKSPACE_NOT_RUNNING("workspace-not-running", 409, "Workspace not running"),
     /** A keep-alive connection asked for another host than the one it started with. */
     MISDIRECTED_REQUEST("misdirected-request", 421, "Misdirected request"),
-    /** The request line or headers exceed the gateway's limits. */
+    /** The request line exceeds the gateway's limit (8 KiB). */
+    URI_TOO_LONG("uri-too-long", 414, "URI too long"),
+    /** The headers exceed the gateway's limit. */
     REQUEST_HEADERS_TOO_LARGE("request-headers-too-large", 431, "Request headers too large"),
     /** The workspace's app could not be reached, or answered something that is not HTTP/1.1. */
     UPSTREAM_UNAVAILABLE("upstream-unavailable", 502, "Workspace app unavailable"),

@@ -34,19 +34,23 @@ import org.springframework.context.SmartLifecycle;
  * The gateway's listener ({@code CODEHUB_HUB_GATEWAY_PORT}): HTTP/1.1, with TLS when a
  * certificate is configured (ALPN offers {@code http/1.1} only). Each connection gets a
  * {@link GatewayHandler}. Past {@code maxConnections} open connections a new one is closed at
- * once. On stop the listener closes first, then every connection (a WebSocket ends with its TCP
- * connection; browsers reconnect to another hub).
+ * once, and so is one past {@code maxConnectionsPerAddress} from one client address. On stop the
+ * listener closes first, then every connection (a WebSocket ends with its TCP connection;
+ * browsers reconnect to another hub).
  */
 public final class GatewayServer implements SmartLifecycle, io.codehub.hub.access.GatewayAddress {
 
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
     private static final int BIND_TIMEOUT_SECONDS = 30;
+    /** Longest request line (method, target, version); past it: 414. */
+    static final int MAX_REQUEST_LINE_BYTES = 8192;
     /** After the tunnel port (which starts at the default phase) and before the web server stops. */
     private static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 512;
 
     private final GatewayProperties properties;
     private final Gateway gateway;
     private final AtomicInteger open = new AtomicInteger();
+    private final ConnectionsPerAddress perAddress;
     private volatile @Nullable Channel server;
     private volatile @Nullable EventLoopGroup group;
     private volatile @Nullable ChannelGroup connections;
@@ -54,6 +58,7 @@ public final class GatewayServer implements SmartLifecycle, io.codehub.hub.acces
     GatewayServer(GatewayProperties properties, Gateway gateway) {
         this.properties = properties;
         this.gateway = gateway;
+        this.perAddress = new ConnectionsPerAddress(properties.maxConnectionsPerAddress());
     }
 
     @Override
@@ -84,14 +89,28 @@ public final class GatewayServer implements SmartLifecycle, io.codehub.hub.acces
                             ch.close();
                             return;
                         }
-                        ch.closeFuture().addListener(f -> open.decrementAndGet());
+                        InetAddress client = ch.remoteAddress() instanceof InetSocketAddress remote
+                                ? remote.getAddress() : null;
+                        if (client != null && !perAddress.tryOpen(client)) {
+                            open.decrementAndGet();
+                            log.debug("gateway: {} connections open from {} (CODEHUB_HUB_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS); "
+                                    + "refusing another", properties.maxConnectionsPerAddress(), client.getHostAddress());
+                            ch.close();
+                            return;
+                        }
+                        ch.closeFuture().addListener(f -> {
+                            open.decrementAndGet();
+                            if (client != null) {
+                                perAddress.closed(client);
+                            }
+                        });
                         all.add(ch);
                         if (tls != null) {
                             ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
                         }
                         ch.pipeline().addLast(GatewayHandler.IDLE, idleHandler(properties));
                         ch.pipeline().addLast(GatewayHandler.CODEC, new HttpServerCodec(new HttpDecoderConfig()
-                                .setMaxInitialLineLength(8192)
+                                .setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
                                 .setMaxHeaderSize(properties.maxHeaderBytes())
                                 .setMaxChunkSize(64 * 1024)));
                         ch.pipeline().addLast("gateway", new GatewayHandler(gateway));

@@ -106,6 +106,19 @@ public final class GatewayClient {
         out.write(request.getBytes(StandardCharsets.US_ASCII));
         out.flush();
         InputStream in = socket.getInputStream();
+        String head = readHead(in);
+        int length = 0;
+        for (String line : head.split("\r\n")) {
+            if (line.regionMatches(true, 0, "content-length:", 0, 15)) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        in.readNBytes(length);
+        return head;
+    }
+
+    /** Reads a response head, up to and with its empty line, a byte at a time (nothing after it). */
+    public static String readHead(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
         while (!head.toString().endsWith("\r\n\r\n")) {
             int b = in.read();
@@ -114,13 +127,6 @@ public final class GatewayClient {
             }
             head.append((char) b);
         }
-        int length = 0;
-        for (String line : head.toString().split("\r\n")) {
-            if (line.regionMatches(true, 0, "content-length:", 0, 15)) {
-                length = Integer.parseInt(line.substring(15).trim());
-            }
-        }
-        in.readNBytes(length);
         return head.toString();
     }
 

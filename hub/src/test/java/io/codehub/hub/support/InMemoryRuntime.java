@@ -52,6 +52,7 @@ public final class InMemoryRuntime implements Runtime {
     private volatile int pollsPerJob = 1;
     private volatile boolean failJobs;
     private volatile boolean hanging;
+    private volatile int upstreamBasePort = 40000;
 
     /** Every call from now on fails as an unreachable agent would (null: reachable again). */
     public void unreachable(String reason) {
@@ -60,6 +61,11 @@ public final class InMemoryRuntime implements Runtime {
 
     public void reachable() {
         unreachable.set(null);
+    }
+
+    /** Where {@link #upstream} says the apps are: the main port at {@code port}, the others after it. */
+    public void upstreamBasePort(int port) {
+        this.upstreamBasePort = port;
     }
 
     /** Every call from now on never answers, as a hung agent (the reconciler must not wait on it). */
@@ -128,7 +134,10 @@ public final class InMemoryRuntime implements Runtime {
                 instances.getOrDefault(workspaceId, InstanceStatus.missing(workspaceId))));
     }
 
-    /** The main port is served at 127.0.0.1:40000, the additional ports at 40001, 40002... in order. */
+    /**
+     * The main port is served at 127.0.0.1:40000 (or {@link #upstreamBasePort}), the additional
+     * ports at 40001, 40002... in order.
+     */
     @Override
     public Mono<Upstream> upstream(WorkspaceId workspaceId) {
         return enter("upstream " + workspaceId).then(upstreamOf(workspaceId, null));
@@ -150,7 +159,7 @@ public final class InMemoryRuntime implements Runtime {
             }
             int port = asked == null ? instance.port()
                     : ExposedPorts.requireExposed("codehub-ws-" + workspaceId, asked, instance.port(), instance.ports());
-            return new Upstream("127.0.0.1", 40000 + instance.ports().indexOf(port) + 1);
+            return new Upstream("127.0.0.1", upstreamBasePort + instance.ports().indexOf(port) + 1);
         });
     }
 

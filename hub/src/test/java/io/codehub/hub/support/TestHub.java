@@ -28,6 +28,15 @@ public final class TestHub {
      * name, value, ...
      */
     public static ConfigurableApplicationContext start(Path dataDir, String adminToken, String... settings) {
+        return start(new Class<?>[0], dataDir, adminToken, settings);
+    }
+
+    /**
+     * As {@link #start(Path, String, String...)}, with {@code sources} (test configurations such as
+     * {@link InMemoryAgentsConfiguration}) beside the hub's own.
+     */
+    public static ConfigurableApplicationContext start(Class<?>[] sources, Path dataDir, String adminToken,
+            String... settings) {
         if (settings.length % 2 != 0) {
             throw new IllegalArgumentException("settings: " + settings.length + " strings (expected name, value pairs)");
         }
@@ -39,7 +48,10 @@ public final class TestHub {
         for (int i = 0; i < settings.length; i += 2) {
             properties.put(settings[i], settings[i + 1]);
         }
-        return new SpringApplicationBuilder(HubApplication.class)
+        Class<?>[] all = new Class<?>[sources.length + 1];
+        all[0] = HubApplication.class;
+        System.arraycopy(sources, 0, all, 1, sources.length);
+        return new SpringApplicationBuilder(all)
                 .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
     }
 
