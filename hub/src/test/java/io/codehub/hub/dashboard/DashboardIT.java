@@ -287,6 +287,11 @@ class DashboardIT {
         String button = "tr[data-agent-id=\"" + agentId + "\"] [data-action=disconnect]";
         page.waitForSelector(button, LIVE);
         String since = get("/api/v1/agents/" + agentId).get("connection").get("since").asString();
+        // The live region says "disconnected", then "connected" as soon as the agent is back (within
+        // milliseconds): keep every text it shows rather than race to read the first.
+        page.eval("window.announced = []; new MutationObserver(() => window.announced.push("
+                + "document.querySelector('#announcements')?.textContent ?? '')).observe(document.body, "
+                + "{subtree: true, childList: true, characterData: true}); true");
         page.click(button);
         page.waitForSelector("dialog[open] [data-action=confirm]", LIVE);
         page.click("dialog[open] [data-action=confirm]");
@@ -295,7 +300,7 @@ class DashboardIT {
             return "connected".equals(connection.get("state").asString())
                     && !since.equals(connection.get("since").asString());
         });
-        page.waitFor("document.querySelector('#announcements').textContent.includes('disconnected')", LIVE);
+        page.waitFor("window.announced.some(text => text.includes('disconnected'))", LIVE);
     }
 
     @Test
