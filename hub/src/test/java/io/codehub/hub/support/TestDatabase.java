@@ -8,6 +8,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
 
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.db.DatabaseTarget;
@@ -30,6 +31,9 @@ public final class TestDatabase implements AutoCloseable {
     public static final String POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test";
 
     private final DatabaseTarget target;
+    /** Longest wait at close for connections still on their way back to the pool. */
+    private static final Duration RELEASE_WAIT = Duration.ofSeconds(5);
+
     private final ConnectionPool pool;
     private final DatabaseClient client;
     private final JsonMapper json = JsonMapper.builder().build();
@@ -85,6 +89,13 @@ public final class TestDatabase implements AutoCloseable {
 
     @Override
     public void close() throws SQLException {
+        // A blocked call returns as soon as it has its value, before its connection is back in the
+        // pool; disposing the pool in between fails ("Too many permits returned"). Wait for them.
+        long deadline = System.nanoTime() + RELEASE_WAIT.toNanos();
+        while (pool.getMetrics().map(metrics -> metrics.acquiredSize() > 0).orElse(false)
+                && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(1_000_000);
+        }
         pool.dispose();
         if (target.schema() == null) {
             // H2 may still be writing its file after the pool's last connection closed; SHUTDOWN
