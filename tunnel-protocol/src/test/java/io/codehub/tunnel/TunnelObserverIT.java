@@ -120,8 +120,12 @@ class TunnelObserverIT {
     @Test
     void countsStreamResetsEachWay() throws Exception {
         InetSocketAddress address = startServer();
+        // The agent refuses /x; /y stays open until the hub cancels it (had the agent reset /y too,
+        // the hub's CANCEL could find the stream already closed and send nothing).
         agent(address, "agent-1", (stream, headers, endStream) -> {
-            stream.reset(Http2Error.ENHANCE_YOUR_CALM);
+            if ("/x".contentEquals(headers.path())) {
+                stream.reset(Http2Error.ENHANCE_YOUR_CALM);
+            }
             return echo().newHandler(stream, headers, endStream);
         });
         TunnelSession session = awaitSession(server, "agent-1");
