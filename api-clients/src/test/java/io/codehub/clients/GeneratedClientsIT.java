@@ -204,7 +204,7 @@ class GeneratedClientsIT {
         ApiClient anonymous = new ApiClient();
         anonymous.updateBaseUri(hubUrl);
         Problem refused = problem(catchThrowableOfType(ApiException.class, () -> new AgentsApi(anonymous).listAgents(
-                null, null, null)));
+                null, null, null, null, null)));
         assertThat(refused.getType()).isEqualTo(Problem.TypeEnum.URN_CODEHUB_PROBLEM_UNAUTHORIZED);
 
         var notExposed = catchThrowableOfType(
