@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.codehub.hub.support.RawHttp;
 import io.codehub.hub.support.TestFiles;
+import io.codehub.hub.support.TestHub;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -24,7 +24,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -60,20 +59,10 @@ class HubApiAttackIT {
     @BeforeAll
     static void startHub() throws Exception {
         dir = Files.createTempDirectory("hub-api-attack-it");
-        Map<String, Object> properties = new HashMap<>();
-        properties.put("server.port", "0");
-        properties.put("server.address", "127.0.0.1");
-        properties.put("codehub.hub.data-dir", dir.resolve("hub").toString());
-        properties.put("codehub.admin.token", ADMIN_TOKEN);
-        properties.put("codehub.admin.failed-auth-burst", Integer.toString(ADMIN_BURST));
-        properties.put("codehub.admin.failed-auth-refill", ADMIN_REFILL.toSeconds() + "s");
-        properties.put("codehub.hub.max-body-bytes", Integer.toString(MAX_BODY));
-        properties.put("codehub.hub.api-keys.bcrypt-cost", "4");
-        properties.put("codehub.hub.tunnel.port", "0");
-        properties.put("codehub.hub.tunnel.address", "127.0.0.1");
-        properties.put("codehub.hub.gateway.enabled", "false");
-        hub = new SpringApplicationBuilder(HubApplication.class)
-                .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
+        hub = TestHub.start(dir.resolve("hub"), ADMIN_TOKEN, "server.address", "127.0.0.1",
+                "codehub.admin.failed-auth-burst", Integer.toString(ADMIN_BURST),
+                "codehub.admin.failed-auth-refill", ADMIN_REFILL.toSeconds() + "s",
+                "codehub.hub.max-body-bytes", Integer.toString(MAX_BODY), "codehub.hub.gateway.enabled", "false");
         port = Integer.parseInt(hub.getEnvironment().getProperty("local.server.port"));
     }
 
