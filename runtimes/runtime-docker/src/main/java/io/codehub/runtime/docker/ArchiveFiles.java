@@ -91,9 +91,21 @@ final class ArchiveFiles {
         }
     }
 
-    /** Removes a partial archive a failed job may have left. */
-    void deletePartial(ArchiveKey key) throws IOException {
+    /** Removes every file a failed archive job may have left under {@code key}: partial or whole. */
+    void discard(ArchiveKey key) throws IOException {
         Files.deleteIfExists(dir.resolve("." + key.value() + ".partial"));
+        Files.deleteIfExists(dir.resolve("." + key.value() + ".sha256.partial"));
+        Files.deleteIfExists(sidecar(key));
+        Files.deleteIfExists(archive(key));
+    }
+
+    /** Bytes free for the agent in the store's file system, or -1 when that cannot be read. */
+    long usableBytes() {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     private static MessageDigest sha256() {

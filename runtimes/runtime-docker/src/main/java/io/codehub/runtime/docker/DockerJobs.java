@@ -38,6 +38,8 @@ import reactor.core.publisher.Mono;
 final class DockerJobs {
 
     private static final Logger log = LoggerFactory.getLogger(DockerJobs.class);
+    /** How the job container's tar and the JVM both word ENOSPC. */
+    private static final String NO_SPACE = "No space left on device";
 
     private final DockerCalls calls;
     private final DockerVolumes volumes;
@@ -73,12 +75,13 @@ final class DockerJobs {
                             new Mount().withType(MountType.VOLUME).withSource(volume).withTarget("/data").withReadOnly(true),
                             new Mount().withType(MountType.BIND).withSource(archiveDir()).withTarget("/archive"));
                     launcher.launch(job, containers.run(job.jobId(), id, mounts, script)
+                            .onErrorMap(error -> whenStoreFull(error, "writing the archive"))
                             .then(calls.blocking(() -> {
                                 ArchiveDigest digest = files.digest(key);
                                 files.writeSidecar(key, digest.sha256());
                                 return digest;
-                            }))
-                            .doOnError(error -> deletePartial(key)));
+                            }).onErrorMap(error -> whenStoreFull(error, "writing the checksum sidecar")))
+                            .doOnError(error -> discard(key)));
                     return job;
                 });
     }
@@ -126,12 +129,28 @@ final class DockerJobs {
         return digest;
     }
 
-    private void deletePartial(ArchiveKey key) {
+    /**
+     * Removes whatever a failed archive job wrote under its (new, unique) key: the partial file, and
+     * an archive whose sidecar could not be written, which no restore would ever accept.
+     */
+    private void discard(ArchiveKey key) {
         try {
-            files.deletePartial(key);
+            files.discard(key);
         } catch (IOException e) {
-            log.warn("removing the partial archive of {} failed: {}", key, e.toString());
+            log.warn("removing what the failed archive job of {} wrote failed: {}", key, e.toString());
         }
+    }
+
+    /** {@code error}, reworded to name the archive store when it is out of space (ENOSPC). */
+    private Throwable whenStoreFull(Throwable error, String step) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            String message = cause.getMessage();
+            if (message != null && message.contains(NO_SPACE)) {
+                return new JobFailedException("the archive store is full (" + archiveDir() + ", "
+                        + files.usableBytes() + " bytes free) " + step + ": " + JobLauncher.reason(error));
+            }
+        }
+        return error;
     }
 
     private String archiveDir() {
