@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.codehub.agent.TestHubKeys;
@@ -215,6 +216,40 @@ class AgentApiIT {
         assertThat(DockerCli.exec(ws, "readlink /home/coder/link-to-notes; readlink /home/coder/absolute-link"))
                 .isEqualTo("notes.txt\n/etc/passwd");
         assertThat(fetch(api.get("/instances/" + ws + "/upstream").json(), "/notes.txt")).isEqualTo("line one\nline two\n");
+    }
+
+    @Test
+    void aJobStartAskedAgainUnderItsJobIdAnswersTheSameJob() throws Exception {
+        String ws = newWorkspace();
+        api.post("/instances/" + ws + "/start", WORKSPACE_SPEC);
+        awaitState(ws, "running");
+        assertThat(api.delete("/instances/" + ws).status()).isEqualTo(204);
+        String jobId = UUID.randomUUID().toString();
+        String body = "{\"workspaceId\": \"" + ws + "\", \"jobId\": \"" + jobId + "\"}";
+
+        AgentApiClient.Reply first = api.post("/jobs/archive", body);
+        assertThat(first.status()).isEqualTo(202);
+        assertThat(first.json().get("jobId").asString()).isEqualTo(jobId);
+        JsonNode done = awaitJob(jobId);
+        assertThat(done.get("state").asString()).as(done.toString()).isEqualTo("succeeded");
+        // Asked again (a caller that lost the answer): the same job, finished, and no second archive.
+        AgentApiClient.Reply again = api.post("/jobs/archive", body);
+        assertThat(again.status()).isEqualTo(202);
+        assertThat(again.json().get("jobId").asString()).isEqualTo(jobId);
+        assertThat(again.json().get("state").asString()).isEqualTo("succeeded");
+        assertThat(again.json().get("archiveKey").asString()).isEqualTo(done.get("archiveKey").asString());
+        try (var archives = Files.list(dir.resolve("archives"))) {
+            assertThat(archives.map(path -> path.getFileName().toString()).filter(name -> name.startsWith(ws + "-")))
+                    .as("one archive and its sidecar").hasSize(2);
+        }
+
+        api.post("/jobs/restore", "{\"workspaceId\": \"" + ws + "\", \"archiveKey\": \""
+                + done.get("archiveKey").asString() + "\", \"jobId\": \"" + jobId + "\"}")
+                .assertProblem(409, "job-id-in-use");
+        api.post("/jobs/archive", "{\"workspaceId\": \"" + newWorkspace() + "\", \"jobId\": \"" + jobId + "\"}")
+                .assertProblem(409, "job-id-in-use");
+        api.post("/jobs/archive", "{\"workspaceId\": \"" + ws + "\", \"jobId\": \"JOB-1\"}")
+                .assertProblem(400, "invalid-spec");
     }
 
     @Test

@@ -157,14 +157,18 @@ public final class RemoteRuntime implements Runtime {
 
     @Override
     public Mono<JobStatus> startArchive(ArchiveRequest request) {
-        // Retried only when the agent never processed it: after a lost answer, a retry would start a
-        // second archive job.
-        return call(HttpMethod.POST, "/jobs/archive", request, JobStatus.class, Replay.UNPROCESSED);
+        // With a job id of the caller's, asking again answers the same job; without one, a retry after
+        // a lost answer would start a second archive job: retried only when the agent never processed it.
+        return call(HttpMethod.POST, "/jobs/archive", request, JobStatus.class, replayOfJobStart(request.jobId()));
     }
 
     @Override
     public Mono<JobStatus> startRestore(RestoreRequest request) {
-        return call(HttpMethod.POST, "/jobs/restore", request, JobStatus.class, Replay.UNPROCESSED);
+        return call(HttpMethod.POST, "/jobs/restore", request, JobStatus.class, replayOfJobStart(request.jobId()));
+    }
+
+    private static Replay replayOfJobStart(@Nullable String jobId) {
+        return jobId == null ? Replay.UNPROCESSED : Replay.IDEMPOTENT;
     }
 
     @Override

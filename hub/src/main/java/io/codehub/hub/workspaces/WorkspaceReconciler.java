@@ -207,8 +207,13 @@ public final class WorkspaceReconciler implements SmartLifecycle {
     private Mono<Next> apply(Workspace before, StepOutcome outcome) {
         Instant now = clock.instant();
         if (outcome instanceof StepOutcome.Advanced advanced) {
-            log.info("workspace {}: {} -> {} (desired {})", before.id(), before.observed(),
-                    advanced.workspace().observed(), before.desired());
+            Workspace after = advanced.workspace();
+            if (after.observed() != before.observed()) {
+                log.info("workspace {}: {} -> {} (desired {})", before.id(), before.observed(), after.observed(),
+                        before.desired());
+            } else if (after.jobId() != null && !after.jobId().equals(before.jobId())) {
+                log.info("workspace {}: {} as job {}", before.id(), before.observed(), after.jobId());
+            }
             return workspaces.update(advanced.workspace(), now)
                     .doOnNext(saved -> stateChanged(before, saved, null))
                     .thenReturn(Next.AT_ONCE);

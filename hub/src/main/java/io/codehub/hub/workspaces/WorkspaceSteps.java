@@ -1,10 +1,14 @@
 package io.codehub.hub.workspaces;
 
+import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 
+import io.codehub.runtime.ArchiveKey;
 import io.codehub.runtime.ArchiveRequest;
 import io.codehub.runtime.ConflictException;
 import io.codehub.runtime.InstanceStatus;
+import io.codehub.runtime.JobIds;
 import io.codehub.runtime.JobStatus;
 import io.codehub.runtime.NotFoundException;
 import io.codehub.runtime.ProblemType;
@@ -98,14 +102,15 @@ final class WorkspaceSteps {
             if (workspace.desired() != DesiredState.ARCHIVED) {
                 return advance(workspace, ObservedState.STOPPED); // nothing started: the volume is as it was
             }
-            return runtime.startArchive(new ArchiveRequest(id))
-                    .flatMap(job -> waiting(workspace.withJob(job.jobId())))
-                    .onErrorResume(ConflictException.class, e -> e.type() == ProblemType.JOB_IN_PROGRESS
-                            ? waiting(workspace) : Mono.error(e));
+            return named(workspace);
         }
         return job(workspace, runtime).flatMap(found -> {
             if (found.isEmpty()) {
-                return advance(workspace.withJob(null), ObservedState.ARCHIVING); // the agent forgot it: start again
+                // Not started yet, or the agent forgot it (it restarted): start it under its recorded id,
+                // unless the archive is no longer wanted (the volume is as it was).
+                return workspace.desired() != DesiredState.ARCHIVED
+                        ? advance(workspace.withJob(null), ObservedState.STOPPED)
+                        : started(workspace, runtime.startArchive(new ArchiveRequest(id, workspace.jobId())));
             }
             JobStatus job = found.get();
             return switch (job.state()) {
@@ -132,14 +137,17 @@ final class WorkspaceSteps {
             if (workspace.archiveKey() == null) {
                 return Mono.just(new StepOutcome.Failed(workspace, "there is no archive to restore from"));
             }
-            return runtime.startRestore(new RestoreRequest(id, workspace.archiveKey()))
-                    .flatMap(job -> waiting(workspace.withJob(job.jobId())))
-                    .onErrorResume(ConflictException.class, e -> e.type() == ProblemType.JOB_IN_PROGRESS
-                            ? waiting(workspace) : Mono.error(e));
+            return named(workspace);
         }
         return job(workspace, runtime).flatMap(found -> {
             if (found.isEmpty()) {
-                return advance(workspace.withJob(null), ObservedState.RESTORING); // the agent forgot it: start again
+                // Not started yet, or the agent forgot it: start it under its recorded id, unless the
+                // restore is no longer wanted.
+                if (workspace.desired() == DesiredState.ARCHIVED || workspace.desired() == DesiredState.DELETED) {
+                    return restore(workspace.withJob(null), runtime, id);
+                }
+                ArchiveKey archiveKey = Objects.requireNonNull(workspace.archiveKey(), "archiveKey");
+                return started(workspace, runtime.startRestore(new RestoreRequest(id, archiveKey, workspace.jobId())));
             }
             JobStatus job = found.get();
             return switch (job.state()) {
@@ -162,9 +170,31 @@ final class WorkspaceSteps {
                 .then(Mono.fromSupplier(() -> new StepOutcome.Removed(workspace)));
     }
 
+    /**
+     * The first half of starting a job: its id, chosen here and saved before the agent hears of it
+     * (the next step, at once, starts it under that id). Were the id only learnt from the agent's
+     * answer, a database failure between that answer and its record would start a second job at the
+     * next attempt: a second archive of the same volume.
+     */
+    private static Mono<StepOutcome> named(Workspace workspace) {
+        return Mono.just(new StepOutcome.Advanced(workspace.withJob(JobIds.random())));
+    }
+
+    /**
+     * The second half: the job asked for under its recorded id (asking again is harmless: the agent
+     * answers the job that id names). A job of the workspace's that is not this one (started by
+     * someone else) is waited out.
+     */
+    private static Mono<StepOutcome> started(Workspace workspace, Mono<JobStatus> start) {
+        return start.flatMap(job -> waiting(job.jobId().equals(workspace.jobId()) ? workspace
+                        : workspace.withJob(job.jobId())))
+                .onErrorResume(ConflictException.class, e -> e.type() == ProblemType.JOB_IN_PROGRESS
+                        ? waiting(workspace) : Mono.error(e));
+    }
+
     /** The job in flight; empty when the agent does not know it (e.g. it lost its job table in a restart). */
     private static Mono<Optional<JobStatus>> job(Workspace workspace, Runtime runtime) {
-        String jobId = java.util.Objects.requireNonNull(workspace.jobId(), "jobId");
+        String jobId = Objects.requireNonNull(workspace.jobId(), "jobId");
         return runtime.job(jobId).map(Optional::of)
                 .onErrorResume(NotFoundException.class, e -> Mono.just(Optional.empty()));
     }
@@ -172,7 +202,7 @@ final class WorkspaceSteps {
     private static Mono<StepOutcome> failedJob(Workspace workspace, JobStatus job) {
         // Forget the failed job, so that the next attempt starts a new one.
         return Mono.just(new StepOutcome.Failed(workspace.withJob(null),
-                job.kind().name().toLowerCase(java.util.Locale.ROOT) + " job " + job.jobId() + " failed: " + job.error()));
+                job.kind().name().toLowerCase(Locale.ROOT) + " job " + job.jobId() + " failed: " + job.error()));
     }
 
     private static String describe(InstanceStatus status) {

@@ -56,7 +56,7 @@ class DockerdRestartIT {
     @BeforeAll
     static void startEngineHubAndAgent() throws Exception {
         dir = Files.createTempDirectory("dockerd-restart-it");
-        engine = PrivateDockerd.start("codehub/busybox:local");
+        engine = PrivateDockerd.create("codehub/busybox:local");
         hub = TestHub.start(dir.resolve("hub"), ADMIN_TOKEN, "codehub.hub.health.interval", "500ms",
                 "codehub.hub.health.timeout", "2s", "codehub.hub.health.failure-threshold", "2",
                 "codehub.hub.health.max-backoff", "1s", "codehub.hub.reconciler.interval", "500ms",

@@ -114,6 +114,11 @@ public final class AgentProcess implements AutoCloseable {
         return agentId;
     }
 
+    /** Its archive store ({@code CODEHUB_AGENT_ARCHIVE_DIR}). */
+    public Path archiveDir() {
+        return archiveDir;
+    }
+
     /** Where the hub reaches it. */
     public String endpoint() {
         return "http://127.0.0.1:" + port;

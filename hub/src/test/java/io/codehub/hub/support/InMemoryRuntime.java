@@ -202,6 +202,10 @@ public final class InMemoryRuntime implements Runtime {
     @Override
     public Mono<JobStatus> startArchive(ArchiveRequest request) {
         return enter("startArchive " + request.workspaceId()).then(Mono.defer(() -> {
+            JobStatus named = request.jobId() == null ? null : jobs.get(request.jobId());
+            if (named != null) {
+                return Mono.just(named); // asked again: the same job, as the agent answers
+            }
             if (!volumes.contains(request.workspaceId())) {
                 return Mono.error(new NotFoundException(ProblemType.VOLUME_NOT_FOUND, "no volume " + request.workspaceId()));
             }
@@ -209,22 +213,26 @@ public final class InMemoryRuntime implements Runtime {
             java.util.concurrent.ThreadLocalRandom.current().nextBytes(random);
             ArchiveKey key = ArchiveKey.of(request.workspaceId() + "-20260101T000000Z-" + HexFormat.of().formatHex(random)
                     + ".tar.gz");
-            return Mono.just(newJob(JobKind.ARCHIVE, request.workspaceId(), key));
+            return Mono.just(newJob(JobKind.ARCHIVE, request.workspaceId(), key, request.jobId()));
         }));
     }
 
     @Override
     public Mono<JobStatus> startRestore(RestoreRequest request) {
         return enter("startRestore " + request.workspaceId()).then(Mono.defer(() -> {
+            JobStatus named = request.jobId() == null ? null : jobs.get(request.jobId());
+            if (named != null) {
+                return Mono.just(named);
+            }
             if (!archives.containsKey(request.archiveKey())) {
                 return Mono.error(new NotFoundException(ProblemType.ARCHIVE_NOT_FOUND, "no archive " + request.archiveKey()));
             }
-            return Mono.just(newJob(JobKind.RESTORE, request.workspaceId(), request.archiveKey()));
+            return Mono.just(newJob(JobKind.RESTORE, request.workspaceId(), request.archiveKey(), request.jobId()));
         }));
     }
 
-    private JobStatus newJob(JobKind kind, WorkspaceId workspaceId, ArchiveKey key) {
-        JobStatus job = new JobStatus(UUID.randomUUID().toString(), kind, JobState.PENDING, workspaceId, key, null, null,
+    private JobStatus newJob(JobKind kind, WorkspaceId workspaceId, ArchiveKey key, @Nullable String jobId) {
+        JobStatus job = new JobStatus(jobId == null ? UUID.randomUUID().toString() : jobId, kind, JobState.PENDING, workspaceId, key, null, null,
                 null, Instant.now(), null);
         jobs.put(job.jobId(), job);
         jobPolls.put(job.jobId(), new AtomicInteger());

@@ -35,7 +35,7 @@ public final class PrivateDockerd implements AutoCloseable {
     }
 
     /** Starts an engine under a new directory with {@code images} (already on the machine's engine) loaded. */
-    public static PrivateDockerd start(String... images) throws IOException {
+    public static PrivateDockerd create(String... images) throws IOException {
         String suffix = HexFormat.of().toHexDigits((byte) ThreadLocalRandom.current().nextInt(256))
                 + HexFormat.of().toHexDigits((byte) ThreadLocalRandom.current().nextInt(256));
         // Short: the engine's and containerd's sockets live under it (a socket path has at most 107 bytes).

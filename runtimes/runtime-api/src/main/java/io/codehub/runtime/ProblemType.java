@@ -44,6 +44,8 @@ public enum ProblemType implements CodehubProblemType {
     FOREIGN_RESOURCE("foreign-resource", 409, "Resource not managed by codehub"),
     /** Another job is already running for that workspace. */
     JOB_IN_PROGRESS("job-in-progress", 409, "Job in progress"),
+    /** The job id a start request gave already names a job of another kind or workspace. */
+    JOB_ID_IN_USE("job-id-in-use", 409, "Job id in use"),
     /** The body is larger than the agent accepts. */
     PAYLOAD_TOO_LARGE("payload-too-large", 413, "Payload too large"),
     /** The body is not JSON. */

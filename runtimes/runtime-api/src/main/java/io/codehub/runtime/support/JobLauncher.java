@@ -1,14 +1,18 @@
 package io.codehub.runtime.support;
 
 import java.time.Clock;
-import java.util.UUID;
+import java.util.function.Supplier;
 
 import io.codehub.runtime.ArchiveKey;
+import io.codehub.runtime.ConflictException;
+import io.codehub.runtime.JobIds;
 import io.codehub.runtime.JobKind;
 import io.codehub.runtime.JobState;
 import io.codehub.runtime.JobStatus;
+import io.codehub.runtime.ProblemType;
 import io.codehub.runtime.RuntimeProblemException;
 import io.codehub.runtime.WorkspaceId;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -45,11 +49,45 @@ public final class JobLauncher {
      * @throws io.codehub.runtime.ConflictException while another job works on the workspace
      */
     public JobStatus accept(JobKind kind, WorkspaceId id, ArchiveKey key) {
-        JobStatus job = new JobStatus(UUID.randomUUID().toString(), kind, JobState.PENDING, id, key, null, null, null,
-                clock.instant(), null);
+        return accept(kind, id, key, null);
+    }
+
+    /**
+     * Registers a new pending job with the id the caller asked for ({@code null}: a random one).
+     *
+     * @throws io.codehub.runtime.ConflictException while another job works on the workspace, or
+     *         when the id already names a job
+     */
+    public JobStatus accept(JobKind kind, WorkspaceId id, ArchiveKey key, @Nullable String jobId) {
+        JobStatus job = new JobStatus(jobId == null ? JobIds.random() : jobId, kind, JobState.PENDING, id, key, null,
+                null, null, clock.instant(), null);
         registry.register(job);
         log.info("{} job {} accepted for workspace {} ({})", kind.wire(), job.jobId(), id, key);
         return job;
+    }
+
+    /**
+     * Starts a job once per requested id: when {@code jobId} already names a job of this kind and
+     * workspace (a repeated request), answers that job as it is now and starts nothing; otherwise
+     * (a new id, or none) subscribes to {@code start}.
+     *
+     * @throws io.codehub.runtime.ConflictException (as an error signal) when {@code jobId} names a
+     *         job of another kind or workspace
+     */
+    public Mono<JobStatus> once(JobKind kind, WorkspaceId id, @Nullable String jobId, Supplier<Mono<JobStatus>> start) {
+        return Mono.defer(() -> {
+            JobStatus named = jobId == null ? null : registry.get(jobId);
+            if (named == null) {
+                return start.get();
+            }
+            if (named.kind() != kind || !named.workspaceId().equals(id)) {
+                return Mono.error(new ConflictException(ProblemType.JOB_ID_IN_USE, "job id " + jobId
+                        + " already names the " + named.kind().wire() + " job of workspace " + named.workspaceId()));
+            }
+            log.info("{} job {} for workspace {} asked for again: answering it as it is ({})", kind.wire(), jobId, id,
+                    named.state().wire());
+            return Mono.just(named);
+        });
     }
 
     /**

@@ -44,8 +44,10 @@ public final class JobRegistry {
             throw new ConflictException(ProblemType.JOB_IN_PROGRESS, "workspace " + job.workspaceId() + " already has "
                     + running.kind().wire() + " job " + running.jobId() + " in progress");
         }
-        if (jobs.containsKey(job.jobId())) {
-            throw new IllegalArgumentException("job " + job.jobId() + ": already registered");
+        JobStatus named = jobs.get(job.jobId());
+        if (named != null) {
+            throw new ConflictException(ProblemType.JOB_ID_IN_USE, "job id " + job.jobId() + " already names the "
+                    + named.kind().wire() + " job of workspace " + named.workspaceId());
         }
         jobs.put(job.jobId(), job);
         active.put(job.workspaceId(), job.jobId());

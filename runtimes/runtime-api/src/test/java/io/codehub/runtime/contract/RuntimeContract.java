@@ -24,6 +24,7 @@ import io.codehub.runtime.InstanceSpec;
 import io.codehub.runtime.InstanceState;
 import io.codehub.runtime.InstanceStatus;
 import io.codehub.runtime.InvalidSpecException;
+import io.codehub.runtime.JobIds;
 import io.codehub.runtime.JobKind;
 import io.codehub.runtime.JobState;
 import io.codehub.runtime.JobStatus;
@@ -297,6 +298,27 @@ public abstract class RuntimeContract {
         call(runtime().startInstance(id, workspaceSpec()));
         awaitState(id, InstanceState.RUNNING);
         assertThat(readFile(id, "notes/hello.txt")).isEqualTo("hello, archive");
+    }
+
+    @Test
+    void aJobStartedAgainUnderItsIdIsTheSameJob() throws Exception {
+        WorkspaceId id = newWorkspace();
+        call(runtime().createVolume(id));
+        String jobId = JobIds.random();
+        JobStatus first = call(runtime().startArchive(new ArchiveRequest(id, jobId)));
+        assertThat(first.jobId()).isEqualTo(jobId);
+        JobStatus again = call(runtime().startArchive(new ArchiveRequest(id, jobId)));
+        assertThat(again.jobId()).isEqualTo(jobId);
+        assertThat(again.archiveKey()).as("no second archive").isEqualTo(first.archiveKey());
+        JobStatus archived = awaitJob(jobId);
+        assertThat(archived.state()).as("archive job: %s", archived.error()).isEqualTo(JobState.SUCCEEDED);
+        JobStatus afterwards = call(runtime().startArchive(new ArchiveRequest(id, jobId)));
+        assertThat(afterwards.state()).as("asked again once finished").isEqualTo(JobState.SUCCEEDED);
+        assertThat(afterwards.archiveKey()).isEqualTo(first.archiveKey());
+
+        assertProblem(runtime().startRestore(new RestoreRequest(id, archived.archiveKey(), jobId)),
+                ConflictException.class, ProblemType.JOB_ID_IN_USE);
+        assertThatThrownBy(() -> new ArchiveRequest(id, "not-a-uuid")).isInstanceOf(InvalidSpecException.class);
     }
 
     @Test

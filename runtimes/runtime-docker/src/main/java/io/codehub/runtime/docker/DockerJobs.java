@@ -61,13 +61,13 @@ final class DockerJobs {
     Mono<JobStatus> startArchive(ArchiveRequest request) {
         WorkspaceId id = request.workspaceId();
         String volume = ManagedNames.workspace(id);
-        return volumes.inspect(volume)
+        return launcher.once(JobKind.ARCHIVE, id, request.jobId(), () -> volumes.inspect(volume)
                 .filter(inspected -> ManagedNames.isManaged(inspected.getLabels()))
                 .switchIfEmpty(Mono.error(() -> new NotFoundException(ProblemType.VOLUME_NOT_FOUND,
                         "workspace " + id + " has no volume (no managed volume " + volume + ")")))
                 .map(inspected -> {
                     ArchiveKey key = ManagedNames.newArchiveKey(id, clock.instant(), ThreadLocalRandom.current());
-                    JobStatus job = launcher.accept(JobKind.ARCHIVE, id, key);
+                    JobStatus job = launcher.accept(JobKind.ARCHIVE, id, key, request.jobId());
                     String partial = "/archive/." + key.value() + ".partial";
                     String script = "tar -czf " + partial + " -C /data . && mv " + partial + " /archive/" + key.value()
                             + " || { rc=$?; rm -f " + partial + "; exit $rc; }";
@@ -83,21 +83,21 @@ final class DockerJobs {
                             }).onErrorMap(error -> whenStoreFull(error, "writing the checksum sidecar")))
                             .doOnError(error -> discard(key)));
                     return job;
-                });
+                }));
     }
 
     Mono<JobStatus> startRestore(RestoreRequest request) {
         WorkspaceId id = request.workspaceId();
         ArchiveKey key = request.archiveKey();
         String volume = ManagedNames.workspace(id);
-        return calls.blocking(() -> files.exists(key))
+        return launcher.once(JobKind.RESTORE, id, request.jobId(), () -> calls.blocking(() -> files.exists(key))
                 .flatMap(exists -> exists ? volumes.inspect(volume)
                         : Mono.error(new NotFoundException(ProblemType.ARCHIVE_NOT_FOUND,
                                 "archive " + key + " is not in the archive store")))
                 .doOnNext(inspected -> DockerVolumes.requireManaged(volume, inspected.getLabels(), "volume"))
                 .then(volumes.requireUnused(volume))
                 .then(Mono.fromCallable(() -> {
-                    JobStatus job = launcher.accept(JobKind.RESTORE, id, key);
+                    JobStatus job = launcher.accept(JobKind.RESTORE, id, key, request.jobId());
                     String script = "find /data -mindepth 1 -maxdepth 1 -exec rm -rf {} + && tar -xzpf /archive/"
                             + key.value() + " -C /data";
                     List<Mount> mounts = List.of(
@@ -110,7 +110,7 @@ final class DockerJobs {
                                     .then(containers.run(job.jobId(), id, mounts, script))
                                     .thenReturn(digest)));
                     return job;
-                }));
+                })));
     }
 
     Mono<JobStatus> job(String jobId) {

@@ -74,26 +74,27 @@ final class KubeJobs {
     Mono<JobStatus> startArchive(ArchiveRequest request) {
         WorkspaceId id = request.workspaceId();
         String claim = ManagedNames.workspace(id);
-        return claims.ready().then(jobObjects.ready()).then(Mono.fromCallable(() -> {
-            PersistentVolumeClaim cached = claims.get(claim);
-            if (cached == null || KubeNames.isTerminating(cached)) {
-                throw new NotFoundException(ProblemType.VOLUME_NOT_FOUND,
-                        "workspace " + id + " has no volume (no managed claim " + claim + ")");
-            }
-            ArchiveKey key = ManagedNames.newArchiveKey(id, clock.instant(), ThreadLocalRandom.current());
-            JobStatus job = launcher.accept(JobKind.ARCHIVE, id, key);
-            String script = JobScripts.archive(key, JobScripts.DATA, JobScripts.ARCHIVES, JobScripts.RESULT);
-            launcher.launch(job, run(job, script, true)
-                    .flatMap(digest -> records.record(key, id, digest, clock.instant()).thenReturn(digest)));
-            return job;
-        }));
+        return launcher.once(JobKind.ARCHIVE, id, request.jobId(), () -> claims.ready().then(jobObjects.ready())
+                .then(Mono.fromCallable(() -> {
+                    PersistentVolumeClaim cached = claims.get(claim);
+                    if (cached == null || KubeNames.isTerminating(cached)) {
+                        throw new NotFoundException(ProblemType.VOLUME_NOT_FOUND,
+                                "workspace " + id + " has no volume (no managed claim " + claim + ")");
+                    }
+                    ArchiveKey key = ManagedNames.newArchiveKey(id, clock.instant(), ThreadLocalRandom.current());
+                    JobStatus job = launcher.accept(JobKind.ARCHIVE, id, key, request.jobId());
+                    String script = JobScripts.archive(key, JobScripts.DATA, JobScripts.ARCHIVES, JobScripts.RESULT);
+                    launcher.launch(job, run(job, script, true)
+                            .flatMap(digest -> records.record(key, id, digest, clock.instant()).thenReturn(digest)));
+                    return job;
+                })));
     }
 
     Mono<JobStatus> startRestore(RestoreRequest request) {
         WorkspaceId id = request.workspaceId();
         ArchiveKey key = request.archiveKey();
         String claim = ManagedNames.workspace(id);
-        return claims.ready().then(jobObjects.ready())
+        return launcher.once(JobKind.RESTORE, id, request.jobId(), () -> claims.ready().then(jobObjects.ready())
                 .then(records.find(key))
                 .flatMap(found -> found.isPresent() ? Mono.just(found.get())
                         : Mono.error(new NotFoundException(ProblemType.ARCHIVE_NOT_FOUND,
@@ -101,7 +102,7 @@ final class KubeJobs {
                 .flatMap(record -> (claims.get(claim) == null ? volumes.requireNotForeign(claim) : Mono.<Void>empty())
                         .then(volumes.requireUnused(claim))
                         .then(Mono.fromCallable(() -> {
-                            JobStatus job = launcher.accept(JobKind.RESTORE, id, key);
+                            JobStatus job = launcher.accept(JobKind.RESTORE, id, key, request.jobId());
                             String script = JobScripts.restore(key, record.sha256(), JobScripts.DATA,
                                     JobScripts.ARCHIVES, JobScripts.RESULT);
                             launcher.launch(job, volumes.create(id)
@@ -115,7 +116,7 @@ final class KubeJobs {
                                         return digest;
                                     }));
                             return job;
-                        })));
+                        }))));
     }
 
     Mono<JobStatus> job(String jobId) {
