@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 
 import io.codehub.hub.support.AgentProcess;
 import io.codehub.hub.support.NatLab;
-import io.codehub.hub.support.PrivateDockerd;
 import io.codehub.hub.support.TestFiles;
 import io.codehub.hub.support.TestHub;
 import org.junit.jupiter.api.AfterAll;
@@ -33,7 +32,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * The Docker engine restarted under a running agent (#16, faults), as an engine upgrade or crash
  * does on a site: a hub in this JVM, a real agent process, and a Docker engine of the test's own
- * ({@link PrivateDockerd}) that the test stops and starts again. The agent's readiness goes false
+ * (a NAT lab's site engine, {@code natlab up --docker}; the agent reaches it through its socket)
+ * that the test stops and starts again, as {@code systemctl restart docker} would. The agent's readiness goes false
  * and the hub marks it {@code error} while the engine is away; the workspace is not lost: the
  * engine brings its container back (the instance's {@code unless-stopped} policy), same container,
  * same volume, same files, the hub shows it {@code RUNNING} throughout and its next step works.
@@ -47,7 +47,7 @@ class DockerdRestartIT {
             .connectTimeout(Duration.ofSeconds(2)).build();
 
     private static Path dir;
-    private static PrivateDockerd engine;
+    private static NatLab lab;
     private static ConfigurableApplicationContext hub;
     private static WebTestClient http;
     private static AgentProcess agent;
@@ -56,7 +56,8 @@ class DockerdRestartIT {
     @BeforeAll
     static void startEngineHubAndAgent() throws Exception {
         dir = Files.createTempDirectory("dockerd-restart-it");
-        engine = PrivateDockerd.create("codehub/busybox:local");
+        lab = NatLab.up("d", true);
+        lab.loadImages("codehub/busybox:local");
         hub = TestHub.start(dir.resolve("hub"), ADMIN_TOKEN, "codehub.hub.health.interval", "500ms",
                 "codehub.hub.health.timeout", "2s", "codehub.hub.health.failure-threshold", "2",
                 "codehub.hub.health.max-backoff", "1s", "codehub.hub.reconciler.interval", "500ms",
@@ -69,7 +70,7 @@ class DockerdRestartIT {
                 .exchange().expectStatus().isCreated().expectBody(JsonNode.class).returnResult().getResponseBody();
         agentId = registered.get("agent").get("id").asString();
         agent = AgentProcess.start(agentId, port, get("/api/v1/hub").get("publicKeyPem").asString(),
-                dir.resolve("agent"), Map.of("CODEHUB_AGENT_DOCKER_HOST", engine.host()));
+                dir.resolve("agent"), Map.of("CODEHUB_AGENT_DOCKER_HOST", lab.dockerHost()));
         await().atMost(CONVERGE).until(() -> get("/api/v1/agents/" + agentId).get("status").asString(), "active"::equals);
     }
 
@@ -84,8 +85,8 @@ class DockerdRestartIT {
             }
         } finally {
             try {
-                if (engine != null) {
-                    engine.close();
+                if (lab != null) {
+                    lab.down();
                 }
             } finally {
                 TestFiles.deleteRecursively(dir);
@@ -103,12 +104,12 @@ class DockerdRestartIT {
                 .get("id").asString();
         awaitState(id, "RUNNING");
         String container = "codehub-ws-" + id;
-        String containerId = check(engine.docker("inspect", "-f", "{{.Id}}", container));
-        check(engine.docker("exec", container, "sh", "-c", "echo kept > /home/coder/kept.txt"));
+        String containerId = check(lab.docker("inspect", "-f", "{{.Id}}", container));
+        check(lab.docker("exec", container, "sh", "-c", "echo kept > /home/coder/kept.txt"));
         assertThat(readiness()).isEqualTo(200);
 
         long stopping = System.nanoTime();
-        engine.stop();
+        lab.dockerStop();
         long stopped = System.nanoTime();
         await().atMost(CONVERGE).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             assertThat(readiness()).as("the agent's readiness without its engine").isEqualTo(503);
@@ -120,21 +121,21 @@ class DockerdRestartIT {
         assertThat(during.get("desiredState").asString()).isEqualTo("RUNNING");
 
         long starting = System.nanoTime();
-        engine.start();
+        lab.dockerStart();
         long started = System.nanoTime();
         await().atMost(CONVERGE).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             assertThat(readiness()).as("the agent's readiness with its engine back").isEqualTo(200);
             assertThat(get("/api/v1/agents/" + agentId).get("status").asString()).isEqualTo("active");
-            assertThat(check(engine.docker("inspect", "-f", "{{.State.Running}}", container))).isEqualTo("true");
+            assertThat(check(lab.docker("inspect", "-f", "{{.State.Running}}", container))).isEqualTo("true");
         });
         System.out.printf("[figures] engine stop %d ms, then agent not ready and hub error %d ms later;"
                 + " engine start %d ms, then agent ready, hub active, container running %d ms later%n",
                 millis(stopping, stopped), millis(stopped, noticed), millis(starting, started),
                 millis(started, System.nanoTime()));
-        assertThat(check(engine.docker("inspect", "-f", "{{.Id}}", container))).as("the same container")
+        assertThat(check(lab.docker("inspect", "-f", "{{.Id}}", container))).as("the same container")
                 .isEqualTo(containerId);
         await().atMost(CONVERGE).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> assertThat(check(
-                engine.docker("exec", container, "wget", "-qO-", "http://127.0.0.1:8080/kept.txt"))).isEqualTo("kept"));
+                lab.docker("exec", container, "wget", "-qO-", "http://127.0.0.1:8080/kept.txt"))).isEqualTo("kept"));
         assertThat(get("/api/v1/workspaces/" + id).get("state").asString()).isEqualTo("RUNNING");
         JsonNode events = get("/api/v1/events?agentId=" + agentId + "&type=agent.health-changed");
         List<String> to = events.get("items").findValuesAsString("to");
@@ -144,8 +145,8 @@ class DockerdRestartIT {
         // The workspace's next step runs on the restarted engine.
         http.post().uri("/api/v1/workspaces/{id}/stop", id).exchange().expectStatus().isAccepted();
         awaitState(id, "STOPPED");
-        assertThat(engine.docker("inspect", "--type", "container", container).exitCode()).as("stopped: no container").isNotZero();
-        assertThat(check(engine.docker("volume", "ls", "-q"))).contains("codehub-ws-" + id);
+        assertThat(lab.docker("inspect", "--type", "container", container).exitCode()).as("stopped: no container").isNotZero();
+        assertThat(check(lab.docker("volume", "ls", "-q"))).contains("codehub-ws-" + id);
     }
 
     private static long millis(long from, long to) {

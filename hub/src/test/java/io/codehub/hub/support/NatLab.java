@@ -63,9 +63,7 @@ public final class NatLab implements AutoCloseable {
 
     /** The site engine's address ({@code unix:///run/codehub-natlab-<id>/docker.sock}). */
     public String dockerHost() {
-        if (!docker) {
-            throw new IllegalStateException("lab " + id + " was built without --docker: it has no engine");
-        }
+        requireDocker();
         return run(List.of(SCRIPT.toString(), "docker-host", id), Duration.ofSeconds(10)).orThrow().strip();
     }
 
@@ -77,6 +75,34 @@ public final class NatLab implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(SCRIPT.toString(), "load-image", id));
         command.addAll(List.of(images));
         return run(command, Duration.ofSeconds(120)).orThrow();
+    }
+
+    /**
+     * Stops the site's dockerd as {@code systemctl stop docker} does (SIGTERM, waiting for it to
+     * exit: without live-restore it stops its containers first); its containerd and state stay.
+     */
+    public void dockerStop() {
+        requireDocker();
+        run(List.of(SCRIPT.toString(), "docker-stop", id), Duration.ofSeconds(90)).orThrow();
+    }
+
+    /** Starts the site's dockerd again on the same state, and returns once it answers. */
+    public void dockerStart() {
+        requireDocker();
+        run(List.of(SCRIPT.toString(), "docker-start", id), Duration.ofSeconds(90)).orThrow();
+    }
+
+    /** Runs the docker CLI against the site's engine, from the root namespace (through its socket). */
+    public Result docker(String... args) {
+        List<String> command = new ArrayList<>(List.of("docker", "-H", dockerHost()));
+        command.addAll(List.of(args));
+        return run(command, Duration.ofSeconds(60));
+    }
+
+    private void requireDocker() {
+        if (!docker) {
+            throw new IllegalStateException("lab " + id + " was built without --docker: it has no engine");
+        }
     }
 
     /** Runs {@code command} in the namespace of {@code role} ({@code hub}, {@code rtr}, {@code site}). */
