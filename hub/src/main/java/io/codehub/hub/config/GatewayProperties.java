@@ -25,6 +25,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param tlsCert               PEM certificate chain (a wildcard {@code *.<appsDomain>} in production); with
  *                              {@code tlsKey} it turns TLS on ({@code CODEHUB_HUB_GATEWAY_TLS_CERT}, default unset)
  * @param tlsKey                PEM private key (PKCS#8) of {@code tlsCert} ({@code CODEHUB_HUB_GATEWAY_TLS_KEY})
+ * @param tlsCheckInterval      how often the two files are looked at: renewed in place (new modification time
+ *                              or size), they serve new connections from the next look on; an unusable renewal
+ *                              keeps the previous certificate ({@code CODEHUB_HUB_GATEWAY_TLS_CHECK_INTERVAL}, default 30s)
  * @param publicScheme          the scheme people's browsers use, {@code http} or {@code https}
  *                              ({@code CODEHUB_HUB_GATEWAY_PUBLIC_SCHEME}, default https with TLS, else http;
  *                              set https behind a load balancer that terminates TLS)
@@ -64,6 +67,7 @@ public record GatewayProperties(
         @DefaultValue("apps.localhost") String appsDomain,
         @Nullable Path tlsCert,
         @Nullable Path tlsKey,
+        @DefaultValue("30s") Duration tlsCheckInterval,
         @Nullable String publicScheme,
         @DefaultValue("0") int publicPort,
         @DefaultValue("1h") Duration idleTimeout,
@@ -107,6 +111,7 @@ public record GatewayProperties(
         }
         ConfigurationChecks.readable("CODEHUB_HUB_GATEWAY_TLS_CERT", tlsCert);
         ConfigurationChecks.readable("CODEHUB_HUB_GATEWAY_TLS_KEY", tlsKey);
+        ConfigurationChecks.positive("CODEHUB_HUB_GATEWAY_TLS_CHECK_INTERVAL", tlsCheckInterval);
         if (publicScheme == null || publicScheme.isBlank()) {
             publicScheme = tlsCert != null ? "https" : "http";
         }

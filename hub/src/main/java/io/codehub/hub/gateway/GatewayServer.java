@@ -8,6 +8,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.codehub.hub.config.GatewayProperties;
+import io.codehub.hub.schedule.Periodic;
+import io.codehub.hub.tls.ReloadableTls;
 import io.codehub.tunnel.TunnelTransport;
 import io.codehub.web.ConfigurationException;
 import io.netty.bootstrap.ServerBootstrap;
@@ -21,7 +23,6 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
-import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -29,11 +30,15 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The gateway's listener ({@code CODEHUB_HUB_GATEWAY_PORT}): HTTP/1.1, with TLS when a
- * certificate is configured (ALPN offers {@code http/1.1} only). Each connection gets a
- * {@link GatewayHandler}. Past {@code maxConnections} open connections a new one is closed at
+ * certificate is configured (ALPN offers {@code http/1.1} only; a certificate or key renewed in
+ * place serves new connections from the next look at its files, every
+ * {@code CODEHUB_HUB_GATEWAY_TLS_CHECK_INTERVAL}). Each connection gets a {@link GatewayHandler}. Past {@code maxConnections} open connections a new one is closed at
  * once, and so is one past {@code maxConnectionsPerAddress} from one client address. On stop the
  * listener closes first, then every connection (a WebSocket ends with its TCP connection;
  * browsers reconnect to another hub).
@@ -52,6 +57,7 @@ public final class GatewayServer implements SmartLifecycle, io.codehub.hub.acces
     private final AtomicInteger open = new AtomicInteger();
     private final ConnectionsPerAddress perAddress;
     private volatile @Nullable Channel server;
+    private volatile @Nullable Disposable tlsChecks;
     private volatile @Nullable EventLoopGroup group;
     private volatile @Nullable ChannelGroup connections;
 
@@ -70,7 +76,7 @@ public final class GatewayServer implements SmartLifecycle, io.codehub.hub.acces
             throw new ConfigurationException("CODEHUB_HUB_GATEWAY_ADDRESS", "'" + properties.address()
                     + "' is not an address: " + e.getMessage(), "Set CODEHUB_HUB_GATEWAY_ADDRESS to an IP address.", e);
         }
-        SslContext tls = tls();
+        ReloadableTls tls = tls();
         EventLoopGroup loops = TunnelTransport.newEventLoopGroup(Math.max(2, java.lang.Runtime.getRuntime().availableProcessors()));
         ChannelGroup all = new DefaultChannelGroup("gateway", GlobalEventExecutor.INSTANCE);
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -106,7 +112,7 @@ public final class GatewayServer implements SmartLifecycle, io.codehub.hub.acces
                         });
                         all.add(ch);
                         if (tls != null) {
-                            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                            ch.pipeline().addLast("tls", tls.current().newHandler(ch.alloc()));
                         }
                         ch.pipeline().addLast(GatewayHandler.IDLE, idleHandler(properties));
                         ch.pipeline().addLast(GatewayHandler.CODEC, new HttpServerCodec(new HttpDecoderConfig()
@@ -121,6 +127,11 @@ public final class GatewayServer implements SmartLifecycle, io.codehub.hub.acces
             server = bound;
             group = loops;
             connections = all;
+            if (tls != null) {
+                tlsChecks = Periodic.every(properties.tlsCheckInterval(), properties.tlsCheckInterval(),
+                        () -> Mono.fromRunnable(tls::refresh).subscribeOn(Schedulers.boundedElastic()),
+                        e -> log.warn("gateway TLS check failed: {}", e.toString()));
+            }
             log.info("workspace gateway on {} ({}, {}), hosts <id>.{} and <port>--<id>.{}", bound.localAddress(),
                     tls != null ? "TLS" : "plaintext", TunnelTransport.name(), properties.appsDomain(),
                     properties.appsDomain());
@@ -135,17 +146,18 @@ public final class GatewayServer implements SmartLifecycle, io.codehub.hub.acces
         }
     }
 
-    private @Nullable SslContext tls() {
+    private @Nullable ReloadableTls tls() {
         if (!properties.tls()) {
             return null;
         }
         try {
-            return SslContextBuilder.forServer(properties.tlsCert().toFile(), properties.tlsKey().toFile())
-                    .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
-                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                            ApplicationProtocolNames.HTTP_1_1))
-                    .build();
+            return new ReloadableTls("gateway", List.of(properties.tlsCert(), properties.tlsKey()), () -> List.of(),
+                    () -> SslContextBuilder.forServer(properties.tlsCert().toFile(), properties.tlsKey().toFile())
+                            .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                                    ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                                    ApplicationProtocolNames.HTTP_1_1))
+                            .build());
         } catch (Exception e) {
             throw new ConfigurationException("CODEHUB_HUB_GATEWAY_TLS_CERT", "cannot use "
                     + properties.tlsCert() + " and " + properties.tlsKey() + ": " + e.getMessage(),
@@ -158,6 +170,10 @@ public final class GatewayServer implements SmartLifecycle, io.codehub.hub.acces
     public void stop() {
         Channel s = server;
         server = null;
+        Disposable checks = tlsChecks;
+        if (checks != null) {
+            checks.dispose();
+        }
         if (s == null) {
             return;
         }

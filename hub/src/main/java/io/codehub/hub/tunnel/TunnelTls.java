@@ -1,22 +1,17 @@
 package io.codehub.hub.tunnel;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.List;
-import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReference;
 
 import io.codehub.hub.config.TunnelProperties;
 import io.codehub.hub.pki.HubPki;
+import io.codehub.hub.tls.ReloadableTls;
 import io.codehub.web.ConfigurationException;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The tunnel port's TLS, if any: the hub's certificate ({@code CODEHUB_HUB_TUNNEL_TLS_CERT}/{@code _KEY})
@@ -30,14 +25,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class TunnelTls {
 
-    private static final Logger log = LoggerFactory.getLogger(TunnelTls.class);
-
     private final TunnelProperties properties;
     private final HubPki pki;
-    private final AtomicReference<Built> current = new AtomicReference<>();
-
-    private record Built(SslContext context, Object stamp) {
-    }
+    private final @Nullable ReloadableTls tls;
 
     /**
      * @throws ConfigurationException when the files are unusable, or client certificates are asked
@@ -47,6 +37,7 @@ public final class TunnelTls {
         this.properties = properties;
         this.pki = pki;
         if (!properties.tls()) {
+            this.tls = null;
             return;
         }
         if (properties.asksForCertificates() && !pki.enabled()) {
@@ -55,9 +46,9 @@ public final class TunnelTls {
                     "Set CODEHUB_HUB_PKI_DIR to the CA agents' certificates come from (bin/codehub pki init), "
                             + "or set CODEHUB_HUB_TUNNEL_CLIENT_AUTH=none.");
         }
-        Object stamp = stamp();
         try {
-            current.set(new Built(build(), stamp));
+            this.tls = new ReloadableTls("tunnel port", List.of(properties.tlsCert(), properties.tlsKey()),
+                    () -> properties.asksForCertificates() ? pki.trustAnchors() : List.of(), this::build);
         } catch (IOException | RuntimeException e) {
             throw new ConfigurationException("CODEHUB_HUB_TUNNEL_TLS_CERT", "cannot use " + properties.tlsCert()
                     + " with key " + properties.tlsKey() + ": " + e.getMessage(),
@@ -73,33 +64,17 @@ public final class TunnelTls {
 
     /** The context for the next accepted connection; null on a plaintext port. */
     public @Nullable SslContext current() {
-        Built built = current.get();
-        return built == null ? null : built.context();
+        return tls == null ? null : tls.current();
     }
 
     /**
-     * Rebuilds the context if its inputs changed; an unusable new file keeps the old context
-     * (and is logged), so a half-written renewal never takes the port down.
+     * Rebuilds the context if its files or the trust bundle changed; an unusable new file keeps the
+     * old context (and is logged), so a half-written renewal never takes the port down.
      *
      * @return whether a new context is in use
      */
     public boolean refresh() {
-        if (!properties.tls()) {
-            return false;
-        }
-        Object stamp = stamp();
-        if (Objects.equals(stamp, current.get().stamp())) {
-            return false;
-        }
-        try {
-            current.set(new Built(build(), stamp));
-            log.info("tunnel port TLS reloaded ({}{})", properties.tlsCert(),
-                    properties.asksForCertificates() ? ", " + pki.trustAnchors().size() + " trusted CA certificate(s)" : "");
-            return true;
-        } catch (IOException | RuntimeException e) {
-            log.warn("tunnel port TLS not reloaded, the previous certificate stays in use: {}", e.getMessage());
-            return false;
-        }
+        return tls != null && tls.refresh();
     }
 
     private SslContext build() throws IOException {
@@ -110,18 +85,5 @@ public final class TunnelTls {
                     .trustManager(anchors.toArray(X509Certificate[]::new));
         }
         return builder.build();
-    }
-
-    private Object stamp() {
-        return List.of(modified(properties.tlsCert()), modified(properties.tlsKey()),
-                properties.asksForCertificates() ? pki.trustAnchors() : List.of());
-    }
-
-    private static Object modified(Path file) {
-        try {
-            return Files.getLastModifiedTime(file).toMillis() + ":" + Files.size(file);
-        } catch (IOException e) {
-            return "unreadable";
-        }
     }
 }

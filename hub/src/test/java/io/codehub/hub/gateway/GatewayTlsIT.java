@@ -3,11 +3,13 @@ package io.codehub.hub.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -58,22 +60,25 @@ class GatewayTlsIT {
     private static WebTestClient api;
     private static AgentProcess agent;
     private static SSLContext trustingTheCa;
+    private static CertificateAuthority ca;
+    private static Path cert;
+    private static Path key;
     private static int gatewayPort;
     private static String workspace;
 
     @BeforeAll
     static void startHubWithATlsGatewayAndATunnelledWorkspace() throws Exception {
         dir = Files.createTempDirectory("gateway-tls-it");
-        CertificateAuthority ca = CertificateAuthority.init(dir.resolve("ca"), new InitOptions(KeyType.EC_P256,
+        ca = CertificateAuthority.init(dir.resolve("ca"), new InitOptions(KeyType.EC_P256,
                 "CN=gateway tls test", Duration.ofDays(30), null));
         IssuedCertificate wildcard = ca.issueServer(List.of("*.apps.localhost"), List.of(), Duration.ofDays(1));
-        Path cert = dir.resolve("gateway-cert.pem");
-        Path key = dir.resolve("gateway-key.pem");
+        cert = dir.resolve("gateway-cert.pem");
+        key = dir.resolve("gateway-key.pem");
         Files.writeString(cert, wildcard.chainPem());
         Files.writeString(key, wildcard.privateKeyPem(null));
         KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
         trust.load(null, null);
-        trust.setCertificateEntry("ca", wildcard.chain().get(wildcard.chain().size() - 1));
+        trust.setCertificateEntry("ca", ca.certificate());
         TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         trustManagers.init(trust);
         trustingTheCa = SSLContext.getInstance("TLS");
@@ -81,7 +86,7 @@ class GatewayTlsIT {
 
         hub = TestHub.start(dir.resolve("hub"), ADMIN_TOKEN, "codehub.hub.reconciler.interval", "500ms",
                 "codehub.hub.reconciler.poll-interval", "200ms", "codehub.hub.gateway.tls-cert", cert.toString(),
-                "codehub.hub.gateway.tls-key", key.toString());
+                "codehub.hub.gateway.tls-key", key.toString(), "codehub.hub.gateway.tls-check-interval", "300ms");
         api = TestHub.adminClient(hub, ADMIN_TOKEN);
         gatewayPort = hub.getBean(GatewayServer.class).localAddress().getPort();
         int tunnelPort = hub.getBean(TunnelPort.class).localAddress().getPort();
@@ -159,6 +164,37 @@ class GatewayTlsIT {
             TunnelSession session = hub.getBean(AgentTunnels.class).session(agent.agentId()).orElseThrow();
             assertThat(connection.eventLoop()).isSameAs(session.eventLoop());
             assertThat(GatewayClient.exchange(socket, hello)).as("still served after the checks").startsWith("HTTP/1.1 200");
+        }
+    }
+
+    @Test
+    void aCertificateRenewedInPlaceServesNewConnectionsAndABrokenRenewalKeepsTheLastOne() throws Exception {
+        String host = workspace + ".apps.localhost";
+        BigInteger before = serialServedTo(host);
+        IssuedCertificate renewed = ca.issueServer(List.of("*.apps.localhost"), List.of(), Duration.ofDays(2));
+        assertThat(renewed.certificate().getSerialNumber()).isNotEqualTo(before);
+        try (SSLSocket open = open(host)) {
+            // The key first, then the chain, as a renewal tool writes them: every look sees files in use.
+            Files.writeString(key, renewed.privateKeyPem(null));
+            Files.writeString(cert, renewed.chainPem());
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                    .until(() -> serialServedTo(host), renewed.certificate().getSerialNumber()::equals);
+            assertThat(((X509Certificate) open.getSession().getPeerCertificates()[0]).getSerialNumber())
+                    .as("an open connection keeps its certificate").isEqualTo(before);
+        }
+
+        // A half-written renewal (a chain without its end) is not taken: the last good one stays.
+        Files.writeString(cert, renewed.chainPem().substring(0, renewed.chainPem().length() / 2));
+        long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos(); // several looks at the files
+        while (System.nanoTime() < deadline) {
+            assertThat(serialServedTo(host)).isEqualTo(renewed.certificate().getSerialNumber());
+        }
+        Files.writeString(cert, renewed.chainPem());
+    }
+
+    private static BigInteger serialServedTo(String host) throws Exception {
+        try (SSLSocket socket = open(host)) {
+            return ((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSerialNumber();
         }
     }
 

@@ -42,13 +42,18 @@ class TunnelTlsTest {
         assertThat(tls.current()).isSameAs(first);
 
         write(ca.issueServer(List.of("localhost"), List.of(), Duration.ofDays(1)), cert, key, 2);
-        assertThat(tls.refresh()).isTrue();
+        assertThat(tls.refresh()).as("changed since the last look: maybe still being written").isFalse();
+        assertThat(tls.current()).isSameAs(first);
+        assertThat(tls.refresh()).as("the same at the next look: taken").isTrue();
         SslContext second = tls.current();
         assertThat(second).isNotSameAs(first);
 
         Files.writeString(cert, "-----BEGIN CERTIFICATE-----\ntruncated");
         Files.setLastModifiedTime(cert, FileTime.from(Instant.now().plusSeconds(3)));
+        assertThat(tls.refresh()).isFalse();
         assertThat(tls.refresh()).as("an unusable file is not taken").isFalse();
+        assertThat(tls.current()).isSameAs(second);
+        assertThat(tls.refresh()).as("nor tried again until it changes").isFalse();
         assertThat(tls.current()).isSameAs(second);
     }
 
