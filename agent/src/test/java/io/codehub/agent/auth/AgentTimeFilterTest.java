@@ -32,6 +32,7 @@ class AgentTimeFilterTest {
         MockServerWebExchange ok = MockServerWebExchange.from(MockServerHttpRequest.get("/health"));
         filter.filter(ok, exchange -> exchange.getResponse().writeWith(Mono.just(exchange.getResponse().bufferFactory()
                 .wrap("{}".getBytes(StandardCharsets.UTF_8))))).block(Duration.ofSeconds(5));
-        assertThat(ok.getResponse().getHeaders().getFirst("Codehub-Agent-Time")).isEqualTo(Long.toString(NOW.toEpochMilli()));
+        assertThat(ok.getResponse().getHeaders().getFirst("Codehub-Agent-Time"))
+                .isEqualTo(Long.toString(NOW.toEpochMilli()));
     }
 }

@@ -86,8 +86,8 @@ public record AgentView(String id, String name, String endpoint, String type,
     /** This view with {@code value} as its clock offset. */
     public AgentView withClockOffset(@Nullable Long value) {
         return new AgentView(id, name, endpoint, type, status, capacity, currentLoad, region, labels, lastHealthAt,
-                consecutiveFailures, lastError, agentVersion, auth, previousKeyExpiresAt, createdAt, updatedAt, connection,
-                os, arch, runtime, backendVersion, firstConnectedAt, lastConnectedAt, lastDisconnectedAt,
+                consecutiveFailures, lastError, agentVersion, auth, previousKeyExpiresAt, createdAt, updatedAt,
+                connection, os, arch, runtime, backendVersion, firstConnectedAt, lastConnectedAt, lastDisconnectedAt,
                 lastDisconnectReason, value);
     }
 }

@@ -83,13 +83,14 @@ public class RemoteConfiguration {
 
     @Bean
     HubTokenIssuer hubTokenIssuer(HubIdentity identity, HubProperties properties, Clock clock, AgentClocks clocks) {
-        return new HubTokenIssuer(identity, properties.remote().tokenTtl(), properties.remote().tokenRenewBefore(), clock,
-                clocks);
+        HubProperties.Remote remote = properties.remote();
+        return new HubTokenIssuer(identity, remote.tokenTtl(), remote.tokenRenewBefore(), clock, clocks);
     }
 
     @Bean
     RemoteRuntimes agentRuntimes(JsonMapper json, AgentConnectors connectors, HubTokenIssuer tokens,
-            HubProperties properties, ObjectProvider<ObservationRegistry> observations, AgentClocks clocks, Clock clock) {
+            HubProperties properties, ObjectProvider<ObservationRegistry> observations, AgentClocks clocks,
+            Clock clock) {
         HubProperties.Remote remote = properties.remote();
         WebClient.Builder clients = WebClient.builder().codecs(codecs -> {
             codecs.defaultCodecs().jacksonJsonDecoder(new JacksonJsonDecoder(json));
@@ -100,7 +101,8 @@ public class RemoteConfiguration {
         observations.ifAvailable(registry -> clients.observationRegistry(registry)
                 .observationConvention(new AgentCallConvention()));
         return new RemoteRuntimes(clients, connectors, tokens,
-                new RemoteCallPolicy(remote.callTimeout(), remote.maxRetries(), remote.retryBackoff(), remote.retryMaxBackoff()),
+                new RemoteCallPolicy(remote.callTimeout(), remote.maxRetries(), remote.retryBackoff(),
+                        remote.retryMaxBackoff()),
                 clocks, clock);
     }
 }

@@ -26,8 +26,9 @@ import reactor.core.scheduler.Scheduler;
  * facts, {@code pending} to {@code active}); one that closes is {@code agent.disconnected} with the
  * reason, or {@code agent.replaced} when a newer session of the agent took over (the agent stays
  * connected). The agent's clock offset measured at the handshake goes to {@link AgentClocks}, so its
- * first Agent API call already carries a token in its time. Called on event loops: the events are only queued, and the row updates run on
- * {@code writing}; a failed update is logged and changes nothing else.
+ * first Agent API call already carries a token in its time. Called on event loops: the events are
+ * only queued, and the row updates run on {@code writing}; a failed update is logged and changes
+ * nothing else.
  */
 final class SessionEvents {
 

@@ -112,9 +112,11 @@ class AgentClockRetryTest {
         assertThat(runtime.volumeExists(WS).block(BLOCK)).isTrue();
         assertThat(stub.seen()).hasSize(2);
         assertThat(stub.seen().get(1).authorization()).isNotEqualTo(stub.seen().get(0).authorization());
-        assertThat(notBefore(stub.seen().get(0))).as("the first, in the hub's time").isAfter(agentNow().plusSeconds(30));
+        assertThat(notBefore(stub.seen().get(0))).as("the first, in the hub's time")
+                .isAfter(agentNow().plusSeconds(30));
         assertThat(Duration.between(Instant.now(), notBefore(stub.seen().get(1))))
-                .as("the second token is minted in the agent's time").isBetween(OFFSET.minusSeconds(5), OFFSET.plusSeconds(1));
+                .as("the second token is minted in the agent's time")
+                .isBetween(OFFSET.minusSeconds(5), OFFSET.plusSeconds(1));
         assertThat(clocks.offsetMillis(AGENT)).isBetween(OFFSET.toMillis() - 2_000, OFFSET.toMillis() + 2_000);
         assertThat(clocks.skewedAgents()).isEqualTo(1);
 

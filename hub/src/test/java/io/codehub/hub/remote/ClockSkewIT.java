@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 
 import io.codehub.hub.identity.HubIdentity;
 import io.codehub.hub.support.AgentProcess;
@@ -59,7 +60,8 @@ class ClockSkewIT {
         @Bean
         @Primary
         Clock shiftedClock(Environment environment) {
-            return Clock.offset(Clock.systemUTC(), Duration.parse(environment.getRequiredProperty("codehub.test.clock-shift")));
+            Duration shift = Duration.parse(environment.getRequiredProperty("codehub.test.clock-shift"));
+            return Clock.offset(Clock.systemUTC(), shift);
         }
     }
 
@@ -90,12 +92,18 @@ class ClockSkewIT {
             String directId = called.get("agent").get("id").asString();
             Path tunnelDir = dir.resolve("tunnelled");
             Path directDir = dir.resolve("direct");
+            Map<String, String> dialOut = Map.of("CODEHUB_AGENT_HUB_URL", "tcp://127.0.0.1:" + tunnelPort,
+                    "CODEHUB_AGENT_API_KEY", behindTunnel.get("apiKey").asString());
             CompletableFuture<AgentProcess> startingTunnelled = CompletableFuture.supplyAsync(() -> start(() ->
-                    AgentProcess.start(tunnelId, AgentProcess.freePort(), publicKeyPem, tunnelDir,
-                            Map.of("CODEHUB_AGENT_HUB_URL", "tcp://127.0.0.1:" + tunnelPort,
-                                    "CODEHUB_AGENT_API_KEY", behindTunnel.get("apiKey").asString()))));
+                    onAFreePort(AgentProcess.freePort(), tunnelDir,
+                            (port, in) -> AgentProcess.start(tunnelId, port, publicKeyPem, in, dialOut), port -> { })));
             CompletableFuture<AgentProcess> startingDirect = CompletableFuture.supplyAsync(() -> start(() ->
-                    AgentProcess.start(directId, directPort, publicKeyPem, directDir)));
+                    onAFreePort(directPort, directDir,
+                            (port, in) -> AgentProcess.start(directId, port, publicKeyPem, in),
+                            port -> api.patch().uri("/api/v1/agents/" + directId)
+                                    .contentType(MediaType.APPLICATION_JSON)
+                                    .bodyValue(Map.of("endpoint", "http://127.0.0.1:" + port)).exchange()
+                                    .expectStatus().isOk())));
             try {
                 tunnelled = startingTunnelled.get(3, TimeUnit.MINUTES);
             } finally {
@@ -119,7 +127,8 @@ class ClockSkewIT {
                 await().atMost(CONVERGE).until(() -> "active".equals(get(api, "/api/v1/agents/" + id).path("status")
                         .asString("")));
                 JsonNode view = get(api, "/api/v1/agents/" + id);
-                Runtime runtime = hub.getBean(AgentRuntimes.class).runtime(id, URI.create(view.get("endpoint").asString()));
+                Runtime runtime = hub.getBean(AgentRuntimes.class)
+                        .runtime(id, URI.create(view.get("endpoint").asString()));
                 Health health = runtime.health().block(Duration.ofSeconds(30));
                 assertThat(health.status()).as("health of %s: %s", id, health.detail()).isEqualTo(HealthStatus.UP);
                 assertThat(runtime.listInstances("clock-skew-").block(Duration.ofSeconds(30))).isEmpty();
@@ -170,6 +179,30 @@ class ClockSkewIT {
             return start.start();
         } catch (Exception e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Starts an agent process on a given port. */
+    private interface OnPort {
+        AgentProcess start(int port, Path dir) throws Exception;
+    }
+
+    /**
+     * An agent on {@code port} or, when another process took that port in the meantime (this machine
+     * runs other tests too), on another one, which {@code moved} is told about first.
+     */
+    private static AgentProcess onAFreePort(int port, Path dir, OnPort start, IntConsumer moved) throws Exception {
+        int candidate = port;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return start.start(candidate, dir.resolve("attempt-" + attempt));
+            } catch (IllegalStateException e) {
+                if (attempt == 3 || e.getMessage() == null || !e.getMessage().contains("already in use")) {
+                    throw e;
+                }
+                candidate = AgentProcess.freePort();
+                moved.accept(candidate);
+            }
         }
     }
 
