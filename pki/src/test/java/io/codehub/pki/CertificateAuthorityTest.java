@@ -11,6 +11,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
@@ -53,6 +55,28 @@ class CertificateAuthorityTest {
         assertThat(ca.trustBundle()).containsExactly(root);
         assertThat(Pem.readCertificates(dir.resolve("ca.pem"))).containsExactly(root);
         assertThat(ca.revocationList().crl().getRevokedCertificates()).isNull();
+    }
+
+    /**
+     * Certificates are valid from 5 minutes before they are issued (and the CA's own from 5 minutes
+     * before it was made), so a peer whose clock lags the hub's by up to 5 minutes accepts a
+     * certificate the moment it arrives; never from before the CA's own validity.
+     */
+    @Test
+    void certificatesAreBackdatedFiveMinutesForPeersWhoseClockLags() {
+        Instant created = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        CertificateAuthority ca = CertificateAuthority.init(tmp, InitOptions.defaults(), clock);
+        assertThat(ca.certificate().getNotBefore().toInstant()).isEqualTo(created.minus(Duration.ofMinutes(5)));
+        assertThat(ca.issueAgent("fresh", Duration.ofDays(1)).certificate().getNotBefore().toInstant())
+                .isEqualTo(created.minus(Duration.ofMinutes(5)));
+
+        clock.advance(Duration.ofHours(1));
+        Instant issued = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        X509Certificate agent = ca.issueAgent("later", Duration.ofDays(1)).certificate();
+        assertThat(agent.getNotBefore().toInstant()).isEqualTo(issued.minus(Duration.ofMinutes(5)));
+        X509Certificate server = ca.issueServer(List.of("hub.example"), List.of(), Duration.ofDays(1)).certificate();
+        assertThat(server.getNotBefore().toInstant()).isEqualTo(issued.minus(Duration.ofMinutes(5)));
+        assertThat(agent.getNotAfter().toInstant()).isEqualTo(issued.plus(Duration.ofDays(1)));
     }
 
     @Test

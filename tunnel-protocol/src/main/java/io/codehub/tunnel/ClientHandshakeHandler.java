@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.codehub.base.AgentTime;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -89,6 +90,7 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
         headers.set(HttpHeaderNames.UPGRADE, TunnelProtocol.UPGRADE_TOKEN);
         headers.set(TunnelProtocol.AGENT_VERSION_HEADER, attempt.agentVersion());
         attempt.description().addTo(headers);
+        headers.set(TunnelProtocol.AGENT_TIME_HEADER, AgentTime.format(System.currentTimeMillis()));
         if (attempt.ticket() != null) {
             headers.set(TunnelProtocol.RESUMPTION_TICKET_HEADER, attempt.ticket());
         } else if (attempt.apiKey() != null) {

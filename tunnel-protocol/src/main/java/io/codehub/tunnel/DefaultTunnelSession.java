@@ -40,6 +40,7 @@ final class DefaultTunnelSession implements TunnelSession {
     private final TunnelLimits limits;
     private final List<X509Certificate> peerCertificates;
     private final AgentDescription description;
+    private final @Nullable Duration agentClockOffset;
     private final TunnelObserver observer;
     private final AtomicInteger activeStreams = new AtomicInteger();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
@@ -50,7 +51,8 @@ final class DefaultTunnelSession implements TunnelSession {
 
     DefaultTunnelSession(String sessionId, String agentId, String agentVersion, InetSocketAddress remoteAddress,
             Instant openedAt, Channel channel, TunnelLimits limits,
-            List<X509Certificate> peerCertificates, AgentDescription description, TunnelObserver observer) {
+            List<X509Certificate> peerCertificates, AgentDescription description, @Nullable Duration agentClockOffset,
+            TunnelObserver observer) {
         this.sessionId = sessionId;
         this.agentId = agentId;
         this.agentVersion = agentVersion;
@@ -60,6 +62,7 @@ final class DefaultTunnelSession implements TunnelSession {
         this.limits = limits;
         this.peerCertificates = List.copyOf(peerCertificates);
         this.description = description;
+        this.agentClockOffset = agentClockOffset;
         this.observer = observer;
         channel.closeFuture().addListener(f -> closeFuture.complete(null));
     }
@@ -71,6 +74,7 @@ final class DefaultTunnelSession implements TunnelSession {
     @Override public Instant openedAt() { return openedAt; }
     @Override public List<X509Certificate> peerCertificates() { return peerCertificates; }
     @Override public AgentDescription description() { return description; }
+    @Override public @Nullable Duration agentClockOffset() { return agentClockOffset; }
     @Override public @Nullable Duration lastRtt() { return lastRtt; }
     @Override public int activeStreams() { return activeStreams.get(); }
     @Override public CompletableFuture<Void> closeFuture() { return closeFuture; }

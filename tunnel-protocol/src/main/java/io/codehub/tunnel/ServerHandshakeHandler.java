@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import io.codehub.base.AgentTime;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -57,6 +58,8 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
     private final Runnable releaseSlot;
     private State state = State.WAITING;
     private @Nullable ScheduledFuture<?> timeout;
+    /** The agent's clock minus the server's, from its upgrade request; null when it did not say. */
+    private @Nullable Duration agentClockOffset;
     /** When the handshake timeout runs out, on the event loop's ticker. */
     private long deadlineNanos;
 
@@ -181,6 +184,8 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
             failAuth(ctx, remote, "no credentials");
             return;
         }
+        Long agentTime = AgentTime.parse(headers.get(TunnelProtocol.AGENT_TIME_HEADER));
+        agentClockOffset = agentTime == null ? null : Duration.ofMillis(agentTime - server.clock.millis());
         HandshakeRequest handshake = new HandshakeRequest(apiKey, ticket,
                 headers.get(TunnelProtocol.AGENT_VERSION_HEADER), remote, certificates, AgentDescription.of(headers));
         CompletionStage<AuthDecision> decision;
@@ -231,7 +236,8 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
         String sessionId = ServerContext.newSessionId();
         DefaultTunnelSession session = new DefaultTunnelSession(sessionId, accepted.agentId(),
                 handshake.agentVersion(), handshake.remoteAddress(), server.clock.instant(), ctx.channel(),
-                server.limits, handshake.peerCertificates(), handshake.description(), server.observer);
+                server.limits, handshake.peerCertificates(), handshake.description(), agentClockOffset,
+                server.observer);
         // The 101 is encoded now but sent only after the session is registered, so an agent that
         // has its 101 always finds its session on the hub; and the session is registered only once
         // the pipeline speaks HTTP/2, so a stream opened the moment it is visible finds the

@@ -1,5 +1,7 @@
 package io.codehub.tunnel;
 
+import io.codehub.base.AgentTime;
+
 /**
  * The wire constants of tunnel protocol v1: the upgrade path and token, the handshake header
  * names and the GOAWAY reasons. They are normative ({@code docs/tunnel-protocol.md}); an agent
@@ -24,6 +26,13 @@ public final class TunnelProtocol {
     public static final String AGENT_RUNTIME_HEADER = "Codehub-Agent-Runtime";
     /** Optional request header: the agent's backend description (at most 256 printable chars). */
     public static final String AGENT_BACKEND_VERSION_HEADER = "Codehub-Agent-Backend-Version";
+    /**
+     * Optional request header: the agent's clock when it sent the upgrade request, in milliseconds
+     * since the epoch (decimal, at most 15 digits; anything else is ignored). The hub measures the
+     * agent's clock offset from it ({@link TunnelSession#agentClockOffset()}). The same header
+     * ({@code io.codehub.base.AgentTime}) is on every Agent API response.
+     */
+    public static final String AGENT_TIME_HEADER = AgentTime.HEADER;
     /** Request and 101 header: a hub-signed resumption ticket. */
     public static final String RESUMPTION_TICKET_HEADER = "Codehub-Resumption-Ticket";
     /** 101 header: the session id the hub gave this connection. */

@@ -36,6 +36,16 @@ public interface TunnelSession {
         return AgentDescription.NONE;
     }
 
+    /**
+     * The agent's clock minus this hub's, as measured at the handshake: its
+     * {@value TunnelProtocol#AGENT_TIME_HEADER} against the server's clock when the upgrade request
+     * arrived (one way, so it reads early by the request's transit time); null when the agent did not
+     * send the header.
+     */
+    default @Nullable Duration agentClockOffset() {
+        return null;
+    }
+
     /** When the 101 was sent. */
     Instant openedAt();
 

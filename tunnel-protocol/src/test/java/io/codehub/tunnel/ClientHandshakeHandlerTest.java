@@ -67,6 +67,7 @@ class ClientHandshakeHandlerTest {
                 .contains("upgrade: codehub-tunnel/1\r\n")
                 .contains("authorization: Bearer chk_a_b\r\n")
                 .containsIgnoringCase("codehub-agent-version: agent/0.1\r\n")
+                .containsPattern("(?i)codehub-agent-time: [0-9]{13}\r\n")
                 .doesNotContainIgnoringCase("codehub-resumption-ticket")
                 .endsWith("\r\n\r\n");
     }

@@ -130,6 +130,23 @@ class ServerHandshakeHandlerTest {
     }
 
     @Test
+    void theAgentsClockOffsetIsMeasuredAgainstTheServersClockAndAGarbledOneIsIgnored() {
+        long hubMillis = HandshakeTestSupport.CLOCK.millis();
+        InetEmbeddedChannel ch = channel(server(TunnelLimits.defaults()));
+        Response response = answer(ch, upgradeRequest("Authorization: Bearer " + KEY,
+                "Codehub-Agent-Time: " + (hubMillis - 300_000)));
+        assertThat(response.status()).isEqualTo(101);
+        assertThat(opened).singleElement()
+                .satisfies(session -> assertThat(session.agentClockOffset()).isEqualTo(Duration.ofMinutes(-5)));
+
+        opened.clear();
+        Response garbled = answer(channel(server(TunnelLimits.defaults())),
+                upgradeRequest("Authorization: Bearer " + KEY, "Codehub-Agent-Time: 12:00"));
+        assertThat(garbled.status()).as("the time is informational: a garbled one is ignored").isEqualTo(101);
+        assertThat(opened).singleElement().satisfies(session -> assertThat(session.agentClockOffset()).isNull());
+    }
+
+    @Test
     void anOverlongOrUnprintableDescriptionIs400() {
         Response longOs = answer(channel(server(TunnelLimits.defaults())),
                 upgradeRequest("Authorization: Bearer " + KEY, "Codehub-Agent-Os: " + "x".repeat(65)));

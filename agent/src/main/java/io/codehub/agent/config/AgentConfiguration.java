@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import io.codehub.agent.auth.AgentTimeFilter;
 import io.codehub.agent.auth.HubPublicKey;
 import io.codehub.agent.auth.HubTokenVerifier;
 import io.codehub.agent.auth.TokenRejectedException;
@@ -105,6 +106,13 @@ public class AgentConfiguration {
     @Order(-2) // ahead of Boot's DefaultErrorWebExceptionHandler (-1)
     ProblemWebExceptionHandler problemWebExceptionHandler(ProblemResponses problems) {
         return new ProblemWebExceptionHandler(problems, "agent", List.of());
+    }
+
+    /** First of all filters, so that every answer, a refusal too, carries the agent's clock. */
+    @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE)
+    AgentTimeFilter agentTimeFilter(Clock clock) {
+        return new AgentTimeFilter(clock);
     }
 
     @Bean

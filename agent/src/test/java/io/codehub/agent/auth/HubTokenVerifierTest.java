@@ -133,4 +133,29 @@ class HubTokenVerifierTest {
             return now;
         }
     }
+
+    /**
+     * A token as the hub mints it (iat = nbf = its now, exp 5 minutes later) by a hub whose clock is
+     * off this agent's: refused beyond the 30 s skew in either direction, accepted once minted with
+     * the offset the hub measured (the agent's clock minus its own).
+     */
+    @Test
+    void aTokenFromAHubFiveMinutesOffIsRefusedUnlessMintedWithTheMeasuredOffset() {
+        Duration ttl = Duration.ofMinutes(5);
+        Instant hubAhead = NOW.plus(Duration.ofMinutes(5));
+        assertThatThrownBy(() -> verifier.verify(hubToken(hubAhead, ttl)))
+                .isInstanceOf(TokenRejectedException.class).hasMessageStartingWith("token not valid before");
+        Instant hubBehind = NOW.minus(Duration.ofMinutes(5)).minusSeconds(31);
+        assertThatThrownBy(() -> verifier.verify(hubToken(hubBehind, ttl)))
+                .isInstanceOf(TokenRejectedException.class).hasMessageStartingWith("token expired");
+        Duration measuredAhead = Duration.between(hubAhead, NOW); // -5 min, as the hub measures it
+        Duration measuredBehind = Duration.between(hubBehind, NOW);
+        assertThatCode(() -> verifier.verify(hubToken(hubAhead.plus(measuredAhead), ttl))).doesNotThrowAnyException();
+        assertThatCode(() -> verifier.verify(hubToken(hubBehind.plus(measuredBehind), ttl))).doesNotThrowAnyException();
+    }
+
+    private String hubToken(Instant issuedAt, Duration ttl) {
+        return hub.sign(new JWTClaimsSet.Builder().audience("agent-a").issuer("hub").issueTime(Date.from(issuedAt))
+                .notBeforeTime(Date.from(issuedAt)).expirationTime(Date.from(issuedAt.plus(ttl))).build());
+    }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 
 import io.codehub.hub.apidoc.HubApiDocument;
 import io.codehub.hub.paging.Pages;
+import io.codehub.hub.remote.AgentClocks;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.headers.Header;
@@ -36,10 +37,12 @@ public class AgentController {
 
     private final AgentRegistry registry;
     private final AgentConnections connections;
+    private final AgentClocks clocks;
 
-    public AgentController(AgentRegistry registry, AgentConnections connections) {
+    public AgentController(AgentRegistry registry, AgentConnections connections, AgentClocks clocks) {
         this.registry = registry;
         this.connections = connections;
+        this.clocks = clocks;
     }
 
     /** Registers an agent; 201 with the agent and its API key, shown only here. */
@@ -104,7 +107,7 @@ public class AgentController {
     @ApiResponse(responseCode = "404", ref = HubApiDocument.AGENT_NOT_FOUND)
     @ApiResponse(responseCode = "409", ref = HubApiDocument.AGENT_HAS_WORKSPACES)
     public Mono<Void> delete(@PathVariable String id) {
-        return registry.delete(id);
+        return registry.delete(id).doOnSuccess(done -> clocks.forget(id));
     }
 
     /** A new API key, shown only here; the previous one works for the grace period. */
@@ -119,7 +122,7 @@ public class AgentController {
     }
 
     private AgentView view(Agent agent) {
-        return AgentView.of(agent, connections);
+        return AgentView.of(agent, connections, clocks);
     }
 
     private AgentWithKey withConnection(AgentWithKey registered) {

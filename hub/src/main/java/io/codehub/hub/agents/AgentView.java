@@ -3,6 +3,7 @@ package io.codehub.hub.agents;
 import java.time.Instant;
 import java.util.Map;
 
+import io.codehub.hub.remote.AgentClocks;
 import io.swagger.v3.oas.annotations.media.Schema;
 import org.jspecify.annotations.Nullable;
 
@@ -38,6 +39,10 @@ import org.jspecify.annotations.Nullable;
  * @param lastDisconnectedAt  when its last session ended, or (direct agents) it was marked {@code error}
  * @param lastDisconnectReason why: {@code closed-by-agent}, {@code replaced}, {@code half-open}, {@code revoked},
  *                            {@code hub-shutdown}, {@code closed-by-hub}, {@code auth-failed} or {@code error}
+ * @param clockOffsetMillis   the agent's clock minus the hub's, in milliseconds, as the hub last measured it
+ *                            (from its Agent API answers and tunnel handshake); null before the first
+ *                            measurement since the hub started. The hub mints the agent's tokens in the
+ *                            agent's time, so an offset only needs fixing (NTP) when it grows large
  */
 public record AgentView(String id, String name, String endpoint, String type,
         @Schema(allowableValues = {"pending", "active", "inactive", "error"}) String status, int capacity,
@@ -49,7 +54,8 @@ public record AgentView(String id, String name, String endpoint, String type,
         @Nullable String backendVersion, @Nullable Instant firstConnectedAt, @Nullable Instant lastConnectedAt,
         @Nullable Instant lastDisconnectedAt,
         @Schema(allowableValues = {"closed-by-agent", "replaced", "half-open", "revoked", "hub-shutdown", "closed-by-hub",
-                "auth-failed", "error"}) @Nullable String lastDisconnectReason) {
+                "auth-failed", "error"}) @Nullable String lastDisconnectReason,
+        @Nullable Long clockOffsetMillis) {
 
     public static AgentView of(Agent agent) {
         AgentFacts facts = agent.facts();
@@ -60,12 +66,13 @@ public record AgentView(String id, String name, String endpoint, String type,
                 agent.previousKeyExpiresAt(),
                 agent.createdAt(), agent.updatedAt(), null, facts.os(), facts.arch(), facts.runtime(),
                 facts.backendVersion(), history.firstConnectedAt(), history.lastConnectedAt(),
-                history.lastDisconnectedAt(), history.lastDisconnectReason());
+                history.lastDisconnectedAt(), history.lastDisconnectReason(), null);
     }
 
-    /** The view of {@code agent} with its tunnel connection, if it has one. */
-    public static AgentView of(Agent agent, AgentConnections connections) {
-        return of(agent).withConnection(connections.of(agent.id(), agent.endpoint()));
+    /** The view of {@code agent} with its tunnel connection, if it has one, and its clock offset, if measured. */
+    public static AgentView of(Agent agent, AgentConnections connections, AgentClocks clocks) {
+        return of(agent).withConnection(connections.of(agent.id(), agent.endpoint()))
+                .withClockOffset(clocks.offsetMillis(agent.id()));
     }
 
     /** This view with {@code value} as its connection. */
@@ -73,6 +80,14 @@ public record AgentView(String id, String name, String endpoint, String type,
         return new AgentView(id, name, endpoint, type, status, capacity, currentLoad, region, labels, lastHealthAt,
                 consecutiveFailures, lastError, agentVersion, auth, previousKeyExpiresAt, createdAt, updatedAt, value, os,
                 arch, runtime, backendVersion, firstConnectedAt, lastConnectedAt, lastDisconnectedAt,
-                lastDisconnectReason);
+                lastDisconnectReason, clockOffsetMillis);
+    }
+
+    /** This view with {@code value} as its clock offset. */
+    public AgentView withClockOffset(@Nullable Long value) {
+        return new AgentView(id, name, endpoint, type, status, capacity, currentLoad, region, labels, lastHealthAt,
+                consecutiveFailures, lastError, agentVersion, auth, previousKeyExpiresAt, createdAt, updatedAt,
+                connection, os, arch, runtime, backendVersion, firstConnectedAt, lastConnectedAt, lastDisconnectedAt,
+                lastDisconnectReason, value);
     }
 }

@@ -6,6 +6,7 @@ import java.time.Duration;
 import io.codehub.hub.HubApplication;
 import io.codehub.hub.admin.AdminToken;
 import io.codehub.hub.config.MetricsProperties;
+import io.codehub.hub.remote.AgentClocks;
 import io.codehub.hub.tunnel.LiveTunnels;
 import io.codehub.web.BearerTokenFilter;
 import io.codehub.web.ProblemResponses;
@@ -73,6 +74,19 @@ public class MetricsConfiguration {
         return registry -> Gauge.builder("codehub.build.info", () -> 1)
                 .description("The hub's version; always 1")
                 .tag("version", HubApplication.version())
+                .register(registry);
+    }
+
+    /**
+     * {@code codehub_agents_clock_skewed}: agents whose clock is further from the hub's than the
+     * warning threshold (30 s), as last measured; never labelled by agent (the agents API shows each
+     * agent's {@code clockOffsetMillis}).
+     */
+    @Bean
+    MeterBinder agentClockGauge(AgentClocks clocks) {
+        return registry -> Gauge.builder("codehub.agents.clock.skewed", clocks, AgentClocks::skewedAgents)
+                .description("Agents whose clock is more than " + clocks.warnAbove().toSeconds()
+                        + " s off the hub's (their tokens are minted in their time)")
                 .register(registry);
     }
 

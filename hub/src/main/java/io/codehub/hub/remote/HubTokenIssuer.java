@@ -24,22 +24,39 @@ import io.codehub.hub.identity.HubIdentity;
  * after the configured lifetime. A token is reused until {@code renewBefore} its expiry, which
  * saves a signature per call here and a verification per call on the agent (it caches verified
  * tokens until they expire).
+ *
+ * <h2>Clock skew</h2>
+ * Each agent's tokens are minted in that agent's time: {@code iat}, {@code nbf} and {@code exp}
+ * are the hub's clock plus the agent's offset as {@link AgentClocks} last measured it (none before
+ * the first measurement). A cached token is minted again when the offset has moved by more than
+ * {@link #REMINT_AFTER_SHIFT} since, so a hub whose clock is minutes off an agent's still presents
+ * tokens that agent accepts within its own (tight) skew allowance.
  */
 public final class HubTokenIssuer {
 
     private static final int MAX_CACHED = 10_000;
+    /** A move of an agent's measured offset past which its cached token is replaced. */
+    static final Duration REMINT_AFTER_SHIFT = Duration.ofSeconds(2);
 
     private final HubIdentity identity;
     private final ECDSASigner signer;
     private final Duration ttl;
     private final Duration renewBefore;
     private final Clock clock;
+    private final AgentClocks clocks;
     private final Map<String, IssuedToken> tokens = new ConcurrentHashMap<>();
 
-    private record IssuedToken(String value, Instant expiresAt) {
+    /** A signed token, its expiry in the agent's time, and the offset it was minted with. */
+    private record IssuedToken(String value, Instant expiresAt, Duration offset) {
     }
 
+    /** An issuer that mints every token in the hub's own time (no offsets measured). */
     public HubTokenIssuer(HubIdentity identity, Duration ttl, Duration renewBefore, Clock clock) {
+        this(identity, ttl, renewBefore, clock, new AgentClocks(Duration.ofSeconds(30)));
+    }
+
+    /** An issuer that mints each agent's tokens in that agent's time, as {@code clocks} measures it. */
+    public HubTokenIssuer(HubIdentity identity, Duration ttl, Duration renewBefore, Clock clock, AgentClocks clocks) {
         if (renewBefore.compareTo(ttl) >= 0) {
             throw new IllegalArgumentException("renewBefore: " + renewBefore + " (expected: shorter than ttl " + ttl + ")");
         }
@@ -52,24 +69,37 @@ public final class HubTokenIssuer {
         this.ttl = ttl;
         this.renewBefore = renewBefore;
         this.clock = clock;
+        this.clocks = clocks;
     }
 
-    /** A valid token for {@code agentId}: the cached one, or a new one when it is close to expiry. */
+    /**
+     * A valid token for {@code agentId}: the cached one, or a new one when it is close to expiry (in
+     * the agent's time) or the agent's measured offset has moved.
+     */
     public String tokenFor(String agentId) {
-        Instant now = clock.instant();
+        Duration offset = clocks.offset(agentId);
+        Duration shift = offset == null ? Duration.ZERO : offset;
+        Instant now = clock.instant().plus(shift);
         IssuedToken current = tokens.get(agentId);
-        if (current != null && now.isBefore(current.expiresAt().minus(renewBefore))) {
+        if (current != null && now.isBefore(current.expiresAt().minus(renewBefore))
+                && current.offset().minus(shift).abs().compareTo(REMINT_AFTER_SHIFT) <= 0) {
             return current.value();
         }
-        IssuedToken fresh = sign(agentId, now);
+        IssuedToken fresh = sign(agentId, now, shift);
         if (tokens.size() >= MAX_CACHED) {
-            tokens.values().removeIf(t -> !now.isBefore(t.expiresAt()));
+            Instant hubNow = clock.instant();
+            tokens.values().removeIf(t -> !hubNow.plus(t.offset()).isBefore(t.expiresAt()));
         }
         tokens.put(agentId, fresh);
         return fresh.value();
     }
 
-    private IssuedToken sign(String agentId, Instant now) {
+    /** Drops the cached token of {@code agentId}: the next one is minted afresh. */
+    public void forget(String agentId) {
+        tokens.remove(agentId);
+    }
+
+    private IssuedToken sign(String agentId, Instant now, Duration offset) {
         Instant expiresAt = now.plus(ttl);
         JWTClaimsSet claims = new JWTClaimsSet.Builder()
                 .issuer(identity.hubId())
@@ -86,6 +116,6 @@ public final class HubTokenIssuer {
         } catch (JOSEException e) {
             throw new IllegalStateException("cannot sign a token for agent " + agentId + ": " + e.getMessage(), e);
         }
-        return new IssuedToken(jwt.serialize(), expiresAt);
+        return new IssuedToken(jwt.serialize(), expiresAt, offset);
     }
 }

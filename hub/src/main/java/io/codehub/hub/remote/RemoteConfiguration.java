@@ -2,6 +2,7 @@ package io.codehub.hub.remote;
 
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Duration;
 import javax.net.ssl.SSLException;
 
 import io.codehub.hub.config.HubProperties;
@@ -71,14 +72,25 @@ public class RemoteConfiguration {
         return new CompositeAgentConnectors(transports.orderedStream().toList());
     }
 
+    /**
+     * The agents' clock offsets; warned about past 30 s, the agents' default
+     * {@code CODEHUB_AGENT_AUTH_CLOCK_SKEW} (beyond which they would refuse tokens in the hub's time).
+     */
     @Bean
-    HubTokenIssuer hubTokenIssuer(HubIdentity identity, HubProperties properties, Clock clock) {
-        return new HubTokenIssuer(identity, properties.remote().tokenTtl(), properties.remote().tokenRenewBefore(), clock);
+    AgentClocks agentClocks() {
+        return new AgentClocks(Duration.ofSeconds(30));
+    }
+
+    @Bean
+    HubTokenIssuer hubTokenIssuer(HubIdentity identity, HubProperties properties, Clock clock, AgentClocks clocks) {
+        HubProperties.Remote remote = properties.remote();
+        return new HubTokenIssuer(identity, remote.tokenTtl(), remote.tokenRenewBefore(), clock, clocks);
     }
 
     @Bean
     RemoteRuntimes agentRuntimes(JsonMapper json, AgentConnectors connectors, HubTokenIssuer tokens,
-            HubProperties properties, ObjectProvider<ObservationRegistry> observations) {
+            HubProperties properties, ObjectProvider<ObservationRegistry> observations, AgentClocks clocks,
+            Clock clock) {
         HubProperties.Remote remote = properties.remote();
         WebClient.Builder clients = WebClient.builder().codecs(codecs -> {
             codecs.defaultCodecs().jacksonJsonDecoder(new JacksonJsonDecoder(json));
@@ -89,6 +101,8 @@ public class RemoteConfiguration {
         observations.ifAvailable(registry -> clients.observationRegistry(registry)
                 .observationConvention(new AgentCallConvention()));
         return new RemoteRuntimes(clients, connectors, tokens,
-                new RemoteCallPolicy(remote.callTimeout(), remote.maxRetries(), remote.retryBackoff(), remote.retryMaxBackoff()));
+                new RemoteCallPolicy(remote.callTimeout(), remote.maxRetries(), remote.retryBackoff(),
+                        remote.retryMaxBackoff()),
+                clocks, clock);
     }
 }

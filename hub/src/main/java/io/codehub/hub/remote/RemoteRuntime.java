@@ -5,6 +5,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 
+import io.codehub.base.AgentTime;
 import io.codehub.base.Causes;
 import io.codehub.runtime.ArchiveRequest;
 import io.codehub.runtime.BackendFailureException;
@@ -25,6 +26,8 @@ import io.codehub.runtime.VolumeExistence;
 import io.codehub.runtime.VolumeInfo;
 import io.codehub.runtime.WorkspaceId;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
@@ -57,9 +60,18 @@ import reactor.core.publisher.Mono;
  * As {@link RemoteCallPolicy} says: idempotent calls (every call but starting an archive or restore
  * job) on any {@link BackendUnavailableException} (a transport failure or a 503); the job starts
  * only on an unprocessed one, which cannot have started a job; the health check never (the checker
- * has its own backoff). Problems the agent states are never retried.
+ * has its own backoff). Problems the agent states are never retried, with one exception: a 401
+ * saying the token is expired or not yet valid, from an agent that stated its clock
+ * ({@value AgentTime#HEADER}), is sent once more at once, with a token minted in the agent's time as
+ * that answer just measured it (the first call to an agent whose clock is minutes off the hub's,
+ * or one whose clock jumped). The agent refused the call before doing anything, so any call may be
+ * repeated; it is repeated once, never in a loop.
  */
 public final class RemoteRuntime implements Runtime {
+
+    private static final Logger log = LoggerFactory.getLogger(RemoteRuntime.class);
+    /** How the agent's refusals of a token for its time begin ({@code HubTokenVerifier}). */
+    private static final List<String> TOKEN_TIME_REFUSALS = List.of("token expired", "token not valid before");
 
     private static final ParameterizedTypeReference<ItemList<InstanceStatus>> INSTANCES = new ParameterizedTypeReference<>() {
     };
@@ -220,11 +232,47 @@ public final class RemoteRuntime implements Runtime {
         })
                 .timeout(policy.callTimeout())
                 .onErrorMap(RemoteRuntime::isTransportFailure, e -> unavailable(e, operation));
+        Mono<T> corrected = attempt.onErrorResume(ClockRefusal.class, refusal -> {
+            log.info("agent {} refused the hub's token for its time ({}); sending {} again with a token in the "
+                    + "agent's time", agentId, refusal.problem().getMessage(), operation);
+            tokens.forget(agentId);
+            return attempt.onErrorMap(ClockRefusal.class, ClockRefusal::problem);
+        });
         return switch (replay) {
-            case IDEMPOTENT -> attempt.retryWhen(policy.retry(true));
-            case UNPROCESSED -> attempt.retryWhen(policy.retry(false));
-            case NEVER -> attempt;
+            case IDEMPOTENT -> corrected.retryWhen(policy.retry(true));
+            case UNPROCESSED -> corrected.retryWhen(policy.retry(false));
+            case NEVER -> corrected;
         };
+    }
+
+    /**
+     * A 401 that refused the token for the agent's time, from an agent that stated its time (so the
+     * offset is corrected by now): the call may be sent again once. {@link #problem} is what the
+     * caller sees if the second attempt is refused too.
+     */
+    private static final class ClockRefusal extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+
+        private final RuntimeException problem;
+
+        ClockRefusal(RuntimeException problem) {
+            super(problem.getMessage(), problem, false, false);
+            this.problem = problem;
+        }
+
+        RuntimeException problem() {
+            return problem;
+        }
+    }
+
+    /** Whether a 401's problem says the token was refused for its times, by an agent that stated its clock. */
+    static boolean isClockRefusal(int status, AgentProblem problem, @Nullable String agentTime) {
+        if (status != 401 || ProblemType.fromUri(problem.type()) != ProblemType.UNAUTHORIZED
+                || AgentTime.parse(agentTime) == null || problem.detail() == null) {
+            return false;
+        }
+        return TOKEN_TIME_REFUSALS.stream().anyMatch(problem.detail()::startsWith);
     }
 
     /**
@@ -267,10 +315,14 @@ public final class RemoteRuntime implements Runtime {
             return response.bodyToMono(type).switchIfEmpty(Mono.error(() -> new BackendFailureException(
                     ProblemType.BACKEND_ERROR, "agent " + agentId + " answered " + operation + " with an empty body", null)));
         }
+        String agentTime = response.headers().asHttpHeaders().getFirst(AgentTime.HEADER);
         return response.bodyToMono(AgentProblem.class)
                 .onErrorResume(e -> Mono.empty())
                 .defaultIfEmpty(new AgentProblem(null, null, status, null))
-                .flatMap(problem -> Mono.error(toException(problem, status, operation)));
+                .flatMap(problem -> {
+                    RuntimeException error = toException(problem, status, operation);
+                    return Mono.error(isClockRefusal(status, problem, agentTime) ? new ClockRefusal(error) : error);
+                });
     }
 
     private RuntimeException toException(AgentProblem problem, int status, String operation) {

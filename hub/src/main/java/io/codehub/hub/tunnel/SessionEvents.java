@@ -2,6 +2,7 @@ package io.codehub.hub.tunnel;
 
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 
 import io.codehub.hub.agents.AgentFacts;
@@ -9,6 +10,7 @@ import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.events.EventPublisher;
 import io.codehub.hub.events.EventType;
 import io.codehub.hub.events.NewEvent;
+import io.codehub.hub.remote.AgentClocks;
 import io.codehub.tunnel.AgentDescription;
 import io.codehub.tunnel.CloseReason;
 import io.codehub.tunnel.TunnelSession;
@@ -23,8 +25,10 @@ import reactor.core.scheduler.Scheduler;
  * opens is {@code agent.connected} (and the agent's first and latest connection, its version and
  * facts, {@code pending} to {@code active}); one that closes is {@code agent.disconnected} with the
  * reason, or {@code agent.replaced} when a newer session of the agent took over (the agent stays
- * connected). Called on event loops: the events are only queued, and the row updates run on
- * {@code writing}; a failed update is logged and changes nothing else.
+ * connected). The agent's clock offset measured at the handshake goes to {@link AgentClocks}, so its
+ * first Agent API call already carries a token in its time. Called on event loops: the events are
+ * only queued, and the row updates run on {@code writing}; a failed update is logged and changes
+ * nothing else.
  */
 final class SessionEvents {
 
@@ -34,17 +38,23 @@ final class SessionEvents {
     private final EventPublisher events;
     private final Scheduler writing;
     private final Clock clock;
+    private final AgentClocks clocks;
 
-    SessionEvents(AgentRepository agents, EventPublisher events, Scheduler writing, Clock clock) {
+    SessionEvents(AgentRepository agents, EventPublisher events, Scheduler writing, Clock clock, AgentClocks clocks) {
         this.agents = agents;
         this.events = events;
         this.writing = writing;
         this.clock = clock;
+        this.clocks = clocks;
     }
 
     /** A session opened. */
     void opened(TunnelSession session) {
         Instant at = clock.instant();
+        Duration offset = session.agentClockOffset();
+        if (offset != null) {
+            clocks.recordOneWay(session.agentId(), offset, at.toEpochMilli());
+        }
         AgentDescription description = session.description();
         events.publish(NewEvent.agent(EventType.AGENT_CONNECTED, session.agentId())
                 .with("sessionId", session.sessionId())

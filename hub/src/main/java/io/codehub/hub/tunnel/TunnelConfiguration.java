@@ -11,6 +11,7 @@ import io.codehub.hub.config.TunnelProperties;
 import io.codehub.hub.events.EventPublisher;
 import io.codehub.hub.identity.HubIdentity;
 import io.codehub.hub.pki.HubPki;
+import io.codehub.hub.remote.AgentClocks;
 import io.codehub.tunnel.TunnelObserver;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -93,13 +94,14 @@ public class TunnelConfiguration {
     TunnelPort tunnelPort(TunnelProperties properties, HubIdentity identity, AgentTunnelAuthenticator authenticator,
             LiveTunnels tunnels, TunnelTls tls, HubPki pki, CertificateEnrolment enrolment,
             ApplicationEventPublisher events, AgentRepository agents, EventPublisher history, Clock clock,
-            ObjectProvider<TunnelObserver> observer) {
+            ObjectProvider<TunnelObserver> observer, AgentClocks clocks) {
         // Enrolment sends an API key and returns a certificate: only over TLS, and only with a CA.
         TunnelPort port = new TunnelPort(properties, identity.hubId(), authenticator, tunnels, tls,
                 tls.enabled() && pki.enabled() ? enrolment : null);
         port.onAgentConnected(agentId -> events.publishEvent(new AgentConnected(agentId)));
         observer.ifAvailable(port::observe);
-        port.recordSessions(new SessionEvents(agents, history, Schedulers.parallel(), clock));
+        port.clock(clock);
+        port.recordSessions(new SessionEvents(agents, history, Schedulers.parallel(), clock, clocks));
         return port;
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.time.Clock;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -46,6 +47,7 @@ public final class TunnelPort implements SmartLifecycle {
     private final @Nullable TunnelEndpoint enrolment;
     private volatile Consumer<String> connected = agentId -> { };
     private volatile TunnelObserver observer = TunnelObserver.NONE;
+    private volatile Clock clock = Clock.systemUTC();
     private volatile @Nullable SessionEvents sessionEvents;
     private volatile @Nullable TunnelServer server;
 
@@ -78,6 +80,7 @@ public final class TunnelPort implements SmartLifecycle {
                 .authenticator(authenticator)
                 .listener(new SessionLog(id -> connected.accept(id), () -> sessionEvents))
                 .observer(observer)
+                .clock(clock)
                 .limits(TunnelLimits.defaults().toBuilder()
                         .failedAuthBurst(properties.failedAuthBurst())
                         .failedAuthRefillPeriod(properties.failedAuthRefill())
@@ -148,6 +151,14 @@ public final class TunnelPort implements SmartLifecycle {
     /** Reports handshakes, round trips, stream resets and bytes to {@code value} (metrics); set before start. */
     public void observe(TunnelObserver value) {
         observer = value;
+    }
+
+    /**
+     * The hub's clock, for the sessions' {@code openedAt} and the agents' clock offsets measured at
+     * the handshake; the system's by default. Takes effect at {@link #start()}.
+     */
+    void clock(Clock value) {
+        clock = value;
     }
 
     /** Records every session's opening and closing in the agents' history and the event log. */

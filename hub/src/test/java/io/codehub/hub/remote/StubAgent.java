@@ -5,10 +5,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
@@ -47,6 +51,7 @@ final class StubAgent implements AutoCloseable {
 
     private final List<Seen> seen = Collections.synchronizedList(new ArrayList<>());
     private final AtomicReference<Function<Seen, Answer>> script = new AtomicReference<>(s -> Answer.json(200, "{}"));
+    private final AtomicReference<Supplier<Map<String, String>>> headers = new AtomicReference<>(Map::of);
     private final DisposableServer server;
 
     StubAgent() {
@@ -68,6 +73,7 @@ final class StubAgent implements AutoCloseable {
                                         .doOnTerminate(() -> channel[0].close());
                             }
                             return Mono.delay(answer.delay()).then(response.status(HttpResponseStatus.valueOf(answer.status()))
+                                    .headers(extraHeaders())
                                     .header("Content-Type", answer.contentType())
                                     .sendString(Mono.just(answer.body())).then());
                         }))
@@ -77,6 +83,17 @@ final class StubAgent implements AutoCloseable {
     /** Answers every request with {@code answer}. */
     void answer(Function<Seen, Answer> answer) {
         script.set(answer);
+    }
+
+    /** Adds the headers {@code values} gives (asked anew for each answer) to every answer: the agent's clock, say. */
+    void headers(Supplier<Map<String, String>> values) {
+        headers.set(values);
+    }
+
+    private HttpHeaders extraHeaders() {
+        HttpHeaders extra = new DefaultHttpHeaders();
+        headers.get().get().forEach(extra::set);
+        return extra;
     }
 
     String endpoint() {
