@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpStatusClass;
 import org.jspecify.annotations.Nullable;
@@ -35,7 +36,7 @@ import reactor.netty.NettyPipeline;
  * <p>This handler sits right after the codec. It pairs every response with its request (HTTP/1.1
  * answers in order) and rewrites only an empty 400, 413, 414 or 431 answering a request whose
  * decoding failed (the codec's mark on the request or on its body, or Reactor Netty's on a request
- * whose path it could not decode), or an empty 400 answering a target that is no URI. The status
+ * it could not take in), or an empty 400 answering a target that is no URI. The status
  * and the other headers stay, and so does the connection's fate (closed after a decoding failure);
  * every other response passes untouched. The detail names the limit, never an exception.
  */
@@ -84,7 +85,10 @@ final class CodecRefusalProblems extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        if (msg instanceof HttpResponse response && response.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
+        if (msg instanceof HttpResponse response && response.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
+            unanswered.clear(); // no more HTTP/1.1 on this connection
+        } else if (msg instanceof HttpResponse response
+                && response.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
             HttpRequest request = unanswered.poll();
             if (request != null && msg instanceof FullHttpResponse full && !full.content().isReadable()) {
                 Refusal refusal = refusal(request, full.status().code());
@@ -105,7 +109,7 @@ final class CodecRefusalProblems extends ChannelDuplexHandler {
 
     /**
      * What an empty answer with {@code status} to {@code request} refuses, or null when it is not
-     * one of Reactor Netty's refusals.
+     * one of the refusals this handler knows.
      */
     private @Nullable Refusal refusal(HttpRequest request, int status) {
         boolean undecoded = request.decoderResult().isFailure() || request == bodyFailed;
@@ -124,7 +128,7 @@ final class CodecRefusalProblems extends ChannelDuplexHandler {
                     + "the hub accepts (" + limits.maxHeaderBytes() + " bytes in all)");
             case 413 -> new Refusal(ProblemType.PAYLOAD_TOO_LARGE, "the request is larger than the hub accepts");
             case 400 -> new Refusal(ProblemType.MALFORMED_REQUEST, "the request is not valid HTTP/1.1 (its request "
-                    + "line, a header, an escape in its path or its body's framing)");
+                    + "line, a header or its body's framing)");
             default -> null;
         };
     }
