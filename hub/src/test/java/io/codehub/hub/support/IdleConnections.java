@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  * calls {@link #open}, which starts {@link #main} with this JVM's {@code java} and the directory of
  * this class (the child needs nothing but the JDK). The child connects from each loopback source
  * address as many sockets as asked, writes nothing, reports on its standard output, and waits
- * until the server has closed them all, timing each one's life.
+ * until the server has closed them all, timing each one's life (from just before its connect to
+ * the end of stream it reads).
  *
  * <p>The child's lines: {@code progress opened <n>}, then {@code opened <n> <firstEpochMillis>
  * <lastEpochMillis>}, then {@code progress closed <n>}, then {@code closed <n> <shortestLifeMillis>
@@ -181,8 +182,9 @@ public final class IdleConnections implements AutoCloseable {
             for (int i = 0; i < source.getValue(); i++) {
                 SocketChannel channel = SocketChannel.open();
                 channel.bind(new InetSocketAddress(source.getKey(), 0));
-                channel.connect(server);
+                // Before the connect: the hub cannot have accepted it earlier, so no life is measured short.
                 openedNanos[n] = System.nanoTime();
+                channel.connect(server);
                 channels[n++] = channel;
                 if (n % 2_000 == 0) {
                     System.out.println("progress opened " + n);
