@@ -230,28 +230,57 @@ class HubApiAttackIT {
     }
 
     /**
-     * What the HTTP codec refuses before the application sees a request (Reactor Netty answers it
-     * itself, with an empty body, and closes): a status, no body to leak anything, a closed connection.
+     * What is refused before the application sees a request, by Reactor Netty's codec (which then
+     * closes) or by Spring's adapter (a target that is no URI): problem+json all the same, with the
+     * status they chose. Requests just inside the limits are served as usual.
      */
     @Test
     @Order(5)
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void whatTheHttpCodecRefusesIsClosedWithAnEmptyBody() throws Exception {
-        Map<String, String> cases = new LinkedHashMap<>();
-        cases.put("query string of 64 KiB", raw("GET", "/api/v1/agents?region=" + "r".repeat(64 * 1024), "", null));
-        cases.put("header of 64 KiB", raw("GET", "/api/v1/agents", "", "X-Bomb: " + "b".repeat(64 * 1024) + "\r\n"));
-        cases.put("5,000 headers", raw("GET", "/api/v1/agents", "", "X-H: v\r\n".repeat(5_000)));
-        cases.put("bad escape in the path", raw("GET", "/api/v1/agents/%zz", "", null));
-        for (Map.Entry<String, String> c : cases.entrySet()) {
-            RawHttp.Answer answer = RawHttp.exchange(ADMIN, port, c.getValue(), IO);
-            System.out.println("ATTACK codec refusal, " + c.getKey() + ": " + answer.status() + ", body "
-                    + answer.body().length() + " bytes, closed " + answer.closed());
-            assertThat(answer.status()).as(c.getKey()).isBetween(400, 431);
-            assertThat(answer.closed()).as(c.getKey() + ": closed").isTrue();
-            if (!answer.body().isEmpty()) {
-                assertProblem(answer, c.getKey());
-            }
+    void whatTheHttpCodecRefusesIsProblemJsonAndClosed() throws Exception {
+        record Refusal(String request, int status, String type) {
         }
+        Map<String, Refusal> cases = new LinkedHashMap<>();
+        cases.put("query string of 64 KiB", new Refusal(raw("GET", "/api/v1/agents?region=" + "r".repeat(64 * 1024), "",
+                null), 414, "uri-too-long"));
+        cases.put("header of 64 KiB", new Refusal(raw("GET", "/api/v1/agents", "", "X-Bomb: " + "b".repeat(64 * 1024)
+                + "\r\n"), 431, "request-headers-too-large"));
+        cases.put("5,000 headers", new Refusal(raw("GET", "/api/v1/agents", "", "X-H: v\r\n".repeat(5_000)), 431,
+                "request-headers-too-large"));
+        cases.put("bad escape in the path", new Refusal(raw("GET", "/api/v1/agents/%zz", "", null), 400,
+                "malformed-request"));
+        cases.put("bad escape in the query", new Refusal(raw("GET", "/api/v1/agents?region=%zz", "", null), 400,
+                "malformed-request"));
+        cases.put("a space in a header name", new Refusal(raw("GET", "/api/v1/agents", "", "X Bad: v\r\n"), 400,
+                "malformed-request"));
+        cases.put("chunk size not hex", new Refusal(raw("POST", "/api/v1/agents", "zz\r\n{}\r\n0\r\n\r\n",
+                "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"), 400, "malformed-request"));
+        for (Map.Entry<String, Refusal> c : cases.entrySet()) {
+            RawHttp.Answer answer = RawHttp.exchange(ADMIN, port, c.getValue().request(), IO);
+            System.out.println("ATTACK codec refusal, " + c.getKey() + ": " + answer.status() + " "
+                    + answer.header("Content-Type") + ", closed " + answer.closed() + ": " + answer.body());
+            assertThat(answer.status()).as(c.getKey()).isEqualTo(c.getValue().status());
+            assertProblem(answer, c.getKey());
+            assertThat(JSON.readTree(answer.body()).get("type").asString()).as(c.getKey())
+                    .isEqualTo("urn:codehub:problem:" + c.getValue().type());
+            assertThat(answer.closed()).as(c.getKey() + ": closed").isTrue();
+        }
+        // Spring's refusal read the whole request: a connection kept alive stays open.
+        RawHttp.Answer keptAlive = RawHttp.exchange(ADMIN, port,
+                "GET /api/v1/agents/%zz HTTP/1.1\r\nHost: 127.0.0.1\r\n" + AUTHORIZATION + "\r\n", IO);
+        System.out.println("ATTACK codec refusal, bad escape in the path, kept alive: " + keptAlive.status() + " "
+                + keptAlive.header("Content-Type") + ", closed " + keptAlive.closed());
+        assertThat(keptAlive.status()).isEqualTo(400);
+        assertProblem(keptAlive, "bad escape, kept alive");
+        assertThat(keptAlive.closed()).as("kept alive").isFalse();
+        // Just inside the limits (a 3 KiB query string, 12 KiB of headers): served, untouched.
+        RawHttp.Answer longQuery = get(ADMIN, "/api/v1/agents?region=" + "r".repeat(3 * 1024), ADMIN_TOKEN);
+        assertThat(longQuery.status()).isEqualTo(200);
+        assertThat(longQuery.header("Content-Type")).startsWith("application/json");
+        RawHttp.Answer manyHeaders = RawHttp.exchange(ADMIN, port, raw("GET", "/api/v1/agents", "",
+                "X-H: v\r\n".repeat(1_500)), IO);
+        assertThat(manyHeaders.status()).isEqualTo(200);
+        assertThat(manyHeaders.header("Content-Type")).startsWith("application/json");
     }
 
     private static RawHttp.Answer get(InetAddress source, String path, String token) throws IOException {

@@ -30,8 +30,12 @@ public enum HubProblemType implements CodehubProblemType {
     PKI_NOT_CONFIGURED("pki-not-configured", 409, "PKI not configured"),
     /** An action on an agent's tunnel session, and the agent has no open session with this hub. */
     NO_TUNNEL_SESSION("no-tunnel-session", 409, "No tunnel session"),
+    /** The request line is longer than the hub's HTTP codec accepts; answered before any route is chosen. */
+    URI_TOO_LONG("uri-too-long", 414, "URI too long"),
     /** The client address sent too many wrong or missing admin tokens; see {@code Retry-After}. */
     TOO_MANY_FAILED_AUTHENTICATIONS("too-many-failed-authentications", 429, "Too many failed authentications"),
+    /** The request's headers are larger than the hub's HTTP codec accepts; answered before any route is chosen. */
+    REQUEST_HEADERS_TOO_LARGE("request-headers-too-large", 431, "Request headers too large"),
     /** The agent reaches the hub through the tunnel and has no live session now; retry later. */
     AGENT_NOT_CONNECTED("agent-not-connected", 503, "Agent not connected"),
     /** The database cannot be reached; retry later. */

@@ -23,7 +23,9 @@ class HubProblemTypeTest {
                         "urn:codehub:problem:invalid-transition 409",
                         "urn:codehub:problem:pki-not-configured 409",
                         "urn:codehub:problem:no-tunnel-session 409",
+                        "urn:codehub:problem:uri-too-long 414",
                         "urn:codehub:problem:too-many-failed-authentications 429",
+                        "urn:codehub:problem:request-headers-too-large 431",
                         "urn:codehub:problem:agent-not-connected 503",
                         "urn:codehub:problem:database-unavailable 503",
                         "urn:codehub:problem:too-many-event-streams 503");
