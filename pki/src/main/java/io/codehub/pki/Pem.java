@@ -119,7 +119,7 @@ public final class Pem {
             try {
                 crls.add((X509CRL) factory().generateCRL(new ByteArrayInputStream(block.getContent())));
                 CertificateList.getInstance(block.getContent()); // as for certificates, below
-            } catch (CRLException | IllegalArgumentException e) {
+            } catch (CRLException | IllegalArgumentException | IllegalStateException e) {
                 throw new PkiException(source + ": unreadable X509 CRL: " + e.getMessage(), e);
             }
         }
@@ -300,7 +300,7 @@ public final class Pem {
             // PemFuzzTest), and encode() then failed with an IllegalArgumentException
             Certificate.getInstance(der);
             return certificate;
-        } catch (CertificateException | IllegalArgumentException e) {
+        } catch (CertificateException | IllegalArgumentException | IllegalStateException e) {
             throw new PkiException(source + ": unreadable CERTIFICATE: " + e.getMessage(), e);
         }
     }
@@ -324,11 +324,17 @@ public final class Pem {
             for (Object object : objects) {
                 if (object instanceof PemObject block) {
                     writer.writeObject(block);
+                } else if (object instanceof X509Certificate certificate) {
+                    // the encoding as read, byte for byte: BouncyCastle's writer re-encodes, which changes
+                    // (and breaks the signature of) anything not in DER the JDK accepted (PemFuzzTest)
+                    writer.writeObject(new PemObject(CERTIFICATE, certificate.getEncoded()));
+                } else if (object instanceof X509CRL crl) {
+                    writer.writeObject(new PemObject(X509_CRL, crl.getEncoded()));
                 } else {
                     writer.writeObject(object);
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | CertificateException | CRLException e) {
             throw new PkiException("encode PEM: " + e.getMessage(), e);
         }
         return out.toString();
