@@ -139,7 +139,8 @@ public final class Csrs {
         GeneralNames sans;
         try {
             Extensions extensions = csr.getRequestedExtensions();
-            sans = extensions == null ? null : GeneralNames.fromExtensions(extensions, Extension.subjectAlternativeName);
+            sans = extensions == null
+                    ? null : GeneralNames.fromExtensions(extensions, Extension.subjectAlternativeName);
         } catch (IllegalArgumentException | IllegalStateException e) {
             // parsed only now, from a request its sender signed: any structure at all
             throw new CsrRejectedException("CSR: unreadable requested extensions: " + e.getMessage(), e);

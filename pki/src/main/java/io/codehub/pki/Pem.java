@@ -294,7 +294,8 @@ public final class Pem {
 
     static X509Certificate certificate(byte[] der, String source) {
         try {
-            X509Certificate certificate = (X509Certificate) factory().generateCertificate(new ByteArrayInputStream(der));
+            X509Certificate certificate =
+                    (X509Certificate) factory().generateCertificate(new ByteArrayInputStream(der));
             // BouncyCastle, which writes every PEM and builds on these certificates, must read it too:
             // the JDK accepts DER it refuses (end-of-contents octets inside a definite length, found by
             // PemFuzzTest), and encode() then failed with an IllegalArgumentException
