@@ -121,7 +121,8 @@ class ProblemBodiesFuzzTest {
         Throwable cause = result.handle((ok, e) -> e).join();
         assertThat(cause).isInstanceOf(TunnelConnectionException.class);
         if (cause instanceof HandshakeRejectedException rejected) {
-            assertThat(rejected.status()).isBetween(100, 999).isNotEqualTo(101);
+            // the status line's number, whatever it is (Netty takes "001" and "500003" too)
+            assertThat(rejected.status()).isNotNegative().isNotEqualTo(101);
             assertThat(rejected.type()).isNotNull();
             assertThat(rejected.getMessage().length()).isLessThan(2 * ProblemBodies.MAX_DETAIL_CHARS + 200);
             Duration retryAfter = rejected.retryAfter();

@@ -65,7 +65,8 @@ class TunnelPortFuzzTest {
             ch.runPendingTasks();
             ch.checkException();
             out.append(written(ch));
-            upgraded = ch.pipeline().get(Http2Pipelines.CODEC) != null;
+            // (a closed channel's pipeline is emptied: a 101 then an HTTP/2 error leaves no codec to see)
+            upgraded = ch.isOpen() && ch.pipeline().get(Http2Pipelines.CODEC) != null;
             assertThat(upgraded || !ch.isOpen()).as("closed or upgraded after the handshake timeout").isTrue();
         } finally {
             written(ch);
@@ -75,9 +76,9 @@ class TunnelPortFuzzTest {
         assertThat(second.refCnt()).isZero();
 
         if (out.length() > 0) {
-            int status = HubAnswers.checkFirstResponse(out.toString(), Set.of(100, 200));
+            int status = HubAnswers.checkFirstResponse(out.toString(), Set.of(100, 200),
+                    new String(input, StandardCharsets.ISO_8859_1).contains("HEAD"));
             if (status == 101) {
-                assertThat(upgraded).isTrue();
                 assertThat(new String(input, StandardCharsets.ISO_8859_1)).contains(KEY);
             }
         }
