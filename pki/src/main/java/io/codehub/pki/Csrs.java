@@ -104,13 +104,18 @@ public final class Csrs {
         }
         JcaPKCS10CertificationRequest csr = parse(csrBytes);
         PublicKey publicKey;
+        boolean signed;
         try {
             publicKey = csr.getPublicKey();
-            if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(publicKey))) {
-                throw new CsrRejectedException("CSR: the signature does not verify with the CSR's public key");
-            }
-        } catch (OperatorCreationException | PKCSException | GeneralSecurityException e) {
+            signed = csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(publicKey));
+        } catch (OperatorCreationException | PKCSException | GeneralSecurityException
+                | IllegalArgumentException | IllegalStateException e) {
+            // BouncyCastle reads the signature's BIT STRING only here (IllegalStateException when it is
+            // not whole octets: found by CsrFuzzTest, it escaped as a 500 before)
             throw new CsrRejectedException("CSR: cannot verify the signature: " + e.getMessage(), e);
+        }
+        if (!signed) {
+            throw new CsrRejectedException("CSR: the signature does not verify with the CSR's public key");
         }
         checkKey(publicKey);
 
@@ -118,6 +123,10 @@ public final class Csrs {
         for (RDN rdn : csr.getSubject().getRDNs()) {
             if (rdn.isMultiValued()) {
                 throw new CsrRejectedException("CSR: multi-valued subject names are not accepted");
+            }
+            if (rdn.size() == 0) {
+                // an empty SET in the subject: RDN.getFirst() is null (a NullPointerException, so a 500, before)
+                throw new CsrRejectedException("CSR: empty subject name components are not accepted");
             }
             if (BCStyle.CN.equals(rdn.getFirst().getType())) {
                 String cn = text(rdn.getFirst().getValue());
@@ -127,8 +136,15 @@ public final class Csrs {
                 named.add(cn);
             }
         }
-        Extensions extensions = csr.getRequestedExtensions();
-        GeneralNames sans = extensions == null ? null : GeneralNames.fromExtensions(extensions, Extension.subjectAlternativeName);
+        GeneralNames sans;
+        try {
+            Extensions extensions = csr.getRequestedExtensions();
+            sans = extensions == null
+                    ? null : GeneralNames.fromExtensions(extensions, Extension.subjectAlternativeName);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // parsed only now, from a request its sender signed: any structure at all
+            throw new CsrRejectedException("CSR: unreadable requested extensions: " + e.getMessage(), e);
+        }
         if (sans != null) {
             GeneralName[] names = sans.getNames();
             if (names.length > MAX_SANS) {
@@ -161,6 +177,14 @@ public final class Csrs {
     private static JcaPKCS10CertificationRequest parse(byte[] bytes) {
         byte[] der = bytes;
         String start = new String(bytes, 0, Math.min(bytes.length, 64), StandardCharsets.US_ASCII);
+        if (bytes.length > 0 && bytes[0] == 0x30 && start.contains("-----BEGIN")) {
+            // DER whose subject holds "-----BEGIN" (a valid agent id can), or PEM text starting with '0'
+            try {
+                return new JcaPKCS10CertificationRequest(bytes);
+            } catch (IOException | RuntimeException notDer) {
+                // read as PEM below
+            }
+        }
         if (start.contains("-----BEGIN") || (bytes.length > 0 && bytes[0] != 0x30)) {
             List<PemObject> blocks;
             try {

@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.Certificate;
+import org.bouncycastle.asn1.x509.CertificateList;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.openssl.PEMException;
 import org.bouncycastle.openssl.PEMKeyPair;
@@ -116,7 +118,8 @@ public final class Pem {
         for (PemObject block : blocks(pem, source, X509_CRL)) {
             try {
                 crls.add((X509CRL) factory().generateCRL(new ByteArrayInputStream(block.getContent())));
-            } catch (CRLException e) {
+                CertificateList.getInstance(block.getContent()); // as for certificates, below
+            } catch (CRLException | IllegalArgumentException | IllegalStateException e) {
                 throw new PkiException(source + ": unreadable X509 CRL: " + e.getMessage(), e);
             }
         }
@@ -291,11 +294,18 @@ public final class Pem {
 
     static X509Certificate certificate(byte[] der, String source) {
         try {
-            return (X509Certificate) factory().generateCertificate(new ByteArrayInputStream(der));
-        } catch (CertificateException e) {
+            X509Certificate certificate =
+                    (X509Certificate) factory().generateCertificate(new ByteArrayInputStream(der));
+            // BouncyCastle, which writes every PEM and builds on these certificates, must read it too:
+            // the JDK accepts DER it refuses (end-of-contents octets inside a definite length, found by
+            // PemFuzzTest), and encode() then failed with an IllegalArgumentException
+            Certificate.getInstance(der);
+            return certificate;
+        } catch (CertificateException | IllegalArgumentException | IllegalStateException e) {
             throw new PkiException(source + ": unreadable CERTIFICATE: " + e.getMessage(), e);
         }
     }
+
 
     static CertificateFactory factory() {
         try {
@@ -315,11 +325,17 @@ public final class Pem {
             for (Object object : objects) {
                 if (object instanceof PemObject block) {
                     writer.writeObject(block);
+                } else if (object instanceof X509Certificate certificate) {
+                    // the encoding as read, byte for byte: BouncyCastle's writer re-encodes, which changes
+                    // (and breaks the signature of) anything not in DER the JDK accepted (PemFuzzTest)
+                    writer.writeObject(new PemObject(CERTIFICATE, certificate.getEncoded()));
+                } else if (object instanceof X509CRL crl) {
+                    writer.writeObject(new PemObject(X509_CRL, crl.getEncoded()));
                 } else {
                     writer.writeObject(object);
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | CertificateException | CRLException e) {
             throw new PkiException("encode PEM: " + e.getMessage(), e);
         }
         return out.toString();

@@ -80,15 +80,18 @@ public record AgentDescription(@Nullable String os, @Nullable String arch, @Null
     }
 
     private static @Nullable String clean(@Nullable String value, int max) {
-        if (value == null || value.isBlank()) {
+        // trim() drops every control character at the ends too, which isBlank() does not count as
+        // blank: "\0" was not blank, trimmed to "" and then failed the constructor's check.
+        String trimmed = value == null ? "" : value.trim();
+        if (trimmed.isEmpty()) {
             return null;
         }
-        String trimmed = value.trim();
         StringBuilder out = new StringBuilder(Math.min(trimmed.length(), max));
         for (int i = 0; i < trimmed.length() && out.length() < max; i++) {
             char c = trimmed.charAt(i);
             out.append(c >= 0x20 && c < 0x7f ? c : '?');
         }
-        return out.toString();
+        // a cut can end in spaces, which an HTTP header loses on the way: cut them here
+        return out.toString().stripTrailing();
     }
 }

@@ -14,9 +14,11 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
@@ -33,8 +35,9 @@ import org.jspecify.annotations.Nullable;
  * Every limit of the upgrade applies, each broken one answered with a problem
  * ({@code application/problem+json}) and a close: request line and headers are capped by the
  * {@code HttpServerCodec} in front (checked before routing, {@code 431}); another method than the
- * endpoint's gets {@code 405}; an empty failed-authentication budget {@code 429} and a malformed
- * {@code Authorization} {@code 401} (spending a token), all before the body is read; a body over
+ * endpoint's gets {@code 405}, an {@code Expect} other than {@code 100-continue} {@code 400}; an
+ * empty failed-authentication budget {@code 429} and a malformed {@code Authorization} {@code 401}
+ * (spending a token), all before the body is read; a body over
  * the endpoint's cap, declared or sent, {@code 413}; an unreadable body {@code 400}. The handshake
  * timeout, counted from the accept, covers reading the body ({@code 408}) and the endpoint's answer
  * ({@code 503}). An answer with {@link TunnelEndpoint.Response#failedAuthentication()} spends a
@@ -79,6 +82,14 @@ final class EndpointHandler extends ChannelInboundHandlerAdapter {
         if (!route.method().equals(request.method().name())) {
             HandshakeResponses.reject(handshake, server, HandshakeProblem.METHOD_NOT_ALLOWED,
                     path + " takes " + route.method(), null);
+            return;
+        }
+        String expect = request.headers().get(HttpHeaderNames.EXPECT);
+        if (expect != null && request.protocolVersion().compareTo(HttpVersion.HTTP_1_1) >= 0
+                && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect)) {
+            // else Netty's aggregator answers a bare 417, outside the problem types agents match on
+            HandshakeResponses.reject(handshake, server, HandshakeProblem.MALFORMED,
+                    "Expect other than 100-continue", null);
             return;
         }
         Duration wait = server.rateLimiter.retryAfter(remote.getAddress());

@@ -173,6 +173,19 @@ class EndpointHandlerTest {
     }
 
     @Test
+    void anExpectationOtherThan100ContinueIsAMalformedProblemNotABare417() {
+        // found by TunnelPortFuzzTest: Netty's aggregator answered 417 with no problem body
+        InetEmbeddedChannel ch = channel();
+        Response refused = answer(ch,
+                "POST " + PATH + " HTTP/1.1\r\nHost: hub\r\nExpect: 100-cont-Length: 4\r\n\r\nfine");
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.body()).contains("tunnel-malformed-handshake").contains("Expect");
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(seen).isEmpty();
+        assertThat(rejected).containsExactly(HandshakeProblem.MALFORMED);
+    }
+
+    @Test
     void theHandshakeTimeoutCountedFromTheAcceptCoversTheBody() {
         InetEmbeddedChannel ch = channel(TunnelLimits.builder().handshakeTimeout(Duration.ofSeconds(10)).build());
         ch.advanceTimeBy(6, TimeUnit.SECONDS);
