@@ -1,5 +1,6 @@
 package io.codehub.agent;
 
+import io.codehub.web.ReactorNettyDefaults;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -10,6 +11,7 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class AgentApplication {
 
     public static void main(String[] args) {
+        ReactorNettyDefaults.apply();
         SpringApplication.run(AgentApplication.class, args);
     }
 

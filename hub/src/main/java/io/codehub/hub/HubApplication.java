@@ -1,5 +1,6 @@
 package io.codehub.hub;
 
+import io.codehub.web.ReactorNettyDefaults;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -12,6 +13,7 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 public class HubApplication {
 
     public static void main(String[] args) {
+        ReactorNettyDefaults.apply();
         SpringApplication.run(HubApplication.class, args);
     }
 

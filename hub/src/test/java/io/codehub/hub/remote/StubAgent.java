@@ -70,7 +70,7 @@ final class StubAgent implements AutoCloseable {
                                 return response.status(200).header("Content-Type", answer.contentType())
                                         .header("Content-Length", Integer.toString(answer.body().length()))
                                         .sendString(Mono.just(half)).then()
-                                        .doOnTerminate(() -> channel[0].close());
+                                        .doOnTerminate(() -> channel[0].flush().close());
                             }
                             return Mono.delay(answer.delay()).then(response.status(HttpResponseStatus.valueOf(answer.status()))
                                     .headers(extraHeaders())

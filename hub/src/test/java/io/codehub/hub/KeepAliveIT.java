@@ -1,0 +1,171 @@
+package io.codehub.hub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.codehub.hub.support.AgentProcess;
+import io.codehub.hub.support.TestFiles;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * HTTP/1.1 keep-alive against the shipped jars (their {@code main}, as operators run them): a
+ * client that sends its next request as soon as it has the last answer, after an answer that was
+ * completed off the event loop (the health probes'), is always answered. Reactor Netty 1.3 lost
+ * such a request for good (reactor-netty issue 4361): the connection was never read again, the
+ * hub's calls to an agent and an admin's calls to the hub hung until their timeouts. Both
+ * processes now start with {@code ReactorNettyDefaults}; without it this test fails in its first
+ * rounds. (Tests' in-JVM servers get the same setting from the build.)
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class KeepAliveIT {
+
+    private static final String ADMIN_TOKEN = "keep-alive-admin-token-0123456789";
+    private static final int ROUNDS = 200;
+    private static final Duration ANSWER = Duration.ofSeconds(10);
+
+    private static Path dir;
+    private static Process hub;
+    private static int hubPort;
+    private static AgentProcess agent;
+
+    @BeforeAll
+    static void startTheJars() throws Exception {
+        dir = Files.createTempDirectory("keep-alive-it");
+        hubPort = AgentProcess.freePort();
+        ProcessBuilder builder = new ProcessBuilder("java", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar",
+                Path.of("target", "codehub-hub.jar").toAbsolutePath().toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("hub.log").toFile());
+        builder.environment().putAll(Map.of("SERVER_ADDRESS", "127.0.0.1", "SERVER_PORT",
+                Integer.toString(hubPort), "CODEHUB_HUB_DATA_DIR", dir.resolve("hub").toString(), "CODEHUB_ADMIN_TOKEN",
+                ADMIN_TOKEN, "CODEHUB_HUB_TUNNEL_PORT", "0", "CODEHUB_HUB_TUNNEL_ADDRESS", "127.0.0.1",
+                "CODEHUB_HUB_GATEWAY_ENABLED", "false"));
+        hub = builder.start();
+        HttpClient http = HttpClient.newHttpClient();
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
+            assertThat(hub.isAlive()).as("the hub is running; its log: %s", dir.resolve("hub.log")).isTrue();
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + hubPort
+                    + "/actuator/health/readiness")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        });
+        String publicKey = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + hubPort + "/api/v1/hub"))
+                .header("Authorization", "Bearer " + ADMIN_TOKEN).build(), HttpResponse.BodyHandlers.ofString()).body();
+        String pem = publicKey.replaceAll("(?s).*\"publicKeyPem\":\"([^\"]*)\".*", "$1").replace("\\n", "\n");
+        agent = AgentProcess.start("keep-alive-agent", pem, dir.resolve("agent"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (agent != null) {
+                agent.close();
+            }
+            if (hub != null) {
+                hub.destroy();
+                if (!hub.waitFor(20, TimeUnit.SECONDS)) {
+                    hub.destroyForcibly();
+                }
+            }
+        } finally {
+            TestFiles.deleteRecursively(dir);
+        }
+    }
+
+    @Test
+    void theHubAnswersEveryRequestOnAKeptAliveConnection() throws Exception {
+        String admin = "Authorization: Bearer " + ADMIN_TOKEN + "\r\n";
+        everyRequestIsAnswered(hubPort, List.of(get("/actuator/health/liveness", ""), get("/api/v1/hub", admin),
+                get("/api/v1/agents?limit=1", admin)));
+    }
+
+    @Test
+    void theAgentAnswersEveryRequestOnAKeptAliveConnection() throws Exception {
+        int port = URI.create(agent.endpoint()).getPort();
+        // Without a hub token the Agent API answers 401 on the event loop: quick, as the hub's calls are.
+        everyRequestIsAnswered(port, List.of(get("/actuator/health/readiness", ""), get("/health", ""),
+                get("/instances", "")));
+    }
+
+    private static String get(String target, String headers) {
+        return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + "\r\n";
+    }
+
+    /** {@link #ROUNDS} connections, each sending {@code requests} one after the other, each as soon as the last is answered. */
+    private static void everyRequestIsAnswered(int port, List<String> requests) throws IOException {
+        for (int round = 0; round < ROUNDS; round++) {
+            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                socket.setSoTimeout((int) ANSWER.toMillis());
+                InputStream in = new BufferedInputStream(socket.getInputStream());
+                OutputStream out = socket.getOutputStream();
+                for (String request : requests) {
+                    out.write(request.getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    try {
+                        readAnswer(in);
+                    } catch (SocketTimeoutException e) {
+                        throw new AssertionError("round " + round + ": no answer in " + ANSWER + " to "
+                                + request.lines().findFirst().orElseThrow() + " on a kept-alive connection", e);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Reads one answer: its head, then a body of Content-Length bytes or chunks. */
+    private static void readAnswer(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                throw new EOFException("closed after " + head);
+            }
+            head.append((char) c);
+        }
+        String lower = head.toString().toLowerCase(Locale.ROOT);
+        assertThat(lower).startsWith("http/1.1 ");
+        if (lower.contains("transfer-encoding: chunked")) {
+            for (int size = chunkSize(in); size > 0; size = chunkSize(in)) {
+                in.readNBytes(size + 2);
+            }
+            in.readNBytes(2);
+            return;
+        }
+        int at = lower.indexOf("content-length:");
+        if (at >= 0) {
+            in.readNBytes(Integer.parseInt(lower.substring(at + 15, lower.indexOf("\r\n", at)).trim()));
+        }
+    }
+
+    private static int chunkSize(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) {
+                throw new EOFException("closed in a chunk header");
+            }
+            line.append((char) c);
+        }
+        return Integer.parseInt(line.toString().trim().split(";")[0], 16);
+    }
+}
