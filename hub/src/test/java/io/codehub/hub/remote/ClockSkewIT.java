@@ -124,8 +124,11 @@ class ClockSkewIT {
             }
 
             for (String id : new String[] {tunnelId, directId}) {
-                await().atMost(CONVERGE).until(() -> "active".equals(get(api, "/api/v1/agents/" + id).path("status")
-                        .asString("")));
+                // Active, and checked since: a tunnel agent is active once connected, while the error of a
+                // check made before it had connected stays until the hub's next check (at once, then).
+                await().atMost(CONVERGE).until(() -> get(api, "/api/v1/agents/" + id), agent ->
+                        "active".equals(agent.path("status").asString(""))
+                                && (agent.path("lastError").isMissingNode() || agent.path("lastError").isNull()));
                 JsonNode view = get(api, "/api/v1/agents/" + id);
                 Runtime runtime = hub.getBean(AgentRuntimes.class)
                         .runtime(id, URI.create(view.get("endpoint").asString()));
