@@ -70,14 +70,8 @@ class DatabaseRestartIT {
         http = TestHub.adminClient(hub, ADMIN_TOKEN);
         int agentPort = AgentProcess.freePort();
         toAgent = new LoopbackProxy(agentPort);
-        JsonNode registered = http.post().uri("/api/v1/agents").contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(Map.of("name", "behind-proxy", "endpoint", "http://127.0.0.1:" + toAgent.port(),
-                        "type", "docker", "capacity", 16, "region", "db-restart"))
-                .exchange().expectStatus().isCreated().expectBody(JsonNode.class).returnResult().getResponseBody();
-        String agentId = registered.get("agent").get("id").asString();
-        agent = AgentProcess.start(agentId, agentPort, get("/api/v1/hub").get("publicKeyPem").asString(),
-                dir.resolve("agent"));
-        await().atMost(CONVERGE).until(() -> get("/api/v1/agents/" + agentId).get("status").asString(), "active"::equals);
+        agent = AgentProcess.startRegistered(http, Map.of("name", "behind-proxy", "type", "docker", "capacity", 16,
+                "region", "db-restart"), agentPort, toAgent.port(), dir.resolve("agent"), Map.of(), CONVERGE);
     }
 
     @AfterAll

@@ -64,14 +64,10 @@ class DockerdRestartIT {
                 "codehub.hub.reconciler.poll-interval", "200ms", "codehub.hub.gateway.enabled", "false");
         http = TestHub.adminClient(hub, ADMIN_TOKEN);
         int port = AgentProcess.freePort();
-        JsonNode registered = http.post().uri("/api/v1/agents").contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(Map.of("name", "private-engine", "endpoint", "http://127.0.0.1:" + port, "type", "docker",
-                        "capacity", 4, "region", "restart"))
-                .exchange().expectStatus().isCreated().expectBody(JsonNode.class).returnResult().getResponseBody();
-        agentId = registered.get("agent").get("id").asString();
-        agent = AgentProcess.start(agentId, port, get("/api/v1/hub").get("publicKeyPem").asString(),
-                dir.resolve("agent"), Map.of("CODEHUB_AGENT_DOCKER_HOST", lab.dockerHost()));
-        await().atMost(CONVERGE).until(() -> get("/api/v1/agents/" + agentId).get("status").asString(), "active"::equals);
+        agent = AgentProcess.startRegistered(http, Map.of("name", "private-engine", "type", "docker", "capacity", 4,
+                "region", "restart"), port, port, dir.resolve("agent"),
+                Map.of("CODEHUB_AGENT_DOCKER_HOST", lab.dockerHost()), CONVERGE);
+        agentId = agent.agentId();
     }
 
     @AfterAll

@@ -13,8 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import tools.jackson.databind.JsonNode;
 
 /**
  * A real Runtime Agent ({@code agent/target/codehub-agent.jar}, built by the reactor before the hub)
@@ -77,6 +82,34 @@ public final class AgentProcess implements AutoCloseable {
         AgentProcess agent = new AgentProcess(agentId, port, key, dir.resolve("archives").toAbsolutePath(),
                 dir.resolve("agent.log"), environment, jar);
         agent.start();
+        return agent;
+    }
+
+    /**
+     * The set-up of a test with a real direct agent: registers it through the hub's API
+     * ({@code registration}: name, type, capacity, ...; its endpoint is {@code http://127.0.0.1:<endpointPort>},
+     * the agent's own port or a proxy's in front of it), starts its process on {@code port} trusting
+     * the hub's key, with {@code environment}, and returns once the hub shows it {@code active}.
+     */
+    public static AgentProcess startRegistered(WebTestClient admin, Map<String, Object> registration, int port,
+            int endpointPort, Path dir, Map<String, String> environment, Duration wait) throws IOException {
+        Map<String, Object> body = new HashMap<>(registration);
+        body.put("endpoint", "http://127.0.0.1:" + endpointPort);
+        JsonNode registered = admin.post().uri("/api/v1/agents").contentType(MediaType.APPLICATION_JSON).bodyValue(body)
+                .exchange().expectStatus().isCreated().expectBody(JsonNode.class).returnResult().getResponseBody();
+        String agentId = registered.get("agent").get("id").asString();
+        String publicKeyPem = admin.get().uri("/api/v1/hub").exchange().expectStatus().isOk().expectBody(JsonNode.class)
+                .returnResult().getResponseBody().get("publicKeyPem").asString();
+        AgentProcess agent = start(agentId, port, publicKeyPem, dir, environment);
+        // The hub may have checked the agent before its process was up: wait until it is active.
+        try {
+            await().atMost(wait).pollInterval(Duration.ofMillis(200)).until(() -> "active".equals(admin.get()
+                    .uri("/api/v1/agents/{id}", agentId).exchange().expectStatus().isOk().expectBody(JsonNode.class)
+                    .returnResult().getResponseBody().path("status").asString("")));
+        } catch (RuntimeException e) {
+            agent.close();
+            throw e;
+        }
         return agent;
     }
 

@@ -54,15 +54,9 @@ class WorkspaceLifecycleIT {
         dir = Files.createTempDirectory("lifecycle-it");
         startHub();
         int port = AgentProcess.freePort();
-        JsonNode registered = http.post().uri("/api/v1/agents").contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(Map.of("name", "local-docker", "endpoint", "http://127.0.0.1:" + port, "type", "docker",
-                        "capacity", 8, "region", "lab"))
-                .exchange().expectStatus().isCreated().expectBody(JsonNode.class).returnResult().getResponseBody();
-        agentId = registered.get("agent").get("id").asString();
-        String publicKeyPem = get("/api/v1/hub").get("publicKeyPem").asString();
-        agent = AgentProcess.start(agentId, port, publicKeyPem, dir.resolve("agent"));
-        // The hub may have checked the agent before its process was up: wait until it is active.
-        await().atMost(CONVERGE).until(() -> get("/api/v1/agents/" + agentId).get("status").asString(), "active"::equals);
+        agent = AgentProcess.startRegistered(http, Map.of("name", "local-docker", "type", "docker", "capacity", 8,
+                "region", "lab"), port, port, dir.resolve("agent"), Map.of(), CONVERGE);
+        agentId = agent.agentId();
     }
 
     @AfterAll
