@@ -7,6 +7,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import com.github.dockerjava.api.model.Mount;
 import com.github.dockerjava.api.model.MountType;
+import io.codehub.base.Causes;
 import io.codehub.runtime.ArchiveKey;
 import io.codehub.runtime.ArchiveRequest;
 import io.codehub.runtime.JobKind;
@@ -143,14 +144,10 @@ final class DockerJobs {
 
     /** {@code error}, reworded to name the archive store when it is out of space (ENOSPC). */
     private Throwable whenStoreFull(Throwable error, String step) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            String message = cause.getMessage();
-            if (message != null && message.contains(NO_SPACE)) {
-                return new JobFailedException("the archive store is full (" + archiveDir() + ", "
-                        + files.usableBytes() + " bytes free) " + step + ": " + JobLauncher.reason(error));
-            }
-        }
-        return error;
+        boolean full = Causes.chain(error).stream()
+                .anyMatch(cause -> cause.getMessage() != null && cause.getMessage().contains(NO_SPACE));
+        return full ? new JobFailedException("the archive store is full (" + archiveDir() + ", " + files.usableBytes()
+                + " bytes free) " + step + ": " + JobLauncher.reason(error)) : error;
     }
 
     private String archiveDir() {
