@@ -30,6 +30,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * HTTP/1.1 keep-alive against the shipped jars (their {@code main}, as operators run them): a
@@ -70,9 +71,9 @@ class KeepAliveIT {
             return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + hubPort
                     + "/actuator/health/readiness")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
         });
-        String publicKey = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + hubPort + "/api/v1/hub"))
+        String hubInfo = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + hubPort + "/api/v1/hub"))
                 .header("Authorization", "Bearer " + ADMIN_TOKEN).build(), HttpResponse.BodyHandlers.ofString()).body();
-        String pem = publicKey.replaceAll("(?s).*\"publicKeyPem\":\"([^\"]*)\".*", "$1").replace("\\n", "\n");
+        String pem = JsonMapper.builder().build().readTree(hubInfo).get("publicKeyPem").asString();
         agent = AgentProcess.start("keep-alive-agent", pem, dir.resolve("agent"));
     }
 
