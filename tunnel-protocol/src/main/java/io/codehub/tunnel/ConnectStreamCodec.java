@@ -102,6 +102,20 @@ final class ConnectStreamCodec extends ChannelDuplexHandler {
         }
     }
 
+    /**
+     * The multiplexer hands a RST_STREAM on as an event: before the agent's answer, it fails
+     * {@code opened} with the reset's code (unprocessed when the agent refused the stream).
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof Http2ResetFrame reset && !opened.isDone()) {
+            Http2Error error = Http2Error.valueOf(reset.errorCode());
+            opened.completeExceptionally(TunnelStreamException.reset("CONNECT " + authority + " on session "
+                    + sessionId, streamId(ctx), error == null ? Http2Error.INTERNAL_ERROR : error, true));
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (msg instanceof ByteBuf buf) {

@@ -20,9 +20,14 @@ final class ProblemBodies {
 
     /** The body of a {@code type} problem with the occurrence's {@code detail}, in UTF-8. */
     static byte[] encode(CodehubProblemType type, String detail) {
-        String json = "{\"type\":" + JsonText.quote(type.uri().toString())
-                + ",\"title\":" + JsonText.quote(type.title())
-                + ",\"status\":" + type.status()
+        return encode(type.uri().toString(), type.title(), type.status(), detail);
+    }
+
+    /** The body of a problem given by its parts, in UTF-8 (the relay's refusals, whose type the hub names). */
+    static byte[] encode(String type, String title, int status, String detail) {
+        String json = "{\"type\":" + JsonText.quote(type)
+                + ",\"title\":" + JsonText.quote(title)
+                + ",\"status\":" + status
                 + ",\"detail\":" + JsonText.quote(truncate(detail)) + "}";
         return json.getBytes(StandardCharsets.UTF_8);
     }
