@@ -83,6 +83,8 @@ public final class RelayServer {
     private final @Nullable Supplier<SslContext> sslContext;
     private final RelayHandler handler;
     private final TunnelLimits limits;
+    private final Keepalive keepalive;
+    private final Duration connectIdleTimeout;
     private final EventLoopGroup group;
     private final boolean ownsGroup;
     private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
@@ -96,6 +98,8 @@ public final class RelayServer {
         this.handler = Objects.requireNonNull(b.handler, "handler (required)");
         this.sslContext = b.sslContext;
         this.limits = b.limits;
+        this.keepalive = b.keepalive;
+        this.connectIdleTimeout = b.connectIdleTimeout;
         this.ownsGroup = b.eventLoopGroup == null;
         this.group = b.eventLoopGroup == null ? TunnelTransport.newEventLoopGroup(b.ioThreads) : b.eventLoopGroup;
     }
@@ -144,11 +148,12 @@ public final class RelayServer {
         if (sslContext != null) {
             p.addLast("tls", sslContext.get().newHandler(ch.alloc()));
         }
+        p.addLast("relay-idle", new AgentIdleHandler(keepalive.interval()));
         p.addLast(ControlFrameBudget.NAME, new ControlFrameBudget(limits, Ticker.systemTicker()));
         p.addLast(Http2Pipelines.FLUSH, Http2Pipelines.flushConsolidation());
         p.addLast(Http2Pipelines.CODEC, Http2Pipelines.agentCodec(limits));
         p.addLast(Http2Pipelines.MULTIPLEX, Http2Pipelines.agentMultiplexer(name, limits,
-                new RelayStreams(handler, peer, name)));
+                new RelayStreams(handler, peer, name, connectIdleTimeout)));
         p.addLast("relay-connection", new ConnectionTail(limits, name));
     }
 
@@ -268,6 +273,8 @@ public final class RelayServer {
         private @Nullable RelayHandler handler;
         private @Nullable Supplier<SslContext> sslContext;
         private TunnelLimits limits = DEFAULT_LIMITS;
+        private Keepalive keepalive = Keepalive.DEFAULT;
+        private Duration connectIdleTimeout = Duration.ofHours(ConnectRelay.DEFAULT_IDLE_HOURS);
         private @Nullable EventLoopGroup eventLoopGroup;
         private int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
 
@@ -298,6 +305,27 @@ public final class RelayServer {
         /** HTTP/2 limits of every relay connection (default {@link RelayServer#DEFAULT_LIMITS}). */
         public Builder limits(TunnelLimits value) {
             limits = Objects.requireNonNull(value, "limits");
+            return this;
+        }
+
+        /**
+         * The forwarders' keepalive ({@link RelayClient.Builder#keepalive}): a relay connection on
+         * which nothing arrived for {@value TunnelProtocol#AGENT_IDLE_INTERVALS} intervals is closed,
+         * which resets its relayed streams (default {@link Keepalive#DEFAULT}).
+         */
+        public Builder keepalive(Keepalive value) {
+            keepalive = Objects.requireNonNull(value, "keepalive");
+            return this;
+        }
+
+        /**
+         * Idle timeout of relayed CONNECT streams, on both sides of the bridge (default
+         * {@value ConnectRelay#DEFAULT_IDLE_HOURS} h, the agent's own): they carry WebSockets that
+         * may sit idle for hours, so the tunnel's stream idle timeout (minutes, meant for Agent API
+         * calls) does not apply to them.
+         */
+        public Builder connectIdleTimeout(Duration value) {
+            connectIdleTimeout = Checks.positive("connectIdleTimeout", value);
             return this;
         }
 

@@ -1,6 +1,7 @@
 package io.codehub.tunnel;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Map;
 
 import io.netty.buffer.ByteBuf;
@@ -24,11 +25,13 @@ final class RelayStreams implements IncomingStreamHandlerFactory {
     private final RelayHandler handler;
     private final InetSocketAddress peer;
     private final String connection;
+    private final Duration connectIdleTimeout;
 
-    RelayStreams(RelayHandler handler, InetSocketAddress peer, String connection) {
+    RelayStreams(RelayHandler handler, InetSocketAddress peer, String connection, Duration connectIdleTimeout) {
         this.handler = handler;
         this.peer = peer;
         this.connection = connection;
+        this.connectIdleTimeout = connectIdleTimeout;
     }
 
     @Override
@@ -50,6 +53,10 @@ final class RelayStreams implements IncomingStreamHandlerFactory {
             return refuse(inbound, refuse, endStream);
         }
         TunnelSession target = ((RelayDecision.Forward) decision).target();
+        boolean connect = ConnectRelay.isConnect(requestHeaders);
+        if (connect) {
+            idleTimeout(inbound, connectIdleTimeout);
+        }
         StreamBridge bridge = new StreamBridge(connection + " -> session " + target.sessionId());
         Http2Headers outbound = withoutRelayHeaders(requestHeaders);
         target.openStream(bridge.secondHandler()).whenComplete((second, error) -> {
@@ -59,10 +66,24 @@ final class RelayStreams implements IncomingStreamHandlerFactory {
                 bridge.secondFailed(inbound, error);
                 return;
             }
+            if (connect) {
+                idleTimeout(second, connectIdleTimeout);
+            }
             second.writeHeaders(outbound, endStream);
             bridge.connect(inbound, second);
         });
         return bridge.firstHandler();
+    }
+
+    /** Replaces a stream's idle timeout, on its event loop (a stream of another kind keeps its own). */
+    private static void idleTimeout(TunnelStream stream, Duration timeout) {
+        if (stream instanceof DefaultTunnelStream tunnelStream) {
+            if (tunnelStream.eventLoop().inEventLoop()) {
+                tunnelStream.idleTimeout(timeout);
+            } else {
+                tunnelStream.eventLoop().execute(() -> tunnelStream.idleTimeout(timeout));
+            }
+        }
     }
 
     /** {@code headers} minus every {@value RelayServer#HEADER_PREFIX}{@code *} header. */

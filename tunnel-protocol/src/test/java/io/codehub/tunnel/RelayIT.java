@@ -373,6 +373,30 @@ class RelayIT {
     }
 
     @Test
+    void aClosedRelayConnectionIsReplacedByTheNextView() throws Exception {
+        RelayServer other = RelayServer.builder().bindAddress(LOOPBACK_ANY_PORT).ioThreads(1).handler(handler).build();
+        InetSocketAddress otherAddress = other.start().get(10, TimeUnit.SECONDS);
+        TunnelSession before = client.session(otherAddress, "agent-1", relayHeaders("agent-1", TOKEN));
+        assertThat(open(before, post("/echo"), true).body).succeedsWithin(WAIT);
+        assertThat(before.lastRtt()).isNull();
+
+        other.close().get(10, TimeUnit.SECONDS);
+        assertThat(before.closeFuture()).succeedsWithin(WAIT);
+        assertThat(before.isActive()).isFalse();
+        assertThat(before.openStream(new Sink())).failsWithin(WAIT).withThrowableOfType(ExecutionException.class)
+                .havingCause().isInstanceOfSatisfying(TunnelConnectionException.class,
+                        e -> assertThat(e.isUnprocessed()).isTrue());
+
+        TunnelSession after = client.session(otherAddress, "agent-1", relayHeaders("agent-1", TOKEN));
+        assertThat(after.sessionId()).isNotEqualTo(before.sessionId());
+        assertThat(after.openStream(new Sink())).failsWithin(WAIT).withThrowableOfType(ExecutionException.class)
+                .havingCause().isInstanceOfSatisfying(TunnelConnectionException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(TunnelConnectionException.Reason.CONNECT_FAILED);
+                    assertThat(e.isUnprocessed()).isTrue();
+                });
+    }
+
+    @Test
     void aDrainingRelayFinishesOpenStreamsAndRefusesNewOnes() throws Exception {
         TunnelSession view = view("agent-1");
         Sink open = open(view, post("/hold"), true);
