@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import io.codehub.hub.support.AgentProcess;
 import io.codehub.hub.support.Haproxy;
@@ -47,12 +46,16 @@ class HaproxyIT {
     /** Two failed checks 500 ms apart, with slack for a busy machine. */
     private static final Duration MARKED_DOWN = Duration.ofSeconds(10);
 
+    /** When an agent closes a tunnel on which its hub has been silent (three 5 s keepalive intervals). */
+    private static final Duration AGENT_KEEPALIVE_GIVES_UP = Duration.ofSeconds(15);
+
     private static Path dir;
     private static TestDatabase database;
     private static HubProcess hub1;
     private static HubProcess hub2;
     private static Haproxy haproxy;
     private static AgentProcess agent;
+    private static String agentId;
 
     @BeforeAll
     static void startHubsBehindHaproxy() throws Exception {
@@ -102,10 +105,19 @@ class HaproxyIT {
         for (int i = 0; i < 10; i++) {
             api.get().uri("/api/v1/hub").exchange().expectStatus().isOk();
         }
+        // The gateway frontend reaches the hubs' gateways: a host that names no workspace gets the hub's answer.
+        WebTestClient gateway = HubProcess.adminClient(haproxy.gatewayUrl(), ADMIN_TOKEN);
+        for (int i = 0; i < 4; i++) {
+            int status = gateway.get().uri("/").header("Host", "nothing.apps.localhost").exchange().returnResult(String.class)
+                    .getStatus().value();
+            assertThat(status).as("through the gateway frontend").isBetween(400, 499);
+        }
         Map<String, Map<String, String>> stats = haproxy.stats("api_hubs");
         // Round robin: 10 calls, 5 each (health checks are not sessions).
         assertThat(Long.parseLong(stats.get("hub-1").get("stot"))).as("calls hub-1 took").isGreaterThanOrEqualTo(4);
         assertThat(Long.parseLong(stats.get("hub-2").get("stot"))).as("calls hub-2 took").isGreaterThanOrEqualTo(4);
+        Map<String, Map<String, String>> gateways = haproxy.stats("gateway_hubs");
+        assertThat(gateways.values()).allSatisfy(row -> assertThat(Long.parseLong(row.get("stot"))).isPositive());
     }
 
     @Test
@@ -115,7 +127,7 @@ class HaproxyIT {
         JsonNode registered = api.post().uri("/api/v1/agents").contentType(MediaType.APPLICATION_JSON)
                 .bodyValue(Map.of("name", "behind-haproxy", "endpoint", "tunnel://", "type", "docker", "capacity", 4))
                 .exchange().expectStatus().isCreated().expectBody(JsonNode.class).returnResult().getResponseBody();
-        String agentId = registered.get("agent").get("id").asString();
+        agentId = registered.get("agent").get("id").asString();
         String publicKeyPem = hub1.adminClient().get().uri("/api/v1/hub").exchange().expectStatus().isOk()
                 .expectBody(JsonNode.class).returnResult().getResponseBody().get("publicKeyPem").asString();
         agent = AgentProcess.start(agentId, AgentProcess.freePort(), publicKeyPem, dir.resolve("agent"),
@@ -136,6 +148,7 @@ class HaproxyIT {
                     && haproxy.serverStates("tunnel_hubs").get(first.hubId()).startsWith("DOWN");
         });
         Duration markedDown = Duration.ofNanos(System.nanoTime() - start);
+        System.out.printf("[figures] %s killed: marked down by HAProxy in %d ms%n", first.hubId(), markedDown.toMillis());
         for (int i = 0; i < 20; i++) {
             api.get().uri("/api/v1/agents/{id}", agentId).exchange().expectStatus().isOk();
         }
@@ -146,14 +159,52 @@ class HaproxyIT {
         assertThat(markedDown).as("time to mark %s down", first.hubId()).isLessThan(MARKED_DOWN);
     }
 
+    @Test
+    @Order(3)
+    void theTunnelsOfAFrozenHubAreCutSoThatItsAgentsMoveAtOnce() throws Exception {
+        for (HubProcess hub : List.of(hub1, hub2)) {
+            if (!hub.isAlive()) {
+                hub.restart().awaitReady(READY);
+            }
+        }
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(
+                () -> haproxy.serverStates("tunnel_hubs"), states -> states.equals(Map.of("hub-1", "UP", "hub-2", "UP")));
+        HubProcess holder = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                .until(() -> holderOf(agentId), Optional::isPresent).orElseThrow();
+        HubProcess other = holder == hub1 ? hub2 : hub1;
+
+        // Frozen, the hub keeps its connections open: only HAProxy's checks see it is gone. Marked
+        // down, its tunnels are cut (on-marked-down shutdown-sessions) and the agent redials at
+        // once, well before its own keepalive would give up on the silent hub (15 s).
+        holder.freeze();
+        long start = System.nanoTime();
+        try {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> holderOf(agentId, List.of(other)), Optional::isPresent);
+        } finally {
+            holder.thaw();
+        }
+        Duration moved = Duration.ofNanos(System.nanoTime() - start);
+        System.out.printf("[figures] %s frozen: its agent connected through %s after %d ms%n", holder.hubId(),
+                other.hubId(), moved.toMillis());
+        assertThat(Files.readString(haproxy.log())).as("HAProxy's log").contains("tunnel_hubs/" + holder.hubId() + " is DOWN");
+        assertThat(moved).as("time for the agent to move off the frozen %s", holder.hubId())
+                .isLessThan(AGENT_KEEPALIVE_GIVES_UP);
+    }
+
     /**
      * The running hub that holds the agent's tunnel: HAProxy has one tunnel session open to it, and
      * its agents API says the agent is connected (HAProxy's count is the witness that does not
      * depend on what the hubs tell each other).
      */
     private static Optional<HubProcess> holderOf(String agentId) throws Exception {
+        return holderOf(agentId, List.of(hub1, hub2));
+    }
+
+    /** As {@link #holderOf(String)}, among {@code candidates} only (a frozen hub's API would not answer). */
+    private static Optional<HubProcess> holderOf(String agentId, List<HubProcess> candidates) throws Exception {
         Map<String, Map<String, String>> tunnels = haproxy.stats("tunnel_hubs");
-        return Stream.of(hub1, hub2).filter(HubProcess::isAlive)
+        return candidates.stream().filter(HubProcess::isAlive)
                 .filter(hub -> "1".equals(tunnels.get(hub.hubId()).get("scur")))
                 .filter(hub -> "connected".equals(hub.adminClient().get().uri("/api/v1/agents/{id}", agentId)
                         .exchange().expectStatus().isOk().expectBody(JsonNode.class).returnResult().getResponseBody()

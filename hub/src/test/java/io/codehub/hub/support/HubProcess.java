@@ -163,6 +163,20 @@ public final class HubProcess implements AutoCloseable {
         return waitForExit(atMost);
     }
 
+    /**
+     * Stops the process where it stands (SIGSTOP): its sockets stay open and accept connections
+     * (the kernel completes handshakes into the backlog) but nothing answers, as with a hub stuck
+     * in a long GC pause or a VM frozen by its host. {@link #thaw()} resumes it; {@link #kill()} works on it.
+     */
+    public void freeze() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** Resumes a {@link #freeze() frozen} process (SIGCONT). */
+    public void thaw() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
     /** Whether the process is running. */
     public boolean isAlive() {
         return process != null && process.isAlive();
@@ -260,6 +274,18 @@ public final class HubProcess implements AutoCloseable {
     public String toString() {
         return hubId + " (api " + apiPort + ", tunnel " + tunnelPort + ", gateway " + gatewayPort + ", internal "
                 + internalPort + (process == null ? "" : ", pid " + process.pid()) + ")";
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        if (process == null || !process.isAlive()) {
+            throw new IllegalStateException(hubId + " is not running");
+        }
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).redirectErrorStream(true)
+                .start();
+        String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed: " + output);
+        }
     }
 
     private boolean waitForExit(Duration atMost) {
