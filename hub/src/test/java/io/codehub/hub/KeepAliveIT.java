@@ -1,7 +1,6 @@
 package io.codehub.hub;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedInputStream;
 import java.io.EOFException;
@@ -12,9 +11,6 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,12 +21,13 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.codehub.hub.support.AgentProcess;
+import io.codehub.hub.support.HubProcess;
 import io.codehub.hub.support.TestFiles;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.JsonNode;
 
 /**
  * HTTP/1.1 keep-alive against the shipped jars (their {@code main}, as operators run them): a
@@ -49,31 +46,16 @@ class KeepAliveIT {
     private static final Duration ANSWER = Duration.ofSeconds(10);
 
     private static Path dir;
-    private static Process hub;
-    private static int hubPort;
+    private static HubProcess hub;
     private static AgentProcess agent;
 
     @BeforeAll
     static void startTheJars() throws Exception {
         dir = Files.createTempDirectory("keep-alive-it");
-        hubPort = AgentProcess.freePort();
-        ProcessBuilder builder = new ProcessBuilder("java", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar",
-                Path.of("target", "codehub-hub.jar").toAbsolutePath().toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("hub.log").toFile());
-        builder.environment().putAll(Map.of("SERVER_ADDRESS", "127.0.0.1", "SERVER_PORT",
-                Integer.toString(hubPort), "CODEHUB_HUB_DATA_DIR", dir.resolve("hub").toString(), "CODEHUB_ADMIN_TOKEN",
-                ADMIN_TOKEN, "CODEHUB_HUB_TUNNEL_PORT", "0", "CODEHUB_HUB_TUNNEL_ADDRESS", "127.0.0.1",
-                "CODEHUB_HUB_GATEWAY_ENABLED", "false"));
-        hub = builder.start();
-        HttpClient http = HttpClient.newHttpClient();
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
-            assertThat(hub.isAlive()).as("the hub is running; its log: %s", dir.resolve("hub.log")).isTrue();
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + hubPort
-                    + "/actuator/health/readiness")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-        });
-        String hubInfo = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + hubPort + "/api/v1/hub"))
-                .header("Authorization", "Bearer " + ADMIN_TOKEN).build(), HttpResponse.BodyHandlers.ofString()).body();
-        String pem = JsonMapper.builder().build().readTree(hubInfo).get("publicKeyPem").asString();
+        hub = HubProcess.start("hub", dir, ADMIN_TOKEN, Map.of("CODEHUB_HUB_GATEWAY_ENABLED", "false"))
+                .awaitReady(Duration.ofSeconds(90));
+        String pem = hub.adminClient().get().uri("/api/v1/hub").exchange().expectStatus().isOk()
+                .expectBody(JsonNode.class).returnResult().getResponseBody().get("publicKeyPem").asString();
         agent = AgentProcess.start("keep-alive-agent", pem, dir.resolve("agent"));
     }
 
@@ -84,10 +66,8 @@ class KeepAliveIT {
                 agent.close();
             }
             if (hub != null) {
-                hub.destroy();
-                if (!hub.waitFor(20, TimeUnit.SECONDS)) {
-                    hub.destroyForcibly();
-                }
+                hub.terminate(Duration.ofSeconds(20));
+                hub.close();
             }
         } finally {
             TestFiles.deleteRecursively(dir);
@@ -97,7 +77,7 @@ class KeepAliveIT {
     @Test
     void theHubAnswersEveryRequestOnAKeptAliveConnection() throws Exception {
         String admin = "Authorization: Bearer " + ADMIN_TOKEN + "\r\n";
-        everyRequestIsAnswered(hubPort, List.of(get("/actuator/health/liveness", ""), get("/api/v1/hub", admin),
+        everyRequestIsAnswered(hub.apiPort(), List.of(get("/actuator/health/liveness", ""), get("/api/v1/hub", admin),
                 get("/api/v1/agents?limit=1", admin)));
     }
 
