@@ -11,6 +11,7 @@ import io.codehub.base.Backoff;
 import io.codehub.hub.agents.Agent;
 import io.codehub.hub.agents.AgentConnected;
 import io.codehub.hub.agents.AgentFacts;
+import io.codehub.hub.agents.AgentOwnership;
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.agents.AgentStatus;
 import io.codehub.hub.config.HubProperties;
@@ -68,6 +69,7 @@ public final class AgentHealthChecker implements SmartLifecycle {
     private final Map<String, Instant> nextCheck = new ConcurrentHashMap<>();
     private final Set<String> checking = ConcurrentHashMap.newKeySet();
     private volatile HealthCheckObserver observer = HealthCheckObserver.NONE;
+    private volatile AgentOwnership ownership = AgentOwnership.ALL;
     private volatile Disposable ticking = reactor.core.Disposables.composite();
     private volatile boolean running;
 
@@ -110,6 +112,11 @@ public final class AgentHealthChecker implements SmartLifecycle {
         return running;
     }
 
+    /** Among many hubs: checks only the agents this hub {@code owns}. Set before start. */
+    public void shareWork(AgentOwnership owns) {
+        ownership = owns;
+    }
+
     /** Starts the checks that are due; completes once they are started (not finished). */
     Mono<Void> checkDue() {
         Instant now = clock.instant();
@@ -117,6 +124,7 @@ public final class AgentHealthChecker implements SmartLifecycle {
                 .doOnNext(all -> nextCheck.keySet().retainAll(all.stream().map(Agent::id).toList())) // deleted agents
                 .flatMapIterable(all -> all)
                 .filter(agent -> !now.isBefore(nextCheck.getOrDefault(agent.id(), Instant.MIN)))
+                .filter(agent -> ownership.owns(agent.id()))
                 .filter(agent -> checking.add(agent.id()))
                 .doOnNext(agent -> check(agent)
                         .doFinally(s -> checking.remove(agent.id()))

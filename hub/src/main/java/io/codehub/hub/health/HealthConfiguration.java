@@ -2,6 +2,7 @@ package io.codehub.hub.health;
 
 import java.time.Clock;
 
+import io.codehub.hub.agents.AgentOwnership;
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.config.HubProperties;
 import io.codehub.hub.events.EventPublisher;
@@ -19,10 +20,12 @@ public class HealthConfiguration {
     @Bean
     AgentHealthChecker agentHealthChecker(AgentRepository agents, WorkspaceRepository workspaces,
             AgentRuntimes runtimes, TransactionalOperator tx, HubProperties properties, Clock clock,
-            ObjectProvider<HealthCheckObserver> observer, EventPublisher events) {
+            ObjectProvider<HealthCheckObserver> observer, EventPublisher events,
+            ObjectProvider<AgentOwnership> ownership) {
         AgentHealthChecker checker = new AgentHealthChecker(agents, workspaces, runtimes, tx, properties.health(), clock,
                 events);
         observer.ifAvailable(checker::observe);
+        checker.shareWork(ownership.getIfAvailable(() -> AgentOwnership.ALL)); // many hubs: the cluster package's
         return checker;
     }
 }

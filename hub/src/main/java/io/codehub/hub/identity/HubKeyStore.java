@@ -16,6 +16,7 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import io.codehub.hub.db.SharedSecrets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,9 @@ public final class HubKeyStore {
 
     /** The key file's name inside the data directory. */
     public static final String FILE_NAME = "hub-key.jwk";
+
+    /** The name of the shared key in table {@code cluster_keys}. */
+    static final String SHARED_KEY = "hub-signing-key";
 
     private static final Logger log = LoggerFactory.getLogger(HubKeyStore.class);
     private static final int MAX_FILE_BYTES = 16 * 1024;
@@ -77,6 +81,27 @@ public final class HubKeyStore {
         } catch (ParseException | IllegalArgumentException e) {
             throw new IOException(file + " does not hold the hub's EC P-256 private key: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Among many hubs, the one identity all of them sign with, kept in the database: the first hub
+     * stores its key there, every hub (that one included) uses what is stored. The key file in the
+     * data directory then only seeds the database. See docs/high-availability.md.
+     */
+    public static HubIdentity shared(HubIdentity own, SharedSecrets secrets) {
+        String stored = secrets.getOrStore(SHARED_KEY, () -> own.privateJwk().toJSONString());
+        HubIdentity identity;
+        try {
+            identity = new HubIdentity(ECKey.parse(stored));
+        } catch (ParseException | IllegalArgumentException e) {
+            throw new IllegalStateException("cluster_keys '" + SHARED_KEY + "' does not hold an EC P-256 private JWK: "
+                    + e.getMessage(), e);
+        }
+        if (!identity.hubId().equals(own.hubId())) {
+            log.info("signing with the hubs' shared key {} from the database (this hub's own key file holds {}); "
+                    + "agents trust the shared key", identity.hubId(), own.hubId());
+        }
+        return identity;
     }
 
     /** A new identity with a fresh key (not stored). */

@@ -1,8 +1,11 @@
 package io.codehub.hub.tunnel;
 
 import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 import io.codehub.hub.agents.Agent;
 import io.codehub.hub.agents.AgentRegistry;
@@ -50,6 +53,7 @@ import reactor.core.scheduler.Scheduler;
 public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
 
     private static final Logger log = LoggerFactory.getLogger(AgentTunnelAuthenticator.class);
+    private static final Duration NOT_ADMITTING_RETRY = Duration.ofSeconds(1);
 
     private final AgentRegistry registry;
     private final AgentRepository agents;
@@ -59,6 +63,7 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
     private final TunnelKeyChecks budget;
     private final AtomicLong keyChecks = new AtomicLong();
     private volatile @Nullable AuthFailures failures;
+    private volatile BooleanSupplier admitting = () -> true;
 
     /**
      * @param registry  checks API keys
@@ -80,6 +85,11 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
 
     @Override
     public CompletionStage<AuthDecision> authenticate(HandshakeRequest request) {
+        if (!admitting.getAsBoolean()) {
+            // Before any credential is looked at: costs no bcrypt, and the agent tries again (elsewhere).
+            return CompletableFuture.completedFuture(AuthDecision.reject(503,
+                    "this hub holds no lease in the database now; connect to another hub", NOT_ADMITTING_RETRY));
+        }
         String ticket = request.resumptionTicket();
         String apiKey = request.apiKey();
         Mono<AuthDecision> decision;
@@ -122,6 +132,14 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
                 }
             }
         }).toFuture();
+    }
+
+    /**
+     * Among many hubs: admits agents only while {@code gate} says so (the hub holds its lease);
+     * otherwise answers 503 with a short Retry-After. Set before the port starts.
+     */
+    public void admitOnlyWhile(BooleanSupplier gate) {
+        admitting = gate;
     }
 
     /** Reports refused handshakes that name an agent to {@code value} (its history); set before the port starts. */

@@ -13,6 +13,7 @@ import io.codehub.hub.identity.HubIdentity;
 import io.codehub.hub.pki.HubPki;
 import io.codehub.hub.remote.AgentClocks;
 import io.codehub.tunnel.TunnelObserver;
+import io.codehub.tunnel.spring.AgentTunnels;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
@@ -32,7 +33,7 @@ public class TunnelConfiguration {
     }
 
     @Bean
-    TunnelAgentConnectors tunnelAgentConnectors(LiveTunnels tunnels) {
+    TunnelAgentConnectors tunnelAgentConnectors(AgentTunnels tunnels) {
         return new TunnelAgentConnectors(tunnels);
     }
 

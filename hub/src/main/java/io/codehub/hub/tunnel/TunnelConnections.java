@@ -13,7 +13,7 @@ import io.codehub.tunnel.spring.TunnelClientHttpConnector;
 import org.jspecify.annotations.Nullable;
 
 /** The {@code connection} of tunnelled agents' views, read from their live session. */
-final class TunnelConnections implements AgentConnections {
+public final class TunnelConnections implements AgentConnections {
 
     private final AgentTunnels tunnels;
 
@@ -26,11 +26,12 @@ final class TunnelConnections implements AgentConnections {
         if (!TunnelClientHttpConnector.SCHEME.equalsIgnoreCase(endpoint.getScheme())) {
             return null;
         }
-        return tunnels.session(agentId).filter(TunnelSession::isActive).map(TunnelConnections::connected)
+        return tunnels.session(agentId).filter(TunnelSession::isActive).map(session -> connected(session, null))
                 .orElse(AgentConnection.DISCONNECTED);
     }
 
-    private static AgentConnection connected(TunnelSession session) {
+    /** The connection of a live session of this hub; {@code hub} names this hub among many, else null. */
+    public static AgentConnection connected(TunnelSession session, @Nullable String hub) {
         Duration rtt = session.lastRtt();
         String address = session.remoteAddress().getAddress() == null
                 ? session.remoteAddress().getHostString() + ":" + session.remoteAddress().getPort()
@@ -43,6 +44,6 @@ final class TunnelConnections implements AgentConnections {
                     leaf.getNotAfter().toInstant());
         }
         return new AgentConnection("connected", address, session.openedAt(),
-                rtt == null ? null : rtt.toNanos() / 1_000_000.0, certificate);
+                rtt == null ? null : rtt.toNanos() / 1_000_000.0, certificate, hub);
     }
 }

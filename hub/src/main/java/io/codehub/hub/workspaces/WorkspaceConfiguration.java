@@ -3,6 +3,7 @@ package io.codehub.hub.workspaces;
 import java.time.Clock;
 import java.util.Random;
 
+import io.codehub.hub.agents.AgentOwnership;
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.config.HubProperties;
 import io.codehub.hub.events.EventPublisher;
@@ -31,10 +32,14 @@ public class WorkspaceConfiguration {
     @Bean
     WorkspaceReconciler workspaceReconciler(WorkspaceRepository workspaces, AgentRepository agents,
             AgentRuntimes runtimes, TransactionalOperator tx, HubProperties properties, Clock clock,
-            ObjectProvider<ReconcileObserver> observer, EventPublisher events) {
+            ObjectProvider<ReconcileObserver> observer, EventPublisher events, ObjectProvider<AgentOwnership> ownership,
+            ObjectProvider<StepClaims> claims) {
         WorkspaceReconciler reconciler = new WorkspaceReconciler(workspaces, agents, runtimes, tx,
                 properties.reconciler(), clock, new Random(), events);
         observer.ifAvailable(reconciler::observe);
+        // Many hubs (the cluster package declares both): only this hub's agents, each run under a claim.
+        reconciler.shareWork(ownership.getIfAvailable(() -> AgentOwnership.ALL),
+                claims.getIfAvailable(() -> StepClaims.NONE));
         return reconciler;
     }
 

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 
 import io.codehub.base.Backoff;
+import io.codehub.hub.agents.AgentOwnership;
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.config.HubProperties;
 import io.codehub.hub.events.EventPublisher;
@@ -70,6 +71,8 @@ public final class WorkspaceReconciler implements SmartLifecycle {
     private final Set<String> again = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicInteger> perAgent = new ConcurrentHashMap<>();
     private volatile ReconcileObserver observer = ReconcileObserver.NONE;
+    private volatile AgentOwnership ownership = AgentOwnership.ALL;
+    private volatile StepClaims claims = StepClaims.NONE;
     private volatile Disposable.Composite runs = Disposables.composite();
     private volatile Disposable sweeping = Disposables.composite();
     private volatile boolean running;
@@ -131,6 +134,15 @@ public final class WorkspaceReconciler implements SmartLifecycle {
         observer = value;
     }
 
+    /**
+     * Among many hubs: works only on the workspaces of agents this hub {@code owns}, and takes every
+     * run under a {@code claims} claim, so no step ever runs on two hubs at once. Set before start.
+     */
+    public void shareWork(AgentOwnership owns, StepClaims stepClaims) {
+        ownership = owns;
+        claims = stepClaims;
+    }
+
     /** Starts work on {@code workspace} now (after an API request changed it). */
     public void nudge(Workspace workspace) {
         if (running) {
@@ -139,6 +151,9 @@ public final class WorkspaceReconciler implements SmartLifecycle {
     }
 
     private boolean launch(String id, String agentId) {
+        if (!ownership.owns(agentId)) {
+            return false; // another hub's; its own sweep takes it
+        }
         if (!inFlight.add(id)) {
             again.add(id); // picked up when the current run ends
             return false;
@@ -150,7 +165,7 @@ public final class WorkspaceReconciler implements SmartLifecycle {
             return false; // the next sweep comes back to it
         }
         Disposable[] subscription = new Disposable[1];
-        subscription[0] = run(id, 0)
+        subscription[0] = claimed(id)
                 .doFinally(signal -> {
                     if (subscription[0] != null) {
                         runs.remove(subscription[0]);
@@ -168,6 +183,14 @@ public final class WorkspaceReconciler implements SmartLifecycle {
             runs.remove(subscription[0]); // it ended before it was added
         }
         return true;
+    }
+
+    /** A run of {@link #run} under this hub's claim on the workspace; empty when another hub holds it. */
+    private Mono<Duration> claimed(String id) {
+        StepClaims current = claims;
+        return Mono.usingWhen(current.claim(id),
+                won -> won ? run(id, 0) : Mono.<Duration>empty(),
+                won -> won ? current.release(id) : Mono.empty());
     }
 
     private void schedule(String id, String agentId, Duration delay) {

@@ -32,10 +32,10 @@ import tools.jackson.databind.JsonNode;
  * shipped {@code deploy/haproxy/haproxy.cfg} ({@link Haproxy}): the API frontend spreads calls over
  * both hubs, a hub killed with SIGKILL is marked down by its readiness check within seconds while
  * calls through HAProxy keep succeeding, and an agent dialling the tunnel frontend reaches a live
- * hub, and reaches the other one when its hub dies. It asserts only what holds for hubs that merely
- * share tables (load balancing, health-check failover, tunnels reaching a live hub); what hubs do
- * for each other is the cluster tests' business. Both hubs share one key pair (copied before the
- * second starts), as the agent trusts one hub key.
+ * hub, and reaches the other one when its hub dies. It asserts what the load balancer does (load
+ * balancing, health-check failover, tunnels reaching a live hub); what hubs do for each other is
+ * {@link ClusterIT}'s business. Both hubs sign with the one key they share in the database, as the
+ * agent trusts one hub key.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
@@ -65,10 +65,8 @@ class HaproxyIT {
         Map<String, String> env = Map.of("CODEHUB_DATABASE_URL", TestDatabase.postgresUrl(database.target().schema()),
                 "CODEHUB_HUB_HEALTH_INTERVAL", "2s");
         hub1 = HubProcess.start("hub-1", dir.resolve("hub-1"), ADMIN_TOKEN, env).awaitReady(READY);
-        hub2 = HubProcess.create("hub-2", dir.resolve("hub-2"), ADMIN_TOKEN, env);
-        Files.createDirectories(hub2.dataDir());
-        Files.copy(hub1.dataDir().resolve("hub-key.jwk"), hub2.dataDir().resolve("hub-key.jwk"));
-        hub2.start().awaitReady(READY);
+        // hub-2 signs with the key hub-1 stored in the database (many hubs share one identity).
+        hub2 = HubProcess.start("hub-2", dir.resolve("hub-2"), ADMIN_TOKEN, env).awaitReady(READY);
         haproxy = Haproxy.start(List.of(hub1, hub2), dir.resolve("haproxy"));
         for (String backend : List.of("tunnel_hubs", "api_hubs", "gateway_hubs")) {
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(

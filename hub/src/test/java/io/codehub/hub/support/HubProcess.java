@@ -70,8 +70,11 @@ public final class HubProcess implements AutoCloseable {
         env.put("CODEHUB_HUB_GATEWAY_ADDRESS", "127.0.0.1");
         env.put("CODEHUB_HUB_GATEWAY_PORT", Integer.toString(gatewayPort));
         env.put("CODEHUB_HUB_ID", hubId);
-        env.put("CODEHUB_HUB_INTERNAL_URL", internalUrl());
-        env.put("CODEHUB_HUB_INTERNAL_PORT", Integer.toString(internalPort));
+        if (extra.containsKey("CODEHUB_DATABASE_URL")) {
+            // A hub on PostgreSQL is one of many; on the embedded database it is alone (and must be).
+            env.put("CODEHUB_HUB_INTERNAL_URL", internalUrl());
+            env.put("CODEHUB_HUB_INTERNAL_PORT", Integer.toString(internalPort));
+        }
         env.put("CODEHUB_HUB_API_KEYS_BCRYPT_COST", "4");
         env.putAll(extra);
         this.environment = Map.copyOf(env);

@@ -1,0 +1,112 @@
+package io.codehub.hub.cluster;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Base64;
+
+import io.codehub.hub.config.ClusterProperties;
+import io.codehub.hub.config.TunnelProperties;
+import io.codehub.hub.db.DatabaseTarget;
+import io.codehub.hub.db.SharedSecrets;
+import io.codehub.hub.tunnel.AgentTunnelAuthenticator;
+import io.codehub.hub.tunnel.LiveTunnels;
+import io.codehub.tunnel.RelayClient;
+import io.codehub.web.ConfigurationException;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
+import org.springframework.r2dbc.core.DatabaseClient;
+
+/**
+ * Wires many hubs on one PostgreSQL (docs/high-availability.md): only when
+ * {@code CODEHUB_HUB_INTERNAL_URL} is set. The readiness indicator {@code cluster} exists either way
+ * (always up for a single hub), so the readiness group names it unconditionally.
+ */
+@Configuration(proxyBeanMethods = false)
+public class ClusterConfiguration {
+
+    /** Readiness: down while this hub holds no lease, so a load balancer sends it nothing. */
+    @Bean
+    HealthIndicator clusterHealthIndicator(ObjectProvider<Membership> membership) {
+        return () -> {
+            Membership m = membership.getIfAvailable();
+            if (m == null) {
+                return Health.up().build();
+            }
+            return m.holdsLease() ? Health.up().build() : Health.outOfService().build();
+        };
+    }
+
+    /** The beans of a hub that is one of many. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(prefix = "codehub.hub", name = "internal-url")
+    static class Enabled {
+
+        private static final String RELAY_KEY = "relay-token-key";
+
+        @Bean
+        ClusterTables clusterTables(DatabaseClient db, DatabaseTarget target) {
+            if (!(target instanceof DatabaseTarget.Postgres)) {
+                throw new ConfigurationException("CODEHUB_DATABASE_URL", "many hubs (CODEHUB_HUB_INTERNAL_URL is "
+                        + "set) need PostgreSQL, and this hub uses the " + target.describe(),
+                        "Set CODEHUB_DATABASE_URL=postgresql://user@host:port/database on every hub, or unset "
+                                + "CODEHUB_HUB_INTERNAL_URL to run a single hub.");
+            }
+            return new ClusterTables(db);
+        }
+
+        @Bean
+        Membership membership(ClusterTables tables, LiveTunnels local, ClusterProperties properties,
+                AgentTunnelAuthenticator authenticator) {
+            Membership membership = new Membership(tables, local, properties.idOrHostName(),
+                    properties.internalUrl().toString(), properties.leaseTtl(), properties.leaseRenewInterval());
+            authenticator.admitOnlyWhile(membership::holdsLease);
+            return membership;
+        }
+
+        @Bean
+        RelayTokens relayTokens(DatabaseClient db, Membership membership, Clock clock) {
+            SecureRandom random = new SecureRandom();
+            String stored = new SharedSecrets(db).getOrStore(RELAY_KEY, () -> {
+                byte[] secret = new byte[RelayTokens.KEY_BYTES];
+                random.nextBytes(secret);
+                return Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+            });
+            return new RelayTokens(Base64.getUrlDecoder().decode(stored), membership.hubId(), clock);
+        }
+
+        @Bean(destroyMethod = "close")
+        RelayClient relayClient() {
+            return RelayClient.builder().build();
+        }
+
+        @Bean
+        @Primary
+        ClusterTunnels clusterTunnels(LiveTunnels local, Membership membership, RelayClient relay,
+                RelayTokens tokens) {
+            return new ClusterTunnels(local, membership, relay, tokens);
+        }
+
+        @Bean
+        @Primary
+        ClusterConnections clusterConnections(LiveTunnels local, Membership membership) {
+            return new ClusterConnections(local, membership);
+        }
+
+        @Bean
+        ClusterStepClaims clusterStepClaims(ClusterTables tables, Membership membership) {
+            return new ClusterStepClaims(tables, membership);
+        }
+
+        @Bean
+        RelayPort relayPort(ClusterProperties properties, LiveTunnels local, RelayTokens tokens,
+                TunnelProperties tunnel) {
+            return new RelayPort(properties.internalAddress(), properties.internalPort(), local, tokens,
+                    tunnel.drainGrace());
+        }
+    }
+}
