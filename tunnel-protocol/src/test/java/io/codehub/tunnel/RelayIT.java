@@ -296,6 +296,20 @@ class RelayIT {
     }
 
     @Test
+    void theOwnerNeverForwardsAgain() throws Exception {
+        // A stale record that names another hub as the owner must not make the owner a forwarder.
+        handler.pinned.put("agent-1", client.session(relayAddress, "agent-1", relayHeaders("agent-1", TOKEN)));
+
+        Sink sink = open(view("agent-1"), post("/echo"), true);
+
+        assertThat(sink.status()).isEqualTo("508");
+        assertThat(sink.body).succeedsWithin(WAIT);
+        assertThat(sink.text.toString()).contains("urn:codehub:problem:relay-loop");
+        assertThat(handler.seen).hasSize(1);
+        assertThat(app1.seen).isEmpty();
+    }
+
+    @Test
     void anAgentThatDisconnectedGetsItsStreamsRefusedAsUnprocessed() throws Exception {
         TunnelSession gone = tunnels.session("agent-1").orElseThrow();
         handler.pinned.put("agent-1", gone); // the owner still thinks it holds the agent
