@@ -411,6 +411,33 @@ class RelayIT {
     }
 
     @Test
+    void aSilentPathIsNoticedByBothHubsAndResetsTheAgentsStream() throws Exception {
+        Keepalive fast = new Keepalive(Duration.ofSeconds(1), Duration.ofSeconds(1));
+        RelayServer watched = RelayServer.builder().bindAddress(LOOPBACK_ANY_PORT).ioThreads(1).keepalive(fast)
+                .handler(handler).build();
+        RelayClient pinging = RelayClient.builder().ioThreads(1).keepalive(fast).build();
+        try (TestRelay path = TestRelay.forwarder(watched.start().get(10, TimeUnit.SECONDS))) {
+            TunnelSession view = pinging.session(new InetSocketAddress("127.0.0.1", path.port()), "agent-1",
+                    relayHeaders("agent-1", TOKEN));
+            Sink sink = open(view, post("/hold"), false);
+            app1.held.get(10, TimeUnit.SECONDS);
+            await().atMost(WAIT).until(() -> view.lastRtt() != null);
+
+            path.freezeCurrentConnections();
+
+            // The forwarder misses a PING ACK and closes; the owner hears nothing for three
+            // intervals and closes too, which resets the tunnel stream it had bridged.
+            assertThat(view.closeFuture()).succeedsWithin(WAIT);
+            assertThat(sink.error).succeedsWithin(WAIT);
+            assertThat(app1.heldReset.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(Http2Error.CANCEL);
+            await().atMost(WAIT).until(() -> watched.connectionCount() == 0);
+        } finally {
+            pinging.close().get(10, TimeUnit.SECONDS);
+            watched.close().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aDrainingRelayFinishesOpenStreamsAndRefusesNewOnes() throws Exception {
         TunnelSession view = view("agent-1");
         Sink open = open(view, post("/hold"), true);
