@@ -480,6 +480,21 @@ class RelayIT {
             assertThat(sink.body).succeedsWithin(WAIT);
             assertThat(sink.text.toString()).isEqualTo("over tls");
             assertThat(sink.headers.get().get("x-agent").toString()).isEqualTo("agent-2");
+
+            // The certificate names localhost, not 127.0.0.1: a peer addressed by IP fails its check.
+            RelayClient byIp = RelayClient.builder().ioThreads(1).sslContext(clientTls).build();
+            try {
+                TunnelSession wrongName = byIp.session(new InetSocketAddress("127.0.0.1", port), "agent-2",
+                        relayHeaders("agent-2", TOKEN));
+                assertThat(wrongName.openStream(new Sink())).failsWithin(WAIT)
+                        .withThrowableOfType(ExecutionException.class).havingCause()
+                        .isInstanceOfSatisfying(TunnelConnectionException.class, e -> {
+                            assertThat(e.reason()).isEqualTo(TunnelConnectionException.Reason.CONNECT_FAILED);
+                            assertThat(e.isUnprocessed()).isTrue();
+                        });
+            } finally {
+                byIp.close().get(10, TimeUnit.SECONDS);
+            }
         } finally {
             tlsClient.close().get(10, TimeUnit.SECONDS);
             tlsRelay.close().get(10, TimeUnit.SECONDS);
