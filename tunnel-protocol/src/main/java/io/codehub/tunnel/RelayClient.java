@@ -33,6 +33,11 @@ import org.jspecify.annotations.Nullable;
  * peer is noticed. A connection that closed, or received GOAWAY, is replaced by the next
  * {@link #session} call for that peer.
  *
+ * <p>Peers are told apart as {@link InetSocketAddress#equals} does (address and port; the host
+ * string is not part of it), so all views of one peer share a connection whatever name they were
+ * given, and the TLS name is the one of the view that opened the connection: give every peer one
+ * address, made the same way.
+ *
  * <h2>Failed connects</h2>
  * A connect that failed (refused, timed out, TLS failed) is remembered for
  * {@link Builder#reconnectBackoff(Duration)}: until then, {@link #session} hands out views of the
@@ -71,6 +76,7 @@ public final class RelayClient {
         this.group = b.eventLoopGroup == null ? TunnelTransport.newEventLoopGroup(b.ioThreads) : b.eventLoopGroup;
     }
 
+    /** A builder with the defaults listed on each of its methods. */
     public static Builder builder() {
         return new Builder();
     }
@@ -234,6 +240,7 @@ public final class RelayClient {
             return this;
         }
 
+        /** A client; it opens no connection before the first {@link RelayClient#session}. */
         public RelayClient build() {
             return new RelayClient(this);
         }

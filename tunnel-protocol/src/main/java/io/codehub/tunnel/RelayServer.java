@@ -104,6 +104,7 @@ public final class RelayServer {
         this.group = b.eventLoopGroup == null ? TunnelTransport.newEventLoopGroup(b.ioThreads) : b.eventLoopGroup;
     }
 
+    /** A builder; {@link Builder#bindAddress} and {@link Builder#handler} are required. */
     public static Builder builder() {
         return new Builder();
     }
@@ -341,6 +342,11 @@ public final class RelayServer {
             return this;
         }
 
+        /**
+         * A server, not yet bound (see {@link RelayServer#start()}).
+         *
+         * @throws NullPointerException when the bind address or the handler is missing
+         */
         public RelayServer build() {
             return new RelayServer(this);
         }

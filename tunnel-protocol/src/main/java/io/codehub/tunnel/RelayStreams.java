@@ -69,8 +69,7 @@ final class RelayStreams implements IncomingStreamHandlerFactory {
             if (connect) {
                 idleTimeout(second, connectIdleTimeout);
             }
-            second.writeHeaders(outbound, endStream);
-            bridge.connect(inbound, second);
+            bridge.connect(inbound, second, outbound, endStream);
         });
         return bridge.firstHandler();
     }

@@ -18,9 +18,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Use</h2>
  * Give {@link #firstHandler()} and {@link #secondHandler()} to whatever creates the two streams
- * (an {@link IncomingStreamHandlerFactory}, {@link TunnelSession#openStream}); write what has to
- * go first (the request HEADERS the factory consumed); then {@link #connect} the two streams, or
- * {@link #secondFailed} when the second could not be opened.
+ * (an {@link IncomingStreamHandlerFactory}, {@link TunnelSession#openStream}); then
+ * {@link #connect} the two streams (with the request HEADERS the factory consumed, which go to the
+ * second stream first), or {@link #secondFailed} when the second could not be opened.
  *
  * <h2>Flow control</h2>
  * Each direction asks its source for {@value #FRAMES_IN_FLIGHT} frames and asks for one more only
@@ -71,6 +71,19 @@ public final class StreamBridge {
      * @throws IllegalStateException when already connected
      */
     public void connect(TunnelStream first, TunnelStream second) {
+        connect(first, second, null, false);
+    }
+
+    /**
+     * {@link #connect(TunnelStream, TunnelStream)}, writing {@code secondHeaders} to the second
+     * stream first: the request HEADERS an {@link IncomingStreamHandlerFactory} consumed from the
+     * first. When the first stream failed already, they are never sent (the second stream is reset
+     * before it reaches the wire).
+     *
+     * @param endStream whether {@code secondHeaders} end the second stream's outbound side
+     */
+    public void connect(TunnelStream first, TunnelStream second, @Nullable Http2Headers secondHeaders,
+            boolean endStream) {
         Objects.requireNonNull(first, "first");
         Objects.requireNonNull(second, "second");
         Http2Error resetFirst;
@@ -89,6 +102,8 @@ public final class StreamBridge {
         }
         if (resetSecond != null) {
             second.reset(resetSecond);
+        } else if (secondHeaders != null) {
+            second.writeHeaders(secondHeaders, endStream);
         }
         if (resetFirst != null) {
             first.reset(resetFirst);

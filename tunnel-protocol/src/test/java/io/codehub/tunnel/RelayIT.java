@@ -296,6 +296,20 @@ class RelayIT {
     }
 
     @Test
+    void theOwnerNeverForwardsAgain() throws Exception {
+        // A stale record that names another hub as the owner must not make the owner a forwarder.
+        handler.pinned.put("agent-1", client.session(relayAddress, "agent-1", relayHeaders("agent-1", TOKEN)));
+
+        Sink sink = open(view("agent-1"), post("/echo"), true);
+
+        assertThat(sink.status()).isEqualTo("508");
+        assertThat(sink.body).succeedsWithin(WAIT);
+        assertThat(sink.text.toString()).contains("urn:codehub:problem:relay-loop");
+        assertThat(handler.seen).hasSize(1);
+        assertThat(app1.seen).isEmpty();
+    }
+
+    @Test
     void anAgentThatDisconnectedGetsItsStreamsRefusedAsUnprocessed() throws Exception {
         TunnelSession gone = tunnels.session("agent-1").orElseThrow();
         handler.pinned.put("agent-1", gone); // the owner still thinks it holds the agent
@@ -397,6 +411,33 @@ class RelayIT {
     }
 
     @Test
+    void aSilentPathIsNoticedByBothHubsAndResetsTheAgentsStream() throws Exception {
+        Keepalive fast = new Keepalive(Duration.ofSeconds(1), Duration.ofSeconds(1));
+        RelayServer watched = RelayServer.builder().bindAddress(LOOPBACK_ANY_PORT).ioThreads(1).keepalive(fast)
+                .handler(handler).build();
+        RelayClient pinging = RelayClient.builder().ioThreads(1).keepalive(fast).build();
+        try (TestRelay path = TestRelay.forwarder(watched.start().get(10, TimeUnit.SECONDS))) {
+            TunnelSession view = pinging.session(new InetSocketAddress("127.0.0.1", path.port()), "agent-1",
+                    relayHeaders("agent-1", TOKEN));
+            Sink sink = open(view, post("/hold"), false);
+            app1.held.get(10, TimeUnit.SECONDS);
+            await().atMost(WAIT).until(() -> view.lastRtt() != null);
+
+            path.freezeCurrentConnections();
+
+            // The forwarder misses a PING ACK and closes; the owner hears nothing for three
+            // intervals and closes too, which resets the tunnel stream it had bridged.
+            assertThat(view.closeFuture()).succeedsWithin(WAIT);
+            assertThat(sink.error).succeedsWithin(WAIT);
+            assertThat(app1.heldReset.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(Http2Error.CANCEL);
+            await().atMost(WAIT).until(() -> watched.connectionCount() == 0);
+        } finally {
+            pinging.close().get(10, TimeUnit.SECONDS);
+            watched.close().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aDrainingRelayFinishesOpenStreamsAndRefusesNewOnes() throws Exception {
         TunnelSession view = view("agent-1");
         Sink open = open(view, post("/hold"), true);
@@ -439,6 +480,21 @@ class RelayIT {
             assertThat(sink.body).succeedsWithin(WAIT);
             assertThat(sink.text.toString()).isEqualTo("over tls");
             assertThat(sink.headers.get().get("x-agent").toString()).isEqualTo("agent-2");
+
+            // The certificate names localhost, not 127.0.0.1: a peer addressed by IP fails its check.
+            RelayClient byIp = RelayClient.builder().ioThreads(1).sslContext(clientTls).build();
+            try {
+                TunnelSession wrongName = byIp.session(new InetSocketAddress("127.0.0.1", port), "agent-2",
+                        relayHeaders("agent-2", TOKEN));
+                assertThat(wrongName.openStream(new Sink())).failsWithin(WAIT)
+                        .withThrowableOfType(ExecutionException.class).havingCause()
+                        .isInstanceOfSatisfying(TunnelConnectionException.class, e -> {
+                            assertThat(e.reason()).isEqualTo(TunnelConnectionException.Reason.CONNECT_FAILED);
+                            assertThat(e.isUnprocessed()).isTrue();
+                        });
+            } finally {
+                byIp.close().get(10, TimeUnit.SECONDS);
+            }
         } finally {
             tlsClient.close().get(10, TimeUnit.SECONDS);
             tlsRelay.close().get(10, TimeUnit.SECONDS);
