@@ -13,6 +13,7 @@ import io.codehub.hub.tunnel.LiveTunnels;
 import io.codehub.tunnel.RelayClient;
 import io.codehub.web.ConfigurationException;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -60,12 +61,19 @@ public class ClusterConfiguration {
         }
 
         @Bean
-        Membership membership(ClusterTables tables, LiveTunnels local, ClusterProperties properties,
-                AgentTunnelAuthenticator authenticator) {
-            Membership membership = new Membership(tables, local, properties.idOrHostName(),
-                    properties.internalUrl().toString(), properties.leaseTtl(), properties.leaseRenewInterval());
-            authenticator.admitOnlyWhile(membership::holdsLease);
-            return membership;
+        Membership membership(ClusterTables tables, LiveTunnels local, ClusterProperties properties) {
+            return new Membership(tables, local, properties.idOrHostName(), properties.internalUrl().toString(),
+                    properties.leaseTtl(), properties.leaseRenewInterval());
+        }
+
+        /**
+         * The tunnel port admits agents only under a lease. Installed once every bean exists: the
+         * authenticator sits on the path agents API, registry, transports, tunnels, membership.
+         */
+        @Bean
+        SmartInitializingSingleton admitOnlyUnderLease(AgentTunnelAuthenticator authenticator,
+                Membership membership) {
+            return () -> authenticator.admitOnlyWhile(membership::holdsLease);
         }
 
         @Bean
