@@ -175,6 +175,9 @@ public final class TunnelServer {
     public CompletableFuture<Void> drainElsewhere(Duration moveGrace, Duration closeGrace) {
         Checks.notNegative("moveGrace", moveGrace);
         Checks.notNegative("closeGrace", closeGrace);
+        if (closing.get()) {
+            return closed; // closing or closed already: nothing left to move
+        }
         context.startDraining(MOVE_RETRY_AFTER);
         List<DefaultTunnelSession> sessions = List.copyOf(context.registry.all());
         List<CompletableFuture<Void>> sessionsClosed = new ArrayList<>();

@@ -158,6 +158,31 @@ class ReconnectElsewhereIT {
     }
 
     @Test
+    void anAgentThatFindsNoOtherHubServesOnUntilTheMoveGraceThenIsDrainedWithGoAway() throws Exception {
+        TunnelServer a = startHub("a");
+        TunnelServer b = startHub("b");
+        LoopbackBalancer balancer = new LoopbackBalancer(a.localAddress());
+        others.add(balancer);
+        TunnelConnector agent = connector(balancer.address(), AGENT, echo()).build();
+        agents.add(agent);
+        agent.start();
+        TunnelSession onA = awaitSession(a, AGENT);
+
+        CompletableFuture<Void> drained = a.drainElsewhere(Duration.ofSeconds(6), CLOSE_GRACE);
+
+        await().atMost(WAIT).until(() -> refusedByA.get() >= 2);
+        assertThat(onA.closeFuture()).as("refused twice, the agent still has its session on A").isNotDone();
+        assertThat(agent.currentSession()).isNotNull().extracting(HubSessionInfo::hubId).isEqualTo("hub-a");
+        drained.get(10, TimeUnit.SECONDS);
+        assertThat(List.copyOf(events)).as("drained with GOAWAY at the move grace").contains("a-closed:hub-shutdown");
+
+        balancer.routeTo(b.localAddress());
+        awaitSession(b, AGENT);
+        await().atMost(WAIT).until(() -> agent.currentSession() != null
+                && "hub-b".equals(agent.currentSession().hubId()));
+    }
+
+    @Test
     void anAgentFromBeforeTheMessageIsDrainedWithGoAway() throws Exception {
         TunnelServer a = startHub("a");
         TunnelServer b = startHub("b");
