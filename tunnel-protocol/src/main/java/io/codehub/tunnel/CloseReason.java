@@ -9,6 +9,11 @@ package io.codehub.tunnel;
 public enum CloseReason {
     /** The agent closed the connection: GOAWAY, or the TCP connection ended (a killed process too). */
     CLOSED_BY_AGENT("closed-by-agent"),
+    /**
+     * The agent moved: the hub asked it to reconnect elsewhere, it opened a new session (on another
+     * hub, as a rule) and then closed this one with GOAWAY {@value TunnelProtocol#GOAWAY_MOVED}.
+     */
+    MOVED("moved"),
     /** A newer session of the same agent replaced this one. */
     REPLACED("replaced"),
     /** No PING ACK within the keepalive timeout: the connection was half-open. */

@@ -15,6 +15,14 @@ public interface ConnectorListener {
     default void goAwayReceived(HubSessionInfo session, String reason) {
     }
 
+    /**
+     * The hub asked this session's agent to reconnect elsewhere ({@value TunnelProtocol#RECONNECT_PATH}):
+     * the connector dials a new session at once while this one keeps serving, and closes this one
+     * (GOAWAY {@value TunnelProtocol#GOAWAY_MOVED}) when the new one is up.
+     */
+    default void reconnectRequested(HubSessionInfo session) {
+    }
+
     /** A session's connection closed; {@code cause} is null for an orderly close. */
     default void sessionClosed(HubSessionInfo session, @Nullable Throwable cause) {
     }

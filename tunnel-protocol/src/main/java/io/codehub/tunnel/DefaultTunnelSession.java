@@ -177,9 +177,13 @@ final class DefaultTunnelSession implements TunnelSession {
         return closeFuture;
     }
 
-    /** The agent said GOAWAY: it will not serve new streams. */
-    void peerGoingAway() {
-        recordCloseReason(CloseReason.CLOSED_BY_AGENT);
+    /**
+     * The agent said GOAWAY: it will not serve new streams. {@code reason} is
+     * {@link CloseReason#MOVED} for its GOAWAY {@value TunnelProtocol#GOAWAY_MOVED}, else
+     * {@link CloseReason#CLOSED_BY_AGENT}.
+     */
+    void peerGoingAway(CloseReason reason) {
+        recordCloseReason(reason);
         draining = true;
     }
 

@@ -59,10 +59,18 @@ final class HubSessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof Http2GoAwayFrame goAway) {
-            session.peerGoingAway();
+            session.peerGoingAway(isMoved(goAway) ? CloseReason.MOVED : CloseReason.CLOSED_BY_AGENT);
             StreamChannelHandler.goAwayReceived(ctx.channel(), goAway.lastStreamId(), goAway.errorCode());
         }
         ReferenceCountUtil.release(msg);
+    }
+
+    /** Whether the agent's GOAWAY says it moved to a new session ({@value TunnelProtocol#GOAWAY_MOVED}). */
+    private static boolean isMoved(Http2GoAwayFrame goAway) {
+        ByteBuf debug = goAway.content();
+        return debug.readableBytes() == TunnelProtocol.GOAWAY_MOVED.length()
+                && TunnelProtocol.GOAWAY_MOVED.equals(debug.toString(debug.readerIndex(), debug.readableBytes(),
+                        StandardCharsets.US_ASCII));
     }
 
     @Override

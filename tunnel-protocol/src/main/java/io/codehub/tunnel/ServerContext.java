@@ -29,6 +29,7 @@ final class ServerContext {
     final Duration replacedSessionGrace;
     final Map<String, TunnelServerBuilder.EndpointRoute> endpoints;
     private volatile boolean draining;
+    private volatile Duration drainingRetryAfter;
 
     ServerContext(String hubId, TunnelLimits limits, Keepalive keepalive, TunnelAuthenticator authenticator,
             TunnelListener listener, TunnelObserver observer, FailedAuthRateLimiter rateLimiter, Clock clock, Duration unavailableRetryAfter,
@@ -44,6 +45,7 @@ final class ServerContext {
         this.handshakes = new HandshakesPerAddress(limits.maxHandshakesPerAddress());
         this.clock = clock;
         this.unavailableRetryAfter = unavailableRetryAfter;
+        this.drainingRetryAfter = unavailableRetryAfter;
         this.replacedSessionGrace = replacedSessionGrace;
         this.endpoints = Map.copyOf(endpoints);
     }
@@ -54,6 +56,20 @@ final class ServerContext {
 
     void startDraining() {
         draining = true;
+    }
+
+    /**
+     * Starts draining with {@code retryAfter} as the Retry-After of the 503s it answers (short when
+     * the agents are to reconnect elsewhere: those the load balancer still sends here come back soon).
+     */
+    void startDraining(Duration retryAfter) {
+        drainingRetryAfter = retryAfter;
+        draining = true;
+    }
+
+    /** Retry-After of the 503 a handshake gets while the hub drains. */
+    Duration drainingRetryAfter() {
+        return drainingRetryAfter;
     }
 
     /** 128 random bits, base64url without padding. */

@@ -151,7 +151,7 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (server.draining()) {
-            reject(ctx, HandshakeProblem.UNAVAILABLE, "hub is draining", server.unavailableRetryAfter);
+            reject(ctx, HandshakeProblem.UNAVAILABLE, "hub is draining", server.drainingRetryAfter());
             return;
         }
         // Full: refuse before authenticating, except a reconnect with a ticket (cheap to check), which
@@ -223,7 +223,7 @@ final class ServerHandshakeHandler extends ChannelInboundHandlerAdapter {
 
     private void accept(ChannelHandlerContext ctx, HandshakeRequest handshake, AuthDecision.Accepted accepted) {
         if (server.draining()) {
-            reject(ctx, HandshakeProblem.UNAVAILABLE, "hub is draining", server.unavailableRetryAfter);
+            reject(ctx, HandshakeProblem.UNAVAILABLE, "hub is draining", server.drainingRetryAfter());
             return;
         }
         if (!server.registry.hasRoomFor(accepted.agentId())) {

@@ -40,11 +40,28 @@ import org.jspecify.annotations.Nullable;
  * connection finishes its streams. A refused resumption ticket is forgotten and the API key is
  * presented at once.
  *
+ * <h2>Reconnect elsewhere (make-before-break)</h2>
+ * The hub's {@value TunnelProtocol#RECONNECT_METHOD} {@value TunnelProtocol#RECONNECT_PATH} stream is
+ * answered here ({@value TunnelProtocol#RECONNECT_ACCEPTED}), never by the stream handler factory.
+ * The connector then dials a new session within the drain jitter while the old one keeps serving
+ * every stream; a failed attempt (a 503 from the same draining hub, which the load balancer may still
+ * pick) is retried with backoff, honouring Retry-After, for as long as the old session lives. Once the
+ * new session is up, on whichever hub, it becomes current and the connector closes the old one itself:
+ * GOAWAY {@value TunnelProtocol#GOAWAY_MOVED} (the hub learns the last stream the agent took), then the
+ * close when its open streams have ended, {@link #MOVED_SESSION_GRACE} at the latest. Should the old
+ * session die first, reconnecting goes on as after any lost session.
+ *
  * <h2>Threading</h2>
  * All state lives on one event loop; host names are resolved on a separate thread so DNS never
  * blocks it.
  */
 public final class TunnelConnector {
+
+    /**
+     * How long the streams still open on a session the agent left for a new one (reconnect elsewhere)
+     * may run on before the agent closes its connection.
+     */
+    public static final Duration MOVED_SESSION_GRACE = Duration.ofSeconds(30);
 
     private static final System.Logger LOG = System.getLogger(TunnelConnector.class.getName());
 
@@ -72,6 +89,12 @@ public final class TunnelConnector {
     private State state = State.NEW;
     private @Nullable ScheduledFuture<?> reconnect;
     private volatile @Nullable HubSessionInfo current;
+    /** The connection of {@link #current}; event loop only. */
+    private @Nullable Channel currentChannel;
+    /** The current session when the hub asked to reconnect elsewhere, until a new one is up; event loop only. */
+    private @Nullable HubSessionInfo leaving;
+    /** An attempt is under way (from {@link #connect()} to {@link #opened} or {@link #attemptFailed}). */
+    private boolean dialling;
     /** Callers of {@link #refresh()} waiting for the next session. */
     private final List<CompletableFuture<HubSessionInfo>> refreshes = new ArrayList<>();
 
@@ -83,7 +106,8 @@ public final class TunnelConnector {
         this.apiKey = b.apiKey;
         this.agentVersion = b.agentVersion;
         this.description = b.description;
-        this.streams = b.streams;
+        this.streams = b.answersReconnectRequests ? new ReconnectRequests(b.streams, events::reconnectRequested)
+                : b.streams;
         this.ticketStore = b.ticketStore;
         this.listener = b.listener;
         this.limits = b.limits;
@@ -198,6 +222,7 @@ public final class TunnelConnector {
         if (state != State.RUNNING) {
             return;
         }
+        dialling = true;
         String ticket = ticketStore.load();
         HubAddress target = proxy != null ? proxy : hub;
         try {
@@ -282,6 +307,7 @@ public final class TunnelConnector {
 
     /** Event loop: the handshake on {@code channel} succeeded. Package-private for tests. */
     void opened(Channel channel, ClientHandshakeHandler.Upgraded upgraded) {
+        dialling = false;
         if (state != State.RUNNING) {
             channel.close();
             return;
@@ -299,7 +325,18 @@ public final class TunnelConnector {
         }
         planner.sessionOpened();
         HubSessionInfo session = upgraded.info();
+        Channel previous = currentChannel;
+        HubSessionInfo left = leaving;
         current = session;
+        currentChannel = channel;
+        leaving = null;
+        if (left != null && previous != null && previous != channel) {
+            // Make-before-break: the new session serves from now on; the old one finishes its streams.
+            LOG.log(System.Logger.Level.INFO, "tunnel session {0} to hub {1} open: closing session {2} to hub {3}, "
+                    + "which the hub asked to reconnect elsewhere", session.sessionId(), session.hubId(),
+                    left.sessionId(), left.hubId());
+            GracefulClose.start(previous, TunnelProtocol.GOAWAY_MOVED, MOVED_SESSION_GRACE);
+        }
         // The pipeline reports the end of a session (Events.closed) with its cause; should a failure
         // while the pipeline is torn down keep that report from coming, the channel's close still
         // ends the session a second later, so the connector always dials again.
@@ -319,6 +356,7 @@ public final class TunnelConnector {
     }
 
     private void attemptFailed(Throwable cause, boolean usedTicket) {
+        dialling = false;
         if (state != State.RUNNING) {
             return;
         }
@@ -337,6 +375,15 @@ public final class TunnelConnector {
         // connection log) decides what operators see.
         LOG.log(System.Logger.Level.DEBUG, "tunnel to {0} failed ({1}); retrying in {2}", hub, cause.getMessage(), delay);
         failRefreshes(cause);
+        if (current != null && current == leaving) {
+            // Asked to reconnect elsewhere: try again while the old session keeps serving.
+            LOG.log(System.Logger.Level.DEBUG, "new tunnel session to {0} failed ({1}) while moving; the current one "
+                    + "serves on, retrying in {2}", hub, cause.getMessage(), delay);
+            Duration retryIn = delay;
+            tellListener(() -> listener.connectFailed(cause, retryIn));
+            scheduleReconnect(delay);
+            return;
+        }
         if (current != null) {
             // A refresh failed while the session it was to replace still serves: keep that one.
             LOG.log(System.Logger.Level.WARNING, "new tunnel session to {0} failed ({1}); the current one stays",
@@ -355,8 +402,9 @@ public final class TunnelConnector {
         refreshes.clear();
     }
 
+    /** Schedules the next attempt unless one is scheduled or under way (its outcome schedules the next). */
     private void scheduleReconnect(Duration delay) {
-        if (state == State.RUNNING && reconnect == null) {
+        if (state == State.RUNNING && reconnect == null && !dialling) {
             reconnect = loop.schedule(this::connect, delay.toNanos(), TimeUnit.NANOSECONDS);
         }
     }
@@ -386,8 +434,26 @@ public final class TunnelConnector {
             tellListener(() -> listener.goAwayReceived(session, reason));
             if (TunnelProtocol.GOAWAY_DRAINING.equals(reason) && session == current) {
                 current = null;
+                currentChannel = null;
+                leaving = null;
                 scheduleReconnect(planner.afterDrain());
             }
+        }
+
+        /** The hub asked session {@code sessionId} to reconnect elsewhere (make-before-break). */
+        void reconnectRequested(String sessionId) {
+            HubSessionInfo session = current;
+            if (state != State.RUNNING || session == null || !session.sessionId().equals(sessionId)) {
+                return; // not the current session (one being left already, say): nothing to move
+            }
+            tellListener(() -> listener.reconnectRequested(session));
+            if (leaving == session) {
+                return;
+            }
+            leaving = session;
+            LOG.log(System.Logger.Level.INFO, "hub {0} asked tunnel session {1} to reconnect elsewhere: dialling {2} "
+                    + "while it serves on", session.hubId(), session.sessionId(), hub);
+            scheduleReconnect(planner.afterDrain());
         }
 
         private @Nullable HubSessionInfo lastClosed;
@@ -402,6 +468,8 @@ public final class TunnelConnector {
             // yet must not keep a later one (the close fallback of opened) from ending it.
             if (session == current) {
                 current = null;
+                currentChannel = null;
+                leaving = null;
                 scheduleReconnect(planner.afterSessionClosed());
             }
         }

@@ -47,6 +47,8 @@ public final class TunnelConnectorBuilder {
     RandomGenerator random = new Random();
     Ticker ticker = Ticker.systemTicker();
     @Nullable EventLoopGroup eventLoopGroup;
+    /** Whether the connector answers the hub's "reconnect elsewhere"; off only in tests of older agents. */
+    boolean answersReconnectRequests = true;
 
     TunnelConnectorBuilder() {
     }
@@ -128,6 +130,15 @@ public final class TunnelConnectorBuilder {
     }
 
     /** Makes the handler of each stream the hub opens. */
+    /**
+     * Tests only: a connector that leaves {@value TunnelProtocol#RECONNECT_PATH} to the stream
+     * handler factory, as agents from before the message do.
+     */
+    TunnelConnectorBuilder withoutReconnectRequests() {
+        answersReconnectRequests = false;
+        return this;
+    }
+
     public TunnelConnectorBuilder streamHandlerFactory(IncomingStreamHandlerFactory value) {
         streams = Objects.requireNonNull(value, "streamHandlerFactory");
         return this;

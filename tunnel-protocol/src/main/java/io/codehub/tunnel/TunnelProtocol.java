@@ -54,6 +54,26 @@ public final class TunnelProtocol {
     public static final String GOAWAY_REPLACED = "replaced";
     /** GOAWAY debug data: an ordinary close (administrative, or the peer is stopping). */
     public static final String GOAWAY_CLOSED = "closed";
+    /**
+     * GOAWAY debug data, sent by the agent: it has a new session (on this hub or another) after the
+     * hub asked it to reconnect elsewhere, and closes this one once its open streams have ended.
+     */
+    public static final String GOAWAY_MOVED = "moved";
+
+    /**
+     * Method of the hub's "reconnect elsewhere" request: a stream the hub opens on a session, answered
+     * by the agent's tunnel layer itself (not its Agent API) with {@value #RECONNECT_ACCEPTED}.
+     */
+    public static final String RECONNECT_METHOD = "POST";
+    /** {@code :path} of the hub's "reconnect elsewhere" request. */
+    public static final String RECONNECT_PATH = "/v1/tunnel/reconnect";
+    /**
+     * The agent's answer to the "reconnect elsewhere" request when it will connect anew and then close
+     * this session itself ({@value #GOAWAY_MOVED}). Any other answer (an older agent's Agent API
+     * answers 401 or 404) means it does not: the hub drains that session with
+     * {@value #GOAWAY_DRAINING} instead.
+     */
+    public static final int RECONNECT_ACCEPTED = 202;
 
     private TunnelProtocol() {
     }

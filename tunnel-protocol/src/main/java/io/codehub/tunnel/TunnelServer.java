@@ -22,6 +22,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,12 +32,20 @@ import org.jspecify.annotations.Nullable;
  * <h2>Lifecycle</h2>
  * {@link #start()} binds; {@link #drain(Duration)} stops admitting agents (503 with
  * Retry-After), sends GOAWAY {@value TunnelProtocol#GOAWAY_DRAINING} to every session, lets open
- * streams finish within the grace period, then closes; {@link #close()} closes at once (GOAWAY
+ * streams finish within the grace period, then closes; {@link #drainElsewhere(Duration, Duration)}
+ * first asks every agent to reconnect elsewhere and close its session itself once it has a new one
+ * (make-before-break), and drains only what is left after that; {@link #close()} closes at once (GOAWAY
  * {@value TunnelProtocol#GOAWAY_CLOSED} first). Each of these closes is the HTTP/2 codec's graceful
  * close: GOAWAY, then the codec closes the connection when its last stream ends or the grace runs
  * out. An event loop group passed to the builder is not shut down; the server's own is.
  */
 public final class TunnelServer {
+
+    /**
+     * Retry-After of the 503 that handshakes get during {@link #drainElsewhere}: short, so an agent
+     * that the load balancer still routes here tries again soon, by then perhaps elsewhere.
+     */
+    public static final Duration MOVE_RETRY_AFTER = Duration.ofSeconds(1);
 
     private static final System.Logger LOG = System.getLogger(TunnelServer.class.getName());
 
@@ -147,6 +156,55 @@ public final class TunnelServer {
         }
         LOG.log(System.Logger.Level.DEBUG, "draining {0} session(s), grace {1}", sessionsClosed.size(), grace);
         CompletableFuture.allOf(sessionsClosed.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> close());
+        return closed;
+    }
+
+    /**
+     * Drains by moving the agents elsewhere, make-before-break: new handshakes are answered 503 with
+     * a Retry-After of {@link #MOVE_RETRY_AFTER} (an agent the load balancer still sends here comes
+     * back soon), and every session gets the "reconnect elsewhere" request
+     * ({@value TunnelProtocol#RECONNECT_METHOD} {@value TunnelProtocol#RECONNECT_PATH}). An agent that
+     * accepts it connects anew while its session here keeps serving, then closes this one itself with
+     * GOAWAY {@value TunnelProtocol#GOAWAY_MOVED}, its open streams finishing first (the listener hears
+     * {@link CloseReason#MOVED}). A session whose agent does not accept it (an older agent), and every
+     * session still open {@code moveGrace} after this call, is drained as {@link #drain(Duration)}
+     * does: GOAWAY {@value TunnelProtocol#GOAWAY_DRAINING}, its open streams get {@code closeGrace}.
+     * Then the server closes. Completes when closed, at the latest about
+     * {@code moveGrace + closeGrace} after the call.
+     */
+    public CompletableFuture<Void> drainElsewhere(Duration moveGrace, Duration closeGrace) {
+        Checks.notNegative("moveGrace", moveGrace);
+        Checks.notNegative("closeGrace", closeGrace);
+        if (closing.get()) {
+            return closed; // closing or closed already: nothing left to move
+        }
+        context.startDraining(MOVE_RETRY_AFTER);
+        List<DefaultTunnelSession> sessions = List.copyOf(context.registry.all());
+        List<CompletableFuture<Void>> sessionsClosed = new ArrayList<>();
+        for (DefaultTunnelSession session : sessions) {
+            sessionsClosed.add(session.closeFuture());
+            ReconnectRequest.send(session, moveGrace).thenAccept(accepted -> {
+                if (!accepted) {
+                    LOG.log(System.Logger.Level.DEBUG, "agent {0} did not accept the reconnect request: draining "
+                            + "session {1}", session.agentId(), session.sessionId());
+                    session.drain(TunnelProtocol.GOAWAY_DRAINING, CloseReason.HUB_SHUTDOWN, closeGrace);
+                }
+            });
+        }
+        LOG.log(System.Logger.Level.DEBUG, "asking {0} agent(s) to reconnect elsewhere, move grace {1}, close grace {2}",
+                sessions.size(), moveGrace, closeGrace);
+        CompletableFuture<Void> allClosed = CompletableFuture.allOf(sessionsClosed.toArray(CompletableFuture[]::new));
+        ScheduledFuture<?> deadline = group.schedule(() -> {
+            for (DefaultTunnelSession session : sessions) {
+                if (!session.closeFuture().isDone()) {
+                    session.drain(TunnelProtocol.GOAWAY_DRAINING, CloseReason.HUB_SHUTDOWN, closeGrace);
+                }
+            }
+        }, moveGrace.toNanos(), TimeUnit.NANOSECONDS);
+        allClosed.whenComplete((v, e) -> {
+            deadline.cancel(false);
+            close();
+        });
         return closed;
     }
 

@@ -107,7 +107,10 @@ public final class TunnelServerBuilder {
         return this;
     }
 
-    /** Retry-After of 503 answers (draining, tunnel limit, authenticator failure); default 5 s. */
+    /**
+     * Retry-After of 503 answers (draining, tunnel limit, authenticator failure); default 5 s. While
+     * {@link TunnelServer#drainElsewhere} runs, a draining hub answers {@link TunnelServer#MOVE_RETRY_AFTER}.
+     */
     public TunnelServerBuilder unavailableRetryAfter(Duration value) {
         unavailableRetryAfter = Checks.positive("unavailableRetryAfter", value);
         return this;

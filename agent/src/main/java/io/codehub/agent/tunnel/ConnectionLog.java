@@ -48,6 +48,12 @@ final class ConnectionLog implements ConnectorListener {
     }
 
     @Override
+    public void reconnectRequested(HubSessionInfo session) {
+        log.info("tunnel session {} to hub {}: the hub asked to reconnect elsewhere; dialling a new session while "
+                + "this one serves on", session.sessionId(), session.hubId());
+    }
+
+    @Override
     public void sessionClosed(HubSessionInfo session, @Nullable Throwable cause) {
         if (cause == null) {
             log.info("tunnel session {} to hub {} closed", session.sessionId(), session.hubId());

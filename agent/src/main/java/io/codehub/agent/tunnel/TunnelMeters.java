@@ -79,6 +79,11 @@ final class TunnelMeters implements ConnectorListener, TunnelObserver {
     }
 
     @Override
+    public void reconnectRequested(HubSessionInfo session) {
+        next.reconnectRequested(session);
+    }
+
+    @Override
     public void sessionClosed(HubSessionInfo session, @Nullable Throwable cause) {
         openSessions.decrementAndGet();
         next.sessionClosed(session, cause);

@@ -37,8 +37,9 @@ import org.jspecify.annotations.Nullable;
  * @param firstConnectedAt    its first tunnel session, or (direct agents) first passed health check
  * @param lastConnectedAt     its latest tunnel session, or (direct agents) latest passed health check
  * @param lastDisconnectedAt  when its last session ended, or (direct agents) it was marked {@code error}
- * @param lastDisconnectReason why: {@code closed-by-agent}, {@code replaced}, {@code half-open}, {@code revoked},
- *                            {@code hub-shutdown}, {@code closed-by-hub}, {@code auth-failed} or {@code error}
+ * @param lastDisconnectReason why: {@code closed-by-agent}, {@code replaced}, {@code moved}, {@code half-open},
+ *                            {@code revoked}, {@code hub-shutdown}, {@code closed-by-hub}, {@code auth-failed} or
+ *                            {@code error}
  * @param clockOffsetMillis   the agent's clock minus the hub's, in milliseconds, as the hub last measured it
  *                            (from its Agent API answers and tunnel handshake); null before the first
  *                            measurement since the hub started. The hub mints the agent's tokens in the
@@ -53,8 +54,8 @@ public record AgentView(String id, String name, String endpoint, String type,
         @Nullable AgentConnection connection, @Nullable String os, @Nullable String arch, @Nullable String runtime,
         @Nullable String backendVersion, @Nullable Instant firstConnectedAt, @Nullable Instant lastConnectedAt,
         @Nullable Instant lastDisconnectedAt,
-        @Schema(allowableValues = {"closed-by-agent", "replaced", "half-open", "revoked", "hub-shutdown", "closed-by-hub",
-                "auth-failed", "error"}) @Nullable String lastDisconnectReason,
+        @Schema(allowableValues = {"closed-by-agent", "replaced", "moved", "half-open", "revoked", "hub-shutdown",
+                "closed-by-hub", "auth-failed", "error"}) @Nullable String lastDisconnectReason,
         @Nullable Long clockOffsetMillis) {
 
     public static AgentView of(Agent agent) {

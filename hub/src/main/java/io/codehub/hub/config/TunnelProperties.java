@@ -6,6 +6,7 @@ import java.time.Duration;
 import io.codehub.web.ConfigurationException;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -17,8 +18,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param tlsCert     PEM certificate chain of the tunnel port; with {@code tlsKey} it turns TLS on
  *                    ({@code CODEHUB_HUB_TUNNEL_TLS_CERT}, default unset: plaintext)
  * @param tlsKey      PEM private key (PKCS#8) of {@code tlsCert} ({@code CODEHUB_HUB_TUNNEL_TLS_KEY})
- * @param drainGrace  on shutdown, how long agents' open streams may run on after GOAWAY
+ * @param drainGrace  when the hub drains, how long agents' open streams may run on after GOAWAY
+ *                    {@code draining}: for agents that did not move in {@code moveGrace}, or cannot
  *                    ({@code CODEHUB_HUB_TUNNEL_DRAIN_GRACE}, default 10s)
+ * @param moveGrace   when the hub drains ({@code POST /api/v1/hub/drain}, SIGTERM), how long its agents
+ *                    get to reconnect elsewhere and close their sessions here themselves before the rest
+ *                    are drained with GOAWAY ({@code CODEHUB_HUB_TUNNEL_MOVE_GRACE}, default 5s); give it
+ *                    the time the load balancer takes to see this hub's readiness fail. With
+ *                    {@code drainGrace} it bounds the tunnel's share of the shutdown, which must stay within
+ *                    {@code spring.lifecycle.timeout-per-shutdown-phase} (20s)
  * @param ticketTtl   lifetime of the resumption ticket an agent gets with each successful handshake
  *                    ({@code CODEHUB_HUB_TUNNEL_TICKET_TTL}, default 24h)
  * @param clientAuth  whether the TLS handshake asks agents for a client certificate issued by the hub's CA
@@ -55,8 +63,13 @@ public record TunnelProperties(
         @DefaultValue("10s") Duration handshakeTimeout,
         @DefaultValue("128") int maxHandshakesPerAddress,
         @DefaultValue("0") int keyCheckThreads,
-        @DefaultValue("32") int keyCheckQueue) {
+        @DefaultValue("32") int keyCheckQueue,
+        @DefaultValue("5s") Duration moveGrace) {
 
+    /** Default of {@code moveGrace}. */
+    public static final Duration DEFAULT_MOVE_GRACE = Duration.ofSeconds(5);
+
+    @ConstructorBinding
     public TunnelProperties {
         ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_PORT", port, 0, 65_535);
         if (address.isBlank() || !address.trim().matches("[0-9a-fA-F.:\\[\\]]+")) {
@@ -72,6 +85,7 @@ public record TunnelProperties(
         ConfigurationChecks.readable("CODEHUB_HUB_TUNNEL_TLS_CERT", tlsCert);
         ConfigurationChecks.readable("CODEHUB_HUB_TUNNEL_TLS_KEY", tlsKey);
         ConfigurationChecks.positive("CODEHUB_HUB_TUNNEL_DRAIN_GRACE", drainGrace);
+        ConfigurationChecks.positive("CODEHUB_HUB_TUNNEL_MOVE_GRACE", moveGrace);
         ConfigurationChecks.positive("CODEHUB_HUB_TUNNEL_TICKET_TTL", ticketTtl);
         ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_FAILED_AUTH_BURST", failedAuthBurst, 1, 1_000_000);
         ConfigurationChecks.positive("CODEHUB_HUB_TUNNEL_FAILED_AUTH_REFILL", failedAuthRefill);
@@ -89,6 +103,14 @@ public record TunnelProperties(
                     "Client certificates need TLS: set CODEHUB_HUB_TUNNEL_TLS_CERT and CODEHUB_HUB_TUNNEL_TLS_KEY "
                             + "(bin/codehub pki issue server), or set CODEHUB_HUB_TUNNEL_CLIENT_AUTH=none.");
         }
+    }
+
+    /** The settings as bound, with the default {@code moveGrace}. */
+    public TunnelProperties(int port, String address, @Nullable Path tlsCert, @Nullable Path tlsKey, Duration drainGrace,
+            Duration ticketTtl, String clientAuth, int failedAuthBurst, Duration failedAuthRefill,
+            Duration handshakeTimeout, int maxHandshakesPerAddress, int keyCheckThreads, int keyCheckQueue) {
+        this(port, address, tlsCert, tlsKey, drainGrace, ticketTtl, clientAuth, failedAuthBurst, failedAuthRefill,
+                handshakeTimeout, maxHandshakesPerAddress, keyCheckThreads, keyCheckQueue, DEFAULT_MOVE_GRACE);
     }
 
     /** Threads that check API keys: {@code keyCheckThreads}, or half the processors (at least 1) when 0. */

@@ -7,6 +7,7 @@ import io.codehub.hub.apidoc.HubApiDocument;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -20,9 +21,11 @@ import org.springframework.web.bind.annotation.RestController;
 public class HubIdentityController {
 
     private final HubIdentity identity;
+    private final ObjectProvider<HubDrainStatus> drain;
 
-    public HubIdentityController(HubIdentity identity) {
+    public HubIdentityController(HubIdentity identity, ObjectProvider<HubDrainStatus> drain) {
         this.identity = identity;
+        this.drain = drain;
     }
 
     @GetMapping(path = "/.well-known/jwks.json", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -34,10 +37,13 @@ public class HubIdentityController {
     }
 
     @GetMapping(path = "/api/v1/hub", produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(operationId = "getHubInfo", summary = "The hub's id, public key and version",
-            description = "`publicKeyPem` is what agents verify the hub's tokens with (CODEHUB_AGENT_HUB_PUBLIC_KEY).")
+    @Operation(operationId = "getHubInfo", summary = "The hub's id, public key, version and whether it drains",
+            description = "`publicKeyPem` is what agents verify the hub's tokens with (CODEHUB_AGENT_HUB_PUBLIC_KEY). "
+                    + "`draining` is true once the hub drains (`POST /api/v1/hub/drain` or SIGTERM).")
     @ApiResponse(responseCode = "200", description = "The hub's identity.")
     public HubInfo hub() {
-        return new HubInfo(identity.hubId(), identity.publicKeyPem(), HubApplication.version());
+        HubDrainStatus status = drain.getIfAvailable();
+        return new HubInfo(identity.hubId(), identity.publicKeyPem(), HubApplication.version(),
+                status != null && status.draining());
     }
 }

@@ -25,7 +25,8 @@ import reactor.core.scheduler.Scheduler;
  * opens is {@code agent.connected} (and the agent's first and latest connection, its version and
  * facts, {@code pending} to {@code active}); one that closes is {@code agent.disconnected} with the
  * reason, or {@code agent.replaced} when a newer session of the agent took over (the agent stays
- * connected). The agent's clock offset measured at the handshake goes to {@link AgentClocks}, so its
+ * connected): a reconnect to this hub ({@code replaced}) or, when a hub drained, a new session the agent
+ * opened (usually on another hub) before it closed this one ({@code moved}). The agent's clock offset measured at the handshake goes to {@link AgentClocks}, so its
  * first Agent API call already carries a token in its time. Called on event loops: the events are
  * only queued, and the row updates run on {@code writing}; a failed update is logged and changes
  * nothing else.
@@ -74,7 +75,7 @@ final class SessionEvents {
 
     /** A session closed for {@code reason}. */
     void closed(TunnelSession session, CloseReason reason, @Nullable Throwable cause) {
-        if (reason == CloseReason.REPLACED) {
+        if (reason == CloseReason.REPLACED || reason == CloseReason.MOVED) {
             events.publish(NewEvent.agent(EventType.AGENT_REPLACED, session.agentId()).withReason(reason.wire())
                     .with("sessionId", session.sessionId())
                     .with("remoteAddress", address(session.remoteAddress())));

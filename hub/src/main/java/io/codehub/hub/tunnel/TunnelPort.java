@@ -5,6 +5,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -12,6 +14,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import io.codehub.hub.config.TunnelProperties;
+import io.codehub.hub.identity.HubDrainStatus;
 import io.codehub.tunnel.CloseReason;
 import io.codehub.tunnel.HandshakeProblem;
 import io.codehub.tunnel.TunnelAuthenticator;
@@ -26,15 +29,28 @@ import io.codehub.web.ConfigurationException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.ApplicationEventPublisherAware;
 import org.springframework.context.SmartLifecycle;
 
 /**
  * The hub's tunnel port, started and stopped with the application: binds
  * {@code CODEHUB_HUB_TUNNEL_ADDRESS:CODEHUB_HUB_TUNNEL_PORT} (TLS when a certificate and key are
- * configured, plaintext with a warning otherwise); on shutdown it drains (GOAWAY {@code draining},
- * open streams get {@code CODEHUB_HUB_TUNNEL_DRAIN_GRACE}) and closes.
+ * configured, plaintext with a warning otherwise).
+ *
+ * <h2>Drain</h2>
+ * {@link #drain()} ({@code POST /api/v1/hub/drain}, and shutdown, SIGTERM included, before the port
+ * closes) turns the hub's readiness to {@code REFUSING_TRAFFIC} (its {@code /actuator/health/readiness}
+ * answers 503, so a load balancer stops sending agents here; liveness stays up), refuses new tunnels
+ * (503, Retry-After 1 s) and asks every agent to reconnect elsewhere: each opens a new session
+ * (through the load balancer, on another hub) before it closes the one here, whose calls in flight
+ * finish. Agents still here after {@code CODEHUB_HUB_TUNNEL_MOVE_GRACE}, and agents too old for the
+ * request, get GOAWAY {@code draining} and {@code CODEHUB_HUB_TUNNEL_DRAIN_GRACE} for their open
+ * streams; then the port closes.
  */
-public final class TunnelPort implements SmartLifecycle {
+public final class TunnelPort implements SmartLifecycle, ApplicationEventPublisherAware, HubDrainStatus {
 
     private static final Logger log = LoggerFactory.getLogger(TunnelPort.class);
     private static final long BIND_TIMEOUT_SECONDS = 30;
@@ -50,6 +66,9 @@ public final class TunnelPort implements SmartLifecycle {
     private volatile Clock clock = Clock.systemUTC();
     private volatile @Nullable SessionEvents sessionEvents;
     private volatile @Nullable TunnelServer server;
+    private volatile @Nullable ApplicationEventPublisher publisher;
+    /** The running drain, once one started; completes when the port is closed. */
+    private @Nullable CompletableFuture<Void> drained;
 
     /**
      * @param tls       the port's TLS (plaintext when it has none)
@@ -118,17 +137,71 @@ public final class TunnelPort implements SmartLifecycle {
         }
     }
 
+    /**
+     * Starts draining (once; later calls return the same future): readiness {@code REFUSING_TRAFFIC},
+     * no new tunnels, every agent asked to reconnect elsewhere, the rest drained with GOAWAY after
+     * {@code CODEHUB_HUB_TUNNEL_MOVE_GRACE}. Completes when the port is closed, at the latest about
+     * {@code CODEHUB_HUB_TUNNEL_MOVE_GRACE + CODEHUB_HUB_TUNNEL_DRAIN_GRACE} later.
+     */
+    public synchronized CompletableFuture<Void> drain() {
+        CompletableFuture<Void> running = drained;
+        if (running != null) {
+            return running;
+        }
+        ApplicationEventPublisher events = publisher;
+        if (events != null) {
+            AvailabilityChangeEvent.publish(events, this, ReadinessState.REFUSING_TRAFFIC);
+        }
+        TunnelServer s = server;
+        if (s == null) {
+            running = CompletableFuture.completedFuture(null);
+        } else {
+            log.info("draining the tunnel port: asking {} agent(s) to reconnect elsewhere within {}, then GOAWAY "
+                    + "with a grace of {}", s.sessions().size(), properties.moveGrace(), properties.drainGrace());
+            running = s.drainElsewhere(properties.moveGrace(), properties.drainGrace()).whenComplete((v, e) -> {
+                tunnels.attach(null);
+                log.info("tunnel port drained and closed");
+            });
+        }
+        drained = running;
+        return running;
+    }
+
+    @Override
+    public boolean draining() {
+        return drained != null;
+    }
+
+    /** The tunnel sessions this hub holds now (0 once the port is closed). */
+    public int sessions() {
+        TunnelServer s = server;
+        return s == null ? 0 : s.sessions().size();
+    }
+
+    /** How long agents get to move elsewhere in a drain ({@code CODEHUB_HUB_TUNNEL_MOVE_GRACE}). */
+    public Duration moveGrace() {
+        return properties.moveGrace();
+    }
+
+    /** How long streams still open after the move get ({@code CODEHUB_HUB_TUNNEL_DRAIN_GRACE}). */
+    public Duration drainGrace() {
+        return properties.drainGrace();
+    }
+
+    @Override
+    public void setApplicationEventPublisher(ApplicationEventPublisher applicationEventPublisher) {
+        publisher = applicationEventPublisher;
+    }
+
+    /** Drains (see {@link #drain()}), or waits for the drain under way, then reports the port stopped. */
     @Override
     public void stop(Runnable callback) {
-        TunnelServer s = server;
-        server = null;
-        if (s == null) {
+        if (server == null) {
             callback.run();
             return;
         }
-        log.info("draining the tunnel port: {} session(s), grace {}", s.sessions().size(), properties.drainGrace());
-        s.drain(properties.drainGrace()).whenComplete((v, e) -> {
-            tunnels.attach(null);
+        drain().whenComplete((v, e) -> {
+            server = null;
             callback.run();
         });
     }
