@@ -8,6 +8,7 @@ import io.codehub.hub.config.ClusterProperties;
 import io.codehub.hub.config.TunnelProperties;
 import io.codehub.hub.db.DatabaseTarget;
 import io.codehub.hub.db.SharedSecrets;
+import io.codehub.hub.identity.HubDrainStatus;
 import io.codehub.hub.tunnel.AgentTunnelAuthenticator;
 import io.codehub.hub.tunnel.LiveTunnels;
 import io.codehub.tunnel.RelayClient;
@@ -72,8 +73,11 @@ public class ClusterConfiguration {
          */
         @Bean
         SmartInitializingSingleton admitOnlyUnderLease(AgentTunnelAuthenticator authenticator,
-                Membership membership) {
-            return () -> authenticator.admitOnlyWhile(membership::holdsLease);
+                Membership membership, HubDrainStatus drain) {
+            return () -> {
+                authenticator.admitOnlyWhile(membership::holdsLease);
+                membership.drainingWhen(drain::draining);
+            };
         }
 
         @Bean

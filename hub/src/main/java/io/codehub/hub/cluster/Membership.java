@@ -13,9 +13,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import io.codehub.hub.agents.AgentConnected;
 import io.codehub.hub.agents.AgentOwnership;
 import io.codehub.hub.tunnel.LiveTunnels;
 import io.codehub.tunnel.CloseReason;
@@ -26,6 +28,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.context.event.EventListener;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
@@ -77,7 +80,7 @@ public final class Membership implements SmartLifecycle, AgentOwnership {
     private volatile View view = View.EMPTY;
     private volatile long leaseValidUntil = System.nanoTime();
     private volatile boolean leaseHeld;
-    private volatile boolean draining;
+    private volatile BooleanSupplier drainingNow = () -> false;
     private volatile boolean running;
     private volatile Disposable ticking = Disposables.disposed();
 
@@ -154,9 +157,26 @@ public final class Membership implements SmartLifecycle, AgentOwnership {
         return leaseHeld && System.nanoTime() - leaseValidUntil < 0;
     }
 
-    /** Marks this hub draining: it stops owning agents without tunnels here, and the others see it. */
-    public void draining(boolean value) {
-        draining = value;
+    /**
+     * Whether this hub drains (its tunnel port's drain, set by the configuration): a draining hub owns
+     * no agent without a tunnel here, and the other hubs read that it drains at its next renewal.
+     */
+    public void drainingWhen(BooleanSupplier value) {
+        drainingNow = value;
+    }
+
+    /**
+     * A session just opened here: it goes into the registry now rather than at the next renewal, so
+     * the other hubs route to it (and away from the agent's previous hub) as soon as they read.
+     */
+    @EventListener
+    public void agentConnected(AgentConnected event) {
+        if (!running || !holdsLease()) {
+            return;
+        }
+        local.session(event.agentId()).filter(TunnelSession::isActive).ifPresent(session -> claim(session)
+                .subscribe(null, e -> log.warn("hub {}: could not record agent {}'s session in the registry ({}); "
+                        + "retrying at the next renewal", hubId, session.agentId(), e.toString())));
     }
 
     @Override
@@ -195,7 +215,7 @@ public final class Membership implements SmartLifecycle, AgentOwnership {
     /** One renewal: lease, live hubs, registry; never fails (a failed round is logged and retried). */
     Mono<Void> tick() {
         long started = System.nanoTime();
-        return tables.renew(hubId, instance, ttl, draining)
+        return tables.renew(hubId, instance, ttl, drainingNow.getAsBoolean())
                 .flatMap(held -> held ? Mono.just(true) : tables.acquire(hubId, instance, internalUrl, ttl))
                 .flatMap(held -> {
                     if (held) {
@@ -277,8 +297,7 @@ public final class Membership implements SmartLifecycle, AgentOwnership {
                 claimed.remove(agentId, sessionId);
                 session.close(TunnelProtocol.GOAWAY_REPLACED, CloseReason.REPLACED);
             } else {
-                writes.add(tables.claimTunnel(agentId, hubId, sessionId, address(session))
-                        .doOnSuccess(done -> claimed.put(agentId, sessionId)));
+                writes.add(claim(session));
             }
         }
         claimed.forEach((agentId, sessionId) -> {
@@ -289,6 +308,11 @@ public final class Membership implements SmartLifecycle, AgentOwnership {
             }
         });
         return Flux.fromIterable(writes).flatMap(Function.identity(), 8).then();
+    }
+
+    private Mono<Void> claim(TunnelSession session) {
+        return tables.claimTunnel(session.agentId(), hubId, session.sessionId(), address(session))
+                .doOnSuccess(done -> claimed.put(session.agentId(), session.sessionId()));
     }
 
     private void checkLease() {
@@ -325,7 +349,7 @@ public final class Membership implements SmartLifecycle, AgentOwnership {
     }
 
     private boolean isDraining(LiveHub hub) {
-        return hub.id().equals(hubId) ? draining : hub.draining();
+        return hub.id().equals(hubId) ? drainingNow.getAsBoolean() : hub.draining();
     }
 
     static long score(String agentId, String hubId) {

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 
@@ -19,6 +20,7 @@ import io.codehub.hub.remote.AgentRuntimes;
 import io.codehub.runtime.ConflictException;
 import io.codehub.runtime.NotFoundException;
 import io.codehub.runtime.ProblemType;
+import io.codehub.runtime.RuntimeProblemException;
 import io.codehub.runtime.Upstream;
 import io.codehub.runtime.WorkspaceId;
 import io.codehub.tunnel.ConnectRefusedException;
@@ -61,6 +63,9 @@ import org.jspecify.annotations.Nullable;
 final class UpstreamDialer {
 
     private static final Duration RETRY_AFTER = Duration.ofSeconds(5);
+    /** First pause before a dial is tried again; doubled each time up to {@link #MAX_PAUSE}. */
+    private static final Duration FIRST_PAUSE = Duration.ofMillis(100);
+    private static final Duration MAX_PAUSE = Duration.ofSeconds(1);
 
     private record Cached(Upstream upstream, long atNanos) {
     }
@@ -72,6 +77,7 @@ final class UpstreamDialer {
     private final LongSupplier nanoTime;
     private final Map<String, Cached> upstreams = new ConcurrentHashMap<>();
     private final List<IpSubnetFilterRule> directNetworks;
+    private volatile Duration moveWait = Duration.ZERO;
 
     UpstreamDialer(AgentTunnels tunnels, AgentRuntimes runtimes, Duration connectTimeout, Duration upstreamMaxAge,
             List<String> directNetworks, LongSupplier nanoTime) {
@@ -82,6 +88,14 @@ final class UpstreamDialer {
         this.connectTimeout = connectTimeout;
         this.upstreamMaxAgeNanos = upstreamMaxAge.toNanos();
         this.nanoTime = nanoTime;
+    }
+
+    /**
+     * How long a dial waits for an agent that is moving between hubs (see {@link #dial}); none by
+     * default (a single hub has nowhere for an agent to move to), at most the connect timeout.
+     */
+    void waitForMovingAgents(Duration value) {
+        moveWait = value.compareTo(connectTimeout) > 0 ? connectTimeout : value;
     }
 
     /**
@@ -100,8 +114,40 @@ final class UpstreamDialer {
      * Opens a channel to container port {@code port} of the route's workspace. Fails with a
      * {@link GatewayException}: {@code agent-not-connected}, {@code port-not-exposed},
      * {@code workspace-not-running} (the agent says so), {@code upstream-unavailable}.
+     *
+     * <p>Among many hubs an agent moving between them (a drain, a hub's death) has no usable tunnel
+     * for a moment: while nothing reached the agent ({@code agent-not-connected}, or the tunnel or
+     * the hub holding it took no new stream), the dial is tried again, with the session looked up
+     * afresh, after 100 ms, then twice as long each time, within {@link #waitForMovingAgents}.
      */
     CompletableFuture<Channel> dial(Route route, int port, EventLoop loop, ChannelHandler handler) {
+        return dial(route, port, loop, handler, nanoTime.getAsLong() + moveWait.toNanos(), FIRST_PAUSE);
+    }
+
+    private CompletableFuture<Channel> dial(Route route, int port, EventLoop loop, ChannelHandler handler,
+            long deadline, Duration pause) {
+        return attempt(route, port, loop, handler).exceptionallyCompose(error -> {
+            Throwable cause = unwrap(error);
+            boolean retryable = cause instanceof GatewayException failed
+                    && (failed.problem() == GatewayProblem.AGENT_NOT_CONNECTED
+                    || failed.problem() == GatewayProblem.UNAVAILABLE);
+            if (!retryable || nanoTime.getAsLong() + pause.toNanos() - deadline > 0) {
+                return CompletableFuture.failedFuture(error);
+            }
+            CompletableFuture<Channel> again = new CompletableFuture<>();
+            Duration next = pause.multipliedBy(2).compareTo(MAX_PAUSE) > 0 ? MAX_PAUSE : pause.multipliedBy(2);
+            loop.schedule(() -> dial(route, port, loop, handler, deadline, next).whenComplete((channel, e) -> {
+                if (e == null) {
+                    again.complete(channel);
+                } else {
+                    again.completeExceptionally(e);
+                }
+            }), pause.toNanos(), TimeUnit.NANOSECONDS);
+            return again;
+        });
+    }
+
+    private CompletableFuture<Channel> attempt(Route route, int port, EventLoop loop, ChannelHandler handler) {
         boolean tunnel = isTunnel(route.endpoint());
         @Nullable TunnelSession session = tunnel ? tunnels.session(route.agentId()).orElse(null) : null;
         if (tunnel && (session == null || !session.isActive())) {
@@ -246,10 +292,20 @@ final class UpstreamDialer {
             return new GatewayException(GatewayProblem.WORKSPACE_NOT_RUNNING, "the agent says: " + error.getMessage(),
                     "unavailable", RETRY_AFTER);
         }
+        if (error instanceof RuntimeProblemException problem && problem.type() == ProblemType.BACKEND_UNAVAILABLE) {
+            // The agent could not be asked where the app is (no tunnel for a moment, a hub going away).
+            return new GatewayException(GatewayProblem.UNAVAILABLE, "agent " + route.agentId()
+                    + " is unavailable now: " + error.getMessage(), null, RETRY_AFTER);
+        }
         if (error instanceof TunnelException tunnel && tunnel.isUnprocessed()) {
             // The tunnel is full (its stream limit) or going away: nothing reached the agent.
             return new GatewayException(GatewayProblem.UNAVAILABLE, "the tunnel to agent " + route.agentId()
                     + " takes no new stream now (" + error.getMessage() + ")", null, RETRY_AFTER);
+        }
+        if (error instanceof ConnectRefusedException refused && refused.status() == 503) {
+            // The hub holding the tunnel took no new stream (the agent is leaving it): nothing reached the agent.
+            return new GatewayException(GatewayProblem.UNAVAILABLE, "the hub holding agent " + route.agentId()
+                    + "'s tunnel takes no new stream now (it answered 503)", null, RETRY_AFTER);
         }
         if (error instanceof ConnectRefusedException refused) {
             return new GatewayException(GatewayProblem.UPSTREAM_UNAVAILABLE, "the workspace's app on port " + port

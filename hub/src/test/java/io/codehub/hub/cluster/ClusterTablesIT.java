@@ -178,7 +178,7 @@ class ClusterTablesIT {
             for (String agent : agents) {
                 assertThat(one.owns(agent) ^ two.owns(agent)).as("one owner of " + agent).isTrue();
             }
-            two.draining(true);
+            two.drainingWhen(() -> true);
             two.tick().block(WAIT); // writes that it drains
             one.tick().block(WAIT); // reads it
             assertThat(agents).allSatisfy(agent -> assertThat(one.owns(agent)).as(agent).isTrue());

@@ -14,7 +14,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 
 import io.codehub.hub.support.AgentProcess;
@@ -243,6 +247,67 @@ class ClusterIT {
                 .until(() -> readiness(cutOff) == 200);
     }
 
+    @Test
+    @Order(4)
+    void aRollingRestartOfEveryHubUnderSteadyCallsFailsNone() throws Exception {
+        Map<String, String> tokens = new LinkedHashMap<>();
+        for (String workspace : workspaces.values()) {
+            tokens.put(workspace, token(HubProcess.adminClient(haproxy.apiUrl(), ADMIN_TOKEN), workspace));
+        }
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger calls = new AtomicInteger();
+        List<String> failures = new CopyOnWriteArrayList<>();
+        Thread load = new Thread(() -> {
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(8);
+            int round = 0;
+            while (!stop.get() && System.nanoTime() < deadline) {
+                String agent = tunnelAgents.get(round % tunnelAgents.size());
+                String workspace = workspaces.get(agent);
+                String what = "round " + round;
+                try {
+                    int api = HubProcess.adminClient(haproxy.apiUrl(), ADMIN_TOKEN).get().uri("/api/v1/agents/{id}", agent)
+                            .exchange().returnResult(String.class).getStatus().value();
+                    if (api != 200) {
+                        failures.add(what + ": GET agent " + api);
+                    }
+                    int gateway = hello(haproxy.port("gateway"), workspace, tokens.get(workspace));
+                    if (gateway != 200) {
+                        failures.add(what + ": gateway " + gateway);
+                    }
+                } catch (RuntimeException | AssertionError e) {
+                    failures.add(what + ": " + e);
+                }
+                calls.addAndGet(2);
+                round++;
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            }
+        }, "cluster-it-load");
+        load.start();
+        try {
+            for (HubProcess hub : hubs) {
+                long started = System.nanoTime();
+                assertThat(hub.terminate(Duration.ofSeconds(90))).as(hub.hubId() + " exits after SIGTERM").isTrue();
+                long drained = System.nanoTime();
+                hub.restart().awaitReady(READY);
+                awaitAllUp();
+                System.out.println("[figures] rolling restart: " + hub.hubId() + " drained and exited in "
+                        + (drained - started) / 1_000_000 + " ms, back in " + (System.nanoTime() - drained) / 1_000_000
+                        + " ms");
+            }
+        } finally {
+            stop.set(true);
+            load.join(TimeUnit.SECONDS.toMillis(30));
+        }
+        System.out.println("[figures] rolling restart of 3 hubs: " + calls.get() + " calls, " + failures.size()
+                + " failed");
+        if (!failures.isEmpty()) {
+            Files.readAllLines(haproxy.log()).stream().filter(line -> line.matches(".* 50[0-9] .*"))
+                    .forEach(line -> System.out.println("[haproxy] " + line));
+        }
+        assertThat(failures).as("calls that failed during the rolling restart").isEmpty();
+        assertThat(calls.get()).isGreaterThan(100);
+    }
+
     /** The hub holding {@code agent}'s tunnel as hub-1 sees it; empty when none does. */
     private static String heldBy(String agent) {
         JsonNode connection = get(hubs.get(0).apiUrl(), "/api/v1/agents/" + agent).path("connection");
@@ -252,18 +317,29 @@ class ClusterIT {
     /** {@code GET /hello} of {@code workspace} through {@code hub}'s own gateway with a bearer token it minted. */
     private static int hello(HubProcess hub, String workspace) {
         try {
-            String token = hub.adminClient().post().uri("/api/v1/workspaces/{id}/access", workspace)
-                    .contentType(MediaType.APPLICATION_JSON).bodyValue(Map.of("subject", "cluster-it"))
-                    .exchange().expectStatus().isOk().expectBody(JsonNode.class).returnResult().getResponseBody()
-                    .get("token").asString();
-            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), hub.gatewayPort())) {
-                socket.setSoTimeout(10_000);
-                return GatewayClient.status(GatewayClient.exchange(socket, "GET /hello HTTP/1.1\r\nHost: " + workspace
-                        + ".apps.localhost\r\nAuthorization: Bearer " + token + "\r\nConnection: close\r\n\r\n"));
-            }
-        } catch (IOException | RuntimeException | AssertionError e) {
+            return hello(hub.gatewayPort(), workspace, token(hub.adminClient(), workspace));
+        } catch (RuntimeException | AssertionError e) {
             return -1;
         }
+    }
+
+    /** {@code GET /hello} of {@code workspace} through the gateway on {@code port}; -1 when no answer came. */
+    private static int hello(int port, String workspace, String token) {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(10_000);
+            return GatewayClient.status(GatewayClient.exchange(socket, "GET /hello HTTP/1.1\r\nHost: " + workspace
+                    + ".apps.localhost\r\nAuthorization: Bearer " + token + "\r\nConnection: close\r\n\r\n"));
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** A bearer token for {@code workspace}'s gateway, minted through {@code admin}'s hub. */
+    private static String token(WebTestClient admin, String workspace) {
+        return admin.post().uri("/api/v1/workspaces/{id}/access", workspace)
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(Map.of("subject", "cluster-it"))
+                .exchange().expectStatus().isOk().expectBody(JsonNode.class).returnResult().getResponseBody()
+                .get("token").asString();
     }
 
     /** How many state changes each workspace went through, from the event history. */
