@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -180,8 +181,22 @@ class ClusterIT {
         List<HubProcess> survivors = hubs.stream().filter(h -> h != victim).toList();
         Map<String, Integer> stepsBefore = stepsPerWorkspace(survivors.get(0));
 
+        // A call in flight through a survivor to a workspace whose tunnel the victim holds.
+        String relayed = tunnelAgents.stream().filter(agent -> victimId.equals(heldBy(agent))).map(workspaces::get)
+                .findFirst().orElseThrow();
+        HubProcess caller = survivors.get(0);
+        String token = token(caller.adminClient(), relayed);
+        CompletableFuture<Integer> inFlight = CompletableFuture.supplyAsync(
+                () -> get(caller.gatewayPort(), relayed, token, "/delay?ms=30000"));
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> !inFlight.isDone());
+
         long killed = System.nanoTime();
         victim.kill();
+        int status = inFlight.get(10, TimeUnit.SECONDS);
+        long failedAfter = (System.nanoTime() - killed) / 1_000_000;
+        System.out.println("[figures] a relayed call in flight answered " + status + " " + failedAfter
+                + " ms after its tunnel's hub was killed");
+        assertThat(status).as("the relayed call in flight").isBetween(500, 599);
         await().atMost(FAILOVER_BOUND).pollInterval(Duration.ofMillis(200)).until(() -> {
             for (HubProcess hub : survivors) {
                 for (String workspace : workspaces.values()) {
@@ -325,9 +340,14 @@ class ClusterIT {
 
     /** {@code GET /hello} of {@code workspace} through the gateway on {@code port}; -1 when no answer came. */
     private static int hello(int port, String workspace, String token) {
+        return get(port, workspace, token, "/hello");
+    }
+
+    /** {@code GET path} of {@code workspace} through the gateway on {@code port}; -1 when no answer came. */
+    private static int get(int port, String workspace, String token, String path) {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            socket.setSoTimeout(10_000);
-            return GatewayClient.status(GatewayClient.exchange(socket, "GET /hello HTTP/1.1\r\nHost: " + workspace
+            socket.setSoTimeout(40_000);
+            return GatewayClient.status(GatewayClient.exchange(socket, "GET " + path + " HTTP/1.1\r\nHost: " + workspace
                     + ".apps.localhost\r\nAuthorization: Bearer " + token + "\r\nConnection: close\r\n\r\n"));
         } catch (IOException e) {
             return -1;
