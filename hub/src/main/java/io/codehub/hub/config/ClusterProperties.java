@@ -18,9 +18,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param id                 this hub's name among the hubs, unique ({@code CODEHUB_HUB_ID}, default the host
  *                           name)
- * @param internalUrl        how the other hubs reach this hub's relay listener, {@code http://host:port} or
- *                           {@code https://host:port} ({@code CODEHUB_HUB_INTERNAL_URL}); setting it turns the
- *                           cluster on
+ * @param internalUrl        how the other hubs reach this hub's relay listener, {@code http://host:port}
+ *                           ({@code CODEHUB_HUB_INTERNAL_URL}); setting it turns the cluster on
  * @param internalPort       TCP port of the relay listener ({@code CODEHUB_HUB_INTERNAL_PORT}, default 8444;
  *                           0 picks a free one)
  * @param internalAddress    address the relay listener binds, an IP literal
@@ -59,11 +58,14 @@ public record ClusterProperties(
                             + "the hubs.");
         }
         if (internalUrl != null) {
-            String scheme = internalUrl.getScheme();
-            if (!("http".equals(scheme) || "https".equals(scheme)) || internalUrl.getHost() == null
-                    || internalUrl.getPort() < 1) {
+            if ("https".equals(internalUrl.getScheme())) {
                 throw new ConfigurationException("CODEHUB_HUB_INTERNAL_URL", "'" + internalUrl
-                        + "' is not http://host:port or https://host:port",
+                        + "': the relay listener speaks plaintext HTTP/2 only (TLS between hubs is not built yet)",
+                        "Use http://host:port on the hubs' private network (docs/high-availability.md, Security).");
+            }
+            if (!"http".equals(internalUrl.getScheme()) || internalUrl.getHost() == null || internalUrl.getPort() < 1) {
+                throw new ConfigurationException("CODEHUB_HUB_INTERNAL_URL", "'" + internalUrl
+                        + "' is not http://host:port",
                         "Set it to the address the other hubs reach this hub's relay listener at, with its port.");
             }
         }

@@ -3,6 +3,7 @@ package io.codehub.hub.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -77,5 +78,35 @@ class HubConfigurationTest {
                 .properties("codehub.hub.data-dir=" + dir, "codehub.admin.token=a-valid-admin-token-123")
                 .run("--codehub.hub.tunnel.port=70000").close()).isNotNull();
         assertThat(output).contains("CODEHUB_HUB_TUNNEL_PORT: 70000 (expected: 0..65535)");
+    }
+
+    @Test
+    void manyHubsOnTheEmbeddedDatabaseAreRefusedWithTheFix(CapturedOutput output) {
+        assertThatThrownBy(() -> start("codehub.hub.internal-url=http://127.0.0.1:8444")).isNotNull();
+        assertThat(output).contains("CODEHUB_DATABASE_URL: many hubs (CODEHUB_HUB_INTERNAL_URL is set) need PostgreSQL")
+                .contains("or unset CODEHUB_HUB_INTERNAL_URL to run a single hub");
+    }
+
+    @Test
+    void clusterSettingsAreCheckedAndNameTheirVariables() {
+        assertThatThrownBy(() -> cluster("hub-1", "https://10.0.0.1:8444", Duration.ofSeconds(10), Duration.ofSeconds(2)))
+                .hasMessageContaining("CODEHUB_HUB_INTERNAL_URL").hasMessageContaining("plaintext HTTP/2 only");
+        assertThatThrownBy(() -> cluster("hub-1", "http://10.0.0.1", Duration.ofSeconds(10), Duration.ofSeconds(2)))
+                .hasMessage("CODEHUB_HUB_INTERNAL_URL: 'http://10.0.0.1' is not http://host:port");
+        assertThatThrownBy(() -> cluster("hub 1", "http://10.0.0.1:8444", Duration.ofSeconds(10), Duration.ofSeconds(2)))
+                .hasMessage("CODEHUB_HUB_ID: 'hub 1' is not a hub id");
+        assertThatThrownBy(() -> cluster("hub-1", "http://10.0.0.1:8444", Duration.ofSeconds(10), Duration.ofSeconds(4)))
+                .hasMessageStartingWith("CODEHUB_HUB_LEASE_RENEW_INTERVAL: PT4S is more than a third of "
+                        + "CODEHUB_HUB_LEASE_TTL PT10S");
+        ClusterProperties valid = cluster("hub-1", "http://10.0.0.1:8444", Duration.ofSeconds(10),
+                Duration.ofSeconds(2));
+        assertThat(valid.enabled()).isTrue();
+        assertThat(valid.idOrHostName()).isEqualTo("hub-1");
+        assertThat(new ClusterProperties(null, null, 8444, "0.0.0.0", Duration.ofSeconds(10), Duration.ofSeconds(2))
+                .enabled()).as("a single hub").isFalse();
+    }
+
+    private static ClusterProperties cluster(String id, String url, Duration ttl, Duration renew) {
+        return new ClusterProperties(id, URI.create(url), 8444, "0.0.0.0", ttl, renew);
     }
 }
