@@ -13,11 +13,13 @@ import io.codehub.hub.tunnel.AgentTunnelAuthenticator;
 import io.codehub.hub.tunnel.LiveTunnels;
 import io.codehub.tunnel.RelayClient;
 import io.codehub.web.ConfigurationException;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MeterRegistryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
@@ -112,6 +114,17 @@ public class ClusterConfiguration {
         @Bean
         ClusterStepClaims clusterStepClaims(ClusterTables tables, Membership membership) {
             return new ClusterStepClaims(tables, membership);
+        }
+
+        /**
+         * Every meter of this hub carries {@code hub="<CODEHUB_HUB_ID>"} (one value per process, so no
+         * cardinality cost): dashboards and alerts tell the hubs apart even when scraped through a
+         * load balancer.
+         */
+        @Bean
+        MeterRegistryCustomizer<MeterRegistry> hubTag(ClusterProperties properties) {
+            String hub = properties.idOrHostName();
+            return registry -> registry.config().commonTags("hub", hub);
         }
 
         @Bean

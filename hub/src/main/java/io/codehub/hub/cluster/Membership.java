@@ -44,7 +44,8 @@ import reactor.core.scheduler.Schedulers;
  * At each renewal every local session that the registry does not show as this hub's is claimed
  * with the next epoch (the newest session wins); a local session this hub had claimed that the
  * registry now shows on another hub was superseded (the agent connected elsewhere since) and is
- * closed; a claimed session that ended is released. A session is therefore in the registry within
+ * closed if it is still open {@link #SUPERSEDED_GRACE} later (an agent that moved closes it itself,
+ * after its calls in flight); a claimed session that ended is released. A session is therefore in the registry within
  * one renewal of its opening, and the other hubs route to it from their next renewal on.
  *
  * <h2>Work</h2>
@@ -64,6 +65,12 @@ public final class Membership implements SmartLifecycle, AgentOwnership {
     /** Starts before the tunnel port (which admits agents only under a lease) and stops after it. */
     static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 1000;
 
+    /**
+     * How long a local session superseded by the agent's newer session on another hub may stay open
+     * before this hub closes it (an agent that moved closes it itself, after its calls in flight).
+     */
+    static final Duration SUPERSEDED_GRACE = Duration.ofSeconds(30);
+
     /** Longest wait for one round of the database at a clean stop. */
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
@@ -77,6 +84,8 @@ public final class Membership implements SmartLifecycle, AgentOwnership {
     /** Sessions of this hub the registry shows as claimed by it: agent id to session id. */
     private final Map<String, String> claimed = new ConcurrentHashMap<>();
     private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
+    /** Local sessions the registry shows superseded by a newer one elsewhere: session id to when first seen. */
+    private final Map<String, Long> superseded = new ConcurrentHashMap<>();
     private volatile View view = View.EMPTY;
     private volatile long leaseValidUntil = System.nanoTime();
     private volatile boolean leaseHeld;
@@ -292,14 +301,23 @@ public final class Membership implements SmartLifecycle, AgentOwnership {
             if (row != null && row.hubId().equals(hubId) && row.sessionId().equals(sessionId)) {
                 claimed.put(agentId, sessionId);
             } else if (row != null && sessionId.equals(claimed.get(agentId))) {
-                log.info("agent {} connected to hub {} since: closing its older session {} here", agentId,
-                        row.hubId(), sessionId);
-                claimed.remove(agentId, sessionId);
-                session.close(TunnelProtocol.GOAWAY_REPLACED, CloseReason.REPLACED);
+                // The agent connected elsewhere since. An agent that moved closes this session itself once
+                // its streams in flight are done; one that is still open after the grace is a leftover
+                // (its agent lost it half-open) and is closed here.
+                long since = superseded.computeIfAbsent(sessionId, id -> System.nanoTime());
+                if (System.nanoTime() - since - SUPERSEDED_GRACE.toNanos() > 0) {
+                    log.info("agent {} is on hub {} now: closing its older session {} here", agentId, row.hubId(),
+                            sessionId);
+                    claimed.remove(agentId, sessionId);
+                    superseded.remove(sessionId);
+                    session.close(TunnelProtocol.GOAWAY_REPLACED, CloseReason.REPLACED);
+                }
             } else {
                 writes.add(claim(session));
             }
         }
+        superseded.keySet().removeIf(sessionId -> live.values().stream()
+                .noneMatch(session -> session.sessionId().equals(sessionId)));
         claimed.forEach((agentId, sessionId) -> {
             TunnelSession session = live.get(agentId);
             if (session == null || !session.sessionId().equals(sessionId)) {

@@ -1,20 +1,15 @@
 package io.codehub.hub.cluster;
 
-import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
+import io.codehub.hub.config.Listeners;
 import io.codehub.hub.tunnel.LiveTunnels;
 import io.codehub.tunnel.RelayDecision;
 import io.codehub.tunnel.RelayProblem;
 import io.codehub.tunnel.RelayServer;
 import io.codehub.tunnel.TunnelSession;
-import io.codehub.web.ConfigurationException;
 import io.netty.handler.codec.http2.Http2Headers;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -31,7 +26,8 @@ import org.springframework.context.SmartLifecycle;
 final class RelayPort implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(RelayPort.class);
-    private static final long BIND_TIMEOUT_SECONDS = 30;
+    /** The prefix of the listener's settings. */
+    private static final String SETTINGS = "CODEHUB_HUB_INTERNAL";
 
     private final String bindAddress;
     private final int port;
@@ -50,29 +46,12 @@ final class RelayPort implements SmartLifecycle {
 
     @Override
     public void start() {
-        InetSocketAddress bind;
-        try {
-            bind = new InetSocketAddress(InetAddress.getByName(bindAddress), port);
-        } catch (IOException e) {
-            throw new ConfigurationException("CODEHUB_HUB_INTERNAL_ADDRESS", "'" + bindAddress
-                    + "' is not an address: " + e.getMessage(), "Set CODEHUB_HUB_INTERNAL_ADDRESS to an IP address.", e);
-        }
+        InetSocketAddress bind = Listeners.bindAddress(SETTINGS, bindAddress, port);
         RelayServer started = RelayServer.builder().bindAddress(bind).handler(this::decide).build();
-        try {
-            InetSocketAddress bound = started.start().get(BIND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            server = started;
-            log.info("relay listener {} (plaintext h2c: keep it on the hubs' private network)", bound);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            started.close();
-            throw new IllegalStateException("interrupted while binding the relay listener " + bind, e);
-        } catch (ExecutionException | TimeoutException e) {
-            started.close();
-            throw new ConfigurationException("CODEHUB_HUB_INTERNAL_PORT", "cannot listen on " + bind + ": "
-                    + (e.getCause() == null ? e : e.getCause()).getMessage(),
-                    "Free that port, or set CODEHUB_HUB_INTERNAL_PORT (and CODEHUB_HUB_INTERNAL_URL) to one this "
-                            + "host can bind.", e);
-        }
+        InetSocketAddress bound = Listeners.awaitBound(started.start(), bind, SETTINGS, "relay listener",
+                started::close);
+        server = started;
+        log.info("relay listener {} (plaintext h2c: keep it on the hubs' private network)", bound);
     }
 
     private RelayDecision decide(Http2Headers headers, InetSocketAddress peer) {

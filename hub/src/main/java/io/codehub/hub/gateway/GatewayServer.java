@@ -1,6 +1,5 @@
 package io.codehub.hub.gateway;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -8,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.codehub.hub.config.GatewayProperties;
+import io.codehub.hub.config.Listeners;
 import io.codehub.hub.schedule.Periodic;
 import io.codehub.hub.tls.ReloadableTls;
 import io.codehub.tunnel.TunnelTransport;
@@ -46,7 +46,8 @@ import reactor.core.scheduler.Schedulers;
 public final class GatewayServer implements SmartLifecycle, io.codehub.hub.access.GatewayAddress {
 
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
-    private static final int BIND_TIMEOUT_SECONDS = 30;
+    /** The prefix of the gateway's listener settings. */
+    private static final String SETTINGS = "CODEHUB_HUB_GATEWAY";
     /** Longest request line (method, target, version); past it: 414. */
     static final int MAX_REQUEST_LINE_BYTES = 8192;
     /** After the tunnel port (which starts at the default phase) and before the web server stops. */
@@ -69,13 +70,7 @@ public final class GatewayServer implements SmartLifecycle, io.codehub.hub.acces
 
     @Override
     public void start() {
-        InetSocketAddress bind;
-        try {
-            bind = new InetSocketAddress(InetAddress.getByName(properties.address()), properties.port());
-        } catch (IOException e) {
-            throw new ConfigurationException("CODEHUB_HUB_GATEWAY_ADDRESS", "'" + properties.address()
-                    + "' is not an address: " + e.getMessage(), "Set CODEHUB_HUB_GATEWAY_ADDRESS to an IP address.", e);
-        }
+        InetSocketAddress bind = Listeners.bindAddress(SETTINGS, properties.address(), properties.port());
         ReloadableTls tls = tls();
         EventLoopGroup loops = TunnelTransport.newEventLoopGroup(Math.max(2, java.lang.Runtime.getRuntime().availableProcessors()));
         ChannelGroup all = new DefaultChannelGroup("gateway", GlobalEventExecutor.INSTANCE);
@@ -140,9 +135,8 @@ public final class GatewayServer implements SmartLifecycle, io.codehub.hub.acces
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            throw new ConfigurationException("CODEHUB_HUB_GATEWAY_PORT", "cannot listen on " + bind + ": " + e.getMessage(),
-                    "Free that port, or set CODEHUB_HUB_GATEWAY_PORT (and CODEHUB_HUB_GATEWAY_ADDRESS) to one this host "
-                            + "can bind, or CODEHUB_HUB_GATEWAY_ENABLED=false.", e);
+            throw Listeners.cannotListen(bind, SETTINGS, String.valueOf(e.getMessage()),
+                    ", or CODEHUB_HUB_GATEWAY_ENABLED=false", e);
         }
     }
 

@@ -297,10 +297,12 @@ final class UpstreamDialer {
             return new GatewayException(GatewayProblem.UNAVAILABLE, "agent " + route.agentId()
                     + " is unavailable now: " + error.getMessage(), null, RETRY_AFTER);
         }
-        if (error instanceof TunnelException tunnel && tunnel.isUnprocessed()) {
-            // The tunnel is full (its stream limit) or going away: nothing reached the agent.
+        if (error instanceof TunnelException tunnel) {
+            // The tunnel is full (its stream limit) or going away, or the stream failed before the agent's
+            // 200: either way nothing reached the app (the request is written only once the stream is up).
             return new GatewayException(GatewayProblem.UNAVAILABLE, "the tunnel to agent " + route.agentId()
-                    + " takes no new stream now (" + error.getMessage() + ")", null, RETRY_AFTER);
+                    + (tunnel.isUnprocessed() ? " takes no new stream now (" : " failed before the app answered (")
+                    + error.getMessage() + ")", null, RETRY_AFTER);
         }
         if (error instanceof ConnectRefusedException refused && refused.status() == 503) {
             // The hub holding the tunnel took no new stream (the agent is leaving it): nothing reached the agent.

@@ -40,8 +40,14 @@ final class SessionEvents {
     private final Scheduler writing;
     private final Clock clock;
     private final AgentClocks clocks;
+    private final @Nullable String hub;
 
-    SessionEvents(AgentRepository agents, EventPublisher events, Scheduler writing, Clock clock, AgentClocks clocks) {
+    /**
+     * @param hub among many hubs this hub's id, which its events name ({@code "hub"}); null for a single hub
+     */
+    SessionEvents(AgentRepository agents, EventPublisher events, Scheduler writing, Clock clock, AgentClocks clocks,
+            @Nullable String hub) {
+        this.hub = hub;
         this.agents = agents;
         this.events = events;
         this.writing = writing;
@@ -60,7 +66,8 @@ final class SessionEvents {
         events.publish(NewEvent.agent(EventType.AGENT_CONNECTED, session.agentId())
                 .with("sessionId", session.sessionId())
                 .with("remoteAddress", address(session.remoteAddress()))
-                .with("version", session.agentVersion()));
+                .with("version", session.agentVersion())
+                .with("hub", hub));
         AgentFacts facts = new AgentFacts(description.os(), description.arch(), description.runtime(),
                 description.backendVersion());
         update(session, "connection", Mono.defer(() -> agents.activateIfPending(session.agentId(), at)
@@ -78,14 +85,16 @@ final class SessionEvents {
         if (reason == CloseReason.REPLACED || reason == CloseReason.MOVED) {
             events.publish(NewEvent.agent(EventType.AGENT_REPLACED, session.agentId()).withReason(reason.wire())
                     .with("sessionId", session.sessionId())
-                    .with("remoteAddress", address(session.remoteAddress())));
+                    .with("remoteAddress", address(session.remoteAddress()))
+                    .with("hub", hub));
             return;
         }
         Instant at = clock.instant();
         events.publish(NewEvent.agent(EventType.AGENT_DISCONNECTED, session.agentId()).withReason(reason.wire())
                 .with("sessionId", session.sessionId())
                 .with("remoteAddress", address(session.remoteAddress()))
-                .with("cause", cause == null ? null : cause.getMessage() == null ? cause.toString() : cause.getMessage()));
+                .with("cause", cause == null ? null : cause.getMessage() == null ? cause.toString() : cause.getMessage())
+                .with("hub", hub));
         update(session, "disconnection", Mono.defer(() -> agents.recordDisconnected(session.agentId(), at, reason.wire())));
     }
 

@@ -6,6 +6,7 @@ import io.codehub.hub.agents.AgentConnected;
 import io.codehub.hub.agents.AgentConnections;
 import io.codehub.hub.agents.AgentRegistry;
 import io.codehub.hub.agents.AgentRepository;
+import io.codehub.hub.config.ClusterProperties;
 import io.codehub.hub.config.PkiProperties;
 import io.codehub.hub.config.TunnelProperties;
 import io.codehub.hub.events.EventPublisher;
@@ -95,14 +96,15 @@ public class TunnelConfiguration {
     TunnelPort tunnelPort(TunnelProperties properties, HubIdentity identity, AgentTunnelAuthenticator authenticator,
             LiveTunnels tunnels, TunnelTls tls, HubPki pki, CertificateEnrolment enrolment,
             ApplicationEventPublisher events, AgentRepository agents, EventPublisher history, Clock clock,
-            ObjectProvider<TunnelObserver> observer, AgentClocks clocks) {
+            ObjectProvider<TunnelObserver> observer, AgentClocks clocks, ClusterProperties cluster) {
         // Enrolment sends an API key and returns a certificate: only over TLS, and only with a CA.
         TunnelPort port = new TunnelPort(properties, identity.hubId(), authenticator, tunnels, tls,
                 tls.enabled() && pki.enabled() ? enrolment : null);
         port.onAgentConnected(agentId -> events.publishEvent(new AgentConnected(agentId)));
         observer.ifAvailable(port::observe);
         port.clock(clock);
-        port.recordSessions(new SessionEvents(agents, history, Schedulers.parallel(), clock, clocks));
+        port.recordSessions(new SessionEvents(agents, history, Schedulers.parallel(), clock, clocks,
+                cluster.enabled() ? cluster.idOrHostName() : null));
         return port;
     }
 }

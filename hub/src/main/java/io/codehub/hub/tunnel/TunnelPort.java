@@ -1,18 +1,14 @@
 package io.codehub.hub.tunnel;
 
-import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
+import io.codehub.hub.config.Listeners;
 import io.codehub.hub.config.TunnelProperties;
 import io.codehub.hub.identity.HubDrainStatus;
 import io.codehub.tunnel.CloseReason;
@@ -25,7 +21,6 @@ import io.codehub.tunnel.TunnelObserver;
 import io.codehub.tunnel.TunnelServer;
 import io.codehub.tunnel.TunnelServerBuilder;
 import io.codehub.tunnel.TunnelSession;
-import io.codehub.web.ConfigurationException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +48,8 @@ import org.springframework.context.SmartLifecycle;
 public final class TunnelPort implements SmartLifecycle, ApplicationEventPublisherAware, HubDrainStatus {
 
     private static final Logger log = LoggerFactory.getLogger(TunnelPort.class);
-    private static final long BIND_TIMEOUT_SECONDS = 30;
+    /** The prefix of the port's settings. */
+    private static final String SETTINGS = "CODEHUB_HUB_TUNNEL";
 
     private final TunnelProperties properties;
     private final String hubId;
@@ -86,13 +82,7 @@ public final class TunnelPort implements SmartLifecycle, ApplicationEventPublish
 
     @Override
     public void start() {
-        InetSocketAddress bind;
-        try {
-            bind = new InetSocketAddress(InetAddress.getByName(properties.address()), properties.port());
-        } catch (IOException e) {
-            throw new ConfigurationException("CODEHUB_HUB_TUNNEL_ADDRESS", "'" + properties.address()
-                    + "' is not an address: " + e.getMessage(), "Set CODEHUB_HUB_TUNNEL_ADDRESS to an IP address.", e);
-        }
+        InetSocketAddress bind = Listeners.bindAddress(SETTINGS, properties.address(), properties.port());
         TunnelServerBuilder builder = TunnelServer.builder()
                 .bindAddress(bind)
                 .hubId(hubId)
@@ -113,27 +103,15 @@ public final class TunnelPort implements SmartLifecycle, ApplicationEventPublish
             builder.endpoint("POST", CertificateEnrolment.PATH, CertificateEnrolment.MAX_CSR_BYTES, enrolment);
         }
         TunnelServer started = builder.build();
-        try {
-            InetSocketAddress bound = started.start().get(BIND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            server = started;
-            tunnels.attach(started);
-            if (!tls.enabled()) {
-                log.warn("tunnel port {} is plaintext: agent API keys cross the network in the clear; set "
-                        + "CODEHUB_HUB_TUNNEL_TLS_CERT and CODEHUB_HUB_TUNNEL_TLS_KEY outside loopback tests", bound);
-            } else {
-                log.info("tunnel port {} (TLS, client certificates: {}{})", bound, properties.clientAuth(),
-                        enrolment != null ? ", enrolment at " + CertificateEnrolment.PATH : "");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            started.close();
-            throw new IllegalStateException("interrupted while binding the tunnel port " + bind, e);
-        } catch (ExecutionException | TimeoutException e) {
-            started.close();
-            throw new ConfigurationException("CODEHUB_HUB_TUNNEL_PORT", "cannot listen on " + bind + ": "
-                    + (e.getCause() == null ? e : e.getCause()).getMessage(),
-                    "Free that port, or set CODEHUB_HUB_TUNNEL_PORT (and CODEHUB_HUB_TUNNEL_ADDRESS) to one this "
-                            + "host can bind.", e);
+        InetSocketAddress bound = Listeners.awaitBound(started.start(), bind, SETTINGS, "tunnel port", started::close);
+        server = started;
+        tunnels.attach(started);
+        if (!tls.enabled()) {
+            log.warn("tunnel port {} is plaintext: agent API keys cross the network in the clear; set "
+                    + "CODEHUB_HUB_TUNNEL_TLS_CERT and CODEHUB_HUB_TUNNEL_TLS_KEY outside loopback tests", bound);
+        } else {
+            log.info("tunnel port {} (TLS, client certificates: {}{})", bound, properties.clientAuth(),
+                    enrolment != null ? ", enrolment at " + CertificateEnrolment.PATH : "");
         }
     }
 

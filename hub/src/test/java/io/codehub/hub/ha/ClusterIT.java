@@ -162,6 +162,14 @@ class ClusterIT {
             }
             assertThat(holders).as("the hub holding " + agent + ", as each hub sees it").containsOnly(holders.get(0));
         }
+        // Events and metrics name the hub.
+        JsonNode connected = get(hubs.get(0).apiUrl(), "/api/v1/events?agentId=" + tunnelAgents.get(0)
+                + "&type=agent.connected&limit=1").path("items").get(0);
+        assertThat(connected.path("detail").path("hub").asString("")).as("the hub in agent.connected")
+                .isIn("hub-1", "hub-2", "hub-3");
+        String metrics = hubs.get(1).adminClient().get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody();
+        assertThat(metrics).containsPattern("codehub_build_info\\{[^}]*hub=\"hub-2\"");
         // An Agent API call (the workspace's upstream) and the bytes, from every hub's own gateway.
         for (HubProcess hub : hubs) {
             for (String workspace : workspaces.values()) {
@@ -318,6 +326,11 @@ class ClusterIT {
         if (!failures.isEmpty()) {
             Files.readAllLines(haproxy.log()).stream().filter(line -> line.matches(".* 50[0-9] .*"))
                     .forEach(line -> System.out.println("[haproxy] " + line));
+            for (HubProcess hub : hubs) {
+                Files.readAllLines(hub.log()).stream()
+                        .filter(line -> line.contains(" 502 ") || line.contains("WARN") || line.contains("ERROR"))
+                        .forEach(line -> System.out.println("[" + hub.hubId() + "] " + line));
+            }
         }
         assertThat(failures).as("calls that failed during the rolling restart").isEmpty();
         assertThat(calls.get()).isGreaterThan(100);
