@@ -32,6 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       and time until every agent has a session again. Target: 10,000 agents back within 30 s.</li>
  *   <li>{@code gateway}: the workspace gateway against the app it fronts, with the real hub and
  *       agents ({@link GatewayReport}).</li>
+ *   <li>{@code ha}: many hubs on one PostgreSQL: the gateway locally and forwarded over the
+ *       hub-to-hub relay, and the failover when a hub dies ({@link HaReport}).</li>
  * </ul>
  * Every wait is bounded; both child processes are killed on every path.
  */
@@ -52,10 +54,12 @@ public final class Bench {
             case "restart" -> restart(count, port);
             case "bulk" -> bulk(Long.parseLong(Args.value(args, "--bulk-mb", "1024")) * 1_000_000L);
             case "gateway" -> GatewayReport.run(args);
+            case "ha" -> HaReport.run(args);
             default -> {
                 System.err.println("usage: bench tunnel [--tunnels N] [--seconds S] [--json FILE]"
                         + " | idle-tunnels [--count N] | restart [--count N] | bulk [--bulk-mb M]   (all take --port P)"
-                        + " | gateway [--seconds S] [--bulk-mb M] [--runs N] [--json FILE]");
+                        + " | gateway [--seconds S] [--bulk-mb M] [--runs N] [--json FILE]"
+                        + " | ha [--hubs N] [--tunnels N] [--seconds S] [--runs N] [--json FILE] [--database URL]");
                 System.exit(2);
             }
         }

@@ -404,7 +404,7 @@ final class GatewayStack implements AutoCloseable {
     }
 
     /** The status of one {@code GET /hello} on a new connection, or -1 when there was no answer. */
-    private static int probe(GatewayTarget target) {
+    static int probe(GatewayTarget target) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), target.port()), 2_000);
             socket.setSoTimeout(5_000);
@@ -449,7 +449,7 @@ final class GatewayStack implements AutoCloseable {
     }
 
     /** Runs {@code docker args...} (60 s at most); its output, or null when it failed. */
-    private static @Nullable String docker(String... args) {
+    static @Nullable String docker(String... args) {
         List<String> command = new ArrayList<>();
         command.add("docker");
         command.addAll(List.of(args));
@@ -474,13 +474,13 @@ final class GatewayStack implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }
 
-    private static void deleteRecursively(Path root) {
+    static void deleteRecursively(Path root) {
         try (Stream<Path> paths = Files.walk(root)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {

@@ -97,24 +97,33 @@ final class HttpLoad {
      * {@code GET /hello}: answers per second over {@code duration}, after {@code warmup} at full load.
      */
     double requestsPerSecond(GatewayTarget target, Duration warmup, Duration duration) throws Exception {
+        return requestsPerSecond(target, CONNECTIONS, warmup, duration);
+    }
+
+    /** As {@link #requestsPerSecond(GatewayTarget, Duration, Duration)}, on {@code connections} connections. */
+    double requestsPerSecond(GatewayTarget target, int connections, Duration warmup, Duration duration)
+            throws Exception {
+        if (connections <= 0) {
+            throw new IllegalArgumentException("connections: " + connections + " (expected: > 0)");
+        }
         List<Channel> channels = new ArrayList<>();
         List<Repeated> handlers = new ArrayList<>();
         ByteBuf hello = target.get("/hello");
         try {
-            for (int i = 0; i < CONNECTIONS; i++) {
+            for (int i = 0; i < connections; i++) {
                 Repeated handler = new Repeated(target, hello);
                 channels.add(connect(target, handler));
                 handlers.add(handler);
             }
             long from = System.nanoTime() + warmup.toNanos();
             long until = from + duration.toNanos();
-            for (int i = 0; i < CONNECTIONS; i++) {
+            for (int i = 0; i < connections; i++) {
                 Repeated handler = handlers.get(i);
                 channels.get(i).eventLoop().execute(() -> handler.start(from, until));
             }
             long answered = 0;
             for (Repeated handler : handlers) {
-                await(handler.done, warmup.plus(duration).plusSeconds(30), target, "64 connections of GET /hello");
+                await(handler.done, warmup.plus(duration).plusSeconds(30), target, connections + " connections of GET /hello");
                 answered += handler.counted;
             }
             return answered / (duration.toNanos() / 1e9);
