@@ -216,11 +216,6 @@ public final class Membership implements SmartLifecycle, AgentOwnership {
         return address == null ? Optional.empty() : Optional.of(new Holder(hub, address, row));
     }
 
-    /** The live hubs as last read, by id. */
-    Map<String, LiveHub> liveHubs() {
-        return view.hubs;
-    }
-
     /** One renewal: lease, live hubs, registry; never fails (a failed round is logged and retried). */
     Mono<Void> tick() {
         long started = System.nanoTime();

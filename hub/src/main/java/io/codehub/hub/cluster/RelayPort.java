@@ -103,10 +103,4 @@ final class RelayPort implements SmartLifecycle {
     public int getPhase() {
         return Membership.PHASE + 1;
     }
-
-    /** The bound address while running. */
-    @Nullable InetSocketAddress localAddress() {
-        RelayServer s = server;
-        return s == null ? null : s.localAddress();
-    }
 }
