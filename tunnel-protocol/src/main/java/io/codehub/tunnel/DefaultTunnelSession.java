@@ -12,12 +12,9 @@ import java.util.function.Consumer;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -125,27 +122,11 @@ final class DefaultTunnelSession implements TunnelSession {
                     + ": " + limits.maxConcurrentStreams() + " streams open (maxConcurrentStreams)", null));
             return;
         }
-        new Http2StreamChannelBootstrap(channel)
-                .option(ChannelOption.AUTO_READ, false)
-                .handler(new ChannelInitializer<Http2StreamChannel>() {
-                    @Override
-                    protected void initChannel(Http2StreamChannel ch) {
-                        init.accept(ch);
-                    }
-                })
-                .open()
-                .addListener(f -> {
-                    if (f.isSuccess()) {
-                        Http2StreamChannel ch = (Http2StreamChannel) f.getNow();
-                        ch.closeFuture().addListener(c -> streamClosed());
-                        opened.accept(ch);
-                    } else {
-                        streamClosed();
-                        result.completeExceptionally(new TunnelConnectionException(
-                                TunnelConnectionException.Reason.CLOSED, null, true, operation + " on session "
-                                + sessionId + " of agent " + agentId + " failed: " + f.cause(), f.cause()));
-                    }
-                });
+        Http2Pipelines.openStreamChannel(channel, init, opened,
+                cause -> result.completeExceptionally(new TunnelConnectionException(
+                        TunnelConnectionException.Reason.CLOSED, null, true, operation + " on session "
+                        + sessionId + " of agent " + agentId + " failed: " + cause, cause)),
+                this::streamClosed);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.codehub.tunnel;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -17,6 +18,7 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -130,6 +132,35 @@ final class Http2Pipelines {
                 ch.pipeline().addLast(streamIdleHandler(limits), new StreamChannelHandler(sessionId, factory));
             }
         });
+    }
+
+    /**
+     * Opens a stream of the client connection {@code parent} as a child channel with
+     * {@code AUTO_READ} off, its pipeline built by {@code init}: {@code opened} gets it, or
+     * {@code failed} the cause when it could not be opened. {@code closed} runs once either way, when
+     * the child has closed or failed to open (the callers count their open streams with it).
+     */
+    static void openStreamChannel(Channel parent, Consumer<Http2StreamChannel> init,
+            Consumer<Http2StreamChannel> opened, Consumer<Throwable> failed, Runnable closed) {
+        new Http2StreamChannelBootstrap(parent)
+                .option(ChannelOption.AUTO_READ, false)
+                .handler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel ch) {
+                        init.accept(ch);
+                    }
+                })
+                .open()
+                .addListener(f -> {
+                    if (f.isSuccess()) {
+                        Http2StreamChannel ch = (Http2StreamChannel) f.getNow();
+                        ch.closeFuture().addListener(c -> closed.run());
+                        opened.accept(ch);
+                    } else {
+                        closed.run();
+                        failed.accept(f.cause());
+                    }
+                });
     }
 
     static IdleStateHandler streamIdleHandler(TunnelLimits limits) {

@@ -14,8 +14,6 @@ import java.util.function.Consumer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
@@ -23,7 +21,6 @@ import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -100,27 +97,11 @@ final class RelayView implements TunnelSession {
                 return;
             }
             activeStreams.incrementAndGet();
-            new Http2StreamChannelBootstrap(channel)
-                    .option(ChannelOption.AUTO_READ, false)
-                    .handler(new ChannelInitializer<Http2StreamChannel>() {
-                        @Override
-                        protected void initChannel(Http2StreamChannel ch) {
-                            init.accept(ch);
-                        }
-                    })
-                    .open()
-                    .addListener(f -> {
-                        if (f.isSuccess()) {
-                            Http2StreamChannel ch = (Http2StreamChannel) f.getNow();
-                            ch.closeFuture().addListener(c -> activeStreams.decrementAndGet());
-                            opened.accept(ch);
-                        } else {
-                            activeStreams.decrementAndGet();
-                            result.completeExceptionally(new TunnelConnectionException(
-                                    TunnelConnectionException.Reason.CLOSED, null, true, what + " on "
-                                    + connection.name() + " failed: " + f.cause(), f.cause()));
-                        }
-                    });
+            Http2Pipelines.openStreamChannel(channel, init, opened,
+                    cause -> result.completeExceptionally(new TunnelConnectionException(
+                            TunnelConnectionException.Reason.CLOSED, null, true, what + " on "
+                            + connection.name() + " failed: " + cause, cause)),
+                    activeStreams::decrementAndGet);
         });
     }
 
