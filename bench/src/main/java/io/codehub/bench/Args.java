@@ -24,4 +24,19 @@ final class Args {
         }
         return false;
     }
+
+    /** The value of option {@code name} as a whole number above zero; a clear error otherwise. */
+    static long positive(String[] args, String name, String fallback) {
+        String text = value(args, name, fallback);
+        long value;
+        try {
+            value = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + ": '" + text + "' (expected: a positive whole number)");
+        }
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
+        }
+        return value;
+    }
 }

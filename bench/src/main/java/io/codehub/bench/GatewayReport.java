@@ -1,10 +1,11 @@
 package io.codehub.bench;
 
+import static io.codehub.bench.RunResults.format;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -14,8 +15,6 @@ import java.util.concurrent.TimeUnit;
 import io.codehub.tunnel.TunnelTransport;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
-import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code bench gateway [--seconds S] [--bulk-mb M] [--runs N] [--json FILE]}: the workspace
@@ -87,10 +86,10 @@ final class GatewayReport {
     }
 
     static void run(String[] args) throws Exception {
-        Duration seconds = Duration.ofSeconds(positive(args, "--seconds", "10"));
-        long bulkBytes = positive(args, "--bulk-mb", "1024") * 1024 * 1024;
-        int runs = (int) positive(args, "--runs", "1");
-        int idle = (int) positive(args, "--idle", Integer.toString(IDLE_SOCKETS));
+        Duration seconds = Duration.ofSeconds(Args.positive(args, "--seconds", "10"));
+        long bulkBytes = Args.positive(args, "--bulk-mb", "1024") * 1024 * 1024;
+        int runs = (int) Args.positive(args, "--runs", "1");
+        int idle = (int) Args.positive(args, "--idle", Integer.toString(IDLE_SOCKETS));
         String json = Args.value(args, "--json", "");
         boolean ssh = Args.flag(args, "--ssh");
         List<String> phases = List.of(Args.value(args, "--phases", String.join(",", PHASES)).split(","));
@@ -119,7 +118,7 @@ final class GatewayReport {
             summary(results, idle, ssh);
         }
         if (!json.isEmpty()) {
-            Files.writeString(Path.of(json), json(results));
+            Files.writeString(Path.of(json), RunResults.json(results));
             System.out.println("wrote " + json);
         }
     }
@@ -326,7 +325,7 @@ final class GatewayReport {
     private static void summary(List<Map<String, Double>> results, int idle, boolean ssh) {
         System.out.printf(Locale.ROOT, "%ncodehub workspace gateway benchmark, %d runs: min / median / max%n", results.size());
         for (String key : results.get(0).keySet()) {
-            double[] values = values(results, key);
+            double[] values = RunResults.values(results, key);
             System.out.printf(Locale.ROOT, "  %-40s %12s %12s %12s%n", key, format(values[0]),
                     format(values[values.length / 2]), format(values[values.length - 1]));
         }
@@ -337,57 +336,5 @@ final class GatewayReport {
                     met == results.size() ? "met in every run" : "MISSED in " + (results.size() - met) + " of "
                             + results.size() + " runs");
         }
-    }
-
-    /** One run: its keys. Several: each key's median, with every run's keys under {@code runs}. */
-    private static String json(List<Map<String, Double>> results) {
-        ObjectNode root = HubAdmin.JSON.createObjectNode();
-        for (String key : results.get(0).keySet()) {
-            double[] values = values(results, key);
-            put(root, key, values[values.length / 2]);
-        }
-        if (results.size() > 1) {
-            ArrayNode runs = root.putArray("runs");
-            for (Map<String, Double> result : results) {
-                ObjectNode run = runs.addObject();
-                result.forEach((k, v) -> put(run, k, v));
-            }
-        }
-        return HubAdmin.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
-    }
-
-    private static void put(ObjectNode node, String key, double value) {
-        if (Double.isNaN(value)) {
-            node.putNull(key);
-        } else {
-            node.put(key, value);
-        }
-    }
-
-    private static double[] values(List<Map<String, Double>> results, String key) {
-        double[] values = results.stream().mapToDouble(r -> r.getOrDefault(key, Double.NaN)).toArray();
-        Arrays.sort(values);
-        return values;
-    }
-
-    private static String format(double value) {
-        if (Double.isNaN(value)) {
-            return "-";
-        }
-        return Math.abs(value) >= 100 ? String.format(Locale.ROOT, "%,.0f", value) : String.format(Locale.ROOT, "%.2f", value);
-    }
-
-    private static long positive(String[] args, String name, String fallback) {
-        String text = Args.value(args, name, fallback);
-        long value;
-        try {
-            value = Long.parseLong(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + ": '" + text + "' (expected: a positive whole number)");
-        }
-        if (value <= 0) {
-            throw new IllegalArgumentException(name + ": " + value + " (expected: > 0)");
-        }
-        return value;
     }
 }
