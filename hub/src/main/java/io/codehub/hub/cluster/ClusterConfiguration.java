@@ -2,6 +2,7 @@ package io.codehub.hub.cluster;
 
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Base64;
 
 import io.codehub.hub.config.ClusterProperties;
@@ -14,15 +15,22 @@ import io.codehub.hub.tunnel.LiveTunnels;
 import io.codehub.tunnel.RelayClient;
 import io.codehub.web.ConfigurationException;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.micrometer.metrics.autoconfigure.MeterRegistryCustomizer;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
+import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.r2dbc.core.DatabaseClient;
 
 /**
@@ -51,6 +59,7 @@ public class ClusterConfiguration {
     static class Enabled {
 
         private static final String RELAY_KEY = "relay-token-key";
+        private static final Logger log = LoggerFactory.getLogger(ClusterConfiguration.class);
 
         @Bean
         ClusterTables clusterTables(DatabaseClient db, DatabaseTarget target) {
@@ -125,6 +134,29 @@ public class ClusterConfiguration {
         MeterRegistryCustomizer<MeterRegistry> hubTag(ClusterProperties properties) {
             String hub = properties.idOrHostName();
             return registry -> registry.config().commonTags("hub", hub);
+        }
+
+        /**
+         * On SIGTERM (the context closing), before anything stops: readiness answers 503 and the hub
+         * keeps serving for {@code CODEHUB_HUB_SHUTDOWN_DELAY}, so the load balancer stops sending it
+         * requests before its listeners close; then the drain runs as always.
+         */
+        @Bean
+        ApplicationListener<ContextClosedEvent> shutdownDelay(ClusterProperties properties,
+                ApplicationEventPublisher events) {
+            return event -> {
+                Duration delay = properties.shutdownDelay();
+                if (delay.isZero()) {
+                    return;
+                }
+                AvailabilityChangeEvent.publish(events, this, ReadinessState.REFUSING_TRAFFIC);
+                log.info("shutting down in {}: readiness answers 503 meanwhile, so the load balancer moves on", delay);
+                try {
+                    Thread.sleep(delay.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
         }
 
         @Bean

@@ -28,6 +28,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                           routing ({@code CODEHUB_HUB_LEASE_TTL}, default 10s)
  * @param leaseRenewInterval how often the lease is renewed and the other hubs and tunnels are read
  *                           ({@code CODEHUB_HUB_LEASE_RENEW_INTERVAL}, default 2s, at most a third of the TTL)
+ * @param shutdownDelay      on SIGTERM, how long the hub keeps serving everything with its readiness
+ *                           answering 503 before it starts to drain and stop, so the load balancer stops
+ *                           sending it work first ({@code CODEHUB_HUB_SHUTDOWN_DELAY}, default 5s: two failed
+ *                           checks of the shipped HAProxy config; 0 to 60s)
  */
 @ConfigurationProperties("codehub.hub")
 public record ClusterProperties(
@@ -36,7 +40,8 @@ public record ClusterProperties(
         @DefaultValue("8444") int internalPort,
         @DefaultValue("0.0.0.0") String internalAddress,
         @DefaultValue("10s") Duration leaseTtl,
-        @DefaultValue("2s") Duration leaseRenewInterval) {
+        @DefaultValue("2s") Duration leaseRenewInterval,
+        @DefaultValue("5s") Duration shutdownDelay) {
 
     /** Hub ids: what fits a label, a log line and a URL path segment. */
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -45,6 +50,10 @@ public record ClusterProperties(
         ConfigurationChecks.inRange("CODEHUB_HUB_INTERNAL_PORT", internalPort, 0, 65535);
         ConfigurationChecks.positive("CODEHUB_HUB_LEASE_TTL", leaseTtl);
         ConfigurationChecks.positive("CODEHUB_HUB_LEASE_RENEW_INTERVAL", leaseRenewInterval);
+        if (shutdownDelay.isNegative() || shutdownDelay.compareTo(Duration.ofMinutes(1)) > 0) {
+            throw new ConfigurationException("CODEHUB_HUB_SHUTDOWN_DELAY", shutdownDelay + " (expected: 0s to 60s)",
+                    "Set it to about the time the load balancer takes to take a hub out (two failed checks).");
+        }
         if (leaseRenewInterval.multipliedBy(3).compareTo(leaseTtl) > 0) {
             throw new ConfigurationException("CODEHUB_HUB_LEASE_RENEW_INTERVAL", leaseRenewInterval
                     + " is more than a third of CODEHUB_HUB_LEASE_TTL " + leaseTtl

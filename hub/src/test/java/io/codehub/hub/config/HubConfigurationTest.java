@@ -102,11 +102,12 @@ class HubConfigurationTest {
                 Duration.ofSeconds(2));
         assertThat(valid.enabled()).isTrue();
         assertThat(valid.idOrHostName()).isEqualTo("hub-1");
-        assertThat(new ClusterProperties(null, null, 8444, "0.0.0.0", Duration.ofSeconds(10), Duration.ofSeconds(2))
+        assertThat(new ClusterProperties(null, null, 8444, "0.0.0.0", Duration.ofSeconds(10), Duration.ofSeconds(2),
+                Duration.ZERO)
                 .enabled()).as("a single hub").isFalse();
     }
 
     private static ClusterProperties cluster(String id, String url, Duration ttl, Duration renew) {
-        return new ClusterProperties(id, URI.create(url), 8444, "0.0.0.0", ttl, renew);
+        return new ClusterProperties(id, URI.create(url), 8444, "0.0.0.0", ttl, renew, Duration.ofSeconds(5));
     }
 }

@@ -85,7 +85,9 @@ class ClusterIT {
                     "CODEHUB_HUB_LEASE_TTL", "6s",
                     "CODEHUB_HUB_LEASE_RENEW_INTERVAL", "1s",
                     "CODEHUB_HUB_HEALTH_INTERVAL", "2s",
-                    "CODEHUB_HUB_TUNNEL_DRAIN_GRACE", "5s");
+                    "CODEHUB_HUB_TUNNEL_DRAIN_GRACE", "5s",
+                    // the test's HAProxy takes a hub out after two failed checks 500 ms apart
+                    "CODEHUB_HUB_SHUTDOWN_DELAY", "2s");
             hubs.add(HubProcess.start("hub-" + i, dir.resolve("hub-" + i), ADMIN_TOKEN, env));
             if (i == 1) {
                 hubs.get(0).awaitReady(READY); // migrates the schema and stores the shared keys first
