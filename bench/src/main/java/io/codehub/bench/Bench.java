@@ -34,6 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       agents ({@link GatewayReport}).</li>
  *   <li>{@code ha}: many hubs on one PostgreSQL: the gateway locally and forwarded over the
  *       hub-to-hub relay, and the failover when a hub dies ({@link HaReport}).</li>
+ *   <li>{@code fleet}: one real hub on PostgreSQL with thousands of agents, health checks and
+ *       workspaces ({@link FleetReport}).</li>
  * </ul>
  * Every wait is bounded; both child processes are killed on every path.
  */
@@ -55,11 +57,13 @@ public final class Bench {
             case "bulk" -> bulk(Long.parseLong(Args.value(args, "--bulk-mb", "1024")) * 1_000_000L);
             case "gateway" -> GatewayReport.run(args);
             case "ha" -> HaReport.run(args);
+            case "fleet" -> FleetReport.run(args);
             default -> {
                 System.err.println("usage: bench tunnel [--tunnels N] [--seconds S] [--json FILE]"
                         + " | idle-tunnels [--count N] | restart [--count N] | bulk [--bulk-mb M]   (all take --port P)"
                         + " | gateway [--seconds S] [--bulk-mb M] [--runs N] [--json FILE]"
-                        + " | ha [--hubs N] [--tunnels N] [--seconds S] [--runs N] [--json FILE] [--database URL]");
+                        + " | ha [--hubs N] [--tunnels N] [--seconds S] [--runs N] [--json FILE] [--database URL]"
+                        + " | fleet [--agents N] [--workspaces N] [--minutes M] [--runs N] [--json FILE] [--database URL]");
                 System.exit(2);
             }
         }

@@ -137,7 +137,7 @@ final class HaStack implements AutoCloseable {
     }
 
     /** Fails with what to do when PostgreSQL does not answer at {@code database} or {@code psql} is missing. */
-    private static void checkPostgres(String database) {
+    static void checkPostgres(String database) {
         URI uri = URI.create(database);
         if (!"postgresql".equals(uri.getScheme()) || uri.getHost() == null || uri.getQuery() != null) {
             throw new IllegalArgumentException("--database: '" + database + "' (expected: postgresql://user@host:port/db, "

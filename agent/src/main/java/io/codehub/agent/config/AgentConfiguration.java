@@ -20,6 +20,7 @@ import io.codehub.web.ProblemResponses;
 import io.codehub.web.ProblemWebExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.server.reactive.ConfigurableReactiveWebServerFactory;
 import org.springframework.context.annotation.Bean;
@@ -81,7 +82,9 @@ public class AgentConfiguration {
         return new HubTokenVerifier(key, id, auth.clockSkew(), auth.maxTokenBytes(), auth.cacheSize(), clock);
     }
 
+    /** The backend of {@code CODEHUB_AGENT_RUNTIME}, unless the application that embeds the agent registered its own. */
     @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean(Runtime.class)
     Runtime runtime(AgentProperties properties) {
         return switch (properties.runtime()) {
             case "docker" -> DockerRuntimeSetup.create(properties);

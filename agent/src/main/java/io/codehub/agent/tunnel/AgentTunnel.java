@@ -7,14 +7,10 @@ import io.codehub.tunnel.ConnectRelay;
 import io.codehub.tunnel.TunnelConnector;
 import io.codehub.tunnel.TunnelConnectorBuilder;
 import io.codehub.tunnel.TunnelObserver;
-import io.netty.buffer.ByteBufAllocator;
 import org.jspecify.annotations.Nullable;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.core.io.buffer.NettyDataBufferFactory;
 import org.springframework.http.server.reactive.HttpHandler;
-import org.springframework.web.server.adapter.WebHttpHandlerBuilder;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * The agent's dial-out door. Started once every bean is ready (after the direct listener), it
@@ -52,12 +48,9 @@ final class AgentTunnel implements SmartLifecycle {
         if (connector != null) {
             return;
         }
-        HttpHandler http = WebHttpHandlerBuilder.applicationContext(context).build();
-        TunnelHttpHandlerAdapter adapter = new TunnelHttpHandlerAdapter(http,
-                new NettyDataBufferFactory(ByteBufAllocator.DEFAULT), maxBodyBytes, Schedulers.parallel());
         TunnelConnector started = connectorBuilder
                 .streamHandlerFactory(new ConnectStreams(ConnectRelay.create(upstreams).withObserver(relayObserver), upstreams,
-                        adapter))
+                        AgentStreams.agentApi(context, maxBodyBytes)))
                 .build();
         upstreams.start();
         started.start();

@@ -158,17 +158,34 @@ public final class AgentRegistry {
      * budget of key checks, so that a flood of wrong keys cannot take the registry's scheduler.
      */
     public Mono<KeyMatch> match(String presented, Scheduler checking) {
-        return Mono.justOrEmpty(ApiKeys.parse(presented)).flatMap(key -> agents.findById(key.agentId())
-                .publishOn(checking)
-                .mapNotNull(agent -> {
-                    if (keys.matches(key.secret(), agent.apiKeyHash())) {
-                        return new KeyMatch(agent, true);
-                    }
-                    boolean previous = agent.previousApiKeyHash() != null && agent.previousKeyExpiresAt() != null
-                            && clock.instant().isBefore(agent.previousKeyExpiresAt())
-                            && keys.matches(key.secret(), agent.previousApiKeyHash());
-                    return previous ? new KeyMatch(agent, false) : null;
-                }));
+        return keyOwner(presented).publishOn(checking).mapNotNull(agent -> verify(agent, presented));
+    }
+
+    /**
+     * The agent {@code presented} names, read from the database (no bcrypt); empty when it is not an
+     * API key or names no registered agent. {@link #verify} then checks the secret.
+     */
+    public Mono<Agent> keyOwner(String presented) {
+        return Mono.justOrEmpty(ApiKeys.parse(presented)).flatMap(key -> agents.findById(key.agentId()));
+    }
+
+    /**
+     * Whether {@code presented} is {@code agent}'s current key, or its previous one within the grace
+     * period after a rotation: which matched, or null for neither. Blocking (bcrypt): run it off
+     * the event loop.
+     */
+    public @Nullable KeyMatch verify(Agent agent, String presented) {
+        ApiKeys.Presented key = ApiKeys.parse(presented).orElse(null);
+        if (key == null || !key.agentId().equals(agent.id())) {
+            return null;
+        }
+        if (keys.matches(key.secret(), agent.apiKeyHash())) {
+            return new KeyMatch(agent, true);
+        }
+        boolean previous = agent.previousApiKeyHash() != null && agent.previousKeyExpiresAt() != null
+                && clock.instant().isBefore(agent.previousKeyExpiresAt())
+                && keys.matches(key.secret(), agent.previousApiKeyHash());
+        return previous ? new KeyMatch(agent, false) : null;
     }
 
     /**

@@ -2,6 +2,8 @@ package io.codehub.hub.agents;
 
 import java.net.URI;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 
 import io.codehub.hub.db.Sql;
@@ -92,12 +94,44 @@ public final class AgentRepository {
         return spec.map(this::map).all();
     }
 
-    /** Active agents with room for one more workspace, in {@code region} when given, least loaded first. */
-    public Flux<Agent> findPlaceable(@Nullable String region) {
+    /**
+     * What the health checker schedules by, for every agent: a few columns, not whole rows (a
+     * fleet's list is read every few seconds).
+     *
+     * @param tunnel       whether the hub reaches it through its tunnel session
+     * @param lastHealthAt when it last passed a health check
+     * @param failures     health checks failed in a row
+     */
+    public record Schedule(String id, AgentStatus status, boolean tunnel, @Nullable Instant lastHealthAt, int failures) {
+    }
+
+    /** Every agent's {@link Schedule}. */
+    public Flux<Schedule> schedules() {
+        return db.sql("SELECT id, status, endpoint, last_health_at, consecutive_failures FROM agents")
+                .map(row -> new Schedule(Sql.text(row, "id"), AgentStatus.fromWire(Sql.text(row, "status")),
+                        Sql.text(row, "endpoint").regionMatches(true, 0, "tunnel:", 0, 7),
+                        Sql.instant(row, "last_health_at"), Sql.integer(row, "consecutive_failures")))
+                .all();
+    }
+
+    /** The agents of {@code ids} that exist, in no particular order. */
+    public Flux<Agent> findAllById(Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return Flux.empty();
+        }
+        return db.sql("SELECT * FROM agents WHERE id IN (:ids)").bind("ids", List.copyOf(ids)).map(this::map).all();
+    }
+
+    /**
+     * Active agents with room for one more workspace, in {@code region} when given, least loaded
+     * first: {@code limit} of them from {@code offset} of that order.
+     */
+    public Flux<Agent> findPlaceable(@Nullable String region, int offset, int limit) {
         String sql = "SELECT * FROM agents WHERE status = 'active' AND current_load < capacity"
                 + (region == null ? "" : " AND region = :region")
-                + " ORDER BY CAST(current_load AS DOUBLE PRECISION) / capacity, current_load, created_at, id";
-        GenericExecuteSpec spec = db.sql(sql);
+                + " ORDER BY CAST(current_load AS DOUBLE PRECISION) / capacity, current_load, created_at, id"
+                + " LIMIT :limit OFFSET :offset";
+        GenericExecuteSpec spec = db.sql(sql).bind("limit", limit).bind("offset", offset);
         if (region != null) {
             spec = spec.bind("region", region);
         }
@@ -190,9 +224,10 @@ public final class AgentRepository {
     /**
      * Records a tunnel session that opened {@code at}: the agent's first and latest connection,
      * {@code pending} to {@code active}, the version and facts its handshake carried (those it left
-     * out stay as they were). Completes with the agent as recorded, empty when it does not exist.
+     * out stay as they were). Completes with whether the agent exists (no read back: every
+     * connection of a fleet writes here).
      */
-    public Mono<Agent> recordConnected(String id, Instant at, @Nullable String agentVersion, AgentFacts facts) {
+    public Mono<Boolean> recordConnected(String id, Instant at, @Nullable String agentVersion, AgentFacts facts) {
         GenericExecuteSpec spec = db.sql("""
                 UPDATE agents SET status = CASE WHEN status = 'pending' THEN 'active' ELSE status END,
                     first_connected_at = COALESCE(first_connected_at, :at), last_connected_at = :at,
@@ -203,7 +238,7 @@ public final class AgentRepository {
                 .bind("id", id);
         spec = Sql.bind(spec, "at", at, Instant.class);
         spec = Sql.bind(spec, "version", agentVersion, String.class);
-        return bindFacts(spec, facts).fetch().rowsUpdated().then(findById(id));
+        return bindFacts(spec, facts).fetch().rowsUpdated().map(rows -> rows > 0);
     }
 
     /** Makes a {@code pending} agent {@code active} (it answered); true only for the call that changed it. */

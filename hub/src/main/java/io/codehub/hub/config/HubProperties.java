@@ -39,11 +39,11 @@ public record HubProperties(
      * @param gracePeriod  how long the previous key keeps working after a rotation
      *                     ({@code CODEHUB_HUB_API_KEYS_GRACE_PERIOD}, default 24h)
      * @param bcryptCost   bcrypt cost factor of stored key hashes, 4..16
-     *                     ({@code CODEHUB_HUB_API_KEYS_BCRYPT_COST}, default 10)
+     *                     ({@code CODEHUB_HUB_API_KEYS_BCRYPT_COST}, default 4: the secrets are 256 random bits)
      */
     public record ApiKeys(
             @DefaultValue("24h") Duration gracePeriod,
-            @DefaultValue("10") int bcryptCost) {
+            @DefaultValue("4") int bcryptCost) {
 
         public ApiKeys {
             ConfigurationChecks.positive("CODEHUB_HUB_API_KEYS_GRACE_PERIOD", gracePeriod);

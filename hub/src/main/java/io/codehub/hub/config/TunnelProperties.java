@@ -47,7 +47,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param keyCheckThreads API keys checked (bcrypt) at once in handshakes and enrolments; 0 means half the
  *                    processors, at least 1 ({@code CODEHUB_HUB_TUNNEL_KEY_CHECK_THREADS}, default 0)
  * @param keyCheckQueue key checks that may wait for a thread; more get 503 with Retry-After
- *                    ({@code CODEHUB_HUB_TUNNEL_KEY_CHECK_QUEUE}, default 32)
+ *                    ({@code CODEHUB_HUB_TUNNEL_KEY_CHECK_QUEUE}, default 1024: a few seconds of checks at
+ *                    the default bcrypt cost, within the handshake timeout)
  */
 @ConfigurationProperties("codehub.hub.tunnel")
 public record TunnelProperties(
@@ -63,7 +64,7 @@ public record TunnelProperties(
         @DefaultValue("10s") Duration handshakeTimeout,
         @DefaultValue("128") int maxHandshakesPerAddress,
         @DefaultValue("0") int keyCheckThreads,
-        @DefaultValue("32") int keyCheckQueue,
+        @DefaultValue("1024") int keyCheckQueue,
         @DefaultValue("5s") Duration moveGrace) {
 
     /** Default of {@code moveGrace}. */

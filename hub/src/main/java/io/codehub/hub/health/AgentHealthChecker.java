@@ -3,6 +3,9 @@ package io.codehub.hub.health;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,13 +49,22 @@ import reactor.core.scheduler.Schedulers;
  * its workspaces can then be retried.
  *
  * <h2>Isolation</h2>
- * Agents are checked concurrently and each check has its own timeout, so a hanging agent delays
- * no other agent's check.
+ * Agents are checked concurrently (at most {@value #MAX_CONCURRENT_CHECKS} at once) and each check
+ * has its own timeout, so a hanging agent delays no other agent's check.
+ *
+ * <h2>Many agents</h2>
+ * Each agent is checked every {@code interval} from its own point of it (a hash of its id), so a
+ * fleet's checks are spread evenly over the interval instead of arriving at one tick, after a hub
+ * restart too; an agent that just registered is checked at the next tick.
  */
 public final class AgentHealthChecker implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(AgentHealthChecker.class);
     private static final Duration MAX_TICK = Duration.ofSeconds(1);
+    /** Checks running at once; more due wait for the next tick (a fleet's first checks, say). */
+    static final int MAX_CONCURRENT_CHECKS = 128;
+    static final long ROSTER_MAX_AGE_SECONDS = 5;
+    private static final Duration ROSTER_MAX_AGE = Duration.ofSeconds(ROSTER_MAX_AGE_SECONDS);
     /** The endpoint scheme of agents behind the tunnel (their sessions, not checks, say when they come and go). */
     private static final String TUNNEL_SCHEME = "tunnel";
     /** The disconnect reason of a direct agent that failed its checks. */
@@ -68,6 +80,10 @@ public final class AgentHealthChecker implements SmartLifecycle {
     private final EventPublisher events;
     private final Map<String, Instant> nextCheck = new ConcurrentHashMap<>();
     private final Set<String> checking = ConcurrentHashMap.newKeySet();
+    /** Agents whose last check failed. */
+    private final Set<String> failing = ConcurrentHashMap.newKeySet();
+    private volatile @Nullable List<AgentRepository.Schedule> roster;
+    private volatile Instant rosterReadAt = Instant.MIN;
     private volatile HealthCheckObserver observer = HealthCheckObserver.NONE;
     private volatile AgentOwnership ownership = AgentOwnership.ALL;
     private volatile Disposable ticking = reactor.core.Disposables.composite();
@@ -117,30 +133,92 @@ public final class AgentHealthChecker implements SmartLifecycle {
         ownership = owns;
     }
 
-    /** Starts the checks that are due; completes once they are started (not finished). */
+    /**
+     * Starts the checks that are due, at most {@value #MAX_CONCURRENT_CHECKS} running at once (the
+     * rest are due at the next tick); completes once they are started (not finished). The list of
+     * agents is read every {@value #ROSTER_MAX_AGE_SECONDS} s at most (a few columns), the due
+     * agents' rows at each tick.
+     */
     Mono<Void> checkDue() {
         Instant now = clock.instant();
-        return agents.findAll(null, null).collectList()
-                .doOnNext(all -> nextCheck.keySet().retainAll(all.stream().map(Agent::id).toList())) // deleted agents
-                .flatMapIterable(all -> all)
-                .filter(agent -> !now.isBefore(nextCheck.getOrDefault(agent.id(), Instant.MIN)))
-                .filter(agent -> ownership.owns(agent.id()))
-                .filter(agent -> checking.add(agent.id()))
-                .doOnNext(agent -> check(agent)
-                        .doFinally(s -> checking.remove(agent.id()))
-                        .subscribe(null, e -> log.warn("health check of agent {} failed to record: {}", agent.id(),
-                                e.toString())))
+        return roster(now).flatMapMany(current -> {
+            int free = MAX_CONCURRENT_CHECKS - checking.size();
+            List<String> due = new ArrayList<>();
+            for (AgentRepository.Schedule agent : current) {
+                if (due.size() >= free) {
+                    break;
+                }
+                // A tunnel agent that never connected has nothing to check: its first session makes it active.
+                if (agent.tunnel() && agent.status() == AgentStatus.PENDING) {
+                    continue;
+                }
+                if (!now.isBefore(nextCheck.computeIfAbsent(agent.id(), id -> firstCheck(agent, now)))
+                        && ownership.owns(agent.id()) && checking.add(agent.id())) {
+                    due.add(agent.id());
+                }
+            }
+            return agents.findAllById(due).collectList().doOnNext(found -> {
+                Set<String> deleted = new HashSet<>(due);
+                found.forEach(agent -> deleted.remove(agent.id()));
+                checking.removeAll(deleted);
+            }).doOnError(e -> due.forEach(checking::remove)).flatMapIterable(found -> found);
+        }).doOnNext(agent -> check(agent)
+                .doFinally(s -> checking.remove(agent.id()))
+                .subscribe(null, e -> {
+                    // Not recorded (the database, say): due again in one interval, not at every tick.
+                    nextCheck.put(agent.id(), clock.instant().plus(settings.interval()));
+                    log.warn("health check of agent {} failed to record: {}", agent.id(), e.toString());
+                }))
                 .then();
     }
 
+    /** Every agent's schedule, read again when older than {@value #ROSTER_MAX_AGE_SECONDS} s or the interval. */
+    private Mono<List<AgentRepository.Schedule>> roster(Instant now) {
+        List<AgentRepository.Schedule> current = roster;
+        Duration maxAge = settings.interval().compareTo(ROSTER_MAX_AGE) < 0 ? settings.interval() : ROSTER_MAX_AGE;
+        if (current != null && now.isBefore(rosterReadAt.plus(maxAge))) {
+            return Mono.just(current);
+        }
+        return agents.schedules().collectList().doOnNext(all -> {
+            Set<String> ids = new HashSet<>(all.size() * 2);
+            for (AgentRepository.Schedule agent : all) {
+                ids.add(agent.id());
+                if (agent.failures() > 0) {
+                    failing.add(agent.id());
+                }
+            }
+            nextCheck.keySet().retainAll(ids); // deleted agents
+            failing.retainAll(ids);
+            roster = all;
+            rosterReadAt = now;
+        });
+    }
+
     /**
-     * An agent just connected through the tunnel: check it at the next tick instead of when its
-     * (possibly backed-off) schedule says, so an agent that failed its checks while it was away is
-     * active again within one interval of its return.
+     * When an agent not yet checked by this hub is first due: at once for a direct agent that never
+     * passed a check (just registered: its first check makes it active), else at its own point of
+     * the interval, from its id, so that a fleet's checks are spread over the interval, after a hub
+     * restart too (a tunnel agent's session already made it active).
+     */
+    private Instant firstCheck(AgentRepository.Schedule agent, Instant now) {
+        if (agent.lastHealthAt() == null && !agent.tunnel()) {
+            return now;
+        }
+        long slot = Math.floorMod(agent.id().hashCode() * 0x9E3779B97F4A7C15L, settings.interval().toMillis());
+        return now.plusMillis(slot);
+    }
+
+    /**
+     * An agent that failed its last check just connected through the tunnel: check it at the next
+     * tick instead of when its (possibly backed-off) schedule says, so that it is active again
+     * within one tick of its return. A healthy agent keeps its schedule: after a hub restart,
+     * thousands reconnect at once, and checking each at once would be a burst of checks and writes.
      */
     @EventListener
     public void agentConnected(AgentConnected event) {
-        nextCheck.remove(event.agentId());
+        if (failing.contains(event.agentId())) {
+            nextCheck.put(event.agentId(), Instant.MIN);
+        }
     }
 
     /** Checks one agent and records the result; completes with the agent as recorded. */
@@ -160,6 +238,7 @@ public final class AgentHealthChecker implements SmartLifecycle {
         AgentFacts facts = new AgentFacts(health.os(), health.arch(), health.runtime(), health.backend());
         return agents.recordHealthy(before.id(), now, health.version(), facts, direct).doOnNext(after -> {
             nextCheck.put(after.id(), now.plus(settings.interval()));
+            failing.remove(after.id());
             if (before.status() == AgentStatus.ERROR && after.status() == AgentStatus.ACTIVE) {
                 log.info("agent {} ({}) is healthy again; it is active", after.id(), after.name());
             } else if (before.status() == AgentStatus.PENDING && after.status() == AgentStatus.ACTIVE) {
@@ -191,6 +270,7 @@ public final class AgentHealthChecker implements SmartLifecycle {
         return agents.recordUnhealthy(before.id(), now, error).flatMap(after -> {
             int failures = after.consecutiveFailures();
             nextCheck.put(after.id(), now.plus(delayAfter(failures)));
+            failing.add(after.id());
             if (failures < settings.failureThreshold()) {
                 log.info("agent {} failed health check {} of {}: {}", after.id(), failures, settings.failureThreshold(),
                         error);

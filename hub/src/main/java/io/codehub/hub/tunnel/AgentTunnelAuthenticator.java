@@ -159,17 +159,24 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
                         + ", which is not registered", null));
     }
 
+    /**
+     * The agent's row is read first, holding no slot of the bcrypt budget (a busy database must not
+     * fill it with checks that use no thread: thousands of agents connecting at once would be
+     * refused while its threads idle); then bcrypt runs within the budget.
+     */
     private Mono<AuthDecision> byKey(String apiKey, @Nullable String certificateAgent) {
-        return budget.run(checking -> Mono.defer(() -> {
-            keyChecks.incrementAndGet();
-            return registry.match(apiKey, checking);
-        })
-                // A ticket carries the current key's fingerprint: one for the previous key would
-                // outlive its grace period, so that key is checked again on every connect.
-                .map(match -> admit(match.agent(), true, certificateAgent, match.currentKey()))
-                .defaultIfEmpty(AuthDecision.reject(401, "unknown agent or wrong API key", null)),
-                () -> AuthDecision.reject(503, "too many API key checks in progress; retry later",
-                        TunnelKeyChecks.RETRY_AFTER));
+        return registry.keyOwner(apiKey)
+                .flatMap(agent -> budget.run(checking -> Mono.fromCallable(() -> {
+                    keyChecks.incrementAndGet();
+                    return registry.verify(agent, apiKey);
+                }).subscribeOn(checking)
+                        // A ticket carries the current key's fingerprint: one for the previous key would
+                        // outlive its grace period, so that key is checked again on every connect.
+                        .map(match -> admit(match.agent(), true, certificateAgent, match.currentKey()))
+                        .defaultIfEmpty(AuthDecision.reject(401, "unknown agent or wrong API key", null)),
+                        retryAfter -> AuthDecision.reject(503, "too many API key checks in progress; retry later",
+                                retryAfter)))
+                .defaultIfEmpty(AuthDecision.reject(401, "unknown agent or wrong API key", null));
     }
 
     /**

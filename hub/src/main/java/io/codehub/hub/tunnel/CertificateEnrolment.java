@@ -2,6 +2,7 @@ package io.codehub.hub.tunnel;
 
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -172,10 +173,10 @@ public final class CertificateEnrolment implements TunnelEndpoint {
         return Response.problem(ProblemType.FORBIDDEN, detail);
     }
 
-    private static Response busy() {
+    private static Response busy(Duration retryAfter) {
         Response problem = Response.problem(HandshakeProblem.UNAVAILABLE, "too many API key checks in progress; "
                 + "retry later");
-        return new Response(problem.status(), problem.contentType(), problem.body(), TunnelKeyChecks.RETRY_AFTER, false);
+        return new Response(problem.status(), problem.contentType(), problem.body(), retryAfter, false);
     }
 
     private static Response malformed(String detail) {

@@ -50,11 +50,13 @@ public class TunnelConfiguration {
 
     @Bean(destroyMethod = "close")
     TunnelKeyChecks tunnelKeyChecks(TunnelProperties properties, ObjectProvider<MeterRegistry> meters) {
-        TunnelKeyChecks checks = new TunnelKeyChecks(properties.keyCheckThreadsOrDefault(), properties.keyCheckQueue());
+        // Half the handshake timeout for the wait: the rest is the check itself, TLS and the answer.
+        TunnelKeyChecks checks = new TunnelKeyChecks(properties.keyCheckThreadsOrDefault(), properties.keyCheckQueue(),
+                properties.handshakeTimeout().dividedBy(2), System::nanoTime);
         meters.ifAvailable(registry -> FunctionCounter.builder("codehub.tunnel.key.checks.refused", checks,
                         TunnelKeyChecks::refused)
-                .description("API key checks refused with 503 because CODEHUB_HUB_TUNNEL_KEY_CHECK_THREADS and "
-                        + "_QUEUE were full")
+                .description("API key checks refused with 503 and a Retry-After because CODEHUB_HUB_TUNNEL_KEY_CHECK_"
+                        + "THREADS and _QUEUE were full, or the wait for a thread would pass half the handshake timeout")
                 .register(registry));
         return checks;
     }

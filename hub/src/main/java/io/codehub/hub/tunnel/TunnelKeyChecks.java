@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import java.util.function.Supplier;
+import java.util.function.LongSupplier;
 
 import io.codehub.base.Checks;
 import reactor.core.publisher.Mono;
@@ -14,50 +14,103 @@ import reactor.core.scheduler.Schedulers;
 /**
  * The bcrypt budget of the tunnel port: API keys presented in handshakes and certificate
  * enrolments are checked on {@code threads} threads of their own, with at most {@code queue} more
- * checks waiting; a check beyond that is not started and the caller answers 503 with
- * {@link #RETRY_AFTER}. So a flood of well-formed wrong keys for a registered agent, from however
- * many addresses (each already held to the failed-authentication budget), costs the hub at most
+ * checks waiting; a check beyond that is not started and the caller answers 503 with a
+ * Retry-After. So a flood of well-formed wrong keys for a registered agent, from however many
+ * addresses (each already held to the failed-authentication budget), costs the hub at most
  * {@code threads} cores, leaves the rest to the API, the tunnels and the event loops, and queues
  * nothing it could not finish well within a handshake timeout.
+ *
+ * <h2>Thousands at once</h2>
+ * When a fleet connects for the first time (a new hub, a new site), many more keys arrive than
+ * the threads check in a handshake timeout. A check is admitted only while the wait it would have
+ * (the checks ahead of it times the time between two completions, measured while checks wait) is
+ * at most {@code maxWait}; the others are answered at once with that wait as Retry-After (at least
+ * {@link #MIN_RETRY_AFTER}, at most {@link #MAX_RETRY_AFTER}), so agents come back when their
+ * turn is near instead of redialling (a TLS handshake each) against a full queue, or waiting in it
+ * past their handshake timeout.
  *
  * <p>Admin key issuing (registration, rotation) keeps the registry's own scheduler.
  */
 public final class TunnelKeyChecks implements AutoCloseable {
 
-    /** Retry-After of the 503 a check over the budget gets. */
-    static final Duration RETRY_AFTER = Duration.ofSeconds(2);
+    /** The shortest Retry-After of a check over the budget. */
+    static final Duration MIN_RETRY_AFTER = Duration.ofSeconds(2);
+    /** The longest Retry-After of a check over the budget. */
+    static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(60);
     /** The threads' name prefix (tests measure their CPU by it). */
     public static final String THREAD_PREFIX = "codehub-tunnel-key-checks";
 
+    private final int threads;
     private final int capacity;
+    private final long maxWaitNanos;
+    private final LongSupplier nanoTime;
     private final Scheduler scheduler;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong refused = new AtomicLong();
+    /** Average time between two completions while checks were waiting; 0 until measured. */
+    private final AtomicLong gapNanos = new AtomicLong();
+    private final AtomicLong lastDoneNanos = new AtomicLong(Long.MIN_VALUE);
 
     /**
      * @param threads concurrent bcrypt checks at most
      * @param queue   checks that may wait for a thread
      */
     public TunnelKeyChecks(int threads, int queue) {
+        this(threads, queue, Duration.ofSeconds(5), System::nanoTime);
+    }
+
+    /**
+     * @param maxWait the longest wait for a thread a check is admitted to (half the handshake
+     *                timeout: the rest is the check, the TLS handshake and the answer)
+     */
+    public TunnelKeyChecks(int threads, int queue, Duration maxWait, LongSupplier nanoTime) {
         Checks.positive("threads", threads);
         Checks.notNegative("queue", queue);
+        this.threads = threads;
         this.capacity = threads + queue;
-        this.scheduler = Schedulers.newBoundedElastic(threads, Math.max(1, queue), THREAD_PREFIX);
+        this.maxWaitNanos = Checks.positive("maxWait", maxWait).toNanos();
+        this.nanoTime = nanoTime;
+        // The budget is the limit; the scheduler's own queue has room to spare: a check that has just
+        // given its slot back may not have left the scheduler yet, and a rejected task would fail a handshake.
+        this.scheduler = Schedulers.newBoundedElastic(threads, 2 * capacity, THREAD_PREFIX);
     }
 
     /**
      * Runs {@code check} (which does its bcrypt on the scheduler it is given) when the budget has
-     * room, else gives {@code busy} without running it.
+     * room, else gives {@code busy} of the Retry-After to answer, without running it.
      */
-    <T> Mono<T> run(Function<Scheduler, Mono<T>> check, Supplier<T> busy) {
+    <T> Mono<T> run(Function<Scheduler, Mono<T>> check, Function<Duration, T> busy) {
         return Mono.defer(() -> {
-            if (inFlight.incrementAndGet() > capacity) {
+            int ahead = inFlight.incrementAndGet() - 1;
+            long wait = expectedWaitNanos(ahead);
+            if (ahead >= capacity || wait > maxWaitNanos) {
                 inFlight.decrementAndGet();
                 refused.incrementAndGet();
-                return Mono.fromSupplier(busy);
+                return Mono.fromSupplier(() -> busy.apply(retryAfter(wait)));
             }
-            return check.apply(scheduler).doFinally(signal -> inFlight.decrementAndGet());
+            return check.apply(scheduler).doFinally(signal -> completed());
         });
+    }
+
+    /** How long a check with {@code ahead} others in flight would wait for a thread, as measured so far. */
+    long expectedWaitNanos(int ahead) {
+        return ahead < threads ? 0 : (ahead - threads + 1) * gapNanos.get();
+    }
+
+    private void completed() {
+        long now = nanoTime.getAsLong();
+        int left = inFlight.decrementAndGet();
+        long last = lastDoneNanos.getAndSet(now);
+        if (left >= threads && last != Long.MIN_VALUE) {
+            // Checks were waiting: the time since the last completion is what one more costs the queue.
+            long gap = Math.max(0, now - last);
+            gapNanos.updateAndGet(average -> average == 0 ? gap : average + (gap - average) / 8);
+        }
+    }
+
+    private static Duration retryAfter(long waitNanos) {
+        long seconds = (waitNanos + 999_999_999L) / 1_000_000_000L;
+        return Duration.ofSeconds(Math.min(MAX_RETRY_AFTER.toSeconds(), Math.max(MIN_RETRY_AFTER.toSeconds(), seconds)));
     }
 
     /** Checks refused because the budget was full. */

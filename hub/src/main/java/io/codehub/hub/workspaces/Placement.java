@@ -9,6 +9,7 @@ import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.agents.AgentStatus;
 import io.codehub.hub.problem.HubProblemException;
 import io.codehub.hub.problem.HubProblemType;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -27,6 +28,9 @@ import reactor.core.publisher.Mono;
  */
 public final class Placement {
 
+    /** Candidates read at a time, least loaded first. */
+    static final int PAGE = 64;
+
     private final AgentRepository agents;
     private final Clock clock;
 
@@ -40,12 +44,23 @@ public final class Placement {
         if (request.agentId() != null) {
             return reserveOn(request.agentId());
         }
-        return agents.findPlaceable(request.region())
-                .filter(request::admits)
-                .concatMap(agent -> agents.reserveSlot(agent.id(), clock.instant()).filter(Boolean::booleanValue)
-                        .map(reserved -> agent))
-                .next()
-                .switchIfEmpty(Mono.defer(() -> explainNoAgent(request)));
+        return reserveFrom(request, 0).switchIfEmpty(Mono.defer(() -> explainNoAgent(request)));
+    }
+
+    /**
+     * The first candidate of the page at {@code offset} that takes the slot, else of the pages after
+     * it. A page is read whole before any slot is taken: a fleet's agents are never all read for one
+     * workspace, and no query is cancelled mid-stream.
+     */
+    private Mono<Agent> reserveFrom(PlacementRequest request, int offset) {
+        return agents.findPlaceable(request.region(), offset, PAGE).collectList()
+                .flatMap(page -> Flux.fromIterable(page)
+                        .filter(request::admits)
+                        .concatMap(agent -> agents.reserveSlot(agent.id(), clock.instant()).filter(Boolean::booleanValue)
+                                .map(reserved -> agent))
+                        .next()
+                        .switchIfEmpty(Mono.defer(() -> page.size() < PAGE ? Mono.empty()
+                                : reserveFrom(request, offset + PAGE))));
     }
 
     private Mono<Agent> reserveOn(String agentId) {

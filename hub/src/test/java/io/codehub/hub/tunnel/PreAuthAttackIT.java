@@ -112,6 +112,8 @@ class PreAuthAttackIT {
         properties.put("codehub.hub.tunnel.handshake-timeout", HANDSHAKE_TIMEOUT.toSeconds() + "s");
         properties.put("codehub.hub.tunnel.failed-auth-burst", Integer.toString(FAILED_AUTH_BURST));
         properties.put("codehub.hub.tunnel.failed-auth-refill", FAILED_AUTH_REFILL.toSeconds() + "s");
+        // bcrypt as expensive as operators may make it (the default, 4, is cheap): the budget must hold anyway.
+        properties.put("codehub.hub.api-keys.bcrypt-cost", "10");
         properties.put("codehub.hub.tunnel.key-check-threads", Integer.toString(KEY_CHECK_THREADS));
         properties.put("codehub.hub.tunnel.key-check-queue", Integer.toString(KEY_CHECK_QUEUE));
         properties.put("codehub.hub.gateway.enabled", "false");

@@ -3,7 +3,10 @@ package io.codehub.hub.tunnel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -21,17 +24,17 @@ class TunnelKeyChecksTest {
                 checks.run(on -> {
                     started.incrementAndGet();
                     return hold.asMono();
-                }, () -> "busy").subscribe();
+                }, wait -> "busy").subscribe();
             }
             StepVerifier.create(checks.run(on -> {
                 started.incrementAndGet();
                 return Mono.just("ran");
-            }, () -> "busy")).expectNext("busy").verifyComplete();
+            }, wait -> "busy")).expectNext("busy").verifyComplete();
             assertThat(started).hasValue(3);
             assertThat(checks.refused()).isEqualTo(1);
 
             hold.tryEmitValue("done");
-            StepVerifier.create(checks.run(on -> Mono.just("ran"), () -> "busy"))
+            StepVerifier.create(checks.run(on -> Mono.just("ran"), wait -> "busy"))
                     .expectNext("ran").verifyComplete();
         }
     }
@@ -40,11 +43,55 @@ class TunnelKeyChecksTest {
     void theCheckRunsOnTheBudgetsOwnThreads() {
         try (TunnelKeyChecks checks = new TunnelKeyChecks(1, 0)) {
             StepVerifier.create(checks.run(on -> Mono.fromCallable(() -> Thread.currentThread().getName()).subscribeOn(on),
-                            () -> "busy"))
+                            wait -> "busy"))
                     .assertNext(name -> assertThat(name).startsWith(TunnelKeyChecks.THREAD_PREFIX))
                     .verifyComplete();
-            StepVerifier.create(checks.run(on -> Mono.empty(), () -> "busy")).expectComplete()
+            StepVerifier.create(checks.run(on -> Mono.empty(), wait -> "busy")).expectComplete()
                     .verify(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void aCheckThatWouldWaitPastMaxWaitIsToldWhenToComeBackWithoutRunning() {
+        AtomicLong now = new AtomicLong();
+        try (TunnelKeyChecks checks = new TunnelKeyChecks(1, 100, Duration.ofSeconds(1), now::get)) {
+            List<Sinks.One<String>> held = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                Sinks.One<String> hold = Sinks.one();
+                held.add(hold);
+                checks.run(on -> hold.asMono(), wait -> "busy").subscribe();
+            }
+            // while checks wait, one completes every 100 ms
+            for (int i = 0; i < 4; i++) {
+                now.addAndGet(100_000_000L);
+                held.get(i).tryEmitValue("done");
+            }
+            assertThat(checks.expectedWaitNanos(8)).isEqualTo(800_000_000L);
+            AtomicInteger started = new AtomicInteger();
+            for (int i = 0; i < 3; i++) { // 8, 9 and 10 ahead: waits of 0.8, 0.9 and 1.0 s are admitted
+                checks.run(on -> {
+                    started.incrementAndGet();
+                    return Sinks.<String>one().asMono();
+                }, wait -> "busy " + wait).subscribe();
+            }
+            assertThat(started).hasValue(3);
+            StepVerifier.create(checks.run(on -> Mono.just("ran"), wait -> "busy " + wait)) // 1.1 s
+                    .expectNext("busy " + TunnelKeyChecks.MIN_RETRY_AFTER).verifyComplete();
+            assertThat(checks.refused()).isEqualTo(1);
+        }
+        try (TunnelKeyChecks slow = new TunnelKeyChecks(1, 100, Duration.ofSeconds(1), now::get)) {
+            List<Sinks.One<String>> held = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                Sinks.One<String> hold = Sinks.one();
+                held.add(hold);
+                slow.run(on -> hold.asMono(), wait -> "busy").subscribe();
+            }
+            for (int i = 0; i < 2; i++) { // 40 s a check: the second one waiting is far beyond the cap
+                now.addAndGet(40_000_000_000L);
+                held.get(i).tryEmitValue("done");
+            }
+            StepVerifier.create(slow.run(on -> Mono.just("ran"), wait -> "busy " + wait))
+                    .expectNext("busy " + TunnelKeyChecks.MAX_RETRY_AFTER).verifyComplete();
         }
     }
 }
