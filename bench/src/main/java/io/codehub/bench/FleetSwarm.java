@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -145,13 +147,22 @@ public final class FleetSwarm {
         AtomicInteger started = new AtomicInteger();
         AtomicLong failed = new AtomicLong();
         AtomicLong mark = new AtomicLong(Long.MAX_VALUE);
+        Map<String, Long> causes = new ConcurrentHashMap<>();
         ConnectorListener countFailures = new ConnectorListener() {
             @Override
             public void connectFailed(Throwable cause, Duration retryIn) {
                 failed.incrementAndGet();
+                String message = String.valueOf(cause.getMessage());
+                causes.merge(cause.getClass().getSimpleName() + ": "
+                        + (message.length() > 100 ? message.substring(0, 100) : message), 1L, Long::sum);
             }
         };
         ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor();
+        reporter.scheduleAtFixedRate(() -> {
+            // why connections failed, most frequent first (to the swarm's log)
+            causes.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(5)
+                    .forEach(e -> System.out.println("connect failures " + e.getValue() + " x " + e.getKey()));
+        }, 10, 10, TimeUnit.SECONDS);
         reporter.scheduleAtFixedRate(() -> {
             try {
                 int n = started.get();

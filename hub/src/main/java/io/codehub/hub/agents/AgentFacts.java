@@ -24,6 +24,16 @@ public record AgentFacts(@Nullable String os, @Nullable String arch, @Nullable S
         backendVersion = cut(backendVersion, 256);
     }
 
+    /** Whether recording {@code reported} over these facts changes nothing (what it leaves out stays as it is). */
+    public boolean unchangedBy(AgentFacts reported) {
+        return keeps(os, reported.os) && keeps(arch, reported.arch) && keeps(runtime, reported.runtime)
+                && keeps(backendVersion, reported.backendVersion);
+    }
+
+    private static boolean keeps(@Nullable String stored, @Nullable String reported) {
+        return reported == null || reported.equals(stored);
+    }
+
     private static @Nullable String cut(@Nullable String value, int max) {
         if (value == null || value.isBlank()) {
             return null;

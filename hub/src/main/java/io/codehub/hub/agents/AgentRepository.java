@@ -222,6 +222,20 @@ public final class AgentRepository {
     }
 
     /**
+     * Records a passed health check {@code at} for agents it changes in nothing else (active, no
+     * failure, the same version and facts): one statement for many. An agent that changed
+     * meanwhile is left out (its next check records it whole).
+     */
+    public Mono<Long> touchHealthy(Collection<String> ids, Instant at) {
+        if (ids.isEmpty()) {
+            return Mono.just(0L);
+        }
+        GenericExecuteSpec spec = db.sql("UPDATE agents SET last_health_at = :at, updated_at = :at "
+                + "WHERE id IN (:ids) AND status = 'active' AND consecutive_failures = 0").bind("ids", List.copyOf(ids));
+        return Sql.bind(spec, "at", at, Instant.class).fetch().rowsUpdated();
+    }
+
+    /**
      * Records a tunnel session that opened {@code at}: the agent's first and latest connection,
      * {@code pending} to {@code active}, the version and facts its handshake carried (those it left
      * out stay as they were). Completes with whether the agent exists (no read back: every

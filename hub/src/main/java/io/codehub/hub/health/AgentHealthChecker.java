@@ -7,8 +7,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 import io.codehub.base.Backoff;
 import io.codehub.hub.agents.Agent;
@@ -55,7 +57,13 @@ import reactor.core.scheduler.Schedulers;
  * <h2>Many agents</h2>
  * Each agent is checked every {@code interval} from its own point of it (a hash of its id), so a
  * fleet's checks are spread evenly over the interval instead of arriving at one tick, after a hub
- * restart too; an agent that just registered is checked at the next tick.
+ * restart too; a direct agent that just registered is checked at the next tick, a tunnel agent
+ * once its first session made it active. When more are due than may run, the longest due go
+ * first. A passed check that changes nothing but its time (the common case) is written with the
+ * others of its tick in one statement; the list of agents is read every few seconds, a few columns
+ * of each, and the rows of the agents due at each tick. After the hub starts, tunnel agents are
+ * first checked in the interval after the first: they are reconnecting meanwhile, and a check
+ * before their session is back would only record a failure (and a whole fleet's at that).
  */
 public final class AgentHealthChecker implements SmartLifecycle {
 
@@ -64,6 +72,8 @@ public final class AgentHealthChecker implements SmartLifecycle {
     /** Checks running at once; more due wait for the next tick (a fleet's first checks, say). */
     static final int MAX_CONCURRENT_CHECKS = 128;
     static final long ROSTER_MAX_AGE_SECONDS = 5;
+    /** Passed checks written by one statement at most. */
+    private static final int PASSED_BATCH = 1000;
     private static final Duration ROSTER_MAX_AGE = Duration.ofSeconds(ROSTER_MAX_AGE_SECONDS);
     /** The endpoint scheme of agents behind the tunnel (their sessions, not checks, say when they come and go). */
     private static final String TUNNEL_SCHEME = "tunnel";
@@ -80,10 +90,14 @@ public final class AgentHealthChecker implements SmartLifecycle {
     private final EventPublisher events;
     private final Map<String, Instant> nextCheck = new ConcurrentHashMap<>();
     private final Set<String> checking = ConcurrentHashMap.newKeySet();
+    /** Agents that passed a check that changed nothing but its time, to be written in one batch. */
+    private final Queue<String> passed = new ConcurrentLinkedQueue<>();
     /** Agents whose last check failed. */
     private final Set<String> failing = ConcurrentHashMap.newKeySet();
     private volatile @Nullable List<AgentRepository.Schedule> roster;
     private volatile Instant rosterReadAt = Instant.MIN;
+    /** Until when tunnel agents are not yet checked after a start (they are reconnecting). */
+    private volatile Instant reconnectGraceEnd = Instant.MIN;
     private volatile HealthCheckObserver observer = HealthCheckObserver.NONE;
     private volatile AgentOwnership ownership = AgentOwnership.ALL;
     private volatile Disposable ticking = reactor.core.Disposables.composite();
@@ -107,6 +121,7 @@ public final class AgentHealthChecker implements SmartLifecycle {
     @Override
     public void start() {
         running = true;
+        reconnectGraceEnd = clock.instant().plus(settings.interval());
         Duration tick = settings.interval().compareTo(MAX_TICK) < 0 ? settings.interval() : MAX_TICK;
         ticking = Flux.interval(Duration.ZERO, tick, Schedulers.parallel())
                 .onBackpressureDrop()
@@ -141,20 +156,28 @@ public final class AgentHealthChecker implements SmartLifecycle {
      */
     Mono<Void> checkDue() {
         Instant now = clock.instant();
-        return roster(now).flatMapMany(current -> {
+        return recordPassed(now).then(roster(now)).flatMapMany(current -> {
             int free = MAX_CONCURRENT_CHECKS - checking.size();
-            List<String> due = new ArrayList<>();
+            List<Map.Entry<Instant, String>> candidates = new ArrayList<>();
             for (AgentRepository.Schedule agent : current) {
-                if (due.size() >= free) {
-                    break;
-                }
                 // A tunnel agent that never connected has nothing to check: its first session makes it active.
                 if (agent.tunnel() && agent.status() == AgentStatus.PENDING) {
                     continue;
                 }
-                if (!now.isBefore(nextCheck.computeIfAbsent(agent.id(), id -> firstCheck(agent, now)))
-                        && ownership.owns(agent.id()) && checking.add(agent.id())) {
-                    due.add(agent.id());
+                Instant at = nextCheck.computeIfAbsent(agent.id(), id -> firstCheck(agent, now));
+                if (!now.isBefore(at) && !checking.contains(agent.id()) && ownership.owns(agent.id())) {
+                    candidates.add(Map.entry(at, agent.id()));
+                }
+            }
+            // The longest due first: when more are due than may run, none waits for ever.
+            candidates.sort(Map.Entry.comparingByKey());
+            List<String> due = new ArrayList<>();
+            for (Map.Entry<Instant, String> candidate : candidates) {
+                if (due.size() >= free) {
+                    break;
+                }
+                if (checking.add(candidate.getValue())) {
+                    due.add(candidate.getValue());
                 }
             }
             return agents.findAllById(due).collectList().doOnNext(found -> {
@@ -204,8 +227,11 @@ public final class AgentHealthChecker implements SmartLifecycle {
         if (agent.lastHealthAt() == null && !agent.tunnel()) {
             return now;
         }
-        long slot = Math.floorMod(agent.id().hashCode() * 0x9E3779B97F4A7C15L, settings.interval().toMillis());
-        return now.plusMillis(slot);
+        // Just started: tunnel agents are reconnecting; checking one before it could have is a failure for nothing.
+        Instant from = agent.tunnel() && now.isBefore(reconnectGraceEnd) ? reconnectGraceEnd : now;
+        long spread = Math.max(1, settings.interval().toMillis() - 1);
+        long slot = 1 + Math.floorMod(agent.id().hashCode() * 0x9E3779B97F4A7C15L, spread);
+        return from.plusMillis(slot);
     }
 
     /**
@@ -232,10 +258,31 @@ public final class AgentHealthChecker implements SmartLifecycle {
                         : unhealthy(agent, health.detail() == null ? "health is DOWN" : health.detail()));
     }
 
+    /** Writes the passed checks that changed nothing but the time, in one statement a batch. */
+    private Mono<Void> recordPassed(Instant now) {
+        List<String> ids = new ArrayList<>();
+        for (String id = passed.poll(); id != null; id = passed.poll()) {
+            ids.add(id);
+        }
+        if (ids.isEmpty()) {
+            return Mono.empty();
+        }
+        return Flux.fromIterable(ids).buffer(PASSED_BATCH).concatMap(batch -> agents.touchHealthy(batch, now)).then();
+    }
+
     private Mono<Agent> healthy(Agent before, Health health) {
         Instant now = clock.instant();
         boolean direct = direct(before);
         AgentFacts facts = new AgentFacts(health.os(), health.arch(), health.runtime(), health.backend());
+        if (!direct && before.status() == AgentStatus.ACTIVE && before.consecutiveFailures() == 0
+                && health.version() != null && health.version().equals(before.agentVersion())
+                && before.facts().unchangedBy(facts)) {
+            // Nothing changes but the time of the check: written with the next tick's batch, not a row at a time.
+            nextCheck.put(before.id(), now.plus(settings.interval()));
+            failing.remove(before.id());
+            passed.add(before.id());
+            return Mono.just(before);
+        }
         return agents.recordHealthy(before.id(), now, health.version(), facts, direct).doOnNext(after -> {
             nextCheck.put(after.id(), now.plus(settings.interval()));
             failing.remove(after.id());

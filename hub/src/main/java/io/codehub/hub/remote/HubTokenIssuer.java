@@ -34,7 +34,7 @@ import io.codehub.hub.identity.HubIdentity;
  */
 public final class HubTokenIssuer {
 
-    private static final int MAX_CACHED = 10_000;
+    private static final int MAX_CACHED = 50_000;
     /** A move of an agent's measured offset past which its cached token is replaced. */
     static final Duration REMINT_AFTER_SHIFT = Duration.ofSeconds(2);
 

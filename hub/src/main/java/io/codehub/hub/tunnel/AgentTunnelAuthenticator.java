@@ -165,17 +165,20 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
      * refused while its threads idle); then bcrypt runs within the budget.
      */
     private Mono<AuthDecision> byKey(String apiKey, @Nullable String certificateAgent) {
+        Duration busy = budget.refusal();
+        if (busy != null) {
+            return Mono.just(busy(busy));
+        }
         return registry.keyOwner(apiKey)
-                .flatMap(agent -> budget.run(checking -> Mono.fromCallable(() -> {
+                .flatMap(agent -> budget.run(checking -> budget.timed(() -> {
                     keyChecks.incrementAndGet();
                     return registry.verify(agent, apiKey);
-                }).subscribeOn(checking)
+                })
                         // A ticket carries the current key's fingerprint: one for the previous key would
                         // outlive its grace period, so that key is checked again on every connect.
                         .map(match -> admit(match.agent(), true, certificateAgent, match.currentKey()))
                         .defaultIfEmpty(AuthDecision.reject(401, "unknown agent or wrong API key", null)),
-                        retryAfter -> AuthDecision.reject(503, "too many API key checks in progress; retry later",
-                                retryAfter)))
+                        AgentTunnelAuthenticator::busy))
                 .defaultIfEmpty(AuthDecision.reject(401, "unknown agent or wrong API key", null));
     }
 
@@ -199,6 +202,10 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
                                         : AuthDecision.reject(401, "the resumption ticket was issued for a key that has "
                                                 + "been replaced; present the API key", null))
                                 .defaultIfEmpty(AuthDecision.reject(401, "the resumption ticket names an unknown agent", null)));
+    }
+
+    private static AuthDecision busy(Duration retryAfter) {
+        return AuthDecision.reject(503, "too many API key checks in progress; retry later", retryAfter);
     }
 
     private AuthDecision admit(Agent agent, boolean keyPresented, String certificateAgent) {

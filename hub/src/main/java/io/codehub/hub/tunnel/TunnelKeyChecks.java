@@ -1,12 +1,14 @@
 package io.codehub.hub.tunnel;
 
 import java.time.Duration;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 import io.codehub.base.Checks;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -23,11 +25,10 @@ import reactor.core.scheduler.Schedulers;
  * <h2>Thousands at once</h2>
  * When a fleet connects for the first time (a new hub, a new site), many more keys arrive than
  * the threads check in a handshake timeout. A check is admitted only while the wait it would have
- * (the checks ahead of it times the time between two completions, measured while checks wait) is
+ * (the checks ahead of it times the average time of a check on a thread, over the threads) is
  * at most {@code maxWait}; the others are answered at once with that wait as Retry-After (at least
- * {@link #MIN_RETRY_AFTER}, at most {@link #MAX_RETRY_AFTER}), so agents come back when their
- * turn is near instead of redialling (a TLS handshake each) against a full queue, or waiting in it
- * past their handshake timeout.
+ * {@link #MIN_RETRY_AFTER}, at most {@link #MAX_RETRY_AFTER}; agents add a second of jitter), so
+ * they come back when the queue has room instead of waiting in it past their handshake timeout.
  *
  * <p>Admin key issuing (registration, rotation) keeps the registry's own scheduler.
  */
@@ -47,9 +48,8 @@ public final class TunnelKeyChecks implements AutoCloseable {
     private final Scheduler scheduler;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong refused = new AtomicLong();
-    /** Average time between two completions while checks were waiting; 0 until measured. */
+    /** How much a check moves the queue on average (its time on a thread, divided by the threads); 0 until measured. */
     private final AtomicLong gapNanos = new AtomicLong();
-    private final AtomicLong lastDoneNanos = new AtomicLong(Long.MIN_VALUE);
 
     /**
      * @param threads concurrent bcrypt checks at most
@@ -85,11 +85,28 @@ public final class TunnelKeyChecks implements AutoCloseable {
             long wait = expectedWaitNanos(ahead);
             if (ahead >= capacity || wait > maxWaitNanos) {
                 inFlight.decrementAndGet();
-                refused.incrementAndGet();
-                return Mono.fromSupplier(() -> busy.apply(retryAfter(wait)));
+                Duration retryAfter = refuse(wait);
+                return Mono.fromSupplier(() -> busy.apply(retryAfter));
             }
-            return check.apply(scheduler).doFinally(signal -> completed());
+            return check.apply(scheduler).doFinally(signal -> inFlight.decrementAndGet());
         });
+    }
+
+    /**
+     * The Retry-After a check asked for now would be refused with, counted as refused; null when it
+     * would be admitted. Lets a caller refuse before the work that precedes the check (reading the
+     * agent's row), which {@link #run} may still refuse.
+     */
+    @Nullable Duration refusal() {
+        int ahead = inFlight.get();
+        long wait = expectedWaitNanos(ahead);
+        return ahead >= capacity || wait > maxWaitNanos ? refuse(wait) : null;
+    }
+
+    /** Counts a refusal and says when to come back: once the checks ahead now are done. */
+    private Duration refuse(long waitNanos) {
+        refused.incrementAndGet();
+        return retryAfter(waitNanos + gapNanos.get());
     }
 
     /** How long a check with {@code ahead} others in flight would wait for a thread, as measured so far. */
@@ -97,15 +114,20 @@ public final class TunnelKeyChecks implements AutoCloseable {
         return ahead < threads ? 0 : (ahead - threads + 1) * gapNanos.get();
     }
 
-    private void completed() {
-        long now = nanoTime.getAsLong();
-        int left = inFlight.decrementAndGet();
-        long last = lastDoneNanos.getAndSet(now);
-        if (left >= threads && last != Long.MIN_VALUE) {
-            // Checks were waiting: the time since the last completion is what one more costs the queue.
-            long gap = Math.max(0, now - last);
-            gapNanos.updateAndGet(average -> average == 0 ? gap : average + (gap - average) / 8);
-        }
+    /**
+     * Runs {@code work} (a key check: bcrypt) on the budget's threads, timing it: the times measured
+     * say how fast the queue moves, hence the wait a new check would have.
+     */
+    <T> Mono<T> timed(Callable<@Nullable T> work) {
+        return Mono.<T>fromCallable(() -> {
+            long start = nanoTime.getAsLong();
+            try {
+                return work.call();
+            } finally {
+                long took = Math.max(0, nanoTime.getAsLong() - start) / threads;
+                gapNanos.updateAndGet(average -> average == 0 ? took : average + (took - average) / 8);
+            }
+        }).subscribeOn(scheduler);
     }
 
     private static Duration retryAfter(long waitNanos) {

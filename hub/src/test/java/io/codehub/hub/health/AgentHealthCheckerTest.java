@@ -169,4 +169,54 @@ class AgentHealthCheckerTest {
         org.awaitility.Awaitility.await().atMost(BLOCK)
                 .until(() -> agents.findById(agent.id()).block(BLOCK).status() == AgentStatus.ACTIVE);
     }
+
+    private Agent tunnelAgent(AgentStatus status, Instant lastHealthAt) {
+        Agent base = TestAgents.agent(5, status, null, Map.of());
+        return new Agent(base.id(), base.name(), java.net.URI.create("tunnel://" + base.id()), base.apiKeyHash(), null,
+                null, base.type(), status, base.capacity(), 0, null, base.labels(), lastHealthAt, 0, null, "test",
+                base.auth(), T0, T0, base.facts(), base.history());
+    }
+
+    private long healthCalls(String agentId) {
+        return memory.of(agentId).calls().stream().filter("health"::equals).count();
+    }
+
+    @Test
+    void aFleetIsCheckedSpreadOverTheIntervalOncePerIntervalAndPassedChecksAreWrittenInBatches() {
+        int fleet = 300;
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < fleet; i++) {
+            Agent agent = tunnelAgent(AgentStatus.ACTIVE, T0.minusSeconds(60));
+            agents.insert(agent).block(BLOCK);
+            ids.add(agent.id());
+        }
+        Agent neverConnected = tunnelAgent(AgentStatus.PENDING, null);
+        agents.insert(neverConnected).block(BLOCK);
+
+        long mostInOneTick = 0;
+        long before = 0;
+        for (int second = 0; second <= 30; second++) { // one interval (30 s) of 1 s ticks: first checks are in (0, 30 s)
+            checker.checkDue().block(BLOCK);
+            long now = ids.stream().mapToLong(this::healthCalls).sum();
+            mostInOneTick = Math.max(mostInOneTick, now - before);
+            before = now;
+            clock.advance(Duration.ofSeconds(1));
+        }
+        assertThat(ids).allSatisfy(id -> assertThat(healthCalls(id)).as("checks of %s in one interval", id).isEqualTo(1));
+        assertThat(mostInOneTick).as("checks in one tick, of %d agents", fleet).isLessThanOrEqualTo(fleet / 10);
+        assertThat(healthCalls(neverConnected.id())).as("a tunnel agent that never connected").isZero();
+        org.awaitility.Awaitility.await().atMost(BLOCK).untilAsserted(() -> assertThat(ids)
+                .allSatisfy(id -> assertThat(agents.findById(id).block(BLOCK).facts().runtime()).isNotNull()));
+
+        // The second round changes nothing but the time: written in batches at the next tick.
+        Instant secondRound = clock.instant();
+        for (int second = 0; second <= 30; second++) {
+            checker.checkDue().block(BLOCK);
+            clock.advance(Duration.ofSeconds(1));
+        }
+        checker.checkDue().block(BLOCK);
+        assertThat(ids).allSatisfy(id -> assertThat(healthCalls(id)).isGreaterThanOrEqualTo(2));
+        org.awaitility.Awaitility.await().atMost(BLOCK).untilAsserted(() -> assertThat(ids).allSatisfy(id -> assertThat(
+                agents.findById(id).block(BLOCK).lastHealthAt()).isAfterOrEqualTo(secondRound)));
+    }
 }

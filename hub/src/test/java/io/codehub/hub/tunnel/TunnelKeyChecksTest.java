@@ -3,8 +3,6 @@ package io.codehub.hub.tunnel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -55,41 +53,27 @@ class TunnelKeyChecksTest {
     void aCheckThatWouldWaitPastMaxWaitIsToldWhenToComeBackWithoutRunning() {
         AtomicLong now = new AtomicLong();
         try (TunnelKeyChecks checks = new TunnelKeyChecks(1, 100, Duration.ofSeconds(1), now::get)) {
-            List<Sinks.One<String>> held = new ArrayList<>();
-            for (int i = 0; i < 12; i++) {
-                Sinks.One<String> hold = Sinks.one();
-                held.add(hold);
-                checks.run(on -> hold.asMono(), wait -> "busy").subscribe();
-            }
-            // while checks wait, one completes every 100 ms
-            for (int i = 0; i < 4; i++) {
-                now.addAndGet(100_000_000L);
-                held.get(i).tryEmitValue("done");
-            }
+            // a check takes 100 ms on the thread
+            StepVerifier.create(checks.timed(() -> now.addAndGet(100_000_000L))).expectNextCount(1).verifyComplete();
             assertThat(checks.expectedWaitNanos(8)).isEqualTo(800_000_000L);
             AtomicInteger started = new AtomicInteger();
-            for (int i = 0; i < 3; i++) { // 8, 9 and 10 ahead: waits of 0.8, 0.9 and 1.0 s are admitted
+            for (int i = 0; i < 11; i++) { // up to 10 ahead: waits of at most 1.0 s are admitted
                 checks.run(on -> {
                     started.incrementAndGet();
                     return Sinks.<String>one().asMono();
                 }, wait -> "busy " + wait).subscribe();
             }
-            assertThat(started).hasValue(3);
-            StepVerifier.create(checks.run(on -> Mono.just("ran"), wait -> "busy " + wait)) // 1.1 s
+            assertThat(started).hasValue(11);
+            StepVerifier.create(checks.run(on -> Mono.just("ran"), wait -> "busy " + wait)) // 11 ahead: 1.1 s
                     .expectNext("busy " + TunnelKeyChecks.MIN_RETRY_AFTER).verifyComplete();
-            assertThat(checks.refused()).isEqualTo(1);
+            assertThat(checks.refusal()).as("asked before the key's row is read").isEqualTo(TunnelKeyChecks.MIN_RETRY_AFTER);
+            assertThat(checks.refused()).isEqualTo(2);
         }
         try (TunnelKeyChecks slow = new TunnelKeyChecks(1, 100, Duration.ofSeconds(1), now::get)) {
-            List<Sinks.One<String>> held = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                Sinks.One<String> hold = Sinks.one();
-                held.add(hold);
-                slow.run(on -> hold.asMono(), wait -> "busy").subscribe();
-            }
-            for (int i = 0; i < 2; i++) { // 40 s a check: the second one waiting is far beyond the cap
-                now.addAndGet(40_000_000_000L);
-                held.get(i).tryEmitValue("done");
-            }
+            StepVerifier.create(slow.timed(() -> now.addAndGet(40_000_000_000L))).expectNextCount(1).verifyComplete();
+            slow.run(on -> Sinks.<String>one().asMono(), wait -> "busy").subscribe();
+            slow.run(on -> Sinks.<String>one().asMono(), wait -> "busy").subscribe();
+            // 40 s a check: the second one waiting would wait 40 s; told to come back no later than the cap
             StepVerifier.create(slow.run(on -> Mono.just("ran"), wait -> "busy " + wait))
                     .expectNext("busy " + TunnelKeyChecks.MAX_RETRY_AFTER).verifyComplete();
         }
