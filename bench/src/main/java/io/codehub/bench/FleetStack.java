@@ -104,9 +104,9 @@ final class FleetStack implements AutoCloseable {
         hubEnv.put("CODEHUB_HUB_GATEWAY_PORT", Integer.toString(GatewayStack.freePort()));
         hubEnv.put("CODEHUB_HUB_GATEWAY_ADDRESS", "127.0.0.1");
         // Every simulated agent dials from 127.0.0.1, where a real fleet comes from as many addresses: the
-        // per-address cap on connections in their handshake (128, against one abusive address) would
-        // otherwise close the swarm's at accept.
-        hubEnv.putIfAbsent("CODEHUB_HUB_TUNNEL_MAX_HANDSHAKES_PER_ADDRESS", "20000");
+        // per-address cap on connections in their handshake (128, against one abusive address) is raised
+        // to the cap of all addresses together (CODEHUB_HUB_TUNNEL_MAX_HANDSHAKES), which stays as shipped.
+        hubEnv.putIfAbsent("CODEHUB_HUB_TUNNEL_MAX_HANDSHAKES_PER_ADDRESS", "512");
     }
 
     /** Starts the hub on a new schema of {@code database}; everything started is cleaned up on failure. */

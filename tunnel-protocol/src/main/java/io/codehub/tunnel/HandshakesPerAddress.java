@@ -3,6 +3,7 @@ package io.codehub.tunnel;
 import java.net.InetAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.codehub.base.Checks;
 import org.jspecify.annotations.Nullable;
@@ -11,7 +12,10 @@ import org.jspecify.annotations.Nullable;
  * Connections of one source address that have not finished their handshake (not yet answered 101,
  * or an endpoint request still open): at most {@code max} each, so one address cannot hold every
  * socket of the hub with idle or slow handshakes. Authenticated sessions do not count: many agents
- * behind one NAT address are fine, only their simultaneous handshakes are capped. IPv6 sources are
+ * behind one NAT address are fine, only their simultaneous handshakes are capped. All addresses
+ * together have at most {@code maxInAll} (a fleet reconnecting at once: the hub finishes the TLS
+ * handshakes and authentications it started within their timeout, and closes the others at accept
+ * for their agents to retry, instead of starting all and finishing none). IPv6 sources are
  * keyed by their /64, as in {@link FailedAuthRateLimiter}.
  *
  * <p>Shared by every event loop of a server, hence thread-safe. An entry exists only while its
@@ -20,10 +24,17 @@ import org.jspecify.annotations.Nullable;
 final class HandshakesPerAddress {
 
     private final int max;
+    private final int maxInAll;
+    private final AtomicInteger inAll = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, Integer> open = new ConcurrentHashMap<>();
 
     HandshakesPerAddress(int max) {
+        this(max, Integer.MAX_VALUE);
+    }
+
+    HandshakesPerAddress(int max, int maxInAll) {
         this.max = Checks.positive("maxHandshakesPerAddress", max);
+        this.maxInAll = Checks.positive("maxHandshakes", maxInAll);
     }
 
     /**
@@ -31,6 +42,10 @@ final class HandshakesPerAddress {
      * run more than once), or null when the address has {@code max} handshakes open already.
      */
     @Nullable Runnable tryAcquire(InetAddress source) {
+        if (inAll.incrementAndGet() > maxInAll) {
+            inAll.decrementAndGet();
+            return null;
+        }
         InetAddress key = FailedAuthRateLimiter.key(source);
         boolean[] taken = new boolean[1];
         open.compute(key, (k, count) -> {
@@ -42,12 +57,14 @@ final class HandshakesPerAddress {
             return current + 1;
         });
         if (!taken[0]) {
+            inAll.decrementAndGet();
             return null;
         }
         AtomicBoolean released = new AtomicBoolean();
         return () -> {
             if (released.compareAndSet(false, true)) {
                 open.computeIfPresent(key, (k, count) -> count <= 1 ? null : count - 1);
+                inAll.decrementAndGet();
             }
         };
     }

@@ -42,7 +42,7 @@ final class ServerContext {
         this.observer = observer;
         this.registry = new SessionRegistry(limits.maxTunnels());
         this.rateLimiter = rateLimiter;
-        this.handshakes = new HandshakesPerAddress(limits.maxHandshakesPerAddress());
+        this.handshakes = new HandshakesPerAddress(limits.maxHandshakesPerAddress(), limits.maxHandshakes());
         this.clock = clock;
         this.unavailableRetryAfter = unavailableRetryAfter;
         this.drainingRetryAfter = unavailableRetryAfter;

@@ -14,7 +14,8 @@ import io.codehub.base.Checks;
  * {@code maxHandshakeHeaderBytes} for the request line and headers, a token bucket of
  * {@code failedAuthBurst} failed authentications per source address refilled by one token every
  * {@code failedAuthRefillPeriod}, at most {@code maxHandshakesPerAddress} connections per source
- * address that have not finished their handshake, and at most {@code maxTunnels} sessions per hub.
+ * address that have not finished their handshake, at most {@code maxHandshakes} such connections in
+ * all, and at most {@code maxTunnels} sessions per hub.
  *
  * <p>HTTP/2 (both): {@code maxConcurrentStreams}, {@code maxHeaderListSize},
  * {@code maxFrameSize}, {@code initialWindowSize}, at most {@code maxRstFramesPerWindow} RST_STREAM
@@ -37,6 +38,7 @@ public final class TunnelLimits {
     private final int failedAuthBurst;
     private final Duration failedAuthRefillPeriod;
     private final int maxHandshakesPerAddress;
+    private final int maxHandshakes;
     private final int maxTunnels;
     private final int maxConcurrentStreams;
     private final int maxHeaderListSize;
@@ -56,6 +58,7 @@ public final class TunnelLimits {
         failedAuthBurst = b.failedAuthBurst;
         failedAuthRefillPeriod = b.failedAuthRefillPeriod;
         maxHandshakesPerAddress = b.maxHandshakesPerAddress;
+        maxHandshakes = b.maxHandshakes;
         maxTunnels = b.maxTunnels;
         maxConcurrentStreams = b.maxConcurrentStreams;
         maxHeaderListSize = b.maxHeaderListSize;
@@ -89,6 +92,7 @@ public final class TunnelLimits {
     public int failedAuthBurst() { return failedAuthBurst; }
     public Duration failedAuthRefillPeriod() { return failedAuthRefillPeriod; }
     public int maxHandshakesPerAddress() { return maxHandshakesPerAddress; }
+    public int maxHandshakes() { return maxHandshakes; }
     public int maxTunnels() { return maxTunnels; }
     public int maxConcurrentStreams() { return maxConcurrentStreams; }
     public int maxHeaderListSize() { return maxHeaderListSize; }
@@ -109,6 +113,7 @@ public final class TunnelLimits {
                 + ", failedAuthBurst=" + failedAuthBurst
                 + ", failedAuthRefillPeriod=" + failedAuthRefillPeriod
                 + ", maxHandshakesPerAddress=" + maxHandshakesPerAddress
+                + ", maxHandshakes=" + maxHandshakes
                 + ", maxTunnels=" + maxTunnels
                 + ", maxConcurrentStreams=" + maxConcurrentStreams
                 + ", maxHeaderListSize=" + maxHeaderListSize
@@ -130,6 +135,7 @@ public final class TunnelLimits {
         private int failedAuthBurst = 10;
         private Duration failedAuthRefillPeriod = Duration.ofSeconds(6);
         private int maxHandshakesPerAddress = 128;
+        private int maxHandshakes = 512;
         private int maxTunnels = 10_000;
         private int maxConcurrentStreams = 4096;
         private int maxHeaderListSize = 16 * 1024;
@@ -152,6 +158,7 @@ public final class TunnelLimits {
             failedAuthBurst = l.failedAuthBurst;
             failedAuthRefillPeriod = l.failedAuthRefillPeriod;
             maxHandshakesPerAddress = l.maxHandshakesPerAddress;
+            maxHandshakes = l.maxHandshakes;
             maxTunnels = l.maxTunnels;
             maxConcurrentStreams = l.maxConcurrentStreams;
             maxHeaderListSize = l.maxHeaderListSize;
@@ -197,6 +204,15 @@ public final class TunnelLimits {
          */
         public Builder maxHandshakesPerAddress(int value) {
             maxHandshakesPerAddress = Checks.positive("maxHandshakesPerAddress", value);
+            return this;
+        }
+
+        /**
+         * Connections of all addresses together in their handshake at once (default 512); more are
+         * closed at accept, before TLS.
+         */
+        public Builder maxHandshakes(int value) {
+            maxHandshakes = Checks.positive("maxHandshakes", value);
             return this;
         }
 

@@ -51,4 +51,21 @@ class HandshakesPerAddressTest {
         assertThatThrownBy(() -> new HandshakesPerAddress(0))
                 .hasMessageContaining("maxHandshakesPerAddress: 0");
     }
+
+    @Test
+    void allAddressesTogetherGetAtMostTheCapAndGetItBackAsHandshakesEnd() throws Exception {
+        HandshakesPerAddress capped = new HandshakesPerAddress(3, 4);
+        List<Runnable> slots = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Runnable slot = capped.tryAcquire(InetAddress.getByName("127.0.0." + (10 + i)));
+            assertThat(slot).as("slot %d", i).isNotNull();
+            slots.add(slot);
+        }
+        assertThat(capped.tryAcquire(InetAddress.getByName("127.0.0.20"))).as("a fifth address").isNull();
+        assertThat(capped.openFrom(InetAddress.getByName("127.0.0.20"))).isZero();
+        slots.get(0).run();
+        slots.get(0).run(); // given back once only
+        assertThat(capped.tryAcquire(InetAddress.getByName("127.0.0.20"))).isNotNull();
+        assertThat(capped.tryAcquire(InetAddress.getByName("127.0.0.21"))).isNull();
+    }
 }

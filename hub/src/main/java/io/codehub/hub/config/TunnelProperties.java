@@ -44,6 +44,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxHandshakesPerAddress connections one source address (an IPv6 /64) may have open before their
  *                    101; more are closed at accept, unanswered; sessions do not count
  *                    ({@code CODEHUB_HUB_TUNNEL_MAX_HANDSHAKES_PER_ADDRESS}, default 128)
+ * @param maxHandshakes connections of all addresses together that may be in their handshake (TLS and
+ *                    authentication) at once; more are closed at accept, before TLS, and their agents
+ *                    retry with backoff: under a fleet's reconnection storm the hub finishes the
+ *                    handshakes it started within their timeout instead of starting all and finishing
+ *                    none ({@code CODEHUB_HUB_TUNNEL_MAX_HANDSHAKES}, default 512)
  * @param keyCheckThreads API keys checked (bcrypt) at once in handshakes and enrolments; 0 means half the
  *                    processors, at least 1 ({@code CODEHUB_HUB_TUNNEL_KEY_CHECK_THREADS}, default 0)
  * @param keyCheckQueue key checks that may wait for a thread; more get 503 with Retry-After
@@ -65,10 +70,13 @@ public record TunnelProperties(
         @DefaultValue("128") int maxHandshakesPerAddress,
         @DefaultValue("0") int keyCheckThreads,
         @DefaultValue("1024") int keyCheckQueue,
-        @DefaultValue("5s") Duration moveGrace) {
+        @DefaultValue("5s") Duration moveGrace,
+        @DefaultValue("512") int maxHandshakes) {
 
     /** Default of {@code moveGrace}. */
     public static final Duration DEFAULT_MOVE_GRACE = Duration.ofSeconds(5);
+    /** Default of {@code maxHandshakes}. */
+    public static final int DEFAULT_MAX_HANDSHAKES = 512;
 
     @ConstructorBinding
     public TunnelProperties {
@@ -92,6 +100,7 @@ public record TunnelProperties(
         ConfigurationChecks.positive("CODEHUB_HUB_TUNNEL_FAILED_AUTH_REFILL", failedAuthRefill);
         ConfigurationChecks.positive("CODEHUB_HUB_TUNNEL_HANDSHAKE_TIMEOUT", handshakeTimeout);
         ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_MAX_HANDSHAKES_PER_ADDRESS", maxHandshakesPerAddress, 1, 1_000_000);
+        ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_MAX_HANDSHAKES", maxHandshakes, 1, 1_000_000);
         ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_KEY_CHECK_THREADS", keyCheckThreads, 0, 256);
         ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_KEY_CHECK_QUEUE", keyCheckQueue, 0, 100_000);
         clientAuth = clientAuth.trim().toLowerCase(java.util.Locale.ROOT);
@@ -112,6 +121,16 @@ public record TunnelProperties(
             Duration handshakeTimeout, int maxHandshakesPerAddress, int keyCheckThreads, int keyCheckQueue) {
         this(port, address, tlsCert, tlsKey, drainGrace, ticketTtl, clientAuth, failedAuthBurst, failedAuthRefill,
                 handshakeTimeout, maxHandshakesPerAddress, keyCheckThreads, keyCheckQueue, DEFAULT_MOVE_GRACE);
+    }
+
+    /** The settings as bound, with the default {@code maxHandshakes}. */
+    public TunnelProperties(int port, String address, @Nullable Path tlsCert, @Nullable Path tlsKey, Duration drainGrace,
+            Duration ticketTtl, String clientAuth, int failedAuthBurst, Duration failedAuthRefill,
+            Duration handshakeTimeout, int maxHandshakesPerAddress, int keyCheckThreads, int keyCheckQueue,
+            Duration moveGrace) {
+        this(port, address, tlsCert, tlsKey, drainGrace, ticketTtl, clientAuth, failedAuthBurst, failedAuthRefill,
+                handshakeTimeout, maxHandshakesPerAddress, keyCheckThreads, keyCheckQueue, moveGrace,
+                DEFAULT_MAX_HANDSHAKES);
     }
 
     /** Threads that check API keys: {@code keyCheckThreads}, or half the processors (at least 1) when 0. */

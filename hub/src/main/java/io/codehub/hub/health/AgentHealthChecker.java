@@ -70,7 +70,7 @@ public final class AgentHealthChecker implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(AgentHealthChecker.class);
     private static final Duration MAX_TICK = Duration.ofSeconds(1);
     /** Checks running at once; more due wait for the next tick (a fleet's first checks, say). */
-    static final int MAX_CONCURRENT_CHECKS = 128;
+    static final int MAX_CONCURRENT_CHECKS = 1024;
     static final long ROSTER_MAX_AGE_SECONDS = 5;
     /** Passed checks written by one statement at most. */
     private static final int PASSED_BATCH = 1000;
@@ -122,7 +122,7 @@ public final class AgentHealthChecker implements SmartLifecycle {
     public void start() {
         running = true;
         reconnectGraceEnd = clock.instant().plus(settings.interval());
-        Duration tick = settings.interval().compareTo(MAX_TICK) < 0 ? settings.interval() : MAX_TICK;
+        Duration tick = tick();
         ticking = Flux.interval(Duration.ZERO, tick, Schedulers.parallel())
                 .onBackpressureDrop()
                 .concatMap(t -> checkDue().onErrorResume(e -> {
@@ -258,6 +258,18 @@ public final class AgentHealthChecker implements SmartLifecycle {
                         : unhealthy(agent, health.detail() == null ? "health is DOWN" : health.detail()));
     }
 
+    private Duration tick() {
+        return settings.interval().compareTo(MAX_TICK) < 0 ? settings.interval() : MAX_TICK;
+    }
+
+    /**
+     * When an agent that passed a check {@code now} is due again: one tick before the interval is
+     * up, so that checks started on the tick are never more than the interval apart.
+     */
+    private Instant nextAfterPass(Instant now) {
+        return now.plus(settings.interval()).minus(tick());
+    }
+
     /** Writes the passed checks that changed nothing but the time, in one statement a batch. */
     private Mono<Void> recordPassed(Instant now) {
         List<String> ids = new ArrayList<>();
@@ -278,13 +290,13 @@ public final class AgentHealthChecker implements SmartLifecycle {
                 && health.version() != null && health.version().equals(before.agentVersion())
                 && before.facts().unchangedBy(facts)) {
             // Nothing changes but the time of the check: written with the next tick's batch, not a row at a time.
-            nextCheck.put(before.id(), now.plus(settings.interval()));
+            nextCheck.put(before.id(), nextAfterPass(now));
             failing.remove(before.id());
             passed.add(before.id());
             return Mono.just(before);
         }
         return agents.recordHealthy(before.id(), now, health.version(), facts, direct).doOnNext(after -> {
-            nextCheck.put(after.id(), now.plus(settings.interval()));
+            nextCheck.put(after.id(), nextAfterPass(now));
             failing.remove(after.id());
             if (before.status() == AgentStatus.ERROR && after.status() == AgentStatus.ACTIVE) {
                 log.info("agent {} ({}) is healthy again; it is active", after.id(), after.name());

@@ -95,6 +95,7 @@ public final class TunnelPort implements SmartLifecycle, ApplicationEventPublish
                         .failedAuthRefillPeriod(properties.failedAuthRefill())
                         .handshakeTimeout(properties.handshakeTimeout())
                         .maxHandshakesPerAddress(properties.maxHandshakesPerAddress())
+                        .maxHandshakes(properties.maxHandshakes())
                         .build());
         if (tls.enabled()) {
             builder.sslContextSupplier(tls::current);

@@ -196,13 +196,18 @@ class AgentHealthCheckerTest {
         long mostInOneTick = 0;
         long before = 0;
         for (int second = 0; second <= 30; second++) { // one interval (30 s) of 1 s ticks: first checks are in (0, 30 s)
+            if (second == 30) {
+                // a check is due again one tick before the interval is up: none twice within it
+                assertThat(ids).allSatisfy(id -> assertThat(healthCalls(id)).as("checks of %s", id).isLessThanOrEqualTo(1));
+            }
             checker.checkDue().block(BLOCK);
             long now = ids.stream().mapToLong(this::healthCalls).sum();
             mostInOneTick = Math.max(mostInOneTick, now - before);
             before = now;
             clock.advance(Duration.ofSeconds(1));
         }
-        assertThat(ids).allSatisfy(id -> assertThat(healthCalls(id)).as("checks of %s in one interval", id).isEqualTo(1));
+        assertThat(ids).allSatisfy(id -> assertThat(healthCalls(id)).as("checks of %s in one interval", id)
+                .isBetween(1L, 2L));
         assertThat(mostInOneTick).as("checks in one tick, of %d agents", fleet).isLessThanOrEqualTo(fleet / 10);
         assertThat(healthCalls(neverConnected.id())).as("a tunnel agent that never connected").isZero();
         org.awaitility.Awaitility.await().atMost(BLOCK).untilAsserted(() -> assertThat(ids)
