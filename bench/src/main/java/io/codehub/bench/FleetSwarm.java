@@ -81,8 +81,8 @@ import org.springframework.context.support.GenericApplicationContext;
  * FILE} (the hub's public key, PEM) and {@code --rate} (connectors started per second). It prints,
  * once a second, {@code swarm connected=N failed=N health=N calls=N refused=N starts=N instances=N covered=N} (tunnels up,
  * connect failures, health calls served, other calls served, instance start calls, instances, agents that served a
- * health call since the last {@code mark}); a line {@code mark} on stdin starts a new count of
- * {@code covered}. The certificate of the hub is not verified: loopback, the bench's own hub.
+ * health call since the last {@code mark}, and once all have, {@code round_ms}: from the mark to
+ * the first health call of the last of them); a line {@code mark} on stdin starts a new count. The certificate of the hub is not verified: loopback, the bench's own hub.
  */
 public final class FleetSwarm {
 
@@ -147,6 +147,7 @@ public final class FleetSwarm {
         AtomicInteger started = new AtomicInteger();
         AtomicLong failed = new AtomicLong();
         AtomicLong mark = new AtomicLong(Long.MAX_VALUE);
+        AtomicLong lastFirstAfterMark = new AtomicLong(Long.MIN_VALUE);
         Map<String, Long> causes = new ConcurrentHashMap<>();
         ConnectorListener countFailures = new ConnectorListener() {
             @Override
@@ -179,7 +180,8 @@ public final class FleetSwarm {
                 }
                 System.out.println("swarm connected=" + connected + " failed=" + failed.get() + " health="
                         + swarm.health.get() + " calls=" + swarm.calls.get() + " refused=" + swarm.refused.get()
-                        + " starts=" + runtime.startCalls() + " instances=" + runtime.instances() + " covered=" + covered);
+                        + " starts=" + runtime.startCalls() + " instances=" + runtime.instances() + " covered=" + covered
+                        + " round_ms=" + (covered == n ? (lastFirstAfterMark.get() - since) / 1_000_000 : -1));
             } catch (RuntimeException e) {
                 e.printStackTrace();
             }
@@ -188,6 +190,7 @@ public final class FleetSwarm {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
                 for (String line = in.readLine(); line != null; line = in.readLine()) {
                     if (line.trim().equals("mark")) {
+                        lastFirstAfterMark.set(Long.MIN_VALUE);
                         mark.set(System.nanoTime());
                     }
                 }
@@ -216,7 +219,10 @@ public final class FleetSwarm {
                     .streamHandlerFactory((stream, headers, endStream) -> {
                         CharSequence path = headers.path();
                         if (path != null && "/health".contentEquals(path)) {
-                            lastHealth.set(index, System.nanoTime());
+                            long now = System.nanoTime();
+                            if (lastHealth.getAndSet(index, now) < mark.get()) {
+                                lastFirstAfterMark.accumulateAndGet(now, Math::max); // its first since the mark
+                            }
                             swarm.health.incrementAndGet();
                         } else {
                             swarm.calls.incrementAndGet();

@@ -185,7 +185,7 @@ public final class AgentHealthChecker implements SmartLifecycle {
                 found.forEach(agent -> deleted.remove(agent.id()));
                 checking.removeAll(deleted);
             }).doOnError(e -> due.forEach(checking::remove)).flatMapIterable(found -> found);
-        }).doOnNext(agent -> check(agent)
+        }).doOnNext(agent -> check(agent, now)
                 .doFinally(s -> checking.remove(agent.id()))
                 .subscribe(null, e -> {
                     // Not recorded (the database, say): due again in one interval, not at every tick.
@@ -249,12 +249,17 @@ public final class AgentHealthChecker implements SmartLifecycle {
 
     /** Checks one agent and records the result; completes with the agent as recorded. */
     public Mono<Agent> check(Agent agent) {
+        return check(agent, clock.instant());
+    }
+
+    /** {@link #check(Agent)} started on the tick of {@code startedAt}, from which its next check is due. */
+    private Mono<Agent> check(Agent agent, Instant startedAt) {
         return runtimes.runtime(agent.id(), agent.endpoint()).health()
                 .timeout(settings.timeout(), Mono.fromSupplier(() -> new Health(HealthStatus.DOWN, "unknown", "unknown",
                         null, "no answer to GET /health within " + settings.timeout())))
                 .doOnNext(health -> observer.checked(health.status() == HealthStatus.UP))
                 .flatMap(health -> health.status() == HealthStatus.UP
-                        ? healthy(agent, health)
+                        ? healthy(agent, health, startedAt)
                         : unhealthy(agent, health.detail() == null ? "health is DOWN" : health.detail()));
     }
 
@@ -263,11 +268,11 @@ public final class AgentHealthChecker implements SmartLifecycle {
     }
 
     /**
-     * When an agent that passed a check {@code now} is due again: one tick before the interval is
-     * up, so that checks started on the tick are never more than the interval apart.
+     * When an agent whose passed check started at {@code startedAt} (on a tick) is due again: one
+     * tick before the interval is up, so that two checks are never more than the interval apart.
      */
-    private Instant nextAfterPass(Instant now) {
-        return now.plus(settings.interval()).minus(tick());
+    private Instant nextAfterPass(Instant startedAt) {
+        return startedAt.plus(settings.interval()).minus(tick());
     }
 
     /** Writes the passed checks that changed nothing but the time, in one statement a batch. */
@@ -282,7 +287,7 @@ public final class AgentHealthChecker implements SmartLifecycle {
         return Flux.fromIterable(ids).buffer(PASSED_BATCH).concatMap(batch -> agents.touchHealthy(batch, now)).then();
     }
 
-    private Mono<Agent> healthy(Agent before, Health health) {
+    private Mono<Agent> healthy(Agent before, Health health, Instant startedAt) {
         Instant now = clock.instant();
         boolean direct = direct(before);
         AgentFacts facts = new AgentFacts(health.os(), health.arch(), health.runtime(), health.backend());
@@ -290,13 +295,13 @@ public final class AgentHealthChecker implements SmartLifecycle {
                 && health.version() != null && health.version().equals(before.agentVersion())
                 && before.facts().unchangedBy(facts)) {
             // Nothing changes but the time of the check: written with the next tick's batch, not a row at a time.
-            nextCheck.put(before.id(), nextAfterPass(now));
+            nextCheck.put(before.id(), nextAfterPass(startedAt));
             failing.remove(before.id());
             passed.add(before.id());
             return Mono.just(before);
         }
         return agents.recordHealthy(before.id(), now, health.version(), facts, direct).doOnNext(after -> {
-            nextCheck.put(after.id(), nextAfterPass(now));
+            nextCheck.put(after.id(), nextAfterPass(startedAt));
             failing.remove(after.id());
             if (before.status() == AgentStatus.ERROR && after.status() == AgentStatus.ACTIVE) {
                 log.info("agent {} ({}) is healthy again; it is active", after.id(), after.name());
