@@ -14,10 +14,8 @@ import io.codehub.tunnel.ConnectorListener;
 import io.codehub.tunnel.TicketStore;
 import io.codehub.tunnel.TunnelConnector;
 import io.codehub.tunnel.TunnelTransport;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
-import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -87,16 +85,7 @@ public final class BenchSwarm {
                     .listener(countFailures)
                     .streamHandlerFactory((stream, headers, endStream) -> {
                         stream.writeHeaders(new DefaultHttp2Headers().status("204"), true);
-                        return new io.codehub.tunnel.TunnelStreamHandler() {
-                            @Override
-                            public void onHeaders(Http2Headers h, boolean end) {
-                            }
-
-                            @Override
-                            public void onData(ByteBuf data, boolean end) {
-                                data.release();
-                            }
-                        };
+                        return DiscardingStream.INSTANCE;
                     })
                     .build();
             connectors[i] = connector;

@@ -300,20 +300,7 @@ final class FleetStack implements AutoCloseable {
         } catch (IllegalStateException | SecurityException e) {
             // already shutting down: this is the hook
         }
-        for (Process process : processes) {
-            process.destroy();
-        }
-        for (Process process : processes) {
-            try {
-                if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                    process.waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
-        }
+        Waits.stop(processes);
         if (HaStack.psql(database, "DROP SCHEMA IF EXISTS " + schema + " CASCADE") == null) {
             System.err.println("[bench] could not drop schema " + schema + " of " + database + ": drop it by hand");
         }
@@ -344,28 +331,7 @@ final class FleetStack implements AutoCloseable {
     }
 
     /** A condition checked every 250 ms; fails when {@code limit} passes or {@code process} exits first. */
-    void until(String what, Duration limit, Process process, Check check) throws Exception {
-        long deadline = System.nanoTime() + limit.toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("waiting for " + what + ": a process exited with " + process.exitValue()
-                        + "; see the logs in " + dir);
-            }
-            try {
-                if (check.ok()) {
-                    return;
-                }
-            } catch (IOException e) {
-                last = e;
-            }
-            Thread.sleep(250);
-        }
-        throw new IllegalStateException("waited " + limit.toSeconds() + " s for " + what
-                + (last != null ? " (last error: " + last + ")" : "") + "; see the logs in " + dir);
-    }
-
-    interface Check {
-        boolean ok() throws Exception;
+    void until(String what, Duration limit, Process process, Waits.Check check) throws Exception {
+        Waits.until(what, limit, process, dir, check);
     }
 }

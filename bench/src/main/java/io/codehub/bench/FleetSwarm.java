@@ -46,9 +46,7 @@ import io.codehub.tunnel.ConnectorListener;
 import io.codehub.tunnel.IncomingStreamHandlerFactory;
 import io.codehub.tunnel.TicketStore;
 import io.codehub.tunnel.TunnelConnector;
-import io.codehub.tunnel.TunnelStreamHandler;
 import io.codehub.tunnel.TunnelTransport;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -231,7 +229,7 @@ public final class FleetSwarm {
                         if (refusal != null) {
                             swarm.refused.incrementAndGet();
                             stream.writeHeaders(new DefaultHttp2Headers().status("401"), true);
-                            return DISCARD;
+                            return DiscardingStream.INSTANCE;
                         }
                         Http2Headers forwarded = new DefaultHttp2Headers().set(headers);
                         forwarded.set("authorization", "Bearer " + swarm.swarmToken());
@@ -283,16 +281,4 @@ public final class FleetSwarm {
         }
         return swarmToken;
     }
-
-    /** A refused stream's handler: its body, if any, is dropped. */
-    private static final TunnelStreamHandler DISCARD = new TunnelStreamHandler() {
-        @Override
-        public void onHeaders(Http2Headers headers, boolean endStream) {
-        }
-
-        @Override
-        public void onData(ByteBuf data, boolean endStream) {
-            data.release();
-        }
-    };
 }

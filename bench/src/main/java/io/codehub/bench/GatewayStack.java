@@ -287,21 +287,7 @@ final class GatewayStack implements AutoCloseable {
         if (admin != null && hubProcess != null && hubProcess.isAlive()) {
             deleteWorkspaces(admin);
         }
-        for (Process process : processes) {
-            process.destroy();
-        }
-        for (Process process : processes) {
-            try {
-                if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                    process.descendants().forEach(ProcessHandle::destroyForcibly);
-                    process.destroyForcibly();
-                    process.waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
-        }
+        Waits.stop(processes);
         for (String id : workspaces) {
             // Whatever the API left (a hub that died first, a Ctrl-C mid-set-up): these workspaces only.
             docker("rm", "-f", "codehub-ws-" + id);
@@ -423,29 +409,8 @@ final class GatewayStack implements AutoCloseable {
     }
 
     /** A condition checked every 250 ms; fails when {@code limit} passes or {@code process} exits first. */
-    private void until(String what, Duration limit, Process process, Check check) throws Exception {
-        long deadline = System.nanoTime() + limit.toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("waiting for " + what + ": a process exited with " + process.exitValue()
-                        + "; see the logs in " + dir);
-            }
-            try {
-                if (check.ok()) {
-                    return;
-                }
-            } catch (IOException e) {
-                last = e;
-            }
-            Thread.sleep(250);
-        }
-        throw new IllegalStateException("waited " + limit.toSeconds() + " s for " + what
-                + (last != null ? " (last error: " + last + ")" : ""));
-    }
-
-    private interface Check {
-        boolean ok() throws Exception;
+    private void until(String what, Duration limit, Process process, Waits.Check check) throws Exception {
+        Waits.until(what, limit, process, dir, check);
     }
 
     /** Runs {@code docker args...} (60 s at most); its output, or null when it failed. */

@@ -333,21 +333,7 @@ final class HaStack implements AutoCloseable {
         if (id != null && live != null) {
             deleteWorkspace(live.admin(), id);
         }
-        for (Process process : processes) {
-            process.destroy();
-        }
-        for (Process process : processes) {
-            try {
-                if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                    process.descendants().forEach(ProcessHandle::destroyForcibly);
-                    process.destroyForcibly();
-                    process.waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
-        }
+        Waits.stop(processes);
         TunnelForwarder tunnels = forwarder;
         if (tunnels != null) {
             tunnels.close();
@@ -420,28 +406,7 @@ final class HaStack implements AutoCloseable {
     }
 
     /** A condition checked every 250 ms; fails when {@code limit} passes or {@code process} exits first. */
-    private void until(String what, Duration limit, Process process, Check check) throws Exception {
-        long deadline = System.nanoTime() + limit.toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("waiting for " + what + ": a process exited with " + process.exitValue()
-                        + "; see the logs in " + dir);
-            }
-            try {
-                if (check.ok()) {
-                    return;
-                }
-            } catch (IOException e) {
-                last = e;
-            }
-            Thread.sleep(250);
-        }
-        throw new IllegalStateException("waited " + limit.toSeconds() + " s for " + what
-                + (last != null ? " (last error: " + last + ")" : "") + "; see the logs in " + dir);
-    }
-
-    private interface Check {
-        boolean ok() throws Exception;
+    private void until(String what, Duration limit, Process process, Waits.Check check) throws Exception {
+        Waits.until(what, limit, process, dir, check);
     }
 }
