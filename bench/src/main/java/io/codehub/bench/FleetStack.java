@@ -4,11 +4,13 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -68,7 +70,7 @@ final class FleetStack implements AutoCloseable {
     private volatile Map<String, Long> swarmStatus = Map.of();
     private int hubStarts;
 
-    private FleetStack(Path dir, String database, Path hubJar) throws IOException, java.security.GeneralSecurityException {
+    private FleetStack(Path dir, String database, Path hubJar) throws IOException, GeneralSecurityException {
         this.dir = dir;
         this.database = database;
         this.hubJar = hubJar;
@@ -194,7 +196,7 @@ final class FleetStack implements AutoCloseable {
                 "--hub-key", hubKey.toString(), "--rate", Integer.toString(rate)));
         Process process = java(null, javaOpts != null ? javaOpts : SWARM_JAVA_OPTS, command, Map.of());
         swarm = process;
-        swarmInput = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        swarmInput = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         Path log = dir.resolve("swarm.log");
         Thread reader = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
