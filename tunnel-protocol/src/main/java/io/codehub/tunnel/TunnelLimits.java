@@ -135,7 +135,7 @@ public final class TunnelLimits {
         private int failedAuthBurst = 10;
         private Duration failedAuthRefillPeriod = Duration.ofSeconds(6);
         private int maxHandshakesPerAddress = 128;
-        private int maxHandshakes = 512;
+        private int maxHandshakes = 10_000;
         private int maxTunnels = 10_000;
         private int maxConcurrentStreams = 4096;
         private int maxHeaderListSize = 16 * 1024;
@@ -208,8 +208,9 @@ public final class TunnelLimits {
         }
 
         /**
-         * Connections of all addresses together in their handshake at once (default 512); more are
-         * closed at accept, before TLS.
+         * Connections of all addresses together in their handshake at once (default 10,000, as many as
+         * {@code maxTunnels}); more are closed at accept, before TLS. A low cap bounds CPU under a
+         * reconnection storm, but many addresses can then hold it with idle sockets.
          */
         public Builder maxHandshakes(int value) {
             maxHandshakes = Checks.positive("maxHandshakes", value);

@@ -41,14 +41,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param handshakeTimeout from accept to the 101, TLS included; a connection that has not finished its
  *                    handshake by then is answered 408 (or 503 while its key is being checked) and closed
  *                    ({@code CODEHUB_HUB_TUNNEL_HANDSHAKE_TIMEOUT}, default 10s)
- * @param maxHandshakesPerAddress connections one source address (an IPv6 /64) may have open before their
- *                    101; more are closed at accept, unanswered; sessions do not count
- *                    ({@code CODEHUB_HUB_TUNNEL_MAX_HANDSHAKES_PER_ADDRESS}, default 128)
  * @param maxHandshakes connections of all addresses together that may be in their handshake (TLS and
  *                    authentication) at once; more are closed at accept, before TLS, and their agents
- *                    retry with backoff: under a fleet's reconnection storm the hub finishes the
- *                    handshakes it started within their timeout instead of starting all and finishing
- *                    none ({@code CODEHUB_HUB_TUNNEL_MAX_HANDSHAKES}, default 512)
+ *                    retry with backoff ({@code CODEHUB_HUB_TUNNEL_MAX_HANDSHAKES}, default 10000, as many
+ *                    as the tunnels a hub holds). Lower (512 on two cores) bounds the hub's CPU under a
+ *                    fleet's reconnection storm, at a price: an attacker with many addresses can hold the
+ *                    whole cap with idle sockets for a handshake timeout at a time
  * @param keyCheckThreads API keys checked (bcrypt) at once in handshakes and enrolments; 0 means half the
  *                    processors, at least 1 ({@code CODEHUB_HUB_TUNNEL_KEY_CHECK_THREADS}, default 0)
  * @param keyCheckQueue key checks that may wait for a thread; more get 503 with Retry-After
@@ -71,12 +69,12 @@ public record TunnelProperties(
         @DefaultValue("0") int keyCheckThreads,
         @DefaultValue("1024") int keyCheckQueue,
         @DefaultValue("5s") Duration moveGrace,
-        @DefaultValue("512") int maxHandshakes) {
+        @DefaultValue("10000") int maxHandshakes) {
 
     /** Default of {@code moveGrace}. */
     public static final Duration DEFAULT_MOVE_GRACE = Duration.ofSeconds(5);
     /** Default of {@code maxHandshakes}. */
-    public static final int DEFAULT_MAX_HANDSHAKES = 512;
+    public static final int DEFAULT_MAX_HANDSHAKES = 10_000;
 
     @ConstructorBinding
     public TunnelProperties {
