@@ -1,6 +1,5 @@
 package io.codehub.bench;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -11,14 +10,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import io.codehub.tunnel.ConnectorListener;
-import io.codehub.tunnel.TicketStore;
 import io.codehub.tunnel.TunnelConnector;
-import io.codehub.tunnel.TunnelTransport;
-import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 
 /**
  * Simulated agents for a benchmark: {@code count} real {@link TunnelConnector}s in one process
@@ -43,8 +36,7 @@ public final class BenchSwarm {
         if (count < 1 || count > 15_000) {
             throw new IllegalArgumentException("--count " + count + " (expected: 1..15000; the open-file limit is 20000)");
         }
-        SslContext tls = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
-        EventLoopGroup group = TunnelTransport.newEventLoopGroup(2);
+        SwarmConnectors swarm = new SwarmConnectors(port);
         // Filled while the reporter reads it: an array published through `started`, not a list whose
         // iterator would throw (a periodic task that throws is never run again, and its last count
         // would then stand for ever).
@@ -72,27 +64,12 @@ public final class BenchSwarm {
                 e.printStackTrace();
             }
         }, 250, 250, TimeUnit.MILLISECONDS);
-        long pause = Math.max(1, 1_000_000L / rate);
-        for (int i = 0; i < count; i++) {
-            TunnelConnector connector = TunnelConnector.builder()
-                    .hubUri(URI.create("tls://127.0.0.1:" + port))
-                    .tlsServerName("localhost")
-                    .sslContext(tls)
-                    .apiKey("chk_agent-" + i + "_bench")
-                    .agentVersion("bench/1")
-                    .ticketStore(TicketStore.inMemory())
-                    .eventLoopGroup(group)
-                    .listener(countFailures)
-                    .streamHandlerFactory((stream, headers, endStream) -> {
-                        stream.writeHeaders(new DefaultHttp2Headers().status("204"), true);
-                        return DiscardingStream.INSTANCE;
-                    })
-                    .build();
-            connectors[i] = connector;
-            started.set(i + 1);
-            connector.start();
-            TimeUnit.MICROSECONDS.sleep(pause);
-        }
+        SwarmConnectors.startAll(connectors, started, rate, i -> swarm.connector("chk_agent-" + i + "_bench", countFailures)
+                .streamHandlerFactory((stream, headers, endStream) -> {
+                    stream.writeHeaders(new DefaultHttp2Headers().status("204"), true);
+                    return DiscardingStream.INSTANCE;
+                })
+                .build());
         // Runs until the orchestrator ends the process.
         Thread.currentThread().join();
     }

@@ -3,7 +3,6 @@ package io.codehub.bench;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,15 +43,9 @@ import io.codehub.agent.tunnel.AgentStreams;
 import io.codehub.runtime.Runtime;
 import io.codehub.tunnel.ConnectorListener;
 import io.codehub.tunnel.IncomingStreamHandlerFactory;
-import io.codehub.tunnel.TicketStore;
 import io.codehub.tunnel.TunnelConnector;
-import io.codehub.tunnel.TunnelTransport;
-import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.support.GenericApplicationContext;
@@ -138,8 +131,7 @@ public final class FleetSwarm {
         IncomingStreamHandlerFactory agentApi = AgentStreams.agentApi(app, 65_536);
         ECPublicKey hubKey = HubPublicKey.read(hubKeyFile);
 
-        SslContext tls = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
-        EventLoopGroup group = TunnelTransport.newEventLoopGroup(2);
+        SwarmConnectors connectorsOf = new SwarmConnectors(port);
         TunnelConnector[] connectors = new TunnelConnector[agents.size()];
         AtomicLongArray lastHealth = new AtomicLongArray(agents.size());
         AtomicInteger started = new AtomicInteger();
@@ -199,21 +191,12 @@ public final class FleetSwarm {
         commands.setDaemon(true);
         commands.start();
 
-        long pause = Math.max(1, 1_000_000L / rate);
-        for (int i = 0; i < agents.size(); i++) {
+        SwarmConnectors.startAll(connectors, started, rate, i -> {
             String agentId = agents.get(i)[0];
             HubTokenVerifier verifier = new HubTokenVerifier(hubKey, agentId, Duration.ofSeconds(30), MAX_TOKEN_LENGTH, 4,
                     Clock.systemUTC());
             int index = i;
-            TunnelConnector connector = TunnelConnector.builder()
-                    .hubUri(URI.create("tls://127.0.0.1:" + port))
-                    .tlsServerName("localhost")
-                    .sslContext(tls)
-                    .apiKey(agents.get(i)[1])
-                    .agentVersion("bench/1")
-                    .ticketStore(TicketStore.inMemory())
-                    .eventLoopGroup(group)
-                    .listener(countFailures)
+            return connectorsOf.connector(agents.get(i)[1], countFailures)
                     .streamHandlerFactory((stream, headers, endStream) -> {
                         CharSequence path = headers.path();
                         if (path != null && "/health".contentEquals(path)) {
@@ -236,11 +219,7 @@ public final class FleetSwarm {
                         return agentApi.newHandler(stream, forwarded, endStream);
                     })
                     .build();
-            connectors[i] = connector;
-            started.set(i + 1);
-            connector.start();
-            TimeUnit.MICROSECONDS.sleep(pause);
-        }
+        });
         // Runs until the bench ends the process.
         Thread.currentThread().join();
     }

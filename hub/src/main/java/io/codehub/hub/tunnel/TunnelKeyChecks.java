@@ -83,7 +83,7 @@ public final class TunnelKeyChecks implements AutoCloseable {
         return Mono.defer(() -> {
             int ahead = inFlight.incrementAndGet() - 1;
             long wait = expectedWaitNanos(ahead);
-            if (ahead >= capacity || wait > maxWaitNanos) {
+            if (full(ahead, wait)) {
                 inFlight.decrementAndGet();
                 Duration retryAfter = refuse(wait);
                 return Mono.fromSupplier(() -> busy.apply(retryAfter));
@@ -100,7 +100,12 @@ public final class TunnelKeyChecks implements AutoCloseable {
     @Nullable Duration refusal() {
         int ahead = inFlight.get();
         long wait = expectedWaitNanos(ahead);
-        return ahead >= capacity || wait > maxWaitNanos ? refuse(wait) : null;
+        return full(ahead, wait) ? refuse(wait) : null;
+    }
+
+    /** Whether a check with {@code ahead} others in flight, waiting {@code waitNanos}, is over the budget. */
+    private boolean full(int ahead, long waitNanos) {
+        return ahead >= capacity || waitNanos > maxWaitNanos;
     }
 
     /** Counts a refusal and says when to come back: once the checks ahead now are done. */
