@@ -58,7 +58,7 @@ import reactor.core.scheduler.Schedulers;
  * Each agent is checked every {@code interval} from its own point of it (a hash of its id), so a
  * fleet's checks are spread evenly over the interval instead of arriving at one tick, after a hub
  * restart too; a direct agent that just registered is checked at the next tick, a tunnel agent
- * once its first session made it active. When more are due than may run, the longest due go
+ * an interval after its session opened (the handshake showed it reachable). When more are due than may run, the longest due go
  * first. A passed check that changes nothing but its time (the common case) is written with the
  * others of its tick in one statement; the list of agents is read every few seconds, a few columns
  * of each, and the rows of the agents due at each tick. After the hub starts, tunnel agents are
@@ -235,15 +235,20 @@ public final class AgentHealthChecker implements SmartLifecycle {
     }
 
     /**
-     * An agent that failed its last check just connected through the tunnel: check it at the next
+     * An agent connected through the tunnel. One that failed its last check is checked at the next
      * tick instead of when its (possibly backed-off) schedule says, so that it is active again
-     * within one tick of its return. A healthy agent keeps its schedule: after a hub restart,
-     * thousands reconnect at once, and checking each at once would be a burst of checks and writes.
+     * within one tick of its return. Any other keeps its schedule (after a hub restart, thousands
+     * reconnect at once, and checking each at once would be a burst of checks and writes), and one
+     * without a schedule yet is first checked an interval after its session opened: the handshake
+     * that just succeeded showed it reachable, as a check would have (a fleet connecting from cold
+     * would otherwise pay a check, a hub token and a write per agent on top of its handshakes).
      */
     @EventListener
     public void agentConnected(AgentConnected event) {
         if (failing.contains(event.agentId())) {
             nextCheck.put(event.agentId(), Instant.MIN);
+        } else {
+            nextCheck.putIfAbsent(event.agentId(), nextAfterPass(clock.instant()));
         }
     }
 

@@ -1,8 +1,13 @@
 package io.codehub.hub.identity;
 
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.ECPublicKey;
+import java.util.Arrays;
 import java.util.Map;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -18,6 +23,8 @@ import io.codehub.pki.Pem;
  * shows only the id.
  */
 public final class HubIdentity {
+
+    private static final byte[] HKDF_SALT = "codehub hub key".getBytes(StandardCharsets.US_ASCII);
 
     private final ECKey key;
     private final String hubId;
@@ -57,6 +64,29 @@ public final class HubIdentity {
             return key.toECPublicKey();
         } catch (JOSEException e) {
             throw new IllegalStateException("hub key: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A 256-bit secret of this hub for {@code purpose}, derived from its private key with HKDF-SHA256
+     * (RFC 5869; the purpose is the {@code info}, so each purpose gets an unrelated key): stable for as
+     * long as the hub key is, known to nothing but this hub. For what only this hub signs and checks,
+     * where an HMAC does what a signature does at a thousandth of the cost (resumption tickets).
+     */
+    public byte[] secret(String purpose) {
+        try {
+            byte[] d = key.toECPrivateKey().getS().toByteArray();
+            Mac extract = Mac.getInstance("HmacSHA256");
+            extract.init(new SecretKeySpec(HKDF_SALT, "HmacSHA256"));
+            byte[] prk = extract.doFinal(d);
+            Arrays.fill(d, (byte) 0);
+            Mac expand = Mac.getInstance("HmacSHA256");
+            expand.init(new SecretKeySpec(prk, "HmacSHA256"));
+            Arrays.fill(prk, (byte) 0);
+            expand.update(purpose.getBytes(StandardCharsets.UTF_8));
+            return expand.doFinal(new byte[] {1});
+        } catch (JOSEException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot derive the hub's " + purpose + " secret: " + e.getMessage(), e);
         }
     }
 

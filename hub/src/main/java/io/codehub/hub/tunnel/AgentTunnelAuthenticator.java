@@ -24,7 +24,6 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
 
 /**
  * Who may open a tunnel: an agent registered with a {@code tunnel://} endpoint and not
@@ -39,7 +38,7 @@ import reactor.core.scheduler.Scheduler;
  *
  * <h2>Cost</h2>
  * An API key is checked with {@link AgentRegistry#authenticate} (bcrypt, on the registry's hashing
- * scheduler, never on the event loop that calls this); a ticket costs one ECDSA verification and
+ * scheduler, never on the event loop that calls this); a ticket costs one HMAC and
  * one row read, no bcrypt. Key checks share the port's {@link TunnelKeyChecks} budget (a few
  * threads, a short queue, 503 with Retry-After beyond it). Every accepted handshake gets a fresh ticket, so an agent that keeps its
  * ticket pays bcrypt at most once per hub start: {@link #keyChecks()} counts the key checks.
@@ -58,7 +57,6 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
     private final AgentRegistry registry;
     private final AgentRepository agents;
     private final ResumptionTickets tickets;
-    private final Scheduler verifying;
     private final HubPki pki;
     private final TunnelKeyChecks budget;
     private final AtomicLong keyChecks = new AtomicLong();
@@ -68,17 +66,15 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
     /**
      * @param registry  checks API keys
      * @param agents    reads an agent's row for a ticket
-     * @param tickets   issues and verifies tickets
-     * @param verifying where ticket signatures are verified (off the event loop)
+     * @param tickets   issues and verifies tickets (an HMAC each: cheap enough for the calling thread)
      * @param pki       says which certificates are revoked
      * @param budget    where API keys are checked (bcrypt), and how many at once
      */
     public AgentTunnelAuthenticator(AgentRegistry registry, AgentRepository agents, ResumptionTickets tickets,
-            Scheduler verifying, HubPki pki, TunnelKeyChecks budget) {
+            HubPki pki, TunnelKeyChecks budget) {
         this.registry = registry;
         this.agents = agents;
         this.tickets = tickets;
-        this.verifying = verifying;
         this.pki = pki;
         this.budget = budget;
     }
@@ -189,14 +185,13 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
      *                 mix identities)
      */
     private Mono<AuthDecision> byTicket(String ticket, @Nullable String certificateAgent, @Nullable String keyAgent) {
-        return Mono.fromCallable(() -> tickets.verify(ticket)).subscribeOn(verifying)
+        return Mono.fromCallable(() -> tickets.verify(ticket))
                 .flatMap(claims -> claims.isEmpty()
                         ? Mono.just(AuthDecision.reject(401, "the resumption ticket is not valid; present the API key", null))
                         : keyAgent != null && !keyAgent.equals(claims.get().agentId())
                         ? Mono.just(AuthDecision.reject(403, "the API key is not agent " + claims.get().agentId()
                                 + "'s, whose resumption ticket came with it", null))
                         : agents.findById(claims.get().agentId())
-                                .publishOn(verifying)
                                 .map(agent -> ResumptionTickets.matchesKey(claims.get(), agent)
                                         ? admit(agent, true, certificateAgent, true)
                                         : AuthDecision.reject(401, "the resumption ticket was issued for a key that has "

@@ -65,11 +65,8 @@ public class TunnelConfiguration {
     AgentTunnelAuthenticator agentTunnelAuthenticator(AgentRegistry registry, AgentRepository agents,
             ResumptionTickets tickets, HubPki pki, ObjectProvider<MeterRegistry> meters,
             LiveTunnels tunnels, EventPublisher history, Clock clock, TunnelKeyChecks keyChecks) {
-        // Tickets are verified (and renewed) on the CPU-bound parallel scheduler: a signature check, not a
-        // blocking task; after a hub restart a whole fleet presents its tickets at once, more than the key
-        // hashing scheduler's bounded queue takes (its tasks would be rejected and the handshakes fail).
         AgentTunnelAuthenticator authenticator = new AgentTunnelAuthenticator(registry, agents, tickets,
-                Schedulers.parallel(), pki, keyChecks);
+                pki, keyChecks);
         authenticator.reportRefusals(new AuthFailures(agents, history, tunnels, Schedulers.parallel(), clock));
         meters.ifAvailable(registry1 -> FunctionCounter.builder("codehub.tunnel.key.checks", authenticator,
                         AgentTunnelAuthenticator::keyChecks)

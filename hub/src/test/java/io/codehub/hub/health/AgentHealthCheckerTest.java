@@ -170,6 +170,30 @@ class AgentHealthCheckerTest {
                 .until(() -> agents.findById(agent.id()).block(BLOCK).status() == AgentStatus.ACTIVE);
     }
 
+    @Test
+    void aTunnelAgentThatJustConnectedIsFirstCheckedAnIntervalAfterItsSessionOpened() {
+        Agent agent = tunnelAgent(AgentStatus.ACTIVE, null);
+        agents.insert(agent).block(BLOCK);
+        clock.advance(Duration.ofSeconds(31)); // past the reconnect grace of the hub's start
+        checker.agentConnected(new io.codehub.hub.agents.AgentConnected(agent.id()));
+        for (int second = 0; second < 28; second++) {
+            checker.checkDue().block(BLOCK);
+            clock.advance(Duration.ofSeconds(1));
+        }
+        assertThat(healthCalls(agent.id())).as("checked within the interval its handshake covers").isZero();
+        clock.advance(Duration.ofSeconds(1));
+        checker.checkDue().block(BLOCK);
+        assertThat(healthCalls(agent.id())).as("checked one tick before the interval is up").isEqualTo(1);
+
+        // Reconnecting (a hub restart on its side, a network blip) does not move a schedule it has.
+        checker.agentConnected(new io.codehub.hub.agents.AgentConnected(agent.id()));
+        for (int second = 0; second < 29; second++) {
+            clock.advance(Duration.ofSeconds(1));
+            checker.checkDue().block(BLOCK);
+        }
+        assertThat(healthCalls(agent.id())).as("due again an interval after its last check").isEqualTo(2);
+    }
+
     private Agent tunnelAgent(AgentStatus status, Instant lastHealthAt) {
         Agent base = TestAgents.agent(5, status, null, Map.of());
         return new Agent(base.id(), base.name(), java.net.URI.create("tunnel://" + base.id()), base.apiKeyHash(), null,

@@ -33,6 +33,16 @@ class HubKeyStoreTest {
     }
 
     @Test
+    void derivesOneSecretPerPurposeThatOutlivesARestartAndDiffersPerHub() throws Exception {
+        byte[] tickets = HubKeyStore.loadOrCreate(dir).secret("tickets");
+        assertThat(tickets).hasSize(32);
+        assertThat(HubKeyStore.loadOrCreate(dir).secret("tickets")).as("same key, same secret").isEqualTo(tickets);
+        assertThat(HubKeyStore.loadOrCreate(dir).secret("sessions")).as("another purpose").isNotEqualTo(tickets);
+        assertThat(HubKeyStore.loadOrCreate(Files.createDirectories(dir.resolve("other"))).secret("tickets"))
+                .as("another hub").isNotEqualTo(tickets);
+    }
+
+    @Test
     void publishesThePublicKeyAsPemAndJwksWithoutThePrivatePart() throws Exception {
         HubIdentity identity = HubKeyStore.loadOrCreate(dir);
         String pem = identity.publicKeyPem();

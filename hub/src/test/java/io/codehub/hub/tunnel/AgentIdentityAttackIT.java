@@ -72,7 +72,7 @@ class AgentIdentityAttackIT {
                 database.tx(), Schedulers.boundedElastic(), Duration.ofHours(1), clock, EventPublisher.NONE);
         authenticator = new AgentTunnelAuthenticator(registry, database.agents(),
                 new ResumptionTickets(HubKeyStore.loadOrCreate(Files.createDirectories(dir.resolve("hub"))),
-                        Duration.ofHours(24), clock), Schedulers.parallel(), HubPki.disabled(), keyChecks);
+                        Duration.ofHours(24), clock), HubPki.disabled(), keyChecks);
         ca = CertificateAuthority.init(dir.resolve("ca"), new InitOptions(KeyType.EC_P256, "CN=codehub test CA",
                 Duration.ofDays(30), null));
     }

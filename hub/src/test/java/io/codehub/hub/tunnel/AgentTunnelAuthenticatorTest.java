@@ -3,15 +3,23 @@ package io.codehub.hub.tunnel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.PlainJWT;
+import com.nimbusds.jwt.SignedJWT;
 import io.codehub.hub.agents.AgentRegistry;
 import io.codehub.hub.agents.AgentWithKey;
 import io.codehub.hub.agents.ApiKeys;
@@ -64,8 +72,7 @@ class AgentTunnelAuthenticatorTest {
                 database.tx(), Schedulers.boundedElastic(), Duration.ofHours(1), clock, EventPublisher.NONE);
         identity = HubKeyStore.loadOrCreate(Files.createDirectories(dir.resolve("hub")));
         authenticator = new AgentTunnelAuthenticator(registry, database.agents(),
-                new ResumptionTickets(identity, Duration.ofHours(24), clock), Schedulers.parallel(), HubPki.disabled(),
-                keyChecks);
+                new ResumptionTickets(identity, Duration.ofHours(24), clock), HubPki.disabled(), keyChecks);
     }
 
     @AfterEach
@@ -123,6 +130,32 @@ class AgentTunnelAuthenticatorTest {
         String current = accepted(decide(agent.apiKey(), null)).resumptionTicket();
         registry.delete(agent.agent().id()).block(BLOCK);
         assertThat(rejected(decide(null, current)).problem()).as("deleted agent").isEqualTo(HandshakeProblem.UNAUTHORIZED);
+    }
+
+    @Test
+    void ticketsAreMacedOnlyThisHubsKeyMakesThemAndTheyOutliveARestart() throws Exception {
+        AgentWithKey agent = register("tunnel://");
+        String ticket = accepted(decide(agent.apiKey(), null)).resumptionTicket();
+        SignedJWT parsed = SignedJWT.parse(ticket);
+        assertThat(parsed.getHeader().getAlgorithm()).isEqualTo(JWSAlgorithm.HS256);
+
+        // The hub restarted: the same key from its data directory, so the same ticket secret.
+        ResumptionTickets restarted = new ResumptionTickets(HubKeyStore.loadOrCreate(dir.resolve("hub")),
+                Duration.ofHours(24), clock);
+        assertThat(restarted.verify(ticket)).map(ResumptionTickets.Claims::agentId).contains(agent.agent().id());
+
+        // The same claims signed with the hub's own ES256 key (what tickets were before), with
+        // "alg":"none", or with a changed subject: none is a ticket.
+        SignedJWT es256 = new SignedJWT(new JWSHeader(JWSAlgorithm.ES256), parsed.getJWTClaimsSet());
+        es256.sign(new ECDSASigner(identity.privateKey()));
+        assertThat(rejected(decide(null, es256.serialize())).problem()).isEqualTo(HandshakeProblem.UNAUTHORIZED);
+        String none = new PlainJWT(parsed.getJWTClaimsSet()).serialize();
+        assertThat(rejected(decide(null, none)).problem()).isEqualTo(HandshakeProblem.UNAUTHORIZED);
+        String[] parts = ticket.split("\\.");
+        String otherSubject = Base64.getUrlEncoder().withoutPadding().encodeToString(new JWTClaimsSet.Builder(
+                parsed.getJWTClaimsSet()).subject("someone-else").build().toString().getBytes(StandardCharsets.UTF_8));
+        assertThat(rejected(decide(null, parts[0] + "." + otherSubject + "." + parts[2])).problem())
+                .isEqualTo(HandshakeProblem.UNAUTHORIZED);
     }
 
     @Test
