@@ -20,6 +20,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -63,7 +64,8 @@ import org.springframework.context.support.GenericApplicationContext;
  * configured for one id, would refuse for the others: so each connector first checks the hub's
  * token with its own {@link HubTokenVerifier} (the agent's class: the hub's key, this agent's id),
  * refuses the call with 401 as the agent does, and hands the accepted call on with a token of the
- * swarm's own key for the application's id. The hub sees agents that check its tokens as agents do.
+ * swarm's own key for the application's id. The checks run on two threads of their own, off the
+ * event loops that carry every agent's tunnel ({@link CheckedStream}). The hub sees agents that check its tokens as agents do.
  *
  * <h2>Started by the bench, driven through stdin and stdout</h2>
  * Run from the agent's jar ({@code -Dloader.path=<bench jar> -Dloader.main=io.codehub.bench.FleetSwarm
@@ -132,6 +134,12 @@ public final class FleetSwarm {
         ECPublicKey hubKey = HubPublicKey.read(hubKeyFile);
 
         SwarmConnectors connectorsOf = new SwarmConnectors(port);
+        // The hub's tokens are checked here, off the event loops (see CheckedStream).
+        ExecutorService checking = Executors.newFixedThreadPool(2, runnable -> {
+            Thread thread = new Thread(runnable, "fleet-swarm-token-checks");
+            thread.setDaemon(true);
+            return thread;
+        });
         TunnelConnector[] connectors = new TunnelConnector[agents.size()];
         AtomicLongArray lastHealth = new AtomicLongArray(agents.size());
         AtomicInteger started = new AtomicInteger();
@@ -208,15 +216,12 @@ public final class FleetSwarm {
                         } else {
                             swarm.calls.incrementAndGet();
                         }
-                        String refusal = check(verifier, headers.get("authorization"));
-                        if (refusal != null) {
-                            swarm.refused.incrementAndGet();
-                            stream.writeHeaders(new DefaultHttp2Headers().status("401"), true);
-                            return DiscardingStream.INSTANCE;
-                        }
-                        Http2Headers forwarded = new DefaultHttp2Headers().set(headers);
-                        forwarded.set("authorization", "Bearer " + swarm.swarmToken());
-                        return agentApi.newHandler(stream, forwarded, endStream);
+                        CharSequence authorization = headers.get("authorization");
+                        return CheckedStream.start(stream, () -> check(verifier, authorization), () -> {
+                            Http2Headers forwarded = new DefaultHttp2Headers().set(headers);
+                            forwarded.set("authorization", "Bearer " + swarm.swarmToken());
+                            return agentApi.newHandler(stream, forwarded, endStream);
+                        }, swarm.refused::incrementAndGet, checking);
                     })
                     .build();
         });
