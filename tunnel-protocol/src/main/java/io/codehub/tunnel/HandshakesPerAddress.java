@@ -20,6 +20,15 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Shared by every event loop of a server, hence thread-safe. An entry exists only while its
  * address has a handshake open, so the table never holds more entries than open connections.
+ *
+ * <h2>All addresses: a queue, not a refusal</h2>
+ * When all addresses together hold {@code maxInAll}, the server stops accepting ({@link #watch});
+ * new connections wait in the kernel's accept queue (the listen backlog; beyond it the kernel drops
+ * SYNs, which clients retransmit) and are accepted as handshakes end. A fleet reconnecting at once
+ * so waits its turn for a few seconds instead of being closed and backing off for up to its backoff
+ * cap; the hub stays busy at its pace, never idle while agents wait out a backoff. A connection
+ * accepted past the cap all the same (one batch of accepts read before the pause took effect) is
+ * closed at accept, as one past its address's share always is.
  */
 final class HandshakesPerAddress {
 
@@ -27,6 +36,7 @@ final class HandshakesPerAddress {
     private final int maxInAll;
     private final AtomicInteger inAll = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, Integer> open = new ConcurrentHashMap<>();
+    private volatile Runnable watcher = () -> { };
 
     HandshakesPerAddress(int max) {
         this(max, Integer.MAX_VALUE);
@@ -42,8 +52,9 @@ final class HandshakesPerAddress {
      * run more than once), or null when the address has {@code max} handshakes open already.
      */
     @Nullable Runnable tryAcquire(InetAddress source) {
-        if (inAll.incrementAndGet() > maxInAll) {
-            inAll.decrementAndGet();
+        int all = inAll.incrementAndGet();
+        if (all > maxInAll) {
+            giveBack();
             return null;
         }
         InetAddress key = FailedAuthRateLimiter.key(source);
@@ -57,16 +68,44 @@ final class HandshakesPerAddress {
             return current + 1;
         });
         if (!taken[0]) {
-            inAll.decrementAndGet();
+            giveBack();
             return null;
+        }
+        if (all >= maxInAll) {
+            watcher.run();
         }
         AtomicBoolean released = new AtomicBoolean();
         return () -> {
             if (released.compareAndSet(false, true)) {
                 open.computeIfPresent(key, (k, count) -> count <= 1 ? null : count - 1);
-                inAll.decrementAndGet();
+                giveBack();
             }
         };
+    }
+
+    /**
+     * {@code watcher} runs whenever the table may have become full or stopped being full (on any
+     * thread, possibly more often than that): it reads {@link #full()} to decide, so that the last
+     * of several racing runs sees the latest state.
+     */
+    void watch(Runnable value) {
+        watcher = value;
+    }
+
+    /** Handshakes in progress from all addresses together. */
+    int inProgress() {
+        return inAll.get();
+    }
+
+    /** Whether all addresses together hold {@code maxInAll} handshakes. */
+    boolean full() {
+        return inAll.get() >= maxInAll;
+    }
+
+    private void giveBack() {
+        if (inAll.getAndDecrement() >= maxInAll) {
+            watcher.run();
+        }
     }
 
     /** Handshakes open from {@code source}'s address (or /64). */

@@ -209,8 +209,9 @@ public final class TunnelLimits {
 
         /**
          * Connections of all addresses together in their handshake at once (default 10,000, as many as
-         * {@code maxTunnels}); more are closed at accept, before TLS. A low cap bounds CPU under a
-         * reconnection storm, but many addresses can then hold it with idle sockets.
+         * {@code maxTunnels}); at the cap the server accepts nothing until a handshake ends, and new
+         * connections wait in the listen backlog (before TLS, costing nothing). A low cap bounds CPU
+         * under a reconnection storm, but many addresses can then hold it with idle sockets.
          */
         public Builder maxHandshakes(int value) {
             maxHandshakes = Checks.positive("maxHandshakes", value);

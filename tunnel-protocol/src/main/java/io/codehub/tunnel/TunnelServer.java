@@ -91,7 +91,8 @@ public final class TunnelServer {
                             // Before TLS and before any byte is read: nothing to answer with, and
                             // nothing spent on an address that already holds its share of sockets.
                             LOG.log(System.Logger.Level.DEBUG, "closing a connection from {0}: {1} handshakes "
-                                    + "open from that address", ch.remoteAddress(), context.limits.maxHandshakesPerAddress());
+                                    + "open from that address, or {2} from all", ch.remoteAddress(),
+                                    context.limits.maxHandshakesPerAddress(), context.limits.maxHandshakes());
                             ch.close();
                             return;
                         }
@@ -114,6 +115,17 @@ public final class TunnelServer {
                     if (f.isSuccess()) {
                         Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
                         serverChannel = ch;
+                        // At the cap of handshakes from all addresses, accept nothing: connections wait
+                        // in the listen backlog, and are accepted as handshakes end (HandshakesPerAddress).
+                        context.handshakes.watch(() -> ch.eventLoop().execute(() -> {
+                            boolean accepting = !context.handshakes.full();
+                            if (ch.config().isAutoRead() != accepting) {
+                                LOG.log(System.Logger.Level.DEBUG, accepting ? "accepting connections again"
+                                        : "{0} handshakes in progress: accepting no connection until one ends",
+                                        context.limits.maxHandshakes());
+                                ch.config().setAutoRead(accepting);
+                            }
+                        }));
                         bound.complete((InetSocketAddress) ch.localAddress());
                     } else {
                         bound.completeExceptionally(new TunnelException("bind tunnel port " + bindAddress, f.cause()));
@@ -126,6 +138,11 @@ public final class TunnelServer {
     public @Nullable InetSocketAddress localAddress() {
         Channel ch = serverChannel;
         return ch == null ? null : (InetSocketAddress) ch.localAddress();
+    }
+
+    /** Connections accepted and not yet answered 101 (or closed), from all addresses. */
+    int handshakesInProgress() {
+        return context.handshakes.inProgress();
     }
 
     /** The live session of {@code agentId}, if it is connected to this hub. */

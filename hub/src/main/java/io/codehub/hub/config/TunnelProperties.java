@@ -42,8 +42,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                    handshake by then is answered 408 (or 503 while its key is being checked) and closed
  *                    ({@code CODEHUB_HUB_TUNNEL_HANDSHAKE_TIMEOUT}, default 10s)
  * @param maxHandshakes connections of all addresses together that may be in their handshake (TLS and
- *                    authentication) at once; more are closed at accept, before TLS, and their agents
- *                    retry with backoff ({@code CODEHUB_HUB_TUNNEL_MAX_HANDSHAKES}, default 10000, as many
+ *                    authentication) at once; at the cap the port accepts nothing until one ends, and
+ *                    new connections wait in the listen backlog, before TLS ({@code CODEHUB_HUB_TUNNEL_MAX_HANDSHAKES}, default 10000, as many
  *                    as the tunnels a hub holds). Lower (512 on two cores) bounds the hub's CPU under a
  *                    fleet's reconnection storm, at a price: an attacker with many addresses can hold the
  *                    whole cap with idle sockets for a handshake timeout at a time

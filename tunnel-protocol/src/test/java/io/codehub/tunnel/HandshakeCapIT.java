@@ -1,0 +1,112 @@
+package io.codehub.tunnel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The cap on handshakes from all addresses together over real loopback sockets: at the cap the
+ * server accepts nothing, and connections wait in the listen backlog until a handshake ends,
+ * instead of being closed (and their agents backing off).
+ */
+@ExtendWith(NoBufferLeaks.class)
+@Timeout(60)
+class HandshakeCapIT {
+
+    private final List<TunnelServer> servers = new ArrayList<>();
+    private final List<TunnelConnector> agents = new ArrayList<>();
+    private final List<Socket> sockets = new ArrayList<>();
+    private final List<Throwable> failures = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (TunnelConnector agent : agents) {
+            agent.stop().get(10, TimeUnit.SECONDS);
+        }
+        for (Socket socket : sockets) {
+            socket.close();
+        }
+        for (TunnelServer server : servers) {
+            server.close().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private TunnelServer server(int maxHandshakes) throws Exception {
+        return server(maxHandshakes, TunnelTestKit.keyAuthenticator());
+    }
+
+    private TunnelServer server(int maxHandshakes, TunnelAuthenticator authenticator) throws Exception {
+        TunnelServer server = TunnelTestKit.server("hub-cap")
+                .authenticator(authenticator)
+                .limits(TunnelLimits.builder().maxHandshakes(maxHandshakes).handshakeTimeout(Duration.ofSeconds(30))
+                        .build())
+                .build();
+        servers.add(server);
+        server.start().get(10, TimeUnit.SECONDS);
+        return server;
+    }
+
+    private void agent(InetSocketAddress hub, String agentId) {
+        TunnelConnector agent = TunnelTestKit.connector(hub, agentId, TunnelTestKit.echo())
+                .listener(new ConnectorListener() {
+                    @Override
+                    public void connectFailed(Throwable cause, Duration retryIn) {
+                        failures.add(cause);
+                    }
+                })
+                .build();
+        agents.add(agent);
+        agent.start();
+    }
+
+    private Socket idle(InetSocketAddress hub) throws Exception {
+        Socket socket = new Socket();
+        sockets.add(socket);
+        socket.connect(hub, 5_000);
+        return socket;
+    }
+
+    @Test
+    void atTheCapAConnectionWaitsForAHandshakeToEndInsteadOfBeingClosed() throws Exception {
+        TunnelServer server = server(2);
+        InetSocketAddress hub = server.localAddress();
+        Socket first = idle(hub);
+        idle(hub);
+        await().atMost(TunnelTestKit.WAIT).until(() -> server.handshakesInProgress() == 2);
+
+        agent(hub, "queued");
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+                .until(() -> failures.isEmpty() && server.session("queued").isEmpty());
+
+        first.close(); // a handshake ends: the queued connection is accepted and served
+        TunnelTestKit.awaitSession(server, "queued");
+        assertThat(failures).as("the agent's connection was never closed or refused").isEmpty();
+    }
+
+    @Test
+    void aFleetTenTimesTheCapConnectsWithoutAFailedAttempt() throws Exception {
+        // Each key check takes 100 ms, so the fleet's handshakes overlap and hold the cap.
+        TunnelAuthenticator slow = request -> TunnelTestKit.keyAuthenticator().authenticate(request)
+                .thenApplyAsync(decision -> decision, CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS));
+        TunnelServer server = server(4, slow);
+        InetSocketAddress hub = server.localAddress();
+        for (int i = 0; i < 40; i++) {
+            agent(hub, "agent-" + i);
+        }
+        await().atMost(TunnelTestKit.WAIT).until(() -> server.sessions().size() == 40);
+        assertThat(failures).isEmpty();
+    }
+}
