@@ -41,7 +41,9 @@ import io.codehub.agent.auth.HubPublicKey;
 import io.codehub.agent.auth.HubTokenVerifier;
 import io.codehub.agent.auth.TokenRejectedException;
 import io.codehub.agent.tunnel.AgentStreams;
+import io.codehub.runtime.Health;
 import io.codehub.runtime.Runtime;
+import io.codehub.tunnel.AgentDescription;
 import io.codehub.tunnel.ConnectorListener;
 import io.codehub.tunnel.IncomingStreamHandlerFactory;
 import io.codehub.tunnel.TunnelConnector;
@@ -133,6 +135,11 @@ public final class FleetSwarm {
         IncomingStreamHandlerFactory agentApi = AgentStreams.agentApi(app, 65_536);
         ECPublicKey hubKey = HubPublicKey.read(hubKeyFile);
 
+        // Each agent says in its handshake what its health check will say (as a real one does, from its
+        // runtime): otherwise every reconnect and the check after it would each rewrite the agent's row.
+        Health health = runtime.health().block(Duration.ofSeconds(10));
+        AgentDescription description = AgentDescription.sanitized(health.os(), health.arch(), health.runtime(),
+                health.backend());
         SwarmConnectors connectorsOf = new SwarmConnectors(port);
         // The hub's tokens are checked here, off the event loops (see CheckedStream).
         ExecutorService checking = Executors.newFixedThreadPool(2, runnable -> {
@@ -205,6 +212,8 @@ public final class FleetSwarm {
                     Clock.systemUTC());
             int index = i;
             return connectorsOf.connector(agents.get(i)[1], countFailures)
+                    .agentVersion(health.version())
+                    .description(() -> description)
                     .streamHandlerFactory((stream, headers, endStream) -> {
                         CharSequence path = headers.path();
                         if (path != null && "/health".contentEquals(path)) {
