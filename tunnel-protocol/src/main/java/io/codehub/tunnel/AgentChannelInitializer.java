@@ -43,6 +43,7 @@ final class AgentChannelInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         ChannelPipeline p = ch.pipeline();
+        p.addLast(ClientHandshakeHandler.FirstByte.NAME, new ClientHandshakeHandler.FirstByte(handshake));
         HubAddress px = proxy;
         if (px != null) {
             p.addLast("proxy", px.user().isEmpty()

@@ -39,6 +39,13 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
     static final String AGGREGATOR = "http-aggregator";
     static final int MAX_RESPONSE_BYTES = 16 * 1024;
     private static final int MAX_KEEPALIVE_SECONDS = 3600;
+    /**
+     * Until the hub's first byte, an attempt waits this many handshake timeouts: a hub at its cap of
+     * handshakes in progress leaves new connections in its listen backlog (the TCP connect has
+     * succeeded, nothing has been answered yet), and a fleet reconnecting at once would otherwise
+     * give up on its turn, back off, and come back later than its turn was.
+     */
+    static final int QUEUED_ALLOWANCE = 3;
 
     /** Everything one attempt needs; credentials never printed. */
     record Attempt(String hostHeader, @Nullable String apiKey, @Nullable String ticket, String agentVersion,
@@ -68,16 +75,34 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        timeout = ctx.executor().schedule(() -> {
-            if (result.completeExceptionally(new TunnelConnectionException(CONNECT_FAILED, "handshake with "
-                    + attempt.hostHeader() + " did not complete within " + attempt.limits().handshakeTimeout(), null))) {
-                ctx.close();
-            }
-        }, attempt.limits().handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        Duration allowance = attempt.limits().handshakeTimeout().multipliedBy(QUEUED_ALLOWANCE);
+        timeout = ctx.executor().schedule(() -> timedOut(ctx, "no answer from " + attempt.hostHeader() + " within "
+                + allowance + " (a hub at its cap of handshakes accepts connections as handshakes end: it may be busy, "
+                + "or stalled)"), allowance.toNanos(), TimeUnit.NANOSECONDS);
         // A refused connect never makes the channel active, so channelInactive never comes: without
         // this the timer would keep the dead attempt (channel, TLS engine) until it fires, thousands
         // of them during a reconnect storm.
         ctx.channel().closeFuture().addListener(f -> cancelTimeout());
+    }
+
+    /**
+     * The hub (or the proxy) sent its first byte: it has accepted the connection, and the handshake
+     * has {@code handshakeTimeout} from now to complete.
+     */
+    void answered(ChannelHandlerContext ctx) {
+        if (result.isDone()) {
+            return;
+        }
+        cancelTimeout();
+        timeout = ctx.executor().schedule(() -> timedOut(ctx, "handshake with " + attempt.hostHeader()
+                + " did not complete within " + attempt.limits().handshakeTimeout() + " of its first answer"),
+                attempt.limits().handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void timedOut(ChannelHandlerContext ctx, String message) {
+        if (result.completeExceptionally(new TunnelConnectionException(CONNECT_FAILED, message, null))) {
+            ctx.close();
+        }
     }
 
     @Override
@@ -210,6 +235,31 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
         if (t != null) {
             t.cancel(false);
             timeout = null;
+        }
+    }
+
+    /**
+     * First in the pipeline, before TLS: tells {@link #answered} when the first byte arrives, then
+     * leaves the pipeline.
+     */
+    static final class FirstByte extends ChannelInboundHandlerAdapter {
+
+        static final String NAME = "first-byte";
+
+        private final ClientHandshakeHandler handshake;
+
+        FirstByte(ClientHandshakeHandler handshake) {
+            this.handshake = handshake;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ChannelHandlerContext handshakeContext = ctx.pipeline().context(handshake);
+            if (handshakeContext != null) {
+                handshake.answered(handshakeContext);
+            }
+            ctx.pipeline().remove(this);
+            ctx.fireChannelRead(msg);
         }
     }
 }

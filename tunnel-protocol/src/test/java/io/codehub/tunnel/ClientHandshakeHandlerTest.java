@@ -129,12 +129,30 @@ class ClientHandshakeHandlerTest {
     }
 
     @Test
-    void givesUpAfterTheHandshakeTimeout() {
+    void givesUpAfterTheHandshakeTimeoutFromTheHubsFirstAnswer() {
         start("chk_a_b", null);
-        ch.advanceTimeBy(10, TimeUnit.SECONDS);
+        ch.advanceTimeBy(25, TimeUnit.SECONDS); // waiting in the hub's accept queue: patient
+        ch.runScheduledPendingTasks();
+        assertThat(handshake.result()).isNotDone();
+
+        handshake.answered(ch.pipeline().context(handshake)); // the hub's first byte (its ServerHello, say)
+        ch.advanceTimeBy(9, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(handshake.result()).isNotDone();
+        ch.advanceTimeBy(1, TimeUnit.SECONDS);
         ch.runScheduledPendingTasks();
         assertThatThrownBy(() -> handshake.result().get(1, TimeUnit.SECONDS))
-                .hasMessageContaining("did not complete within PT10S");
+                .hasMessageContaining("did not complete within PT10S of its first answer");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void givesUpWhenTheHubNeverAnswers() {
+        start("chk_a_b", null);
+        ch.advanceTimeBy(30, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        assertThatThrownBy(() -> handshake.result().get(1, TimeUnit.SECONDS))
+                .hasMessageContaining("no answer from").hasMessageContaining("within PT30S");
         assertThat(ch.isOpen()).isFalse();
     }
 

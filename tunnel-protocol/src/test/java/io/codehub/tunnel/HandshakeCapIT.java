@@ -51,7 +51,7 @@ class HandshakeCapIT {
     private TunnelServer server(int maxHandshakes, TunnelAuthenticator authenticator) throws Exception {
         TunnelServer server = TunnelTestKit.server("hub-cap")
                 .authenticator(authenticator)
-                .limits(TunnelLimits.builder().maxHandshakes(maxHandshakes).handshakeTimeout(Duration.ofSeconds(30))
+                .limits(TunnelLimits.builder().maxHandshakes(maxHandshakes).handshakeTimeout(Duration.ofSeconds(2))
                         .build())
                 .build();
         servers.add(server);
@@ -60,7 +60,12 @@ class HandshakeCapIT {
     }
 
     private void agent(InetSocketAddress hub, String agentId) {
+        agent(hub, agentId, TunnelLimits.defaults());
+    }
+
+    private void agent(InetSocketAddress hub, String agentId, TunnelLimits limits) {
         TunnelConnector agent = TunnelTestKit.connector(hub, agentId, TunnelTestKit.echo())
+                .limits(limits)
                 .listener(new ConnectorListener() {
                     @Override
                     public void connectFailed(Throwable cause, Duration retryIn) {
@@ -94,6 +99,23 @@ class HandshakeCapIT {
         first.close(); // a handshake ends: the queued connection is accepted and served
         TunnelTestKit.awaitSession(server, "queued");
         assertThat(failures).as("the agent's connection was never closed or refused").isEmpty();
+    }
+
+    @Test
+    void aQueuedAgentWaitsLongerThanItsHandshakeTimeoutForTheHubToAccept() throws Exception {
+        // The hub's slot is held by an idle socket for the hub's handshake timeout (2 s); the agent's
+        // own is 1 s, but until the hub's first byte it waits three of them.
+        TunnelServer server = server(1);
+        InetSocketAddress hub = server.localAddress();
+        idle(hub);
+        await().atMost(TunnelTestKit.WAIT).until(() -> server.handshakesInProgress() == 1);
+        long start = System.nanoTime();
+        agent(hub, "patient", TunnelLimits.builder().handshakeTimeout(Duration.ofSeconds(1)).build());
+
+        TunnelTestKit.awaitSession(server, "patient");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("served after the idle socket's timeout")
+                .isGreaterThan(Duration.ofMillis(1_500));
+        assertThat(failures).as("no attempt given up while queued").isEmpty();
     }
 
     @Test
