@@ -68,7 +68,12 @@ import reactor.core.scheduler.Schedulers;
 public final class AgentHealthChecker implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(AgentHealthChecker.class);
-    private static final Duration MAX_TICK = Duration.ofSeconds(1);
+    /**
+     * How often due checks are started: a fifth of a second, so that a fleet's checks (333 a second
+     * for 10,000 agents at 30 s) start in small bursts; started once a second, each burst held the
+     * event loops for tens of milliseconds, and an API call landing on one waited that long.
+     */
+    private static final Duration MAX_TICK = Duration.ofMillis(200);
     /** Checks running at once; more due wait for the next tick (a fleet's first checks, say). */
     static final int MAX_CONCURRENT_CHECKS = 1024;
     static final long ROSTER_MAX_AGE_SECONDS = 5;
