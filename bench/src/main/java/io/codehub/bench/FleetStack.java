@@ -56,7 +56,8 @@ final class FleetStack implements AutoCloseable {
     private final String database;
     private final String schema;
     private final String adminToken;
-    private final Path hubJar;
+    /** The hub laid out by bin/hub-layout: its jar, libraries and class data archive. */
+    private final Path hubApp;
     private final Map<String, String> hubEnv = new LinkedHashMap<>();
     private final List<Process> processes = new CopyOnWriteArrayList<>();
     private final List<String> agents = new ArrayList<>();
@@ -70,10 +71,10 @@ final class FleetStack implements AutoCloseable {
     private volatile Map<String, Long> swarmStatus = Map.of();
     private int hubStarts;
 
-    private FleetStack(Path dir, String database, Path hubJar) throws IOException, GeneralSecurityException {
+    private FleetStack(Path dir, String database, Path hubApp) throws IOException, GeneralSecurityException {
         this.dir = dir;
         this.database = database;
-        this.hubJar = hubJar;
+        this.hubApp = hubApp;
         byte[] random = new byte[6];
         new SecureRandom().nextBytes(random);
         this.schema = "bench_fleet_" + HexFormat.of().formatHex(random);
@@ -126,7 +127,17 @@ final class FleetStack implements AutoCloseable {
         HaStack.checkPostgres(database);
         Path dir = Files.createTempDirectory("codehub-bench-fleet");
         Path hubCopy = Files.copy(hubJar, dir.resolve("codehub-hub.jar"), StandardCopyOption.REPLACE_EXISTING);
-        FleetStack stack = new FleetStack(dir, database, hubCopy);
+        // Started as bin/codehub starts it: from its extracted layout with a class data archive.
+        Path hubApp = dir.resolve("hub-app");
+        ProcessBuilder layout = new ProcessBuilder(root.resolve("bin/hub-layout").toString(), hubCopy.toString(),
+                hubApp.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("hub-layout.log").toFile());
+        layout.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        Process laying = layout.start();
+        if (!laying.waitFor(3, TimeUnit.MINUTES) || laying.exitValue() != 0) {
+            laying.destroyForcibly();
+            throw new IllegalStateException("bin/hub-layout failed; see " + dir.resolve("hub-layout.log"));
+        }
+        FleetStack stack = new FleetStack(dir, database, hubApp);
         if ("true".equals(System.getenv("CODEHUB_BENCH_KEEP_LOGS"))) {
             stack.keepLogs();
         }
@@ -144,8 +155,13 @@ final class FleetStack implements AutoCloseable {
     void startHub() throws Exception {
         hubStarts++;
         String javaOpts = System.getenv("CODEHUB_BENCH_HUB_JAVA_OPTS");
-        Process process = java("hub-" + hubStarts, javaOpts != null ? javaOpts : HUB_JAVA_OPTS,
-                List.of("-jar", hubJar.toString()), hubEnv);
+        List<String> args = new ArrayList<>();
+        Path archive = hubApp.resolve("hub.jsa");
+        if (Files.isRegularFile(archive)) {
+            args.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
+        }
+        args.addAll(List.of("-jar", hubApp.resolve("codehub-hub.jar").toString()));
+        Process process = java("hub-" + hubStarts, javaOpts != null ? javaOpts : HUB_JAVA_OPTS, args, hubEnv);
         hub = process;
         until("the hub to be ready", HUB_READY, process, () -> admin.readiness() == 200);
     }
