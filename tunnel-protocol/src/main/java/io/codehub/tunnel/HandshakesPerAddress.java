@@ -26,9 +26,10 @@ import org.jspecify.annotations.Nullable;
  * new connections wait in the kernel's accept queue (the listen backlog; beyond it the kernel drops
  * SYNs, which clients retransmit) and are accepted as handshakes end. A fleet reconnecting at once
  * so waits its turn for a few seconds instead of being closed and backing off for up to its backoff
- * cap; the hub stays busy at its pace, never idle while agents wait out a backoff. A connection
- * accepted past the cap all the same (one batch of accepts read before the pause took effect) is
- * closed at accept, as one past its address's share always is.
+ * cap; the hub stays busy at its pace, never idle while agents wait out a backoff. The connections
+ * of the accept batch read before the pause took effect (at most a read's worth, 16 by default) are
+ * served all the same: closing them would send their agents into a backoff for nothing. A
+ * connection past its address's share is closed at accept.
  */
 final class HandshakesPerAddress {
 
@@ -49,14 +50,12 @@ final class HandshakesPerAddress {
 
     /**
      * Takes a slot for a new connection from {@code source}: the action that gives it back (safe to
-     * run more than once), or null when the address has {@code max} handshakes open already.
+     * run more than once), or null when the address has {@code max} handshakes open already. Taking
+     * the last slot of all addresses together runs the watcher (the server stops accepting).
      */
     @Nullable Runnable tryAcquire(InetAddress source) {
+        // Past maxInAll only by the connections of the accept batch read before the pause took effect.
         int all = inAll.incrementAndGet();
-        if (all > maxInAll) {
-            giveBack();
-            return null;
-        }
         InetAddress key = FailedAuthRateLimiter.key(source);
         boolean[] taken = new boolean[1];
         open.compute(key, (k, count) -> {

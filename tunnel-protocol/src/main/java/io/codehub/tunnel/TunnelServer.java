@@ -91,8 +91,7 @@ public final class TunnelServer {
                             // Before TLS and before any byte is read: nothing to answer with, and
                             // nothing spent on an address that already holds its share of sockets.
                             LOG.log(System.Logger.Level.DEBUG, "closing a connection from {0}: {1} handshakes "
-                                    + "open from that address, or {2} from all", ch.remoteAddress(),
-                                    context.limits.maxHandshakesPerAddress(), context.limits.maxHandshakes());
+                                    + "open from that address", ch.remoteAddress(), context.limits.maxHandshakesPerAddress());
                             ch.close();
                             return;
                         }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
@@ -53,19 +54,30 @@ class HandshakesPerAddressTest {
     }
 
     @Test
-    void allAddressesTogetherGetAtMostTheCapAndGetItBackAsHandshakesEnd() throws Exception {
+    void takingTheLastSlotOfAllAddressesAndGivingOneBackTellTheWatcher() throws Exception {
         HandshakesPerAddress capped = new HandshakesPerAddress(3, 4);
+        AtomicInteger told = new AtomicInteger();
+        capped.watch(told::incrementAndGet);
         List<Runnable> slots = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
+            assertThat(capped.full()).isFalse();
             Runnable slot = capped.tryAcquire(InetAddress.getByName("127.0.0." + (10 + i)));
             assertThat(slot).as("slot %d", i).isNotNull();
             slots.add(slot);
         }
-        assertThat(capped.tryAcquire(InetAddress.getByName("127.0.0.20"))).as("a fifth address").isNull();
-        assertThat(capped.openFrom(InetAddress.getByName("127.0.0.20"))).isZero();
+        assertThat(capped.full()).isTrue();
+        assertThat(told.get()).as("told when the last slot was taken").isEqualTo(1);
+
+        // One accepted in the same batch before the server paused is served all the same.
+        Runnable extra = capped.tryAcquire(InetAddress.getByName("127.0.0.20"));
+        assertThat(extra).isNotNull();
+        assertThat(capped.inProgress()).isEqualTo(5);
+
+        extra.run();
         slots.get(0).run();
         slots.get(0).run(); // given back once only
-        assertThat(capped.tryAcquire(InetAddress.getByName("127.0.0.20"))).isNotNull();
-        assertThat(capped.tryAcquire(InetAddress.getByName("127.0.0.21"))).isNull();
+        assertThat(capped.inProgress()).isEqualTo(3);
+        assertThat(capped.full()).isFalse();
+        assertThat(told.get()).as("told as slots came back from a full table").isGreaterThanOrEqualTo(2);
     }
 }
