@@ -25,9 +25,11 @@ import reactor.util.concurrent.Queues;
  * <h2>Recording never hurts the cause</h2>
  * {@link #publish} only queues the event (a bounded queue: when it is full the event is dropped and
  * counted, {@link #dropped()}), so it never blocks and never fails; it is safe on a Netty event loop.
- * One writer takes the queue in order and inserts each event; a failed insert is logged and the
- * event is lost, the operation that caused it is not. Because there is one writer, ids increase in
- * the order events were published, and live subscribers see them in id order.
+ * One writer takes the queue in order and inserts what has queued up, up to {@value #BATCH} events
+ * in one transaction (a fleet connecting at once publishes two events per agent, and a commit per
+ * event fell behind: events were dropped from the full queue); a failed write is logged and its
+ * events are lost, the operation that caused them is not. Because there is one writer, ids increase
+ * in the order events were published, and live subscribers see them in id order.
  *
  * <h2>Live subscribers</h2>
  * {@link #live} gives each subscriber its own buffer of {@code subscriberBuffer} events. A
@@ -47,6 +49,10 @@ public final class EventLog implements EventPublisher, AutoCloseable {
     /** Events read from the history per query while replaying. */
     static final int REPLAY_PAGE = 500;
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
+    /** Events written in one transaction at most. */
+    static final int BATCH = 256;
+    /** How long the writer waits for more events to join a batch (a live subscriber sees them that much later). */
+    private static final Duration BATCH_WAIT = Duration.ofMillis(10);
 
     private final EventRepository repository;
     private final Clock clock;
@@ -68,7 +74,8 @@ public final class EventLog implements EventPublisher, AutoCloseable {
         this.subscriberBuffer = subscriberBuffer;
         this.queue = Sinks.many().unicast().onBackpressureBuffer(Queues.<Pending>get(queueCapacity).get());
         // publishOn: the publisher's thread (maybe an event loop) only queues; the writer runs on its own
-        this.writer = queue.asFlux().publishOn(writing, 32).concatMap(this::write, 1).subscribe();
+        this.writer = queue.asFlux().publishOn(writing, BATCH).bufferTimeout(BATCH, BATCH_WAIT, writing)
+                .concatMap(this::write, 1).subscribe();
     }
 
     /**
@@ -169,24 +176,33 @@ public final class EventLog implements EventPublisher, AutoCloseable {
         return true;
     }
 
-    private Mono<Event> write(Pending pending) {
-        return repository.insert(pending.event(), pending.at())
+    private Mono<Void> write(List<Pending> batch) {
+        return repository.insertAll(batch.stream().map(Pending::event).toList(), batch.stream().map(Pending::at).toList())
                 .timeout(WRITE_TIMEOUT)
-                .doOnNext(event -> {
-                    stored.tryEmitNext(event); // one writer: emissions never overlap
-                    if (pending.result() != null) {
-                        pending.result().tryEmitValue(event);
+                .collectList()
+                .doOnNext(events -> {
+                    for (int i = 0; i < events.size(); i++) {
+                        Event event = events.get(i);
+                        stored.tryEmitNext(event); // one writer: emissions never overlap
+                        Sinks.One<Event> result = batch.get(i).result();
+                        if (result != null) {
+                            result.tryEmitValue(event);
+                        }
                     }
                 })
                 .onErrorResume(e -> {
-                    failed.incrementAndGet();
-                    log.warn("event {} of agent {} workspace {} could not be recorded: {}", pending.event().type().wire(),
-                            pending.event().agentId(), pending.event().workspaceId(), e.toString());
-                    if (pending.result() != null) {
-                        pending.result().tryEmitError(e);
+                    failed.addAndGet(batch.size());
+                    Pending first = batch.get(0);
+                    log.warn("{} event(s) could not be recorded, the first {} of agent {} workspace {}: {}", batch.size(),
+                            first.event().type().wire(), first.event().agentId(), first.event().workspaceId(), e.toString());
+                    for (Pending pending : batch) {
+                        if (pending.result() != null) {
+                            pending.result().tryEmitError(e);
+                        }
                     }
                     return Mono.empty();
-                });
+                })
+                .then();
     }
 
     private Instant now() {

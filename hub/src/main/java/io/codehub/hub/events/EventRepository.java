@@ -9,6 +9,7 @@ import io.r2dbc.spi.Readable;
 import org.jspecify.annotations.Nullable;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.DatabaseClient.GenericExecuteSpec;
+import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.core.type.TypeReference;
@@ -26,10 +27,23 @@ public final class EventRepository {
 
     private final DatabaseClient db;
     private final JsonMapper json;
+    private final @Nullable TransactionalOperator tx;
 
     public EventRepository(DatabaseClient db, JsonMapper json) {
+        this(db, json, null);
+    }
+
+    /** @param tx what {@link #insertAll} runs in: one commit for many events; without it, one each */
+    public EventRepository(DatabaseClient db, JsonMapper json, @Nullable TransactionalOperator tx) {
         this.db = db;
         this.json = json;
+        this.tx = tx;
+    }
+
+    /** Inserts {@code events}, the i-th happening at {@code at.get(i)}, in order and in one transaction. */
+    public Flux<Event> insertAll(List<NewEvent> events, List<Instant> at) {
+        Flux<Event> inserts = Flux.range(0, events.size()).concatMap(i -> insert(events.get(i), at.get(i)));
+        return tx == null ? inserts : tx.transactional(inserts);
     }
 
     /** Stores {@code event} as having happened {@code at}; completes with the stored row (its id given). */

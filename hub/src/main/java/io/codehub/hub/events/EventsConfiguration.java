@@ -6,6 +6,7 @@ import io.codehub.hub.config.EventsProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.transaction.reactive.TransactionalOperator;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -16,8 +17,8 @@ import tools.jackson.databind.json.JsonMapper;
 public class EventsConfiguration {
 
     @Bean
-    EventRepository eventRepository(DatabaseClient db, JsonMapper json) {
-        return new EventRepository(db, json);
+    EventRepository eventRepository(DatabaseClient db, JsonMapper json, TransactionalOperator tx) {
+        return new EventRepository(db, json, tx);
     }
 
     @Bean(destroyMethod = "close")

@@ -1,6 +1,7 @@
 package io.codehub.hub.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Clock;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
@@ -45,7 +47,7 @@ abstract class AbstractEventRepositoryTest {
     @BeforeAll
     void openDatabase() throws Exception {
         database = open();
-        repository = new EventRepository(database.client(), database.json());
+        repository = new EventRepository(database.client(), database.json(), database.tx());
         log = new EventLog(repository, clock, 1024, 64);
     }
 
@@ -69,6 +71,29 @@ abstract class AbstractEventRepositoryTest {
 
     private Event append(NewEvent event) {
         return log.append(event).block(TIMEOUT);
+    }
+
+    @Test
+    void aBurstIsStoredInPublicationOrderAndABatchIsOneTransaction() {
+        String agent = unique();
+        List<Mono<Event>> appended = new ArrayList<>();
+        for (int i = 0; i < 600; i++) {
+            appended.add(log.append(NewEvent.agent(EventType.AGENT_CONNECTED, agent).with("n", Integer.toString(i))));
+        }
+        List<Event> stored = Flux.concat(appended).collectList().block(TIMEOUT);
+        assertThat(stored).hasSize(600);
+        assertThat(stored).extracting(event -> event.detail().get("n"))
+                .containsExactlyElementsOf(IntStream.range(0, 600).mapToObj(Integer::toString).toList());
+        assertThat(stored).extracting(Event::id).isSorted().doesNotHaveDuplicates();
+
+        // One event of a batch that the database refuses (its agent id is longer than the column) takes
+        // the batch with it: nothing of it is half written.
+        String other = unique();
+        NewEvent fine = NewEvent.agent(EventType.AGENT_CONNECTED, other);
+        NewEvent tooLong = NewEvent.agent(EventType.AGENT_CONNECTED, "a".repeat(300));
+        assertThatThrownBy(() -> repository.insertAll(List.of(fine, tooLong), List.of(T0, T0)).collectList().block(TIMEOUT))
+                .isNotNull();
+        assertThat(repository.newest(new EventFilter(other, null, Set.of()), null, null, 10).collectList().block(TIMEOUT)).isEmpty();
     }
 
     @Test
