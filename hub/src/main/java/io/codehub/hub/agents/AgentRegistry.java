@@ -69,6 +69,8 @@ public final class AgentRegistry {
                     request.auth() == null ? AgentAuth.API_KEY : AgentAuth.fromWire(request.auth()), now, now,
                     AgentFacts.UNKNOWN, ConnectionHistory.NEVER);
             return agents.insert(agent).then(agents.findById(id))
+                    .switchIfEmpty(Mono.error(() -> new IllegalStateException("agent " + id
+                            + " was not found right after it was inserted")))
                     .doOnNext(saved -> {
                         log.info("registered agent {} ({}) at {}", saved.id(), saved.name(), saved.endpoint());
                         events.publish(NewEvent.agent(EventType.AGENT_REGISTERED, saved.id()).with("name", saved.name())

@@ -74,8 +74,11 @@ public final class EventLog implements EventPublisher, AutoCloseable {
         this.subscriberBuffer = subscriberBuffer;
         this.queue = Sinks.many().unicast().onBackpressureBuffer(Queues.<Pending>get(queueCapacity).get());
         // publishOn: the publisher's thread (maybe an event loop) only queues; the writer runs on its own
-        this.writer = queue.asFlux().publishOn(writing, BATCH).bufferTimeout(BATCH, BATCH_WAIT, writing)
-                .concatMap(this::write, 1).subscribe();
+        // fairBackpressure: a batch waits while the previous one is written (without it, the timer's
+        // flush overflows the busy writer and kills it).
+        this.writer = queue.asFlux().publishOn(writing, BATCH).bufferTimeout(BATCH, BATCH_WAIT, writing, true)
+                .concatMap(this::write, 1)
+                .subscribe(null, e -> log.error("the event writer stopped; events are no longer recorded: {}", e.toString(), e));
     }
 
     /**
@@ -162,7 +165,11 @@ public final class EventLog implements EventPublisher, AutoCloseable {
     private boolean enqueue(Pending pending) {
         Sinks.EmitResult result;
         synchronized (queue) { // many publishers, one queue: emissions must not overlap
-            result = queue.tryEmitNext(pending);
+            try {
+                result = queue.tryEmitNext(pending);
+            } catch (RuntimeException e) { // never into the publisher's operation
+                result = Sinks.EmitResult.FAIL_TERMINATED;
+            }
         }
         if (result.isFailure()) {
             long count = dropped.incrementAndGet();

@@ -185,7 +185,8 @@ public final class AgentHealthChecker implements SmartLifecycle {
                     due.add(candidate.getValue());
                 }
             }
-            return agents.findAllById(due).collectList().doOnNext(found -> {
+            // The checks start off the event loop that read the rows (it serves the API too).
+            return agents.findAllById(due).collectList().publishOn(Schedulers.parallel()).doOnNext(found -> {
                 Set<String> deleted = new HashSet<>(due);
                 found.forEach(agent -> deleted.remove(agent.id()));
                 checking.removeAll(deleted);
@@ -207,7 +208,8 @@ public final class AgentHealthChecker implements SmartLifecycle {
         if (current != null && now.isBefore(rosterReadAt.plus(maxAge))) {
             return Mono.just(current);
         }
-        return agents.schedules().collectList().doOnNext(all -> {
+        // Off the event loop that read the last page (it serves the API too): the sets below are O(agents).
+        return agents.schedules().collectList().publishOn(Schedulers.parallel()).doOnNext(all -> {
             Set<String> ids = new HashSet<>(all.size() * 2);
             for (AgentRepository.Schedule agent : all) {
                 ids.add(agent.id());

@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -96,6 +97,17 @@ abstract class AbstractRepositoryTest {
         assertThat(read).isEqualTo(agent);
         assertThat(read.labels().values()).containsEntry("gpu", "true").containsEntry("zone", "a");
         assertThat(agents.findById("no-such-agent").blockOptional(TIMEOUT)).isEmpty();
+    }
+
+    @Test
+    void schedulesArePagedThroughEveryAgentOnce() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            ids.add(saved(TestAgents.agent(5)).id());
+        }
+        List<String> all = agents.schedules().map(AgentRepository.Schedule::id).collectList().block(TIMEOUT);
+        List<String> paged = agents.schedules(3).map(AgentRepository.Schedule::id).collectList().block(TIMEOUT);
+        assertThat(paged).containsExactlyInAnyOrderElementsOf(all).doesNotHaveDuplicates().containsAll(ids);
     }
 
     @Test
