@@ -49,8 +49,6 @@ final class FleetStack implements AutoCloseable {
 
     static final String HUB_JAVA_OPTS = "-Xmx1g";
     static final String SWARM_JAVA_OPTS = "-Xmx3g";
-    /** The swarm's niceness: the hub is served first on the shared cores (about three quarters of them when both want all). */
-    static final int SWARM_NICE = 5;
     private static final Duration HUB_READY = Duration.ofSeconds(180);
     private static final int REGISTER_THREADS = 4;
 
@@ -216,11 +214,13 @@ final class FleetStack implements AutoCloseable {
                 "-Dloader.main=" + FleetSwarm.class.getName(), "org.springframework.boot.loader.launch.PropertiesLauncher",
                 "--port", hubEnv.get("CODEHUB_HUB_TUNNEL_PORT"), "--agents", agentsFile.toString(),
                 "--hub-key", hubKey.toString(), "--rate", Integer.toString(rate)));
-        // At nice 5: the simulated agents stand for thousands of other machines, and their CPU here (TLS
-        // clients, reconnect attempts against a dead hub, the agent application) would otherwise slow the
-        // hub's own start and work as no real fleet would. Not lower: at nice 10 the swarm, starved while
-        // the hub was busiest, left thousands of health checks unanswered for 5 s (no real agent would).
-        Process process = java(null, javaOpts != null ? javaOpts : SWARM_JAVA_OPTS, command, Map.of(), SWARM_NICE);
+        // CODEHUB_BENCH_SWARM_NICE lowers the swarm's priority: the simulated agents stand for thousands of
+        // other machines, whose CPU (TLS clients, reconnect attempts against a dead hub) slows the hub's
+        // start here as no real fleet would; but a starved swarm answers health checks late as no real
+        // agent would either (docs/benchmarks.md has runs of both). By default both share the cores.
+        String nice = System.getenv("CODEHUB_BENCH_SWARM_NICE");
+        Process process = java(null, javaOpts != null ? javaOpts : SWARM_JAVA_OPTS, command, Map.of(),
+                nice == null || nice.isBlank() ? 0 : Integer.parseInt(nice.trim()));
         swarm = process;
         swarmInput = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         Path log = dir.resolve("swarm.log");
