@@ -56,7 +56,7 @@ final class FleetStack implements AutoCloseable {
     private final String database;
     private final String schema;
     private final String adminToken;
-    /** The hub laid out by bin/hub-layout: its jar, libraries and class data archive. */
+    /** The hub laid out by bin/hub-layout: its jar, libraries, class data archive and {@code hub.args}. */
     private final Path hubApp;
     private final Map<String, String> hubEnv = new LinkedHashMap<>();
     private final List<Process> processes = new CopyOnWriteArrayList<>();
@@ -157,13 +157,8 @@ final class FleetStack implements AutoCloseable {
     void startHub() throws Exception {
         hubStarts++;
         String javaOpts = System.getenv("CODEHUB_BENCH_HUB_JAVA_OPTS");
-        List<String> args = new ArrayList<>();
-        Path archive = hubApp.resolve("hub.jsa");
-        if (Files.isRegularFile(archive)) {
-            args.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
-        }
-        args.addAll(List.of("-jar", hubApp.resolve("codehub-hub.jar").toString()));
-        Process process = java("hub-" + hubStarts, javaOpts != null ? javaOpts : HUB_JAVA_OPTS, args, hubEnv);
+        Process process = java("hub-" + hubStarts, javaOpts != null ? javaOpts : HUB_JAVA_OPTS,
+                List.of("@" + hubApp.resolve("hub.args")), hubEnv);
         hub = process;
         until("the hub to be ready", HUB_READY, process, () -> admin.readiness() == 200);
     }
