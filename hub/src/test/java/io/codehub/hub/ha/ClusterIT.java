@@ -330,7 +330,7 @@ class ClusterIT {
                     .forEach(line -> System.out.println("[haproxy] " + line));
             for (HubProcess hub : hubs) {
                 Files.readAllLines(hub.log()).stream()
-                        .filter(line -> line.contains(" 502 ") || line.contains("WARN") || line.contains("ERROR"))
+                        .filter(line -> line.matches(".* status=5[0-9][0-9] .*") || line.contains("WARN") || line.contains("ERROR"))
                         .forEach(line -> System.out.println("[" + hub.hubId() + "] " + line));
             }
         }

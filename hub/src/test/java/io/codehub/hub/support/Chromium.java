@@ -44,6 +44,7 @@ public final class Chromium implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("DevTools listening on ws://127\\.0\\.0\\.1:(\\d+)/");
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+    private static final int NAVIGATIONS = 3;
 
     private final Process process;
     private final int port;
@@ -106,7 +107,7 @@ public final class Chromium implements AutoCloseable {
         page.call("Page.enable", Map.of());
         page.call("Runtime.enable", Map.of());
         page.call("Log.enable", Map.of());
-        page.call("Page.navigate", Map.of("url", url));
+        page.navigate(url);
         return page;
     }
 
@@ -151,6 +152,48 @@ public final class Chromium implements AutoCloseable {
         }
 
         /**
+         * Loads {@code url} in this tab and waits until its document has loaded, wherever it
+         * redirected. A navigation Chromium dropped (an error, or a tab still showing
+         * {@code about:blank}: a new tab's own first navigation can win the race against this one)
+         * is tried again, three times in all.
+         */
+        public void navigate(String url) {
+            String failure = "";
+            for (int attempt = 1; attempt <= NAVIGATIONS; attempt++) {
+                String error = call("Page.navigate", Map.of("url", url)).path("errorText").asString("");
+                if (error.isEmpty() && loaded(CALL_TIMEOUT)) {
+                    return;
+                }
+                failure = error.isEmpty() ? "the tab shows " + state() : error;
+            }
+            throw new IllegalStateException("Chromium did not load " + url + " in " + NAVIGATIONS + " tries: " + failure);
+        }
+
+        private boolean loaded(Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                try {
+                    if ("true".equals(eval("location.href !== 'about:blank' && document.readyState === 'complete'"))) {
+                        return true;
+                    }
+                } catch (IllegalStateException e) {
+                    // between documents; ask again
+                }
+                pause();
+            }
+            return false;
+        }
+
+        /** Where the tab is and how far its document got, for failure messages. */
+        private String state() {
+            try {
+                return eval("location.href + ' (' + document.readyState + ')'");
+            } catch (IllegalStateException e) {
+                return "no document: " + e.getMessage();
+            }
+        }
+
+        /**
          * The value of {@code expression} evaluated in the page, as text ({@code ""} for null or
          * undefined); a promise is awaited. An exception in the page fails the call with its message.
          */
@@ -188,15 +231,19 @@ public final class Chromium implements AutoCloseable {
                     } catch (IllegalStateException e) {
                         text = e.getMessage();
                     }
-                    throw new AssertionError("not true within " + timeout + ": " + expression + "\npage text:\n"
-                            + text + "\npage errors: " + errors);
+                    throw new AssertionError("not true within " + timeout + ": " + expression + "\npage: " + state()
+                            + "\npage text:\n" + text + "\npage errors: " + errors);
                 }
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted waiting for " + expression, e);
-                }
+                pause();
+            }
+        }
+
+        private static void pause() {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted polling the page", e);
             }
         }
 
