@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -295,9 +296,11 @@ class ClusterIT {
                     if (api != 200) {
                         failures.add(what + ": GET agent " + api);
                     }
-                    int gateway = hello(haproxy.port("gateway"), workspace, tokens.get(workspace));
+                    String answer = exchange(haproxy.port("gateway"), workspace, tokens.get(workspace), "/hello");
+                    int gateway = answer.isEmpty() ? -1 : GatewayClient.status(answer);
                     if (gateway != 200) {
-                        failures.add(what + ": gateway " + gateway);
+                        // the problem's detail says which hub refused and why
+                        failures.add(what + ": gateway " + gateway + " " + answer.substring(answer.indexOf("\r\n\r\n") + 1).strip());
                     }
                 } catch (RuntimeException | AssertionError e) {
                     failures.add(what + ": " + e);
@@ -360,12 +363,21 @@ class ClusterIT {
 
     /** {@code GET path} of {@code workspace} through the gateway on {@code port}; -1 when no answer came. */
     private static int get(int port, String workspace, String token, String path) {
+        String answer = exchange(port, workspace, token, path);
+        return answer.isEmpty() ? -1 : GatewayClient.status(answer);
+    }
+
+    /** The raw answer to {@code GET path} of {@code workspace} through the gateway on {@code port}; empty when none came. */
+    private static String exchange(int port, String workspace, String token, String path) {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(40_000);
-            return GatewayClient.status(GatewayClient.exchange(socket, "GET " + path + " HTTP/1.1\r\nHost: " + workspace
-                    + ".apps.localhost\r\nAuthorization: Bearer " + token + "\r\nConnection: close\r\n\r\n"));
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + workspace
+                    + ".apps.localhost\r\nAuthorization: Bearer " + token + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            // Connection: close, so the body ends with the connection
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            return -1;
+            return "";
         }
     }
 

@@ -137,8 +137,8 @@ class MutualTlsAgentIT {
         session.closeFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
         // The agent dials again with its revoked certificate (and, auth being mtls, nothing else
         // would do): every attempt is refused, so it stays disconnected.
-        Thread.sleep(5_000);
-        assertThat(tunnels.session(agentId)).isEmpty();
+        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(7)).pollInterval(Duration.ofMillis(100))
+                .until(() -> tunnels.session(agentId).isEmpty());
         assertThat(connectionState()).isEqualTo("disconnected");
         assertThat(Set.of("api-key", "mtls", "api-key+mtls")).contains(get("/api/v1/agents/" + agentId).get("auth").asString());
     }
