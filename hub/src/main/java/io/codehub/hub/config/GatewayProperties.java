@@ -54,6 +54,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                              ({@code CODEHUB_HUB_GATEWAY_MAX_SESSION_TTL}, default 7d)
  * @param codeTtl               lifetime of the one-time code in an access link, at most 60s
  *                              ({@code CODEHUB_HUB_GATEWAY_CODE_TTL}, default 60s)
+ * @param drainGrace            when the hub stops, how long an exchange in progress (a download, a slow
+ *                              response) may run on; idle connections and WebSockets close at once
+ *                              ({@code CODEHUB_HUB_GATEWAY_DRAIN_GRACE}, default 10s, at most 60s)
  * @param directNetworks        networks (CIDR, e.g. {@code 172.28.0.0/16}) whose addresses a direct agent may
  *                              answer as a workspace's upstream besides its own host, e.g. a Docker network the
  *                              hub shares with the agent's workspaces ({@code CODEHUB_HUB_GATEWAY_DIRECT_NETWORKS},
@@ -80,6 +83,7 @@ public record GatewayProperties(
         @DefaultValue("8h") Duration sessionTtl,
         @DefaultValue("7d") Duration maxSessionTtl,
         @DefaultValue("60s") Duration codeTtl,
+        @DefaultValue("10s") Duration drainGrace,
         @DefaultValue("") List<String> directNetworks) {
 
     private static final Pattern CIDR = Pattern.compile("([0-9]{1,3}(\\.[0-9]{1,3}){3}/([0-9]|[12][0-9]|3[0-2]))"
@@ -135,6 +139,11 @@ public record GatewayProperties(
             throw new ConfigurationException("CODEHUB_HUB_GATEWAY_SESSION_TTL", sessionTtl + " is longer than "
                     + "CODEHUB_HUB_GATEWAY_MAX_SESSION_TTL " + maxSessionTtl,
                     "Make CODEHUB_HUB_GATEWAY_SESSION_TTL at most CODEHUB_HUB_GATEWAY_MAX_SESSION_TTL.");
+        }
+        if (drainGrace.isNegative() || drainGrace.compareTo(Duration.ofSeconds(60)) > 0) {
+            throw new ConfigurationException("CODEHUB_HUB_GATEWAY_DRAIN_GRACE", drainGrace + " (expected: 0s to 60s)",
+                    "Set CODEHUB_HUB_GATEWAY_DRAIN_GRACE to how long a stopping hub lets gateway requests in "
+                            + "progress finish, such as 10s.");
         }
         directNetworks = directNetworks.stream().map(String::trim).filter(n -> !n.isEmpty()).toList();
         for (String network : directNetworks) {

@@ -73,6 +73,17 @@ import org.jspecify.annotations.Nullable;
  */
 final class GatewayHandler extends ChannelDuplexHandler {
 
+    /**
+     * The user event {@link GatewayServer} fires on each connection when it stops: an exchange in
+     * progress runs to its end (its response says {@code Connection: close}) and the connection
+     * closes after it; an idle connection or a WebSocket closes at once.
+     */
+    static final Object DRAIN = new Object() {
+        @Override
+        public String toString() {
+            return "gateway drain";
+        }
+    };
     static final String CODEC = "http";
     static final String IDLE = "idle";
     private static final String UPSTREAM_CODEC = "upstream-http";
@@ -97,6 +108,8 @@ final class GatewayHandler extends ChannelDuplexHandler {
     private boolean busy;
     private boolean raw;
     private boolean closing;
+    /** The gateway stops: no exchange after the one in progress. */
+    private boolean draining;
     private @Nullable ScheduledFuture<?> headTimer;
     private @Nullable ScheduledFuture<?> responseTimer;
 
@@ -160,6 +173,10 @@ final class GatewayHandler extends ChannelDuplexHandler {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == DRAIN) {
+            drain();
+            return;
+        }
         if (evt instanceof IdleStateEvent) {
             gateway.log().debug("gateway connection from {} idle for {}: closing", ctx.channel().remoteAddress(),
                     gateway.properties().idleTimeout());
@@ -533,6 +550,10 @@ final class GatewayHandler extends ChannelDuplexHandler {
                 gateway.observer().webSocketOpened();
                 c.writeAndFlush(response);
                 switchToRaw();
+                if (draining) {
+                    // The gateway stopped while the app was accepting: the WebSocket ends as the others did.
+                    flushAndClose();
+                }
                 return;
             }
             if (status >= 100 && status < 200) {
@@ -645,10 +666,24 @@ final class GatewayHandler extends ChannelDuplexHandler {
 
     // ---- end of an exchange -------------------------------------------------------------------------------------
 
+    private void drain() {
+        draining = true;
+        Exchange e = exchange;
+        if (closing) {
+            return;
+        }
+        if (raw || e == null) {
+            // A WebSocket ends with its connection (browsers reconnect, to another hub); an idle one has nothing to finish.
+            closeAll();
+            return;
+        }
+        e.closeAfter = true;
+    }
+
     private void finish(Exchange e) {
         logExchange(e, e.status);
         exchange = null;
-        if (e.closeAfter || !e.requestDone) {
+        if (e.closeAfter || !e.requestDone || draining) {
             flushAndClose();
             return;
         }

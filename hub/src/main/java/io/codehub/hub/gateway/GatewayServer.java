@@ -2,6 +2,7 @@ package io.codehub.hub.gateway;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,6 +19,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.ChannelGroupFuture;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -40,8 +42,9 @@ import reactor.core.scheduler.Schedulers;
  * place serves new connections from the next look at its files, every
  * {@code CODEHUB_HUB_GATEWAY_TLS_CHECK_INTERVAL}). Each connection gets a {@link GatewayHandler}. Past {@code maxConnections} open connections a new one is closed at
  * once, and so is one past {@code maxConnectionsPerAddress} from one client address. On stop the
- * listener closes first, then every connection (a WebSocket ends with its TCP connection;
- * browsers reconnect to another hub).
+ * listener closes first; an exchange in progress may finish within {@code CODEHUB_HUB_GATEWAY_DRAIN_GRACE},
+ * its connection closing after it, while idle connections and WebSockets close at once (a WebSocket
+ * ends with its TCP connection; browsers reconnect, to another hub behind a load balancer).
  */
 public final class GatewayServer implements SmartLifecycle, io.codehub.hub.access.GatewayAddress {
 
@@ -174,13 +177,36 @@ public final class GatewayServer implements SmartLifecycle, io.codehub.hub.acces
         s.close().syncUninterruptibly();
         ChannelGroup all = connections;
         if (all != null) {
-            log.info("workspace gateway stopping: closing {} connection(s)", all.size());
-            all.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+            drain(all, properties.drainGrace());
         }
         EventLoopGroup loops = group;
         if (loops != null) {
             loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * Lets the exchanges in progress on {@code all} finish within {@code grace}, closing each
+     * connection after its exchange (idle ones and WebSockets at once), then closes what is left.
+     */
+    private static void drain(ChannelGroup all, Duration grace) {
+        if (all.isEmpty()) {
+            return;
+        }
+        ChannelGroupFuture closed = all.newCloseFuture();
+        log.info("workspace gateway stopping: {} connection(s) finish the exchange in progress within {}; idle ones and "
+                + "WebSockets close now", all.size(), grace);
+        for (Channel ch : all) {
+            try {
+                ch.pipeline().fireUserEventTriggered(GatewayHandler.DRAIN);
+            } catch (IllegalStateException e) {
+                // Between two event loops (moving to its tunnel's): closed with the rest after the grace.
+            }
+        }
+        if (!closed.awaitUninterruptibly(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+            log.info("workspace gateway stopping: closing {} connection(s) still busy after {}", all.size(), grace);
+        }
+        all.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
     @Override

@@ -3,6 +3,9 @@ package io.codehub.hub.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -16,6 +19,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -501,8 +505,56 @@ class GatewayIT {
         assertThat(response.header("Retry-After")).isNotBlank();
     }
 
+    /** Last: it stops the gateway. */
+    @Test
+    @Order(30)
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aStoppingGatewayLetsTheExchangeInProgressFinishAndClosesIdleConnectionsAtOnce() throws Exception {
+        String id = workspaces.get("direct");
+        String headers = "Host: " + host(id) + "\r\nCookie: " + cookies.get("direct") + "\r\n\r\n";
+        GatewayServer server = hub.getBean(GatewayServer.class);
+        try (Socket idle = new Socket("127.0.0.1", gatewayPort); Socket streaming = new Socket("127.0.0.1", gatewayPort)) {
+            idle.setSoTimeout(10_000);
+            streaming.setSoTimeout(10_000);
+            assertThat(GatewayClient.exchange(idle, "GET /hello HTTP/1.1\r\n" + headers)).startsWith("HTTP/1.1 200");
+            // Ten events 300 ms apart: the stream is in progress once the first one is here.
+            streaming.getOutputStream().write(("GET /sse?count=10&intervalMs=300 HTTP/1.1\r\n" + headers)
+                    .getBytes(StandardCharsets.US_ASCII));
+            InputStream in = streaming.getInputStream();
+            assertThat(GatewayClient.readHead(in)).startsWith("HTTP/1.1 200");
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            byte[] buffer = new byte[8192];
+            while (!body.toString(StandardCharsets.UTF_8).contains("data: event 0")) {
+                int n = in.read(buffer);
+                assertThat(n).as("the stream ended before its first event").isPositive();
+                body.write(buffer, 0, n);
+            }
+
+            long stopping = System.nanoTime();
+            CompletableFuture<Void> stopped = CompletableFuture.runAsync(server::stop);
+            // The idle keep-alive connection closes at once, long before the stream's last event.
+            assertThat(idle.getInputStream().read()).isEqualTo(-1);
+            long idleClosedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopping);
+            await().atMost(Duration.ofSeconds(5)).until(() -> !accepts(gatewayPort));
+            // The stream runs to its end, then its connection closes.
+            in.transferTo(body);
+            assertThat(body.toString(StandardCharsets.UTF_8)).contains("data: event 9");
+            stopped.get(15, TimeUnit.SECONDS);
+            assertThat(idleClosedMillis).isLessThan(1_500);
+            assertThat(server.openConnections()).isZero();
+        }
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------------------
 
+
+    private static boolean accepts(int port) {
+        try (Socket ignored = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
 
     private static String host(String workspaceId) {
         return workspaceId + ".apps.localhost";

@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -329,6 +330,12 @@ class ClusterIT {
         System.out.println("[figures] rolling restart of 3 hubs: " + calls.get() + " calls, " + failures.size()
                 + " failed");
         if (!failures.isEmpty()) {
+            // The whole logs stay for a look (the test's directory goes): target/cluster-it-logs/.
+            Path kept = Files.createDirectories(Path.of("target", "cluster-it-logs"));
+            Files.copy(haproxy.log(), kept.resolve("haproxy.log"), StandardCopyOption.REPLACE_EXISTING);
+            for (HubProcess hub : hubs) {
+                Files.copy(hub.log(), kept.resolve(hub.hubId() + ".log"), StandardCopyOption.REPLACE_EXISTING);
+            }
             Files.readAllLines(haproxy.log()).stream().filter(line -> line.matches(".* 50[0-9] .*"))
                     .forEach(line -> System.out.println("[haproxy] " + line));
             for (HubProcess hub : hubs) {
