@@ -63,6 +63,7 @@ final class HttpRoutes extends ChannelInboundHandlerAdapter {
     private static final String GET_OR_HEAD = "GET, HEAD";
 
     private final RequestLog log;
+    private final FirstTries firstTries;
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
     /** The request being read or answered. */
     private @Nullable Exchange exchange;
@@ -70,8 +71,9 @@ final class HttpRoutes extends ChannelInboundHandlerAdapter {
     /** Stops a timed answer (delay, event stream) when the channel closes under it. */
     private @Nullable Runnable onClose;
 
-    HttpRoutes(RequestLog log) {
+    HttpRoutes(RequestLog log, FirstTries firstTries) {
         this.log = log;
+        this.firstTries = firstTries;
     }
 
     @Override
@@ -171,9 +173,24 @@ final class HttpRoutes extends ChannelInboundHandlerAdapter {
                 return request.isGetOrHead() ? events(ctx, request) : methodNotAllowed(ctx, request, GET_OR_HEAD);
             case "/delay":
                 return request.isGetOrHead() ? delay(ctx, request) : methodNotAllowed(ctx, request, GET_OR_HEAD);
+            case "/drop-once":
+                return dropOnce(ctx, request);
             default:
                 return send(ctx, request, HttpResponseStatus.NOT_FOUND, TEXT, "not found: " + request.path + "\n");
         }
+    }
+
+    /**
+     * {@code /drop-once?key=K}, any method: the first request for K has its connection closed with
+     * no answer (an app that went away mid-request); every later one is answered
+     * {@code answered on try <n>}. For tests of a proxy's retries.
+     */
+    private ChannelFuture dropOnce(ChannelHandlerContext ctx, Exchange request) {
+        int attempt = firstTries.next(request.longParameter("key", null, Long.MAX_VALUE));
+        if (attempt == 1) {
+            return ctx.close();
+        }
+        return send(ctx, request, HttpResponseStatus.OK, TEXT, "answered on try " + attempt + "\n");
     }
 
     /** {@code GET /bytes?n=N[&chunked=true]}: N bytes of {@link PatternInput}'s pattern. */

@@ -29,7 +29,7 @@ import io.netty.handler.stream.ChunkedWriteHandler;
  * standing in for a workspace's web application (a code-server IDE) behind the hub's workspace
  * gateway. Served on every port alike: {@code GET /} (an HTML page that opens a WebSocket to
  * {@code /ws}), {@code /hello}, {@code /headers}, {@code /bytes?n=N}, {@code POST /sha256},
- * {@code /sse}, {@code /delay?ms=M} and the WebSocket echo {@code /ws}; see
+ * {@code /sse}, {@code /delay?ms=M}, {@code /drop-once?key=K} and the WebSocket echo {@code /ws}; see
  * {@code docs/sample-workspace.md}. One line per request goes to the log stream (stdout).
  *
  * <p>As a program ({@code java -jar codehub-sample-workspace.jar}) it listens on the ports of
@@ -67,6 +67,7 @@ public final class SampleWorkspace implements AutoCloseable {
     public static SampleWorkspace start(String address, List<Integer> ports, PrintStream logStream) {
         WorkspaceSettings settings = new WorkspaceSettings(address, ports);
         RequestLog log = new RequestLog(logStream);
+        FirstTries firstTries = new FirstTries();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
@@ -91,7 +92,7 @@ public final class SampleWorkspace implements AutoCloseable {
                                         .checkStartsWith(true)
                                         .maxFramePayloadLength(MAX_FRAME_PAYLOAD)
                                         .build()))
-                                .addLast("routes", new HttpRoutes(log));
+                                .addLast("routes", new HttpRoutes(log, firstTries));
                     }
                 });
         List<Channel> listeners = new ArrayList<>();

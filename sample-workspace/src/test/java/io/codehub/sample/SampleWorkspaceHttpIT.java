@@ -241,6 +241,16 @@ class SampleWorkspaceHttpIT {
     }
 
     @Test
+    void dropOnceClosesTheFirstRequestOfAKeyUnansweredAndAnswersTheNext() throws Exception {
+        assertThat(raw("GET /drop-once?key=41 HTTP/1.1\r\nHost: x\r\n\r\n")).as("closed, no answer").isEmpty();
+        assertThat(raw("POST /drop-once?key=41 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+                .startsWith("HTTP/1.1 200 OK").endsWith("answered on try 2\n");
+        assertThat(get("/drop-once?key=41").body()).isEqualTo("answered on try 3\n");
+        assertThat(raw("GET /drop-once?key=42 HTTP/1.1\r\nHost: x\r\n\r\n")).as("another key").isEmpty();
+        assertThat(get("/drop-once").statusCode()).isEqualTo(400);
+    }
+
+    @Test
     void badParametersAreAnswered400() throws Exception {
         assertThat(get("/bytes").body()).isEqualTo("n: missing (expected: a number from 0 to 17179869184)\n");
         assertThat(get("/bytes?n=17179869185").statusCode()).isEqualTo(400);

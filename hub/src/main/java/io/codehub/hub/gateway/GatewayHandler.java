@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
@@ -92,6 +93,8 @@ final class GatewayHandler extends ChannelDuplexHandler {
     private static final int MAX_CODE_LENGTH = 256;
     private static final String BEARER = "bearer ";
     private static final long LINGER_MILLIS = 2_000;
+    /** Methods whose requests the gateway sends again when the app closed the connection unanswered. */
+    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS");
     /** Credentials looked at per request, at most: each costs an HMAC. */
     private static final int MAX_CREDENTIALS = 4;
 
@@ -332,6 +335,7 @@ final class GatewayHandler extends ChannelDuplexHandler {
             return;
         }
         e.port = port;
+        e.route = route;
         if (!route.running()) {
             String state = route.observed().name().toLowerCase(Locale.ROOT);
             answer(new GatewayException(GatewayProblem.WORKSPACE_NOT_RUNNING, "workspace " + route.workspaceId()
@@ -423,6 +427,10 @@ final class GatewayHandler extends ChannelDuplexHandler {
         boundHeader = e.hostHeader;
         rewrite(request, e);
         up.write(request);
+        if (e.retried && e.requestDone) {
+            // Sent again (see retriable): its body, empty, ended the first time.
+            up.write(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
         busy = false;
         while (!pending.isEmpty() && !busy && !raw && exchange == e && !e.requestDone) {
             handle(pending.poll());
@@ -615,9 +623,32 @@ final class GatewayHandler extends ChannelDuplexHandler {
             }
             flushAndClose();
         } else if (e != null && !busy) {
-            upstreamFailed(e, "the workspace's app closed the connection before it answered");
+            if (retriable(e)) {
+                retry(e);
+            } else {
+                upstreamFailed(e, "the workspace's app closed the connection before it answered");
+            }
         }
         // Idle keep-alive upstream gone: the next request dials again.
+    }
+
+    /**
+     * Whether a request whose upstream closed before any byte of an answer may be sent again on a
+     * new connection: once, and only an idempotent one (GET, HEAD, OPTIONS, RFC 9110 §9.2.2) with no
+     * body, sent whole. It is how a keep-alive connection the app closed just as the request went
+     * out, or a tunnel cut under the request (its agent moving to another hub), stays invisible.
+     */
+    private static boolean retriable(Exchange e) {
+        return e.status == 0 && !e.retried && e.requestDone && e.in == 0 && e.route != null && e.host != null
+                && IDEMPOTENT.contains(e.method);
+    }
+
+    private void retry(Exchange e) {
+        e.retried = true;
+        gateway.log().debug("gateway: the app of {} closed the connection before it answered {} {}; sending it once "
+                + "more on a new connection", e.host, e.method, e.path);
+        busy = true;
+        dial(e.request, e, Objects.requireNonNull(e.route, "route"), Objects.requireNonNull(e.host, "host"), e.port);
     }
 
     private void upstreamFailed(Exchange e, String detail) {
@@ -949,7 +980,10 @@ final class GatewayHandler extends ChannelDuplexHandler {
         final boolean upgrade;
         @Nullable WorkspaceHost host;
         @Nullable String hostHeader;
+        @Nullable Route route;
         int port;
+        /** Sent a second time, after its first upstream closed unanswered (see retriable). */
+        boolean retried;
         long in;
         long out;
         int status;

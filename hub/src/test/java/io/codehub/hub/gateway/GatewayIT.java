@@ -35,6 +35,7 @@ import io.codehub.tunnel.spring.AgentTunnels;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -458,6 +459,27 @@ class GatewayIT {
         }
         // The client went away: the gateway resets its CONNECT stream, which closes the app's connection.
         await().atMost(Duration.ofSeconds(10)).until(() -> session.activeStreams() <= before);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"direct", "tunnel"})
+    @Order(18)
+    void aGetTheAppDroppedUnansweredIsSentOnceMoreButAPostIsNot(String which) {
+        String id = workspaces.get(which);
+        Map<String, String> cookie = Map.of("Cookie", cookies.get(which), "Accept", "application/json");
+        long key = System.nanoTime();
+        // The app closes the first request of a key unanswered, as a keep-alive connection it closed
+        // just then or a tunnel cut under the request would: the gateway sends a GET once more.
+        GatewayClient.Response get = gateway.get(host(id), "/drop-once?key=" + key, cookie);
+        assertThat(get.status()).isEqualTo(200);
+        assertThat(get.body()).isEqualTo("answered on try 2\n");
+
+        // A POST may have done its work before the app went away: answered 502, never sent twice.
+        GatewayClient.Response post = gateway.send(HttpMethod.POST, host(id), "/drop-once?key=" + (key + 1), cookie, "");
+        assertThat(post.status()).isEqualTo(502);
+        assertThat(post.body()).contains("upstream-unavailable", "closed the connection before it answered");
+        assertThat(gateway.send(HttpMethod.POST, host(id), "/drop-once?key=" + (key + 1), cookie, "").body())
+                .as("the app saw the first POST once").isEqualTo("answered on try 2\n");
     }
 
     @Test
