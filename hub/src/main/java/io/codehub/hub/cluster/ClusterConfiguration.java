@@ -12,6 +12,7 @@ import io.codehub.hub.db.SharedSecrets;
 import io.codehub.hub.identity.HubDrainStatus;
 import io.codehub.hub.tunnel.AgentTunnelAuthenticator;
 import io.codehub.hub.tunnel.LiveTunnels;
+import io.codehub.hub.tunnel.TunnelPort;
 import io.codehub.tunnel.RelayClient;
 import io.codehub.web.ConfigurationException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -137,17 +138,24 @@ public class ClusterConfiguration {
         }
 
         /**
-         * On SIGTERM (the context closing), before anything stops: readiness answers 503 and the hub
-         * keeps serving for {@code CODEHUB_HUB_SHUTDOWN_DELAY}, so the load balancer stops sending it
-         * requests before its listeners close; then the drain runs as always.
+         * On SIGTERM (the context closing), before anything stops: the tunnel port starts its drain
+         * (its agents move to other hubs, make-before-break, while the load balancer takes this hub
+         * out: a load balancer that cuts a marked-down hub's tunnels, as the shipped HAProxy config
+         * does, finds them moved instead of cutting them under calls), readiness answers 503, and the
+         * hub keeps serving for {@code CODEHUB_HUB_SHUTDOWN_DELAY}, so the load balancer stops sending
+         * it requests before its listeners close; then the rest stops as always.
          */
         @Bean
         ApplicationListener<ContextClosedEvent> shutdownDelay(ClusterProperties properties,
-                ApplicationEventPublisher events) {
+                ApplicationEventPublisher events, ObjectProvider<TunnelPort> tunnelPort) {
             return event -> {
                 Duration delay = properties.shutdownDelay();
                 if (delay.isZero()) {
                     return;
+                }
+                TunnelPort port = tunnelPort.getIfAvailable();
+                if (port != null && port.isRunning()) {
+                    port.drain();
                 }
                 AvailabilityChangeEvent.publish(events, this, ReadinessState.REFUSING_TRAFFIC);
                 log.info("shutting down in {}: readiness answers 503 meanwhile, so the load balancer moves on", delay);
