@@ -68,6 +68,8 @@ class RotationTest {
         BigInteger oldSerial = oldChain.get(0).getSerialNumber();
         ca.revoke(oldSerial, RevocationReason.KEY_COMPROMISE);
         ca.revoke(newChain.get(0).getSerialNumber(), RevocationReason.KEY_COMPROMISE);
+        // Revoked strictly after the entries' whole-second dates (see PathValidationTest).
+        clock.advance(Duration.ofSeconds(1));
 
         RevocationList list = ca.revocationList();
         assertThat(list.all().get(0).getRevokedCertificate(newChain.get(0).getSerialNumber())).isNotNull();
