@@ -213,9 +213,7 @@ final class FleetStack implements AutoCloseable {
         // other machines, whose CPU (TLS clients, reconnect attempts against a dead hub) slows the hub's
         // start here as no real fleet would; but a starved swarm answers health checks late as no real
         // agent would either (docs/benchmarks.md has runs of both). By default both share the cores.
-        String nice = System.getenv("CODEHUB_BENCH_SWARM_NICE");
-        Process process = java(null, javaOpts != null ? javaOpts : SWARM_JAVA_OPTS, command, Map.of(),
-                nice == null || nice.isBlank() ? 0 : Integer.parseInt(nice.trim()));
+        Process process = java(null, javaOpts != null ? javaOpts : SWARM_JAVA_OPTS, command, Map.of(), swarmNice());
         swarm = process;
         swarmInput = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         Path log = dir.resolve("swarm.log");
@@ -338,6 +336,24 @@ final class FleetStack implements AutoCloseable {
     private Process java(@Nullable String name, String javaOpts, List<String> args, Map<String, String> env)
             throws IOException {
         return java(name, javaOpts, args, env, 0);
+    }
+
+    /** {@code CODEHUB_BENCH_SWARM_NICE}: 0 (as this process) when unset, else a niceness from 0 to 19. */
+    private static int swarmNice() {
+        String value = System.getenv("CODEHUB_BENCH_SWARM_NICE");
+        if (value == null || value.isBlank()) {
+            return 0;
+        }
+        try {
+            int nice = Integer.parseInt(value.trim());
+            if (nice >= 0 && nice <= 19) {
+                return nice;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new IllegalArgumentException("CODEHUB_BENCH_SWARM_NICE '" + value + "' (expected: a niceness from 0 to 19, "
+                + "or unset for the same priority as the hub)");
     }
 
     /** {@link #java(String, String, List, Map)} at {@code nice} (0: as this process). */
