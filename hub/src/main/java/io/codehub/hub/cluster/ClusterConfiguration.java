@@ -155,9 +155,10 @@ public class ClusterConfiguration {
                 }
                 TunnelPort port = tunnelPort.getIfAvailable();
                 if (port != null && port.isRunning()) {
-                    port.drain();
+                    port.drain(); // turns readiness to REFUSING_TRAFFIC itself
+                } else {
+                    AvailabilityChangeEvent.publish(events, this, ReadinessState.REFUSING_TRAFFIC);
                 }
-                AvailabilityChangeEvent.publish(events, this, ReadinessState.REFUSING_TRAFFIC);
                 log.info("shutting down in {}: readiness answers 503 meanwhile, so the load balancer moves on", delay);
                 try {
                     Thread.sleep(delay.toMillis());
