@@ -699,10 +699,10 @@ final class GatewayHandler extends ChannelDuplexHandler {
 
     private void drain() {
         draining = true;
-        Exchange e = exchange;
         if (closing) {
             return;
         }
+        Exchange e = exchange;
         if (raw || e == null) {
             // A WebSocket ends with its connection (browsers reconnect, to another hub); an idle one has nothing to finish.
             closeAll();
