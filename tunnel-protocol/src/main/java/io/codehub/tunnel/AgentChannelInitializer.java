@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.proxy.HttpProxyHandler;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -52,7 +53,12 @@ final class AgentChannelInitializer extends ChannelInitializer<SocketChannel> {
         }
         SslContext ssl = sslContext;
         if (ssl != null) {
-            p.addLast("tls", ssl.newHandler(ch.alloc(), tlsServerName, hubPort));
+            SslHandler tls = ssl.newHandler(ch.alloc(), tlsServerName, hubPort);
+            // The handshake handler times the whole attempt, TLS included: patient until the hub's
+            // first byte (the connection may wait in a busy hub's listen backlog), then the handshake
+            // timeout. SslHandler's own 10 s timer would give up on a queued connection first.
+            tls.setHandshakeTimeoutMillis(0);
+            p.addLast("tls", tls);
         }
         p.addLast(ClientHandshakeHandler.HTTP_CODEC, new HttpClientCodec(4096, 8192, 8192));
         p.addLast(ClientHandshakeHandler.AGGREGATOR, new HttpObjectAggregator(ClientHandshakeHandler.MAX_RESPONSE_BYTES));

@@ -5,13 +5,20 @@ import static org.awaitility.Awaitility.await;
 
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.handler.ssl.util.SelfSignedCertificate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -116,6 +123,51 @@ class HandshakeCapIT {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("served after the idle socket's timeout")
                 .isGreaterThan(Duration.ofMillis(1_500));
         assertThat(failures).as("no attempt given up while queued").isEmpty();
+    }
+
+    @Test
+    void aQueuedAgentOverTlsWaitsPastTheTlsLayersOwnTenSecondTimer() throws Exception {
+        // Netty's SslHandler gives up on a handshake after 10 s of its own, counted from connect: an
+        // agent queued in a busy hub's backlog for longer must still wait for its turn.
+        SelfSignedCertificate certificate = SelfSignedCertificate.builder().fqdn("localhost").build();
+        try {
+            SslContext serverTls = SslContextBuilder.forServer(certificate.key(), certificate.cert()).build();
+            TunnelServer server = TunnelTestKit.server("hub-cap-tls").sslContext(serverTls)
+                    .limits(TunnelLimits.builder().maxHandshakes(1).handshakeTimeout(Duration.ofSeconds(30)).build())
+                    .build();
+            servers.add(server);
+            InetSocketAddress hub = server.start().get(10, TimeUnit.SECONDS);
+            // The hub's one slot: a client that finished TLS and sends no upgrade request.
+            SSLContext jdkTls = SSLContext.getInstance("TLS");
+            jdkTls.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+            SSLSocket holder = (SSLSocket) jdkTls.getSocketFactory().createSocket("127.0.0.1", hub.getPort());
+            sockets.add(holder);
+            holder.startHandshake();
+            await().atMost(TunnelTestKit.WAIT).until(() -> server.handshakesInProgress() == 1);
+
+            TunnelConnector agent = TunnelTestKit.connector(hub, "queued-tls", TunnelTestKit.echo())
+                    .hubUri(URI.create("tls://127.0.0.1:" + hub.getPort()))
+                    .tlsServerName("localhost")
+                    .sslContext(SslContextBuilder.forClient().trustManager(certificate.cert()).build())
+                    .limits(TunnelLimits.builder().handshakeTimeout(Duration.ofSeconds(5)).build())
+                    .listener(new ConnectorListener() {
+                        @Override
+                        public void connectFailed(Throwable cause, Duration retryIn) {
+                            failures.add(cause);
+                        }
+                    })
+                    .build();
+            agents.add(agent);
+            agent.start();
+            await().during(Duration.ofSeconds(11)).atMost(Duration.ofSeconds(13))
+                    .until(() -> failures.isEmpty() && server.session("queued-tls").isEmpty());
+
+            holder.close(); // the slot frees: the queued connection is accepted and its TLS handshake runs
+            TunnelTestKit.awaitSession(server, "queued-tls");
+            assertThat(failures).as("the queued attempt was never given up").isEmpty();
+        } finally {
+            certificate.delete();
+        }
     }
 
     @Test
