@@ -22,15 +22,17 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Agent side of the upgrade: sends the request once the connection (and TLS, and the proxy
- * tunnel, which buffer the write) is up, and on {@code 101} turns the pipeline into the HTTP/2
- * server of the session; bytes the hub sent right behind the 101 (its preface) are handed to the
- * HTTP/2 codec when the HTTP codec is removed. Any other answer fails {@link #result} with a
+ * Agent side of the upgrade: sends the request once the connection is up (a proxy tunnel buffers
+ * the write) and, over TLS, once the TLS handshake is done; on {@code 101} turns the pipeline into
+ * the HTTP/2 server of the session; bytes the hub sent right behind the 101 (its preface) are handed
+ * to the HTTP/2 codec when the HTTP codec is removed. Any other answer fails {@link #result} with a
  * {@link HandshakeRejectedException} carrying the problem type and Retry-After.
  */
 final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
@@ -107,6 +109,29 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        if (ctx.pipeline().get(SslHandler.class) == null) {
+            sendUpgradeRequest(ctx);
+        }
+        // Over TLS the request goes out when the TLS handshake is done (userEventTriggered): its
+        // Codehub-Agent-Time is then the moment the hub reads it, not when the connection began
+        // waiting in a busy hub's listen backlog (which the hub would take for a slow agent clock).
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent tls && !result.isDone()) {
+            if (tls.isSuccess()) {
+                sendUpgradeRequest(ctx);
+            } else {
+                fail(ctx, new TunnelConnectionException(CONNECT_FAILED, "TLS handshake with " + attempt.hostHeader()
+                        + " failed: " + tls.cause(), tls.cause()));
+            }
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    private void sendUpgradeRequest(ChannelHandlerContext ctx) {
         FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
                 TunnelProtocol.PATH, Unpooled.EMPTY_BUFFER);
         HttpHeaders headers = request.headers();
@@ -127,7 +152,6 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
                         + attempt.hostHeader() + " failed", f.cause()));
             }
         });
-        ctx.fireChannelActive();
     }
 
     @Override

@@ -163,8 +163,12 @@ class HandshakeCapIT {
                     .until(() -> failures.isEmpty() && server.session("queued-tls").isEmpty());
 
             holder.close(); // the slot frees: the queued connection is accepted and its TLS handshake runs
-            TunnelTestKit.awaitSession(server, "queued-tls");
+            TunnelSession session = TunnelTestKit.awaitSession(server, "queued-tls");
             assertThat(failures).as("the queued attempt was never given up").isEmpty();
+            // The upgrade request left after TLS, so its Codehub-Agent-Time is not 11 s old when the
+            // hub reads it: the hub measures the (same) clock, not the wait in its backlog.
+            assertThat(session.agentClockOffset()).isNotNull();
+            assertThat(session.agentClockOffset().abs()).isLessThan(Duration.ofSeconds(2));
         } finally {
             certificate.delete();
         }

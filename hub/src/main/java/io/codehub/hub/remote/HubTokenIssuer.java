@@ -17,6 +17,7 @@ import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.codehub.hub.identity.HubIdentity;
+import io.codehub.pki.SignatureProviders;
 
 /**
  * Signs the short-lived tokens the hub presents to agents: ES256 with the hub's key, {@code iss} =
@@ -62,6 +63,7 @@ public final class HubTokenIssuer {
         }
         try {
             this.signer = new ECDSASigner(identity.privateKey());
+            signer.getJCAContext().setProvider(SignatureProviders.ecdsa());
         } catch (JOSEException e) {
             throw new IllegalArgumentException("hub key: " + e.getMessage(), e);
         }
