@@ -277,6 +277,21 @@ public final class AgentRepository {
         return bindFacts(spec, facts).fetch().rowsUpdated().map(rows -> rows > 0);
     }
 
+    /**
+     * Of {@code ids}, those still {@code pending}, their rows locked until the transaction ends: call
+     * it in one, with the writes that make them {@code active}, so that exactly one writer sees each
+     * agent change ({@link #activateIfPending} elsewhere then changes nothing).
+     */
+    public Flux<String> lockPending(Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return Flux.empty();
+        }
+        return db.sql("SELECT id FROM agents WHERE id IN (:ids) AND status = 'pending' FOR UPDATE")
+                .bind("ids", List.copyOf(ids))
+                .map(row -> row.get("id", String.class))
+                .all();
+    }
+
     /** Makes a {@code pending} agent {@code active} (it answered); true only for the call that changed it. */
     public Mono<Boolean> activateIfPending(String id, Instant at) {
         GenericExecuteSpec spec = db.sql("UPDATE agents SET status = 'active', updated_at = :at "

@@ -17,6 +17,7 @@ import io.codehub.tunnel.TunnelSession;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
@@ -28,14 +29,15 @@ import reactor.core.scheduler.Scheduler;
  * connected): a reconnect to this hub ({@code replaced}) or, when a hub drained, a new session the agent
  * opened (usually on another hub) before it closed this one ({@code moved}). The agent's clock offset measured at the handshake goes to {@link AgentClocks}, so its
  * first Agent API call already carries a token in its time. Called on event loops: the events are
- * only queued, and the row updates run on {@code writing}; a failed update is logged and changes
- * nothing else.
+ * only queued, and the row updates run on {@code writing} (those of opened sessions in batches,
+ * {@link ConnectionWrites}); a failed update is logged and changes nothing else.
  */
 final class SessionEvents {
 
     private static final Logger log = LoggerFactory.getLogger(SessionEvents.class);
 
     private final AgentRepository agents;
+    private final ConnectionWrites connections;
     private final EventPublisher events;
     private final Scheduler writing;
     private final Clock clock;
@@ -43,10 +45,12 @@ final class SessionEvents {
     private final @Nullable String hub;
 
     /**
+     * @param tx  what each batch of opened sessions is written in ({@link ConnectionWrites})
      * @param hub among many hubs this hub's id, which its events name ({@code "hub"}); null for a single hub
      */
-    SessionEvents(AgentRepository agents, EventPublisher events, Scheduler writing, Clock clock, AgentClocks clocks,
-            @Nullable String hub) {
+    SessionEvents(AgentRepository agents, @Nullable TransactionalOperator tx, EventPublisher events, Scheduler writing,
+            Clock clock, AgentClocks clocks, @Nullable String hub) {
+        this.connections = new ConnectionWrites(agents, tx, writing, this::activated);
         this.hub = hub;
         this.agents = agents;
         this.events = events;
@@ -70,14 +74,13 @@ final class SessionEvents {
                 .with("hub", hub));
         AgentFacts facts = new AgentFacts(description.os(), description.arch(), description.runtime(),
                 description.backendVersion());
-        update(session, "connection", Mono.defer(() -> agents.activateIfPending(session.agentId(), at)
-                .doOnNext(activated -> {
-                    if (activated) {
-                        events.publish(NewEvent.agent(EventType.AGENT_HEALTH_CHANGED, session.agentId())
-                                .with("from", "pending").with("to", "active").with("via", "tunnel-session"));
-                    }
-                })
-                .then(agents.recordConnected(session.agentId(), at, session.agentVersion(), facts))));
+        connections.add(new ConnectionWrites.Opened(session.agentId(), session.sessionId(), at, session.agentVersion(),
+                facts));
+    }
+
+    private void activated(String agentId) {
+        events.publish(NewEvent.agent(EventType.AGENT_HEALTH_CHANGED, agentId)
+                .with("from", "pending").with("to", "active").with("via", "tunnel-session"));
     }
 
     /** A session closed for {@code reason}. */

@@ -21,6 +21,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -98,14 +99,15 @@ public class TunnelConfiguration {
     TunnelPort tunnelPort(TunnelProperties properties, HubIdentity identity, AgentTunnelAuthenticator authenticator,
             LiveTunnels tunnels, TunnelTls tls, HubPki pki, CertificateEnrolment enrolment,
             ApplicationEventPublisher events, AgentRepository agents, EventPublisher history, Clock clock,
-            ObjectProvider<TunnelObserver> observer, AgentClocks clocks, ClusterProperties cluster) {
+            ObjectProvider<TunnelObserver> observer, AgentClocks clocks, ClusterProperties cluster,
+            TransactionalOperator tx) {
         // Enrolment sends an API key and returns a certificate: only over TLS, and only with a CA.
         TunnelPort port = new TunnelPort(properties, identity.hubId(), authenticator, tunnels, tls,
                 tls.enabled() && pki.enabled() ? enrolment : null);
         port.onAgentConnected(agentId -> events.publishEvent(new AgentConnected(agentId)));
         observer.ifAvailable(port::observe);
         port.clock(clock);
-        port.recordSessions(new SessionEvents(agents, history, Schedulers.parallel(), clock, clocks,
+        port.recordSessions(new SessionEvents(agents, tx, history, Schedulers.parallel(), clock, clocks,
                 cluster.enabled() ? cluster.idOrHostName() : null));
         return port;
     }

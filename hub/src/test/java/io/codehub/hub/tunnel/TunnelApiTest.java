@@ -205,6 +205,40 @@ class TunnelApiTest {
         assertThat(authFailures(id)).as("one report a minute per agent").hasSize(1);
     }
 
+    @Test
+    void agentsConnectingAtOnceAreAllRecordedAndEachMadeActiveOnce() throws Exception {
+        // Sessions that open while others are being written are written together (ConnectionWrites).
+        Map<String, String> keys = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 16; i++) {
+            JsonNode registered = http.post().uri("/api/v1/agents").contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue(Map.of("name", "crowd-" + i, "endpoint", "tunnel://", "type", "docker", "capacity", 1))
+                    .exchange().expectStatus().isCreated().expectBody(JsonNode.class).returnResult().getResponseBody();
+            keys.put(registered.get("agent").get("id").asString(), registered.get("apiKey").asString());
+        }
+        List<FakeTunnelAgent> crowd = new ArrayList<>();
+        try {
+            for (String key : keys.values()) {
+                crowd.add(FakeTunnelAgent.start(tunnelPort.localAddress(), key, this::agentApi));
+            }
+            for (String id : keys.keySet()) {
+                await().atMost(WAIT).until(() -> "active".equals(agentView(id).get("status").asString())
+                        && agentView(id).hasNonNull("lastConnectedAt"));
+                assertThat(agentView(id).get("firstConnectedAt").asString()).isNotBlank();
+                assertThat(agentView(id).get("agentVersion").asString()).as("from its handshake").isEqualTo("fake/1");
+            }
+            for (String id : keys.keySet()) {
+                JsonNode changes = http.get().uri("/api/v1/events?agentId={id}&type=agent.health-changed", id)
+                        .exchange().expectStatus().isOk().expectBody(JsonNode.class).returnResult().getResponseBody();
+                assertThat(changes.get("items")).as("pending -> active of " + id).hasSize(1);
+                assertThat(changes.get("items").get(0).get("detail").get("via").asString()).isEqualTo("tunnel-session");
+            }
+        } finally {
+            for (FakeTunnelAgent agent : crowd) {
+                agent.close();
+            }
+        }
+    }
+
     private List<JsonNode> authFailures(String agentId) {
         JsonNode page = http.get().uri("/api/v1/events?agentId={id}&type=agent.auth-failed", agentId)
                 .exchange().expectStatus().isOk().expectBody(JsonNode.class).returnResult().getResponseBody();

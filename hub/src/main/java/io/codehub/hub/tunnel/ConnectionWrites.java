@@ -1,0 +1,107 @@
+package io.codehub.hub.tunnel;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+import io.codehub.hub.agents.AgentFacts;
+import io.codehub.hub.agents.AgentRepository;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Writes the sessions that opened to the agents' rows, many in one transaction: what opened while
+ * the last batch was being written goes in the next (up to {@value #MAX_BATCH}). A fleet reconnecting
+ * after a hub restart opens hundreds of sessions a second; written one by one, each cost two
+ * statements and two commits and held a connection of the pool the handshakes read agents with. One
+ * session alone is written at once, as before. The rows still {@code pending} are locked and read
+ * first, so each agent's {@code pending} to {@code active} is reported exactly once.
+ */
+final class ConnectionWrites {
+
+    /** Sessions written by one transaction at most. */
+    static final int MAX_BATCH = 500;
+
+    private static final Logger log = LoggerFactory.getLogger(ConnectionWrites.class);
+
+    /** A session that opened. */
+    record Opened(String agentId, String sessionId, Instant at, @Nullable String agentVersion, AgentFacts facts) {
+    }
+
+    private final AgentRepository agents;
+    private final @Nullable TransactionalOperator tx;
+    private final Scheduler writing;
+    private final Consumer<String> activated;
+    private final Queue<Opened> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean writingNow = new AtomicBoolean();
+
+    /**
+     * @param tx        the transaction each batch runs in; null writes each statement on its own (tests)
+     * @param activated told the id of each agent a batch made {@code active}, after it committed
+     */
+    ConnectionWrites(AgentRepository agents, @Nullable TransactionalOperator tx, Scheduler writing,
+            Consumer<String> activated) {
+        this.agents = agents;
+        this.tx = tx;
+        this.writing = writing;
+        this.activated = activated;
+    }
+
+    /** Queues {@code opened}; written with the next batch. Any thread. */
+    void add(Opened opened) {
+        queue.add(opened);
+        drain();
+    }
+
+    private void drain() {
+        if (!writingNow.compareAndSet(false, true)) {
+            return;
+        }
+        List<Opened> batch = new ArrayList<>();
+        Opened next;
+        while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) {
+            batch.add(next);
+        }
+        if (batch.isEmpty()) {
+            writingNow.set(false);
+            if (!queue.isEmpty()) {
+                drain(); // added after the poll, before the flag was cleared
+            }
+            return;
+        }
+        write(batch).subscribeOn(writing).subscribe(activated, e -> {
+            log.warn("the connection of {} agent(s) (first {}, session {}) could not be recorded: {}", batch.size(),
+                    batch.get(0).agentId(), batch.get(0).sessionId(), e.toString());
+            done();
+        }, this::done);
+    }
+
+    private void done() {
+        writingNow.set(false);
+        if (!queue.isEmpty()) {
+            drain();
+        }
+    }
+
+    /** The batch in one transaction; emits the agents it made {@code active}, once it committed. */
+    private Flux<String> write(List<Opened> batch) {
+        Set<String> ids = new LinkedHashSet<>();
+        batch.forEach(o -> ids.add(o.agentId()));
+        Mono<List<String>> writes = agents.lockPending(ids).collectList()
+                .flatMap(pending -> Flux.fromIterable(batch)
+                        .concatMap(o -> agents.recordConnected(o.agentId(), o.at(), o.agentVersion(), o.facts()))
+                        .then(Mono.just(pending)));
+        return (tx == null ? writes : tx.transactional(writes)).flatMapIterable(pending -> pending);
+    }
+}
