@@ -278,18 +278,21 @@ public final class AgentRepository {
     }
 
     /**
-     * Of {@code ids}, those still {@code pending}, their rows locked until the transaction ends: call
-     * it in one, with the writes that make them {@code active}, so that exactly one writer sees each
-     * agent change ({@link #activateIfPending} elsewhere then changes nothing).
+     * Locks the rows of {@code ids} in id order until the transaction ends, and emits those still
+     * {@code pending}: call it in one, first, with the writes that make them {@code active}, so that
+     * exactly one writer sees each agent change ({@link #activateIfPending} elsewhere then changes
+     * nothing), and so that two such transactions take their rows in the same order.
      */
-    public Flux<String> lockPending(Collection<String> ids) {
+    public Flux<String> lockForConnection(Collection<String> ids) {
         if (ids.isEmpty()) {
             return Flux.empty();
         }
-        return db.sql("SELECT id FROM agents WHERE id IN (:ids) AND status = 'pending' FOR UPDATE")
+        return db.sql("SELECT id, status FROM agents WHERE id IN (:ids) ORDER BY id FOR UPDATE")
                 .bind("ids", List.copyOf(ids))
-                .map(row -> row.get("id", String.class))
-                .all();
+                .map(row -> AgentStatus.PENDING.wire().equals(row.get("status", String.class))
+                        ? row.get("id", String.class) : "")
+                .all()
+                .filter(id -> !id.isEmpty());
     }
 
     /** Makes a {@code pending} agent {@code active} (it answered); true only for the call that changed it. */

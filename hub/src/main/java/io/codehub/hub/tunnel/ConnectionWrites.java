@@ -1,7 +1,9 @@
 package io.codehub.hub.tunnel;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Queue;
@@ -19,19 +21,23 @@ import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
+import reactor.util.retry.Retry;
 
 /**
  * Writes the sessions that opened to the agents' rows, many in one transaction: what opened while
  * the last batch was being written goes in the next (up to {@value #MAX_BATCH}). A fleet reconnecting
  * after a hub restart opens hundreds of sessions a second; written one by one, each cost two
  * statements and two commits and held a connection of the pool the handshakes read agents with. One
- * session alone is written at once, as before. The rows still {@code pending} are locked and read
- * first, so each agent's {@code pending} to {@code active} is reported exactly once.
+ * session alone is written at once, as before. A batch locks its rows in id order first (so two
+ * batches cannot deadlock each other, and each agent's {@code pending} to {@code active} is reported
+ * exactly once); a batch that still fails, in a deadlock with another multi-row write, is tried again.
  */
 final class ConnectionWrites {
 
     /** Sessions written by one transaction at most. */
-    static final int MAX_BATCH = 500;
+    static final int MAX_BATCH = 200;
+    private static final int RETRIES = 2;
+    private static final Duration RETRY_BACKOFF = Duration.ofMillis(100);
 
     private static final Logger log = LoggerFactory.getLogger(ConnectionWrites.class);
 
@@ -94,14 +100,24 @@ final class ConnectionWrites {
         }
     }
 
-    /** The batch in one transaction; emits the agents it made {@code active}, once it committed. */
+    /**
+     * The batch in one transaction, its rows locked in id order first; a failed transaction (a
+     * deadlock with another multi-row write, say) is tried again, twice at most. Emits the agents it
+     * made {@code active}, once it committed.
+     */
     private Flux<String> write(List<Opened> batch) {
+        List<Opened> ordered = new ArrayList<>(batch);
+        ordered.sort(Comparator.comparing(Opened::agentId)); // stable: one agent's sessions stay in order
         Set<String> ids = new LinkedHashSet<>();
-        batch.forEach(o -> ids.add(o.agentId()));
-        Mono<List<String>> writes = agents.lockPending(ids).collectList()
-                .flatMap(pending -> Flux.fromIterable(batch)
+        ordered.forEach(o -> ids.add(o.agentId()));
+        Mono<List<String>> writes = Mono.defer(() -> agents.lockForConnection(ids).collectList()
+                .flatMap(pending -> Flux.fromIterable(ordered)
                         .concatMap(o -> agents.recordConnected(o.agentId(), o.at(), o.agentVersion(), o.facts()))
-                        .then(Mono.just(pending)));
-        return (tx == null ? writes : tx.transactional(writes)).flatMapIterable(pending -> pending);
+                        .then(Mono.just(pending))));
+        return (tx == null ? writes : tx.transactional(writes))
+                .retryWhen(Retry.backoff(RETRIES, RETRY_BACKOFF)
+                        .doBeforeRetry(r -> log.info("writing the connection of {} agent(s) failed, trying again: {}",
+                                batch.size(), r.failure().toString())))
+                .flatMapIterable(pending -> pending);
     }
 }
