@@ -264,17 +264,29 @@ public final class AgentRepository {
      * connection of a fleet writes here).
      */
     public Mono<Boolean> recordConnected(String id, Instant at, @Nullable String agentVersion, AgentFacts facts) {
+        return recordConnected(List.of(id), at, agentVersion, facts).map(rows -> rows > 0);
+    }
+
+    /**
+     * {@link #recordConnected(String, Instant, String, AgentFacts)} for several agents whose sessions
+     * said the same version and facts, in one statement; completes with the rows changed.
+     */
+    public Mono<Long> recordConnected(Collection<String> ids, Instant at, @Nullable String agentVersion,
+            AgentFacts facts) {
+        if (ids.isEmpty()) {
+            return Mono.just(0L);
+        }
         GenericExecuteSpec spec = db.sql("""
                 UPDATE agents SET status = CASE WHEN status = 'pending' THEN 'active' ELSE status END,
                     first_connected_at = COALESCE(first_connected_at, :at), last_connected_at = :at,
                     agent_version = COALESCE(:version, agent_version),
                     os = COALESCE(:os, os), arch = COALESCE(:arch, arch), runtime = COALESCE(:runtime, runtime),
                     backend_version = COALESCE(:backendVersion, backend_version), updated_at = :at
-                WHERE id = :id""")
-                .bind("id", id);
+                WHERE id IN (:ids)""")
+                .bind("ids", List.copyOf(ids));
         spec = Sql.bind(spec, "at", at, Instant.class);
         spec = Sql.bind(spec, "version", agentVersion, String.class);
-        return bindFacts(spec, facts).fetch().rowsUpdated().map(rows -> rows > 0);
+        return bindFacts(spec, facts).fetch().rowsUpdated();
     }
 
     /**

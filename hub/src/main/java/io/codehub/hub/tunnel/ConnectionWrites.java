@@ -4,8 +4,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -25,10 +28,10 @@ import reactor.util.retry.Retry;
 
 /**
  * Writes the sessions that opened to the agents' rows, many in one transaction: what opened while
- * the last batch was being written goes in the next (up to {@value #MAX_BATCH}). A fleet reconnecting
- * after a hub restart opens hundreds of sessions a second; written one by one, each cost two
- * statements and two commits and held a connection of the pool the handshakes read agents with. One
- * session alone is written at once, as before. A batch locks its rows in id order first (so two
+ * the last batch was being written goes in the next (up to {@value #MAX_BATCH}), in one statement
+ * per kind of agent (same version and facts). A fleet reconnecting after a hub restart opens hundreds
+ * of sessions a second; written one by one, each cost two statements and two commits and held a
+ * connection of the pool the handshakes read agents with. One session alone is written at once. A batch locks its rows in id order first (so two
  * batches cannot deadlock each other, and each agent's {@code pending} to {@code active} is reported
  * exactly once); a batch that still fails, in a deadlock with another multi-row write, is tried again.
  */
@@ -43,6 +46,10 @@ final class ConnectionWrites {
 
     /** A session that opened. */
     record Opened(String agentId, String sessionId, Instant at, @Nullable String agentVersion, AgentFacts facts) {
+    }
+
+    /** What a session said about its agent besides who it is. */
+    private record Kind(@Nullable String agentVersion, AgentFacts facts) {
     }
 
     private final AgentRepository agents;
@@ -106,13 +113,25 @@ final class ConnectionWrites {
      * made {@code active}, once it committed.
      */
     private Flux<String> write(List<Opened> batch) {
-        List<Opened> ordered = new ArrayList<>(batch);
-        ordered.sort(Comparator.comparing(Opened::agentId)); // stable: one agent's sessions stay in order
+        Map<String, Opened> last = new HashMap<>();
+        batch.forEach(o -> last.put(o.agentId(), o)); // an agent's latest session in the batch says it all
+        List<Opened> ordered = new ArrayList<>(last.values());
+        ordered.sort(Comparator.comparing(Opened::agentId));
         Set<String> ids = new LinkedHashSet<>();
         ordered.forEach(o -> ids.add(o.agentId()));
+        // One statement per kind of agent (version and facts): a fleet is a few kinds. Each row gets
+        // the time of the latest session of its kind in the batch, at most one batch's wait late.
+        Map<Kind, List<String>> byKind = new LinkedHashMap<>();
+        Map<Kind, Instant> latest = new HashMap<>();
+        for (Opened o : ordered) {
+            Kind kind = new Kind(o.agentVersion(), o.facts());
+            byKind.computeIfAbsent(kind, k -> new ArrayList<>()).add(o.agentId());
+            latest.merge(kind, o.at(), (a, b) -> a.isAfter(b) ? a : b);
+        }
         Mono<List<String>> writes = Mono.defer(() -> agents.lockForConnection(ids).collectList()
-                .flatMap(pending -> Flux.fromIterable(ordered)
-                        .concatMap(o -> agents.recordConnected(o.agentId(), o.at(), o.agentVersion(), o.facts()))
+                .flatMap(pending -> Flux.fromIterable(byKind.entrySet())
+                        .concatMap(e -> agents.recordConnected(e.getValue(), latest.get(e.getKey()),
+                                e.getKey().agentVersion(), e.getKey().facts()))
                         .then(Mono.just(pending))));
         return (tx == null ? writes : tx.transactional(writes))
                 .retryWhen(Retry.backoff(RETRIES, RETRY_BACKOFF)
