@@ -71,17 +71,19 @@ class HandshakeCapIT {
     }
 
     private void agent(InetSocketAddress hub, String agentId, TunnelLimits limits) {
-        TunnelConnector agent = TunnelTestKit.connector(hub, agentId, TunnelTestKit.echo())
-                .limits(limits)
-                .listener(new ConnectorListener() {
-                    @Override
-                    public void connectFailed(Throwable cause, Duration retryIn) {
-                        failures.add(cause);
-                    }
-                })
-                .build();
-        agents.add(agent);
-        agent.start();
+        start(TunnelTestKit.connector(hub, agentId, TunnelTestKit.echo()).limits(limits));
+    }
+
+    /** Builds and starts the agent, its failed attempts recorded in {@link #failures}. */
+    private void start(TunnelConnectorBuilder agent) {
+        TunnelConnector started = agent.listener(new ConnectorListener() {
+            @Override
+            public void connectFailed(Throwable cause, Duration retryIn) {
+                failures.add(cause);
+            }
+        }).build();
+        agents.add(started);
+        started.start();
     }
 
     private Socket idle(InetSocketAddress hub) throws Exception {
@@ -145,20 +147,11 @@ class HandshakeCapIT {
             holder.startHandshake();
             await().atMost(TunnelTestKit.WAIT).until(() -> server.handshakesInProgress() == 1);
 
-            TunnelConnector agent = TunnelTestKit.connector(hub, "queued-tls", TunnelTestKit.echo())
+            start(TunnelTestKit.connector(hub, "queued-tls", TunnelTestKit.echo())
                     .hubUri(URI.create("tls://127.0.0.1:" + hub.getPort()))
                     .tlsServerName("localhost")
                     .sslContext(SslContextBuilder.forClient().trustManager(certificate.cert()).build())
-                    .limits(TunnelLimits.builder().handshakeTimeout(Duration.ofSeconds(5)).build())
-                    .listener(new ConnectorListener() {
-                        @Override
-                        public void connectFailed(Throwable cause, Duration retryIn) {
-                            failures.add(cause);
-                        }
-                    })
-                    .build();
-            agents.add(agent);
-            agent.start();
+                    .limits(TunnelLimits.builder().handshakeTimeout(Duration.ofSeconds(5)).build()));
             await().during(Duration.ofSeconds(11)).atMost(Duration.ofSeconds(13))
                     .until(() -> failures.isEmpty() && server.session("queued-tls").isEmpty());
 
