@@ -141,6 +141,7 @@ final class FleetReport {
             System.out.printf(Locale.ROOT, "[bench] registered in %.1f s; starting the swarm%n", r.get("fleet_register_seconds"));
 
             long swarmStarted = System.nanoTime();
+            long overflows = ListenOverflows.read();
             stack.startSwarm(root, agentsFile, rate);
             String connected = "SELECT count(*) FROM agents WHERE status = 'active' AND last_connected_at IS NOT NULL";
             stack.until("every agent connected and active", CONNECT_LIMIT, stack.hub(), () -> {
@@ -150,6 +151,7 @@ final class FleetReport {
             });
             r.put("fleet_connect_seconds", seconds(swarmStarted));
             r.put("fleet_connect_failures", (double) stack.swarm("failed"));
+            r.put("fleet_connect_listen_overflows", ListenOverflows.since(overflows));
             System.out.printf(Locale.ROOT, "%n[bench] every agent active in %.1f s (%d connect failures on the way)%n",
                     r.get("fleet_connect_seconds"), stack.swarm("failed"));
 
@@ -318,6 +320,7 @@ final class FleetReport {
         long startsBefore = stack.swarm("starts");
         long killedAt = stack.sql("SELECT (extract(epoch FROM now()) * 1000)::bigint");
         long start = System.nanoTime();
+        long overflows = ListenOverflows.read();
         stack.killHub();
         System.out.println("[bench] hub killed; starting it again");
         stack.startHub();
@@ -330,6 +333,7 @@ final class FleetReport {
             return n == agentCount && stack.sql(settled) == workspaceCount;
         });
         r.put("fleet_restart_seconds", seconds(start));
+        r.put("fleet_restart_listen_overflows", ListenOverflows.since(overflows));
         System.out.printf(Locale.ROOT, "%n[bench] every agent back and every workspace RUNNING %.1f s after the kill%n",
                 r.get("fleet_restart_seconds"));
         // the agents' runtimes count every start they are asked for: any after the kill was a repeated step

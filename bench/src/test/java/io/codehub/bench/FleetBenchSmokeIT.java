@@ -39,6 +39,8 @@ class FleetBenchSmokeIT {
         }
         assertThat(report.get("fleet_hub_heap_bytes").isNumber()).isTrue();
         assertThat(report.get("fleet_hub_rss_bytes").isNumber()).isTrue();
+        assertThat(report.get("fleet_connect_listen_overflows").asDouble()).as("read from /proc/net/netstat").isNotNegative();
+        assertThat(report.get("fleet_restart_listen_overflows").asDouble()).as("read from /proc/net/netstat").isNotNegative();
         assertThat(report.get("fleet_restart_repeated_steps").asDouble()).isZero();
         assertThat(report.get("fleet_hub_log_errors").asDouble()).isZero();
     }

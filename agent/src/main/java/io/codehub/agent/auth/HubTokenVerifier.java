@@ -23,9 +23,10 @@ import io.codehub.pki.SignatureProviders;
  * {@code nbf} in the future, each within the configured clock skew.
  *
  * <h2>Cache</h2>
- * An ECDSA verification costs about a millisecond (BouncyCastle's, {@link SignatureProviders}); the hub reuses a token until it nearly expires, so a
- * verified token is remembered until its {@code exp}. The cache is bounded: when full, expired
- * entries are dropped, and if none are, the whole cache is (the next calls just verify again).
+ * An ECDSA verification costs a fraction of a millisecond (BouncyCastle's, {@link SignatureProviders});
+ * the hub reuses a token until it nearly expires, so a verified token is remembered until its
+ * {@code exp}. The cache is bounded: when full, expired entries are dropped, and if none are, the
+ * whole cache is (the next calls just verify again).
  */
 public final class HubTokenVerifier {
 

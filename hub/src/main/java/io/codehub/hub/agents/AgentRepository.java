@@ -292,8 +292,8 @@ public final class AgentRepository {
     /**
      * Locks the rows of {@code ids} in id order until the transaction ends, and emits those still
      * {@code pending}: call it in one, first, with the writes that make them {@code active}, so that
-     * exactly one writer sees each agent change ({@link #activateIfPending} elsewhere then changes
-     * nothing), and so that two such transactions take their rows in the same order.
+     * exactly one writer sees each agent change, and so that two such transactions take their rows
+     * in the same order.
      */
     public Flux<String> lockForConnection(Collection<String> ids) {
         if (ids.isEmpty()) {
@@ -305,13 +305,6 @@ public final class AgentRepository {
                         ? row.get("id", String.class) : "")
                 .all()
                 .filter(id -> !id.isEmpty());
-    }
-
-    /** Makes a {@code pending} agent {@code active} (it answered); true only for the call that changed it. */
-    public Mono<Boolean> activateIfPending(String id, Instant at) {
-        GenericExecuteSpec spec = db.sql("UPDATE agents SET status = 'active', updated_at = :at "
-                + "WHERE id = :id AND status = 'pending'").bind("id", id);
-        return Sql.bind(spec, "at", at, Instant.class).fetch().rowsUpdated().map(rows -> rows == 1);
     }
 
     /** Records that the agent's connection ended {@code at} for {@code reason} (a disconnect reason's wire name). */

@@ -29,11 +29,12 @@ import reactor.util.retry.Retry;
 /**
  * Writes the sessions that opened to the agents' rows, many in one transaction: what opened while
  * the last batch was being written goes in the next (up to {@value #MAX_BATCH}), in one statement
- * per kind of agent (same version and facts). A fleet reconnecting after a hub restart opens hundreds
- * of sessions a second; written one by one, each cost two statements and two commits and held a
- * connection of the pool the handshakes read agents with. One session alone is written at once. A batch locks its rows in id order first (so two
- * batches cannot deadlock each other, and each agent's {@code pending} to {@code active} is reported
- * exactly once); a batch that still fails, in a deadlock with another multi-row write, is tried again.
+ * per kind of agent (same version and facts). A fleet reconnecting after a hub restart opens
+ * hundreds of sessions a second; written one by one, each cost two statements and two commits and
+ * held a connection of the pool the handshakes read agents with. One session alone is written at
+ * once. A batch locks its rows in id order first (so two batches cannot deadlock each other, and
+ * each agent's {@code pending} to {@code active} is reported exactly once); a batch that still
+ * fails, in a deadlock with another multi-row write, is tried again.
  */
 final class ConnectionWrites {
 
@@ -93,11 +94,10 @@ final class ConnectionWrites {
             }
             return;
         }
-        write(batch).subscribeOn(writing).subscribe(activated, e -> {
-            log.warn("the connection of {} agent(s) (first {}, session {}) could not be recorded: {}", batch.size(),
-                    batch.get(0).agentId(), batch.get(0).sessionId(), e.toString());
-            done();
-        }, this::done);
+        // doFinally: the next batch is started however this one ends (an error, a failing consumer).
+        write(batch).subscribeOn(writing).doFinally(signal -> done()).subscribe(activated, e ->
+                log.warn("the connection of {} agent(s) (first {}, session {}) could not be recorded: {}", batch.size(),
+                        batch.get(0).agentId(), batch.get(0).sessionId(), e.toString()));
     }
 
     private void done() {

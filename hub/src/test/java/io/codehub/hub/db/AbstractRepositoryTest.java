@@ -15,6 +15,7 @@ import java.util.UUID;
 
 import io.codehub.hub.agents.Agent;
 import io.codehub.hub.agents.AgentAuth;
+import io.codehub.hub.agents.AgentFacts;
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.agents.AgentStatus;
 import io.codehub.hub.agents.Labels;
@@ -205,6 +206,37 @@ abstract class AbstractRepositoryTest {
     void healthyCheckDoesNotReactivateAnInactiveAgent() {
         Agent agent = saved(TestAgents.agent(1, AgentStatus.INACTIVE, null, Map.of()));
         assertThat(agents.recordHealthy(agent.id(), T0, "1").block(TIMEOUT).status()).isEqualTo(AgentStatus.INACTIVE);
+    }
+
+    @Test
+    void aBatchOfConnectionsLocksItsRowsNamesThePendingAndWritesEveryRowInOneStatement() {
+        Agent pending = saved(TestAgents.agent(1, AgentStatus.PENDING, null, Map.of()));
+        Agent otherPending = saved(TestAgents.agent(1, AgentStatus.PENDING, null, Map.of()));
+        Agent active = saved(TestAgents.agent(1, AgentStatus.ACTIVE, null, Map.of()));
+        List<String> ids = List.of(active.id(), otherPending.id(), pending.id());
+        Instant at = T0.plusSeconds(60);
+        AgentFacts facts = new AgentFacts("linux", "amd64", "docker", null);
+
+        List<String> madeActive = tx.transactional(agents.lockForConnection(ids).collectList()
+                .flatMap(locked -> agents.recordConnected(ids, at, "2.0.0", facts).thenReturn(locked)))
+                .block(TIMEOUT);
+
+        assertThat(madeActive).containsExactlyInAnyOrder(pending.id(), otherPending.id());
+        for (String id : ids) {
+            Agent after = agents.findById(id).block(TIMEOUT);
+            assertThat(after.status()).isEqualTo(AgentStatus.ACTIVE);
+            assertThat(after.history().firstConnectedAt()).isEqualTo(at);
+            assertThat(after.history().lastConnectedAt()).isEqualTo(at);
+            assertThat(after.agentVersion()).isEqualTo("2.0.0");
+            assertThat(after.facts().os()).isEqualTo("linux");
+        }
+        // a later connection keeps the first, and nobody is pending any more
+        assertThat(tx.transactional(agents.lockForConnection(ids).collectList()).block(TIMEOUT)).isEmpty();
+        assertThat(agents.recordConnected(ids, at.plusSeconds(5), null, AgentFacts.UNKNOWN).block(TIMEOUT)).isEqualTo(3L);
+        Agent again = agents.findById(pending.id()).block(TIMEOUT);
+        assertThat(again.history().firstConnectedAt()).isEqualTo(at);
+        assertThat(again.history().lastConnectedAt()).isEqualTo(at.plusSeconds(5));
+        assertThat(again.agentVersion()).as("a session that says nothing keeps what was known").isEqualTo("2.0.0");
     }
 
     // ---- workspaces ----------------------------------------------------------------------------
