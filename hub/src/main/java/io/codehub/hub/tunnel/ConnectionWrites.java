@@ -54,17 +54,17 @@ final class ConnectionWrites {
     }
 
     private final AgentRepository agents;
-    private final @Nullable TransactionalOperator tx;
+    private final TransactionalOperator tx;
     private final Scheduler writing;
     private final Consumer<String> activated;
     private final Queue<Opened> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean writingNow = new AtomicBoolean();
 
     /**
-     * @param tx        the transaction each batch runs in; null writes each statement on its own (tests)
+     * @param tx        the transaction each batch runs in
      * @param activated told the id of each agent a batch made {@code active}, after it committed
      */
-    ConnectionWrites(AgentRepository agents, @Nullable TransactionalOperator tx, Scheduler writing,
+    ConnectionWrites(AgentRepository agents, TransactionalOperator tx, Scheduler writing,
             Consumer<String> activated) {
         this.agents = agents;
         this.tx = tx;
@@ -133,7 +133,7 @@ final class ConnectionWrites {
                         .concatMap(e -> agents.recordConnected(e.getValue(), latest.get(e.getKey()),
                                 e.getKey().agentVersion(), e.getKey().facts()))
                         .then(Mono.just(pending))));
-        return (tx == null ? writes : tx.transactional(writes))
+        return tx.transactional(writes)
                 .retryWhen(Retry.backoff(RETRIES, RETRY_BACKOFF)
                         .doBeforeRetry(r -> log.info("writing the connection of {} agent(s) failed, trying again: {}",
                                 batch.size(), r.failure().toString())))

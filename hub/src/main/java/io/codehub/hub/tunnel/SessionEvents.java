@@ -48,7 +48,7 @@ final class SessionEvents {
      * @param tx  what each batch of opened sessions is written in ({@link ConnectionWrites})
      * @param hub among many hubs this hub's id, which its events name ({@code "hub"}); null for a single hub
      */
-    SessionEvents(AgentRepository agents, @Nullable TransactionalOperator tx, EventPublisher events, Scheduler writing,
+    SessionEvents(AgentRepository agents, TransactionalOperator tx, EventPublisher events, Scheduler writing,
             Clock clock, AgentClocks clocks, @Nullable String hub) {
         this.connections = new ConnectionWrites(agents, tx, writing, this::activated);
         this.hub = hub;
