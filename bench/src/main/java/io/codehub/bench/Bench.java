@@ -58,12 +58,14 @@ public final class Bench {
             case "gateway" -> GatewayReport.run(args);
             case "ha" -> HaReport.run(args);
             case "fleet" -> FleetReport.run(args);
+            case "half-open" -> HalfOpenBench.report(args);
             default -> {
                 System.err.println("usage: bench tunnel [--tunnels N] [--seconds S] [--json FILE]"
                         + " | idle-tunnels [--count N] | restart [--count N] | bulk [--bulk-mb M]   (all take --port P)"
                         + " | gateway [--seconds S] [--bulk-mb M] [--runs N] [--json FILE]"
                         + " | ha [--hubs N] [--tunnels N] [--seconds S] [--runs N] [--json FILE] [--database URL]"
-                        + " | fleet [--agents N] [--workspaces N] [--minutes M] [--runs N] [--json FILE] [--database URL]");
+                        + " | fleet [--agents N] [--workspaces N] [--minutes M] [--runs N] [--json FILE] [--database URL]"
+                        + " | half-open [--runs N] [--json FILE]");
                 System.exit(2);
             }
         }

@@ -1,18 +1,25 @@
 package io.codehub.tunnel;
 
+import java.time.Duration;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import jdk.net.ExtendedSocketOptions;
 
 /**
  * The socket transport tunnels run on: Linux epoll when its native library loads (fewer copies
@@ -26,7 +33,54 @@ public final class TunnelTransport {
     private static final boolean EPOLL = !"nio".equalsIgnoreCase(System.getProperty("codehub.tunnel.transport"))
             && Epoll.isAvailable();
 
+    /** Seconds between two TCP keepalive probes once a path has gone quiet. */
+    static final int PATH_PROBE_INTERVAL_SECONDS = 1;
+    /** Unanswered TCP keepalive probes after which the kernel gives the connection up. */
+    static final int PATH_PROBES = 3;
+
+    private static final System.Logger LOG = System.getLogger(TunnelTransport.class.getName());
+
     private TunnelTransport() {
+    }
+
+    /**
+     * Has the kernel find a dead path under {@code channel} (a NAT or firewall that dropped the
+     * flow, a cable, a suspended peer) within {@code quiet} plus {@value #PATH_PROBES} seconds of
+     * the last segment from the peer: TCP keepalive probes after {@code quiet} without one, every
+     * {@value #PATH_PROBE_INTERVAL_SECONDS} s, and on epoll also {@code TCP_USER_TIMEOUT} for data
+     * sent and never acknowledged (a PING ACK in flight when the path died). The connection then
+     * fails with "Connection timed out". The peer's kernel answers the probes, so a live peer that
+     * is merely busy (a hub working through a reconnect storm) is never given up this way: that is
+     * what the application's own, longer, deadlines are for.
+     *
+     * @return whether the probes are set; false when the channel's transport cannot (the
+     *     application's idle deadline still applies)
+     */
+    static boolean probeDeadPaths(Channel channel, Duration quiet) {
+        int idle = (int) Math.max(1, quiet.toSeconds());
+        int giveUpMillis = (idle + PATH_PROBES * PATH_PROBE_INTERVAL_SECONDS) * 1000;
+        try {
+            if (channel instanceof EpollSocketChannel) {
+                channel.config().setOption(ChannelOption.SO_KEEPALIVE, true);
+                channel.config().setOption(EpollChannelOption.TCP_KEEPIDLE, idle);
+                channel.config().setOption(EpollChannelOption.TCP_KEEPINTVL, PATH_PROBE_INTERVAL_SECONDS);
+                channel.config().setOption(EpollChannelOption.TCP_KEEPCNT, PATH_PROBES);
+                channel.config().setOption(EpollChannelOption.TCP_USER_TIMEOUT, giveUpMillis);
+                return true;
+            }
+            if (channel instanceof NioSocketChannel) {
+                channel.config().setOption(ChannelOption.SO_KEEPALIVE, true);
+                channel.config().setOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE), idle);
+                channel.config().setOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL),
+                        PATH_PROBE_INTERVAL_SECONDS);
+                channel.config().setOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), PATH_PROBES);
+                return true;
+            }
+        } catch (RuntimeException e) {
+            // An option the platform lacks (NIO off Linux): the idle deadline still closes a dead tunnel, later.
+            LOG.log(System.Logger.Level.DEBUG, "TCP keepalive probes not set on " + channel + ": " + e);
+        }
+        return false;
     }
 
     /** {@code epoll} or {@code nio}: what {@link #newEventLoopGroup(int)} creates. */

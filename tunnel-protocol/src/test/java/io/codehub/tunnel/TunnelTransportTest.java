@@ -1,0 +1,72 @@
+package io.codehub.tunnel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioChannelOption;
+import jdk.net.ExtendedSocketOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The dead-path probes land on a real connected socket, on both transports. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class TunnelTransportTest {
+
+    @Test
+    void deadPathProbesAreSetOnAnEpollSocketWithAUserTimeout() throws Exception {
+        assertThat(Epoll.isAvailable()).as("epoll on this Linux machine").isTrue();
+        MultiThreadIoEventLoopGroup group = TunnelTransport.newEventLoopGroup(1);
+        try {
+            Channel channel = connected(group);
+
+            assertThat(TunnelTransport.probeDeadPaths(channel, Duration.ofSeconds(5))).isTrue();
+
+            assertThat(channel.config().getOption(ChannelOption.SO_KEEPALIVE)).isTrue();
+            assertThat(channel.config().getOption(EpollChannelOption.TCP_KEEPIDLE)).isEqualTo(5);
+            assertThat(channel.config().getOption(EpollChannelOption.TCP_KEEPINTVL)).isEqualTo(1);
+            assertThat(channel.config().getOption(EpollChannelOption.TCP_KEEPCNT)).isEqualTo(3);
+            assertThat(channel.config().getOption(EpollChannelOption.TCP_USER_TIMEOUT)).isEqualTo(8000);
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    @Test
+    void deadPathProbesAreSetOnANioSocket() throws Exception {
+        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            Channel channel = connected(group);
+
+            assertThat(TunnelTransport.probeDeadPaths(channel, Duration.ofSeconds(7))).isTrue();
+
+            assertThat(channel.config().getOption(ChannelOption.SO_KEEPALIVE)).isTrue();
+            assertThat(channel.config().getOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE))).isEqualTo(7);
+            assertThat(channel.config().getOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL))).isEqualTo(1);
+            assertThat(channel.config().getOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT))).isEqualTo(3);
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    /** A client channel connected to a server on 127.0.0.1, both on {@code group}. */
+    private static Channel connected(MultiThreadIoEventLoopGroup group) throws InterruptedException {
+        Channel server = new ServerBootstrap().group(group).channel(TunnelTransport.serverSocketChannel(group))
+                .childHandler(new ChannelInboundHandlerAdapter())
+                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        return new Bootstrap().group(group).channel(TunnelTransport.socketChannel(group))
+                .handler(new ChannelInboundHandlerAdapter())
+                .connect(server.localAddress()).sync().channel();
+    }
+}
