@@ -11,7 +11,9 @@ import io.netty.handler.timeout.IdleStateHandler;
  * Agent side of liveness: closes the connection when no byte arrived from the hub for
  * {@value TunnelProtocol#AGENT_IDLE_INTERVALS} keepalive intervals. Placed before the HTTP/2
  * codec, so any frame counts, not only PINGs. Timing uses the event loop's ticker (through
- * {@link IdleStateHandler}), so tests drive it with a fake clock.
+ * {@link IdleStateHandler}), so tests drive it with a fake clock. A path that died is usually
+ * given up sooner, by the kernel's probes ({@link TunnelTransport#probeDeadPaths}); this deadline
+ * covers what they cannot see (a hub that is up but sends nothing, a path beyond a proxy).
  */
 final class AgentIdleHandler extends IdleStateHandler {
 
