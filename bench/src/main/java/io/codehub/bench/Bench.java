@@ -90,7 +90,7 @@ public final class Bench {
 
     /** Hub bytes per idle TLS tunnel at {@code count} tunnels. */
     static IdleCost idleTunnels(int count, int port) throws Exception {
-        try (Child hub = Child.start("hub", BenchHub.class, "--port", Integer.toString(port))) {
+        try (Child hub = Child.start("hub", BenchHub.class, BenchHub.args(port))) {
             hub.await("ready", Duration.ofSeconds(60));
             long[] before = hub.measure();
             try (Child swarm = Child.start("swarm", BenchSwarm.class, "--port", Integer.toString(port),
@@ -119,7 +119,7 @@ public final class Bench {
      */
     static double restart(int count, int port) throws Exception {
         String portArg = Integer.toString(port);
-        Child hub = Child.start("hub", BenchHub.class, "--port", portArg);
+        Child hub = Child.start("hub", BenchHub.class, BenchHub.args(port));
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "bench-restart-timeline");
             t.setDaemon(true);
@@ -132,7 +132,7 @@ public final class Bench {
             hub.close();
             swarm.awaitCount("connected", 0, CONNECT_ALL, true);
             long killed = System.nanoTime();
-            hub = Child.start("hub", BenchHub.class, "--port", portArg);
+            hub = Child.start("hub", BenchHub.class, BenchHub.args(port));
             Child newHub = hub;
             Map<String, List<Long>> processes = new LinkedHashMap<>();
             processes.put("hub", List.of(newHub.pid()));

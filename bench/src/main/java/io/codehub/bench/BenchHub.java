@@ -1,12 +1,14 @@
 package io.codehub.bench;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -21,6 +23,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import io.netty.util.internal.PlatformDependent;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The hub side of a benchmark: a {@link TunnelServer} with TLS on 127.0.0.1, accepting
@@ -33,21 +36,37 @@ public final class BenchHub {
     /** Held so that the level set on it stays (JUL keeps loggers weakly). */
     private static final Logger TUNNEL_LOG = Logger.getLogger("io.codehub.tunnel");
 
+    /** The bench's certificate (P-256, as pki issues), made once per bench process. */
+    private static @Nullable SelfSignedCertificate certificate;
+
     private BenchHub() {
+    }
+
+    /** The arguments of a hub on {@code port} with the bench's certificate. */
+    static synchronized String[] args(int port) throws CertificateException {
+        if (certificate == null) {
+            certificate = SelfSignedCertificate.builder().fqdn("localhost").algorithm("EC").bits(256).build();
+        }
+        return new String[] {"--port", Integer.toString(port), "--cert", certificate.certificate().getPath(),
+            "--key", certificate.privateKey().getPath()};
     }
 
     public static void main(String[] args) throws Exception {
         TUNNEL_LOG.setLevel(java.util.logging.Level.WARNING); // one line per session would drown the results
         long mainAt = ManagementFactory.getRuntimeMXBean().getUptime();
         int port = Integer.parseInt(Args.value(args, "--port", "17443"));
-        SelfSignedCertificate certificate = SelfSignedCertificate.builder().fqdn("localhost").algorithm("EC").bits(256).build(); // P-256, as pki issues
-        SslContext tls = SslContextBuilder.forServer(certificate.key(), certificate.cert()).build();
+        // Read from files, as a real hub does: made once per bench, so that a restart does not pay for it.
+        SslContext tls = SslContextBuilder.forServer(new File(Args.value(args, "--cert", null)),
+                new File(Args.value(args, "--key", null))).build();
         TunnelServer server = TunnelServer.builder()
                 .bindAddress(new InetSocketAddress("127.0.0.1", port))
                 .hubId("bench-hub")
                 .sslContext(tls)
                 .authenticator(authenticator())
-                .limits(TunnelLimits.defaults().toBuilder().maxTunnels(50_000).build())
+                // Every simulated agent connects from 127.0.0.1: the per-address cap of handshakes
+                // (128 by default, for a NAT'd site's share) would turn the fleet's reconnect into a
+                // storm of closed connections and backoffs that real agents from many addresses never see.
+                .limits(TunnelLimits.defaults().toBuilder().maxTunnels(50_000).maxHandshakesPerAddress(50_000).build())
                 .build();
         long tlsAt = ManagementFactory.getRuntimeMXBean().getUptime();
         server.start().get(30, TimeUnit.SECONDS);
