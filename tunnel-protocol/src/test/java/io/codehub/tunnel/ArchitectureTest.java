@@ -20,7 +20,7 @@ class ArchitectureTest {
         classes().that().resideInAPackage("io.codehub.tunnel..")
                 .should().onlyDependOnClassesThat()
                 .resideInAnyPackage("io.codehub.tunnel..", "io.codehub.base..", "io.netty..", "java..", "javax..",
-                        "org.jspecify..")
+                        "jdk.net..", "org.jspecify..") // jdk.net: the JDK's own socket options (TCP keepalive)
                 .check(tunnel);
     }
 }
