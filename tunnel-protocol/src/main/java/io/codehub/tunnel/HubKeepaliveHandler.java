@@ -14,7 +14,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Hub side of liveness: a PING every {@code interval} (skipped while the previous one awaits its
  * ACK); a connection whose ACK is not back within {@code ackTimeout} is closed (a half-open TCP connection dies in seconds, not at the kernel's
- * retransmission limit). Each ACK yields a round-trip time, measured with the event loop's
+ * retransmission limit), or within twice that when the agent's kernel acknowledged the PING (on
+ * epoll, from {@code TCP_INFO}: the path is alive and only a process is slow). Each ACK yields a round-trip time, measured with the event loop's
  * ticker, so tests drive it with a fake clock ({@code EmbeddedChannel.advanceTimeBy}).
  *
  * <p>Sits after the multiplexer, which passes connection-level frames on; ACKs are consumed here,
@@ -94,15 +95,35 @@ final class HubKeepaliveHandler extends ChannelDuplexHandler {
         sentAtNanos = ctx.executor().ticker().nanoTime();
         ctx.writeAndFlush(new DefaultHttp2PingFrame(outstanding, false));
         long expected = outstanding;
-        ackDeadline = ctx.executor().schedule(() -> {
-            if (outstanding == expected && ctx.channel().isActive()) {
-                LOG.log(System.Logger.Level.INFO, "no PING ACK from {0} within {1}: closing tunnel",
-                        ctx.channel().remoteAddress(), keepalive.ackTimeout());
-                ctx.fireUserEventTriggered(KeepaliveTimeout.INSTANCE);
-                ctx.close();
-            }
-        }, keepalive.ackTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        ackDeadline = ctx.executor().schedule(() -> ackOverdue(ctx, expected, keepalive.ackTimeout()),
+                keepalive.ackTimeout().toNanos(), TimeUnit.NANOSECONDS);
         schedulePing(ctx);
+    }
+
+    /**
+     * The PING {@code expected} has waited {@code waited} for its ACK. Closes the tunnel, unless
+     * this is the first deadline and the agent's kernel has acknowledged every byte sent (the
+     * path is alive; the agent's process, or this hub's, is slow: a reconnect storm), in which case
+     * it waits one more ACK timeout first. A dead path leaves the PING unacknowledged and is closed
+     * at the first deadline as before.
+     */
+    private void ackOverdue(ChannelHandlerContext ctx, long expected, Duration waited) {
+        if (outstanding != expected || !ctx.channel().isActive()) {
+            return;
+        }
+        if (waited.equals(keepalive.ackTimeout()) && TunnelTransport.peerAcknowledgedAll(ctx.channel())) {
+            LOG.log(System.Logger.Level.INFO, "no PING ACK from {0} within {1}, but its TCP acknowledged every byte: "
+                    + "the path is alive, the agent or this hub is slow; waiting another {1}",
+                    ctx.channel().remoteAddress(), keepalive.ackTimeout());
+            Duration longer = waited.plus(keepalive.ackTimeout());
+            ackDeadline = ctx.executor().schedule(() -> ackOverdue(ctx, expected, longer),
+                    keepalive.ackTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            return;
+        }
+        LOG.log(System.Logger.Level.INFO, "no PING ACK from {0} within {1}: closing tunnel",
+                ctx.channel().remoteAddress(), waited);
+        ctx.fireUserEventTriggered(new KeepaliveTimeout(waited));
+        ctx.close();
     }
 
     private void stop() {
@@ -118,8 +139,11 @@ final class HubKeepaliveHandler extends ChannelDuplexHandler {
         }
     }
 
-    /** Fired down the pipeline just before a keepalive close, so the session can record why. */
-    enum KeepaliveTimeout {
-        INSTANCE
+    /**
+     * Fired down the pipeline just before a keepalive close, so the session can record why.
+     *
+     * @param waited how long the last PING went unanswered
+     */
+    record KeepaliveTimeout(Duration waited) {
     }
 }

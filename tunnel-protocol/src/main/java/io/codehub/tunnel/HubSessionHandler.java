@@ -75,11 +75,11 @@ final class HubSessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == HubKeepaliveHandler.KeepaliveTimeout.INSTANCE) {
+        if (evt instanceof HubKeepaliveHandler.KeepaliveTimeout timeout) {
             session.recordCloseReason(CloseReason.HALF_OPEN);
             session.recordCloseCause(new TunnelConnectionException(TunnelConnectionException.Reason.LOST, "session "
                     + session.sessionId() + " of agent " + session.agentId() + ": no PING ACK within "
-                    + server.keepalive.ackTimeout(), null));
+                    + timeout.waited(), null));
         }
         ReferenceCountUtil.release(evt);
     }

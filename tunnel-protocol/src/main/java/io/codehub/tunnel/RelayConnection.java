@@ -234,12 +234,11 @@ final class RelayConnection {
                 } else {
                     ready.complete(ctx.channel());
                 }
-            } else if (evt == HubKeepaliveHandler.KeepaliveTimeout.INSTANCE) {
-                LOG.log(System.Logger.Level.INFO, "{0}: no PING ACK within {1}, closing", name,
-                        keepalive.ackTimeout());
+            } else if (evt instanceof HubKeepaliveHandler.KeepaliveTimeout timeout) {
+                LOG.log(System.Logger.Level.INFO, "{0}: no PING ACK within {1}, closing", name, timeout.waited());
                 if (closeCause == null) {
                     closeCause = new TunnelConnectionException(TunnelConnectionException.Reason.LOST, name
-                            + ": no PING ACK within " + keepalive.ackTimeout(), null);
+                            + ": no PING ACK within " + timeout.waited(), null);
                 }
             }
             ReferenceCountUtil.release(evt);

@@ -83,6 +83,14 @@ public final class TunnelTransport {
         return false;
     }
 
+    /**
+     * Whether the peer's kernel has acknowledged every segment sent on {@code channel}: TCP_INFO's
+     * count of unacknowledged segments is zero. Only epoll can tell; false elsewhere.
+     */
+    static boolean peerAcknowledgedAll(Channel channel) {
+        return channel instanceof EpollSocketChannel epoll && epoll.isActive() && epoll.tcpInfo().unacked() == 0;
+    }
+
     /** {@code epoll} or {@code nio}: what {@link #newEventLoopGroup(int)} creates. */
     public static String name() {
         return EPOLL ? "epoll" : "nio";

@@ -1,6 +1,7 @@
 package io.codehub.tunnel;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -8,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
@@ -57,6 +59,22 @@ class TunnelTransportTest {
             assertThat(channel.config().getOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT))).isEqualTo(3);
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    @Test
+    void onEpollTheHubCanTellThatThePeersKernelAcknowledgedEverySegment() throws Exception {
+        MultiThreadIoEventLoopGroup group = TunnelTransport.newEventLoopGroup(1);
+        MultiThreadIoEventLoopGroup nio = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            Channel channel = connected(group);
+            channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[64 * 1024])).sync();
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> TunnelTransport.peerAcknowledgedAll(channel));
+            assertThat(TunnelTransport.peerAcknowledgedAll(connected(nio))).as("NIO cannot tell").isFalse();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            nio.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 
