@@ -13,9 +13,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Hub side of liveness: a PING every {@code interval} (skipped while the previous one awaits its
- * ACK); a connection whose ACK is not back within {@code ackTimeout} is closed (a half-open TCP connection dies in seconds, not at the kernel's
- * retransmission limit), or within twice that when the agent's kernel acknowledged the PING (on
- * epoll, from {@code TCP_INFO}: the path is alive and only a process is slow). Each ACK yields a round-trip time, measured with the event loop's
+ * ACK); a connection whose ACK is not back within {@code ackTimeout} is closed (a half-open TCP
+ * connection dies in seconds, not at the kernel's retransmission limit), or within twice that when
+ * the agent's kernel acknowledged the PING (on epoll, from {@code TCP_INFO}: the path is alive and
+ * only a process is slow). Each ACK yields a round-trip time, measured with the event loop's
  * ticker, so tests drive it with a fake clock ({@code EmbeddedChannel.advanceTimeBy}).
  *
  * <p>Sits after the multiplexer, which passes connection-level frames on; ACKs are consumed here,

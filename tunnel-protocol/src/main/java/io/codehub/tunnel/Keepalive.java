@@ -21,8 +21,9 @@ public record Keepalive(Duration interval, Duration ackTimeout) {
     /**
      * 5 s interval, 9 s ACK timeout: a half-open connection is noticed by the hub within 14 s
      * (interval + ACK timeout) and by the agent within 15 s at the latest (its idle deadline), within
-     * 8 s where its kernel probes the path ({@link TunnelTransport#probeDeadPaths}), while an agent whose machine is busy for a few seconds (or a hub working through a
-     * reconnect storm) does not lose its tunnel over one late ACK. A PING is 17 bytes, so even
+     * 8 s where its kernel probes the path ({@link TunnelTransport#probeDeadPaths}), while an agent
+     * whose machine is busy for a few seconds (or a hub working through a reconnect storm) does not
+     * lose its tunnel over one late ACK. A PING is 17 bytes, so even
      * 10,000 tunnels cost the hub 2,000 tiny frames a second.
      */
     public static final Keepalive DEFAULT = new Keepalive(Duration.ofSeconds(5), Duration.ofSeconds(9));
