@@ -203,6 +203,12 @@ public final class Bench {
         }
 
         static Child start(String name, Class<?> main, String... args) throws IOException {
+            return new Child(name, new ProcessBuilder(javaCommand(main, args))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start());
+        }
+
+        /** The command that runs {@code main} in a child JVM with this one's runtime, class path and tunnel settings. */
+        static List<String> javaCommand(Class<?> main, String... args) {
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xss256k", "-XX:+UseSerialGC"));
             // Settings such as -Dio.netty.handler.ssl.noOpenSsl=true (JDK TLS) reach the children too.
@@ -211,7 +217,7 @@ public final class Bench {
                     .sorted().forEach(k -> command.add("-D" + k + "=" + System.getProperty(k)));
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
             command.addAll(List.of(args));
-            return new Child(name, new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start());
+            return command;
         }
 
         /** Waits for a line starting with {@code prefix} and returns it. */

@@ -90,14 +90,8 @@ final class HalfOpenBench {
         Process inside = null;
         try {
             command(List.of("ip", "-n", namespace, "link", "set", "lo", "up"));
-            List<String> java = new ArrayList<>(List.of("ip", "netns", "exec", namespace,
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
-            // The transport and TLS choices (-Dcodehub.tunnel.transport=nio, -Dio.netty...) reach the measurement too.
-            System.getProperties().stringPropertyNames().stream()
-                    .filter(k -> k.startsWith("io.netty.") || k.startsWith("codehub.tunnel."))
-                    .sorted().forEach(k -> java.add("-D" + k + "=" + System.getProperty(k)));
-            java.addAll(List.of("-cp", System.getProperty("java.class.path"), HalfOpenBench.class.getName(),
-                    Integer.toString(runs)));
+            List<String> java = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
+            java.addAll(Bench.Child.javaCommand(HalfOpenBench.class, Integer.toString(runs)));
             inside = new ProcessBuilder(java).redirectErrorStream(true).start();
             List<Run> results = new ArrayList<>();
             List<String> output = new ArrayList<>();
