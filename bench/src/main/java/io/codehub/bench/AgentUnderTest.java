@@ -91,6 +91,11 @@ final class AgentUnderTest implements AutoCloseable {
         return agent;
     }
 
+    /** The agent process's id. */
+    long pid() {
+        return process.pid();
+    }
+
     TunnelServer tunnels() {
         return server;
     }

@@ -78,10 +78,45 @@ final class CpuMeter {
                 cores)).toString();
     }
 
+    /**
+     * CPU ticks (USER_HZ) the JIT compiler threads ({@code C1 CompilerThre…}, {@code C2 CompilerThre…})
+     * of the JVM {@code pid} have used so far; zero when it is gone. A JVM whose compilers stopped
+     * using CPU runs the code it will keep running: steady state.
+     */
+    static long compilerTicks(long pid) {
+        Path tasks = Path.of("/proc", Long.toString(pid), "task");
+        long ticks = 0;
+        try (var threads = Files.list(tasks)) {
+            for (Path task : (Iterable<Path>) threads::iterator) {
+                String name = readName(task);
+                if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
+                    long[] t = statTicks(task.resolve("stat"));
+                    ticks += t[0] + t[1];
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return ticks;
+        }
+        return ticks;
+    }
+
+    private static String readName(Path task) {
+        try {
+            return Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII).trim();
+        } catch (IOException e) {
+            return ""; // the thread ended
+        }
+    }
+
     /** {utime, stime} of a process (all its threads); zeros when it is gone. */
     private static long[] processTicks(long pid) {
+        return statTicks(Path.of("/proc", Long.toString(pid), "stat"));
+    }
+
+    /** {utime, stime} of a {@code /proc} stat file (a process's or one thread's); zeros when it is gone. */
+    private static long[] statTicks(Path file) {
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
+            String stat = Files.readString(file, StandardCharsets.US_ASCII);
             // The command name (field 2) may hold spaces; fields after its closing parenthesis are fixed.
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return new long[] {Long.parseLong(fields[11]), Long.parseLong(fields[12])};
