@@ -177,6 +177,49 @@ class ConnectRelayIT {
     }
 
     @Test
+    void anUpstreamThatFloodsAHubThatDoesNotReadIsHeldBackByTheAgent() throws Exception {
+        long offered = 256L << 20;
+        AtomicLong accepted = new AtomicLong();
+        try (java.net.ServerSocket flood = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread writer = new Thread(() -> {
+                try (java.net.Socket socket = flood.accept(); java.io.OutputStream out = socket.getOutputStream()) {
+                    byte[] chunk = new byte[64 * 1024];
+                    while (accepted.get() < offered) {
+                        out.write(chunk);
+                        accepted.addAndGet(chunk.length);
+                    }
+                } catch (java.io.IOException e) {
+                    // the relay closed the connection: the test is over
+                }
+            }, "flooding-upstream");
+            writer.setDaemon(true);
+            writer.start();
+            int port = flood.getLocalPort();
+            TunnelSession session = start((host, p) -> host.equals("127.0.0.1") && p == port);
+            ByteChannelProbe probe = new ByteChannelProbe();
+            Channel channel = session.openConnect("127.0.0.1", port, probe).get(10, TimeUnit.SECONDS);
+
+            // The hub never reads: once its stream window, the water marks and the sockets' kernel
+            // buffers are full, the agent stops reading the upstream, and the upstream's writes block.
+            long[] last = {-1};
+            org.awaitility.Awaitility.await().atMost(WAIT).pollInterval(java.time.Duration.ofMillis(500)).until(() -> {
+                long now = accepted.get();
+                boolean still = now == last[0];
+                last[0] = now;
+                return still && now > 0;
+            });
+            assertThat(accepted.get()).as("bytes the upstream got rid of while the hub read nothing")
+                    .isLessThan(32L << 20);
+            assertThat(probe.bytes.get()).isZero();
+
+            channel.close().sync();
+            writer.join(WAIT.toMillis());
+            assertThat(writer.isAlive()).isFalse();
+            org.awaitility.Awaitility.await().atMost(WAIT).until(() -> session.activeStreams() == 0);
+        }
+    }
+
+    @Test
     void theHubClosingManyConnectStreamsEarlyNeverCostsTheSession() throws Exception {
         // Each gateway connection a browser closes ends its CONNECT stream with RST_STREAM CANCEL from
         // the hub: a busy site does hundreds a minute, which no rapid-reset limit may take for an attack.
