@@ -23,12 +23,9 @@ import org.jspecify.annotations.Nullable;
  * mid-stream resets the stream with {@code CONNECT_ERROR}.
  *
  * <h2>Back-pressure</h2>
- * Each side reads only while the other can take more: the upstream socket is read while the stream
- * is writable (its {@code AUTO_READ} follows the stream's writability), and the stream's next DATA
- * frame is asked for while the upstream socket is writable. Both follow the stream water marks
- * ({@code Http2Pipelines.STREAM_WATER_MARK}), so what one CONNECT stream holds in the agent is
- * bounded by them plus one read either way, and the reads of one event-loop turn leave in one
- * socket write (the upstream's flushes are consolidated like the tunnel's).
+ * Neither side reads ahead: the upstream socket has {@code AUTO_READ} off and is read again only
+ * after the previous chunk was written to the tunnel, and the stream requests its next DATA frame
+ * only after the previous one was written to the upstream (the HexDumpProxy pattern).
  */
 public final class ConnectRelay implements IncomingStreamHandlerFactory {
 

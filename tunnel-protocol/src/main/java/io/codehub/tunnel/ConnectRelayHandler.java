@@ -13,7 +13,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.SocketChannel;
@@ -36,8 +35,6 @@ final class ConnectRelayHandler implements TunnelStreamHandler {
     private @Nullable Channel upstream;
     private boolean streamClosed;
     private boolean sentEnd;
-    /** A DATA frame waits for the upstream socket to drain before the next one is asked for. */
-    private boolean requestWhenWritable;
 
     ConnectRelayHandler(DefaultTunnelStream stream, Duration connectTimeout, TunnelObserver observer) {
         this.stream = stream;
@@ -77,13 +74,7 @@ final class ConnectRelayHandler implements TunnelStreamHandler {
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Http2Pipelines.STREAM_WATER_MARK)
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(Http2Pipelines.flushConsolidation(), new Upstream());
-                    }
-                })
+                .handler(new Upstream())
                 .connect(target)
                 .addListener(f -> {
                     Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
@@ -96,7 +87,7 @@ final class ConnectRelayHandler implements TunnelStreamHandler {
                         observer.connectStreamOpened();
                         stream.writeHeaders(new DefaultHttp2Headers().status("200"), false);
                         stream.request(1);
-                        ch.config().setAutoRead(stream.isWritable()); // reads while the stream takes more
+                        ch.read();
                     }
                 });
     }
@@ -131,24 +122,10 @@ final class ConnectRelayHandler implements TunnelStreamHandler {
                 up.close();
             } else if (endStream) {
                 shutdownUpstreamOutput();
+            } else {
+                stream.request(1);
             }
         });
-        if (endStream) {
-            return;
-        }
-        if (up.isWritable()) {
-            stream.request(1);
-        } else {
-            requestWhenWritable = true;
-        }
-    }
-
-    @Override
-    public void onWritabilityChanged(boolean writable) {
-        Channel up = upstream;
-        if (up != null && !sentEnd) {
-            up.config().setAutoRead(writable);
-        }
     }
 
     @Override
@@ -185,11 +162,7 @@ final class ConnectRelayHandler implements TunnelStreamHandler {
         }
     }
 
-    /**
-     * The upstream socket's handler: reads while the stream is writable (auto-read is switched off
-     * when it turns unwritable and on again when it drains), and asks for the stream's next DATA
-     * frame when the socket has drained what it could not take at once.
-     */
+    /** The upstream socket's handler: reads one chunk at a time, each after the last was sent. */
     private final class Upstream extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -200,22 +173,12 @@ final class ConnectRelayHandler implements TunnelStreamHandler {
             }
             observer.connectBytesFromUpstream(data.readableBytes());
             stream.writeData(data, false).whenComplete((v, error) -> {
-                if (error != null) {
+                if (error == null) {
+                    ctx.read();
+                } else {
                     ctx.close();
                 }
             });
-            if (!stream.isWritable()) {
-                ctx.channel().config().setAutoRead(false);
-            }
-        }
-
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            if (ctx.channel().isWritable() && requestWhenWritable) {
-                requestWhenWritable = false;
-                stream.request(1);
-            }
-            ctx.fireChannelWritabilityChanged();
         }
 
         @Override
