@@ -123,6 +123,42 @@ final class GatewayReport {
         }
     }
 
+    /**
+     * Rounds of a short run of every chosen phase on every path, until the JIT compilers of this
+     * client, the hub and both agents went quiet ({@link JitWarmup}; at most twelve phases' time):
+     * the phases then measure a hub and agents that have served for a while, not their start-up.
+     */
+    private static JitWarmup.Result warmUp(GatewayStack stack, HttpLoad http, WebSocketLoad ws,
+            List<GatewayTarget> targets, List<String> phases, Duration seconds, long bulkBytes) throws Exception {
+        long bulk = Math.min(bulkBytes, 64L * 1024 * 1024);
+        Duration burst = Duration.ofMillis(Math.min(1_000, seconds.toMillis()));
+        long[] jvms = stack.processGroups().entrySet().stream()
+                .filter(e -> List.of("client", "hub", "direct-agent", "tunnel-agent").contains(e.getKey()))
+                .flatMap(e -> e.getValue().stream()).mapToLong(Long::longValue).toArray();
+        return JitWarmup.until(jvms, 1, seconds.multipliedBy(12), () -> {
+            for (GatewayTarget t : targets) {
+                if (phases.contains("latency")) {
+                    http.latency(t, 0, 1_000, seconds);
+                }
+                if (phases.contains("rps")) {
+                    http.requestsPerSecond(t, Duration.ZERO, burst);
+                }
+                if (phases.contains("download")) {
+                    http.download(t, bulk);
+                }
+                if (phases.contains("upload")) {
+                    http.upload(t, bulk);
+                }
+                if (phases.contains("echo")) {
+                    ws.echoP50Micros(t, 0, 1_000, seconds);
+                }
+                if (phases.contains("ws")) {
+                    ws.messagesPerSecond(t, Duration.ZERO, burst);
+                }
+            }
+        });
+    }
+
     /** One run on a fresh stack: every key. */
     private static Map<String, Double> once(Path root, EventLoopGroup group, List<String> phases, Duration seconds,
             long bulkBytes, int idle, boolean ssh)
@@ -139,6 +175,9 @@ final class GatewayReport {
             System.out.println("[bench] processes: " + cpu);
             System.out.println("[bench] transport " + TunnelTransport.name() + ", " + CLIENT_THREADS
                     + " client event-loop threads; logs in " + stack.logs());
+            JitWarmup.Result warmup = warmUp(stack, http, ws, targets, phases, seconds, bulkBytes);
+            r.put("gw_warmup_seconds", warmup.seconds());
+            System.out.println("[bench] warm-up, every phase on every path a round: " + warmup.describe());
             for (GatewayTarget t : phases.contains("latency") ? targets : List.<GatewayTarget>of()) {
                 CpuMeter.Snapshot from = cpu.snapshot();
                 HttpLoad.Latency latency = http.latency(t, WARMUP_REQUESTS, MAX_SAMPLES, seconds);

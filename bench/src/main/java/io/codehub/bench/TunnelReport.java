@@ -31,7 +31,7 @@ final class TunnelReport {
             report = CallBench.run(agent, phase);
         }
         CallBench.Result[] calls = {report.direct(), report.tunnel()};
-        results.put("latency_warmup_calls", report.warmup().callsPerDoor());
+        results.put("latency_warmup_calls", report.warmup().rounds() * 1_000);
         results.put("latency_warmup_seconds", round(report.warmup().seconds()));
         results.put("latency_direct_p50_us", round(calls[0].p50Micros()));
         results.put("latency_direct_p99_us", round(calls[0].p99Micros()));
@@ -51,9 +51,8 @@ final class TunnelReport {
 
         System.out.printf(Locale.ROOT, "%ncodehub tunnel benchmark (%d tunnels, %d s phases; %s)%n", tunnels,
                 phase.toSeconds(), BulkBench.stack());
-        System.out.printf(Locale.ROOT, "  %-40s %d calls a door, %.1f s; %s%n", "warm-up before the small calls",
-                report.warmup().callsPerDoor(), report.warmup().seconds(), report.warmup().quiet()
-                        ? "the JIT compilers went quiet" : "the JIT compilers still busy at the bound: latencies include compiling");
+        System.out.printf(Locale.ROOT, "  %-40s %s (1,000 calls a door each)%n", "warm-up before the small calls",
+                report.warmup().describe());
         row("small call p50, direct / tunnel (us)", calls[0].p50Micros(), calls[1].p50Micros(),
                 String.format(Locale.ROOT, "tunnel/direct %.2f (target <= 1.25)", calls[1].p50Micros() / calls[0].p50Micros()));
         row("small call p99, direct / tunnel (us)", calls[0].p99Micros(), calls[1].p99Micros(),
