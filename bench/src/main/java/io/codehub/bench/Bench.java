@@ -43,6 +43,13 @@ public final class Bench {
 
     private static final Duration CONNECT_ALL = Duration.ofSeconds(300);
 
+    /**
+     * The environment the hub ships with (bin/codehub, the hub image), given to every hub a bench
+     * starts: two malloc arenas, as on the hub's event loops each thread's own arena kept the native
+     * TLS state of its connections and the space they freed (docs/operations.md, "Memory").
+     */
+    static final Map<String, String> HUB_ENVIRONMENT = Map.of("MALLOC_ARENA_MAX", "2");
+
     private Bench() {
     }
 
@@ -82,32 +89,46 @@ public final class Bench {
     /**
      * What one idle tunnel costs the hub.
      *
-     * @param heapAndDirect heap + direct bytes after GC per tunnel (the target's measure)
-     * @param resident      process RSS growth per tunnel (native TLS state included)
+     * @param heapAndDirect    heap + direct bytes after GC per tunnel (the target's measure)
+     * @param resident         process RSS growth per tunnel, from the hub's idle start to all tunnels
+     * @param residentMarginal process RSS growth per tunnel of the second half, connected to a hub that
+     *                         already holds the first: what one more tunnel costs once the memory a
+     *                         connect storm touches whatever the count (the young generation, malloc
+     *                         arenas) is resident
      */
-    record IdleCost(double heapAndDirect, double resident) {
+    record IdleCost(double heapAndDirect, double resident, double residentMarginal) {
     }
 
-    /** Hub bytes per idle TLS tunnel at {@code count} tunnels. */
+    /** Hub bytes per idle TLS tunnel at {@code count} tunnels, connected in two halves. */
     static IdleCost idleTunnels(int count, int port) throws Exception {
+        int half = count / 2;
         try (Child hub = Child.start("hub", BenchHub.class, BenchHub.args(port))) {
             hub.await("ready", Duration.ofSeconds(60));
             long[] before = hub.measure();
-            try (Child swarm = Child.start("swarm", BenchSwarm.class, "--port", Integer.toString(port),
-                    "--count", Integer.toString(count))) {
-                long took = hub.awaitCount("sessions", count, CONNECT_ALL);
+            try (Child first = Child.start("swarm", BenchSwarm.class, "--port", Integer.toString(port),
+                    "--count", Integer.toString(half))) {
+                long tookFirst = hub.awaitCount("sessions", half, CONNECT_ALL);
                 Thread.sleep(5_000); // let handshakes' transient buffers go
-                long[] after = hub.measure();
-                double perTunnel = ((after[0] - before[0]) + (after[1] - before[1])) / (double) count;
-                System.out.printf(Locale.ROOT, "%nidle-tunnels: %d TLS tunnels connected in %.1f s%n", count, took / 1000.0);
-                System.out.printf(Locale.ROOT, "  hub heap   %,12d -> %,12d bytes%n", before[0], after[0]);
-                System.out.printf(Locale.ROOT, "  hub direct %,12d -> %,12d bytes%n", before[1], after[1]);
-                System.out.printf(Locale.ROOT, "  hub RSS    %,12d -> %,12d bytes%n", before[2], after[2]);
-                System.out.printf(Locale.ROOT, "  per tunnel %.1f KB (heap %.1f KB + direct %.1f KB); target <= 16 KB%n",
-                        perTunnel / 1024, (after[0] - before[0]) / 1024.0 / count, (after[1] - before[1]) / 1024.0 / count);
-                System.out.printf(Locale.ROOT, "  process RSS growth per tunnel %.1f KB (includes native TLS state and the "
-                        + "heap the JVM keeps after GC)%n", (after[2] - before[2]) / 1024.0 / count);
-                return new IdleCost(perTunnel, (after[2] - before[2]) / (double) count);
+                long[] middle = hub.measure();
+                try (Child second = Child.start("swarm", BenchSwarm.class, "--port", Integer.toString(port),
+                        "--count", Integer.toString(count - half), "--first", Integer.toString(half))) {
+                    long tookSecond = hub.awaitCount("sessions", count, CONNECT_ALL);
+                    Thread.sleep(5_000);
+                    long[] after = hub.measure();
+                    double perTunnel = ((after[0] - before[0]) + (after[1] - before[1])) / (double) count;
+                    double marginal = (after[2] - middle[2]) / (double) (count - half);
+                    System.out.printf(Locale.ROOT, "%nidle-tunnels: %d TLS tunnels connected in two halves, %.1f s and %.1f s%n",
+                            count, tookFirst / 1000.0, tookSecond / 1000.0);
+                    System.out.printf(Locale.ROOT, "  hub heap   %,12d -> %,12d -> %,12d bytes%n", before[0], middle[0], after[0]);
+                    System.out.printf(Locale.ROOT, "  hub direct %,12d -> %,12d -> %,12d bytes%n", before[1], middle[1], after[1]);
+                    System.out.printf(Locale.ROOT, "  hub RSS    %,12d -> %,12d -> %,12d bytes%n", before[2], middle[2], after[2]);
+                    System.out.printf(Locale.ROOT, "  per tunnel %.1f KB (heap %.1f KB + direct %.1f KB); target <= 16 KB%n",
+                            perTunnel / 1024, (after[0] - before[0]) / 1024.0 / count, (after[1] - before[1]) / 1024.0 / count);
+                    System.out.printf(Locale.ROOT, "  process RSS growth per tunnel %.1f KB from the idle hub (includes the young "
+                            + "generation and malloc arenas a connect storm makes resident, whatever the count); %.1f KB "
+                            + "each in the second half%n", (after[2] - before[2]) / 1024.0 / count, marginal / 1024);
+                    return new IdleCost(perTunnel, (after[2] - before[2]) / (double) count, marginal);
+                }
             }
         }
     }
@@ -203,8 +224,11 @@ public final class Bench {
         }
 
         static Child start(String name, Class<?> main, String... args) throws IOException {
-            return new Child(name, new ProcessBuilder(javaCommand(main, args))
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start());
+            ProcessBuilder builder = new ProcessBuilder(javaCommand(main, args)).redirectError(ProcessBuilder.Redirect.INHERIT);
+            if (main == BenchHub.class) {
+                builder.environment().putAll(HUB_ENVIRONMENT);
+            }
+            return new Child(name, builder.start());
         }
 
         /** The command that runs {@code main} in a child JVM with this one's runtime, class path and tunnel settings. */

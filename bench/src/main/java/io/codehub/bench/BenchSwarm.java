@@ -16,7 +16,7 @@ import io.netty.handler.codec.http2.DefaultHttp2Headers;
 /**
  * Simulated agents for a benchmark: {@code count} real {@link TunnelConnector}s in one process
  * (sharing two event-loop threads) dialling the bench hub over TLS with the default reconnect
- * policy, started at {@code rate} per second. Reports {@code connected N} and {@code failed N}
+ * policy, started at {@code rate} per second, their ids {@code agent-<first>} onwards. Reports {@code connected N} and {@code failed N}
  * (connect or handshake failures so far, all agents together) four times a second.
  * The certificate is not verified: this runs on loopback against the bench's own hub only.
  */
@@ -33,6 +33,10 @@ public final class BenchSwarm {
         int port = Integer.parseInt(Args.value(args, "--port", "17443"));
         int count = Integer.parseInt(Args.value(args, "--count", "1000"));
         int rate = Integer.parseInt(Args.value(args, "--rate", "1000"));
+        int first = Integer.parseInt(Args.value(args, "--first", "0")); // agent ids agent-<first>..
+        if (first < 0) {
+            throw new IllegalArgumentException("--first " + first + " (expected: 0 or more)");
+        }
         if (count < 1 || count > 15_000) {
             throw new IllegalArgumentException("--count " + count + " (expected: 1..15000; the open-file limit is 20000)");
         }
@@ -64,7 +68,7 @@ public final class BenchSwarm {
                 e.printStackTrace();
             }
         }, 250, 250, TimeUnit.MILLISECONDS);
-        SwarmConnectors.startAll(connectors, started, rate, i -> swarm.connector("chk_agent-" + i + "_bench", countFailures)
+        SwarmConnectors.startAll(connectors, started, rate, i -> swarm.connector("chk_agent-" + (first + i) + "_bench", countFailures)
                 .streamHandlerFactory((stream, headers, endStream) -> {
                     stream.writeHeaders(new DefaultHttp2Headers().status("204"), true);
                     return DiscardingStream.INSTANCE;

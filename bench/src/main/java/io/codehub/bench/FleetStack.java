@@ -95,6 +95,7 @@ final class FleetStack implements AutoCloseable {
                 hubEnv.put(name, value);
             }
         });
+        hubEnv.putAll(Bench.HUB_ENVIRONMENT);
         hubEnv.put("SERVER_PORT", Integer.toString(apiPort));
         hubEnv.put("SERVER_ADDRESS", "127.0.0.1");
         hubEnv.put("CODEHUB_HUB_DATA_DIR", dir.resolve("hub-data").toString());

@@ -117,6 +117,7 @@ final class GatewayStack implements AutoCloseable {
         int tunnelPort = freePort();
         gatewayPort = freePort();
         Map<String, String> hubEnv = new LinkedHashMap<>();
+        hubEnv.putAll(Bench.HUB_ENVIRONMENT);
         hubEnv.put("SERVER_PORT", Integer.toString(apiPort));
         hubEnv.put("SERVER_ADDRESS", "127.0.0.1");
         hubEnv.put("CODEHUB_HUB_DATA_DIR", dir.resolve("hub-data").toString());

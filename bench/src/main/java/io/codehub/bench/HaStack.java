@@ -172,6 +172,7 @@ final class HaStack implements AutoCloseable {
             int internalPort = GatewayStack.freePort();
             tunnelPorts.add(tunnelPort);
             Map<String, String> env = new LinkedHashMap<>();
+            env.putAll(Bench.HUB_ENVIRONMENT);
             env.put("SERVER_PORT", Integer.toString(apiPort));
             env.put("SERVER_ADDRESS", "127.0.0.1");
             env.put("CODEHUB_HUB_DATA_DIR", dir.resolve(id + "-data").toString());

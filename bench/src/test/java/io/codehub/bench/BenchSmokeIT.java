@@ -22,7 +22,7 @@ class BenchSmokeIT {
                 "--json", json.toString()}, 17493));
         assertThat(Files.readString(json)).contains("\"latency_warmup_calls\"", "\"latency_direct_p50_us\"", "\"latency_tunnel_p50_us\"",
                 "\"latency_tunnel_p99_us\"", "\"rps_direct\"", "\"rps_tunnel\"", "\"bulk_tcp_mbps\"", "\"bulk_tunnel_mbps\"",
-                "\"bulk_tunnel_tls_mbps\"", "\"idle_tunnel_bytes\"", "\"reconnect_all_seconds\"", "\"stalled_sibling_ratio\"");
+                "\"bulk_tunnel_tls_mbps\"", "\"idle_tunnel_bytes\"", "\"idle_tunnel_rss_marginal_bytes\"", "\"reconnect_all_seconds\"", "\"stalled_sibling_ratio\"");
     }
 
     private static String capture(ThrowingRunnable body) throws Exception {
