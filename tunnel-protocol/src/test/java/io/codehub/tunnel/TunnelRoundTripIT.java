@@ -4,6 +4,7 @@ import static io.codehub.tunnel.TunnelTestKit.WAIT;
 import static io.codehub.tunnel.TunnelTestKit.awaitSession;
 import static io.codehub.tunnel.TunnelTestKit.connector;
 import static io.codehub.tunnel.TunnelTestKit.echo;
+import static io.codehub.tunnel.TunnelTestKit.held;
 import static io.codehub.tunnel.TunnelTestKit.post;
 import static io.codehub.tunnel.TunnelTestKit.server;
 import static io.codehub.tunnel.TunnelTestKit.writeChunks;
@@ -11,10 +12,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 
 import io.codehub.tunnel.TunnelTestKit.Collector;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
@@ -22,14 +27,27 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** A hub stream with a body larger than any window, echoed back by the agent, in plaintext and TLS. */
+/**
+ * A hub stream with a body larger than any window, echoed back by the agent, in plaintext and TLS;
+ * and how much a stream takes in one event-loop turn, at both ends.
+ */
 @ExtendWith(NoBufferLeaks.class)
 class TunnelRoundTripIT {
 
     private static final int CHUNK = 16 * 1024;
     private static final int CHUNKS = 320; // 5 MiB, 80x the initial stream window
+    private static final int BULK_CHUNK = 64 * 1024;
+    /**
+     * 64 KiB chunks a writer that follows {@link TunnelStream#isWritable()} gets into a stream in one
+     * event-loop turn: the one that takes the queue past the high mark of
+     * {@link Http2Pipelines#STREAM_WATER_MARK} is the last (the mark's worth, or one more when a
+     * frame's own bytes do not count). Netty's 64 KiB default let one or two through, and a bulk
+     * stream's frames left in a socket write each.
+     */
+    private static final int CHUNKS_PER_TURN = Http2Pipelines.STREAM_WATER_MARK.high() / BULK_CHUNK;
     private static SelfSignedCertificate certificate;
     private TunnelServer server;
     private TunnelConnector agent;
@@ -56,12 +74,7 @@ class TunnelRoundTripIT {
 
     @Test
     void fiveMegabytesEachWayInPlaintext() throws Exception {
-        server = server("hub-plain").build();
-        InetSocketAddress address = server.start().get(10, TimeUnit.SECONDS);
-        agent = connector(address, "agent-1", echo()).build();
-        agent.start();
-
-        roundTrip(awaitSession(server, "agent-1"));
+        roundTrip(start(echo()));
     }
 
     @Test
@@ -78,8 +91,49 @@ class TunnelRoundTripIT {
         agent.start();
 
         TunnelSession session = awaitSession(server, "agent-1");
+        // The hub holds the session once it has sent the 101; the agent, once it has read it.
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> agent.currentSession() != null);
         assertThat(agent.currentSession().hubId()).isEqualTo("hub-tls");
         roundTrip(session);
+    }
+
+    @Test
+    @Timeout(60)
+    void aStreamTheHubOpenedTakesItsHighWaterMarkInOneTurn() throws Exception {
+        TunnelSession session = start(echo());
+        Collector echoed = new Collector();
+        DefaultTunnelStream stream = (DefaultTunnelStream) session.openStream(echoed).get(10, TimeUnit.SECONDS);
+        echoed.attach(stream);
+        stream.writeHeaders(post("/echo"), false).get(10, TimeUnit.SECONDS);
+
+        int written = stream.eventLoop().submit(() -> writeWhileWritable(stream)).get(10, TimeUnit.SECONDS);
+
+        assertThat(written).as("64 KiB chunks written in one turn before the stream turned unwritable")
+                .isBetween(CHUNKS_PER_TURN, CHUNKS_PER_TURN + 1);
+        stream.writeData(Unpooled.EMPTY_BUFFER, true);
+        assertThat(echoed.body.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo((long) written * BULK_CHUNK);
+    }
+
+    @Test
+    @Timeout(60)
+    void aStreamTheAgentAcceptedTakesItsHighWaterMarkInOneTurn() throws Exception {
+        CompletableFuture<TunnelStream> accepted = new CompletableFuture<>();
+        TunnelSession session = start(held(accepted));
+        Collector response = new Collector();
+        TunnelStream request = session.openStream(response).get(10, TimeUnit.SECONDS);
+        response.attach(request);
+        request.writeHeaders(post("/download"), true).get(10, TimeUnit.SECONDS);
+        DefaultTunnelStream stream = (DefaultTunnelStream) accepted.get(10, TimeUnit.SECONDS);
+
+        int written = stream.eventLoop().submit(() -> {
+            stream.writeHeaders(new DefaultHttp2Headers().status("200"), false);
+            return writeWhileWritable(stream);
+        }).get(10, TimeUnit.SECONDS);
+
+        assertThat(written).as("64 KiB chunks written in one turn before the stream turned unwritable")
+                .isBetween(CHUNKS_PER_TURN, CHUNKS_PER_TURN + 1);
+        stream.writeData(Unpooled.EMPTY_BUFFER, true);
+        assertThat(response.body.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo((long) written * BULK_CHUNK);
     }
 
     private void roundTrip(TunnelSession session) throws Exception {
@@ -93,5 +147,25 @@ class TunnelRoundTripIT {
         assertThat(response.headers.get(10, TimeUnit.SECONDS).status().toString()).isEqualTo("200");
         assertThat(response.body.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo((long) CHUNKS * CHUNK);
         assertThat(response.crc.getValue()).isEqualTo(sent.getValue());
+    }
+
+    /** A plaintext hub and agent whose incoming streams {@code streams} serves. */
+    private TunnelSession start(IncomingStreamHandlerFactory streams) throws Exception {
+        server = server("hub-plain").build();
+        InetSocketAddress address = server.start().get(10, TimeUnit.SECONDS);
+        agent = connector(address, "agent-1", streams).build();
+        agent.start();
+        return awaitSession(server, "agent-1");
+    }
+
+    /** Event loop only, so that nothing reaches the socket meanwhile: chunks written until unwritable. */
+    private static int writeWhileWritable(TunnelStream stream) {
+        int written = 0;
+        while (stream.isWritable() && written < 4 * CHUNKS_PER_TURN) {
+            ByteBuf chunk = Unpooled.wrappedBuffer(TunnelTestKit.chunk(written, BULK_CHUNK));
+            stream.writeData(chunk, false);
+            written++;
+        }
+        return written;
     }
 }
