@@ -1,6 +1,7 @@
 package io.codehub.bench;
 
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * A warm-up that lasts until the JVMs under measure have stopped compiling: rounds of the caller's
@@ -17,7 +18,7 @@ final class JitWarmup {
 
         /** For a report line, e.g. {@code 6 rounds, 41.3 s: the JIT compilers went quiet}. */
         String describe() {
-            return String.format(java.util.Locale.ROOT, "%d rounds, %.1f s: %s", rounds, seconds, quiet
+            return String.format(Locale.ROOT, "%d rounds, %.1f s: %s", rounds, seconds, quiet
                     ? "the JIT compilers went quiet" : "the JIT compilers still busy at the bound (figures include compiling)");
         }
     }
@@ -50,6 +51,7 @@ final class JitWarmup {
             rounds++;
             long now = System.nanoTime();
             long[] after = compilerTicks(pids);
+            // Ticks of 1/100 s (USER_HZ, as CpuMeter reads them).
             double allowedTicks = Math.max(1, QUIET_SHARE * (now - roundStart) / 1e9 * 100);
             boolean quiet = true;
             StringBuilder compiling = new StringBuilder();
@@ -57,7 +59,7 @@ final class JitWarmup {
                 quiet &= after[i] - before[i] <= allowedTicks;
                 compiling.append(i == 0 ? "" : ", ").append(pids[i]).append(' ').append((after[i] - before[i]) * 10);
             }
-            System.out.printf(java.util.Locale.ROOT, "[bench] warm-up round %d, %.1f s: JIT CPU ms by process %s%n",
+            System.out.printf(Locale.ROOT, "[bench] warm-up round %d, %.1f s: JIT CPU ms by process %s%n",
                     rounds, (now - roundStart) / 1e9, compiling);
             if ((quiet && rounds >= minRounds) || now >= deadline) {
                 return new Result(rounds, (now - start) / 1e9, quiet);
