@@ -65,10 +65,10 @@ final class Http2Pipelines {
      * high mark per event-loop turn, and the stream's frames of that turn leave in one socket write.
      * Netty's 32/64 KiB default let one 64 KiB chunk through per turn: a socket write, a wake-up of
      * the reader and a writability round trip for every 64 KiB, which cost a bulk stream half its
-     * speed (bench bulk: 0.78-0.87x of raw TCP with it, 1.33-1.41x with these marks). The stream
-     * turns unwritable past the high mark as before and while its peer's window is spent, so what a
-     * writer that follows it queues on one stream stays bounded (the high mark and one write); an
-     * idle stream holds nothing.
+     * speed (bench bulk: 0.78-0.87x of raw TCP with it, 1.33-1.41x with these marks). Frames that
+     * wait for the peer's window count towards the mark, so a writer that follows it queues at most
+     * the high mark and one write on a stream whose reader stopped (64 KiB with Netty's default);
+     * the receiving side holds at most its window (1 MiB). An idle stream holds nothing.
      */
     static final WriteBufferWaterMark STREAM_WATER_MARK = new WriteBufferWaterMark(128 * 1024, 512 * 1024);
 
