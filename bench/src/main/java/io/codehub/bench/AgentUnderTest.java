@@ -39,9 +39,12 @@ final class AgentUnderTest implements AutoCloseable {
     private final TunnelServer server;
     private final int directPort;
     private final String token;
+    /** The agent's key, log and archive directory: deleted on close unless CODEHUB_BENCH_KEEP_LOGS=true. */
+    private final Path dir;
 
-    private AgentUnderTest(Process process, TunnelServer server, int directPort, String token) {
+    private AgentUnderTest(Process process, TunnelServer server, int directPort, String token, Path dir) {
         this.process = process;
+        this.dir = dir;
         this.server = server;
         this.directPort = directPort;
         this.token = token;
@@ -79,11 +82,11 @@ final class AgentUnderTest implements AutoCloseable {
                 "LOGGING_LEVEL_ROOT", "WARN"));
         Process process = builder.start();
         String token = sign(hubKey);
-        AgentUnderTest agent = new AgentUnderTest(process, server, directPort, token);
+        AgentUnderTest agent = new AgentUnderTest(process, server, directPort, token, dir);
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (server.session(AGENT_ID).isEmpty()) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
-                agent.close();
+                agent.stop(); // the log stays for the message below
                 throw new IllegalStateException("the agent did not connect its tunnel; see " + dir.resolve("agent.log"));
             }
             Thread.sleep(100);
@@ -128,8 +131,24 @@ final class AgentUnderTest implements AutoCloseable {
 
     @Override
     public void close() {
+        stop();
+        if (!"true".equals(System.getenv("CODEHUB_BENCH_KEEP_LOGS"))) {
+            try (var paths = Files.walk(dir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            } catch (IOException e) {
+                // best effort: a temporary directory
+            }
+        }
+    }
+
+    private void stop() {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         server.close().orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> null).join();
     }
 }
