@@ -8,8 +8,15 @@ import static io.codehub.tunnel.TunnelTestKit.echo;
 import static io.codehub.tunnel.TunnelTestKit.server;
 import static io.codehub.tunnel.TunnelTestKit.writeChunks;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -180,15 +187,15 @@ class ConnectRelayIT {
     void anUpstreamThatFloodsAHubThatDoesNotReadIsHeldBackByTheAgent() throws Exception {
         long offered = 256L << 20;
         AtomicLong accepted = new AtomicLong();
-        try (java.net.ServerSocket flood = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket flood = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Thread writer = new Thread(() -> {
-                try (java.net.Socket socket = flood.accept(); java.io.OutputStream out = socket.getOutputStream()) {
+                try (Socket socket = flood.accept(); OutputStream out = socket.getOutputStream()) {
                     byte[] chunk = new byte[64 * 1024];
                     while (accepted.get() < offered) {
                         out.write(chunk);
                         accepted.addAndGet(chunk.length);
                     }
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     // the relay closed the connection: the test is over
                 }
             }, "flooding-upstream");
@@ -202,7 +209,7 @@ class ConnectRelayIT {
             // The hub never reads: once its stream window, the water marks and the sockets' kernel
             // buffers are full, the agent stops reading the upstream, and the upstream's writes block.
             long[] last = {-1};
-            org.awaitility.Awaitility.await().atMost(WAIT).pollInterval(java.time.Duration.ofMillis(500)).until(() -> {
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() -> {
                 long now = accepted.get();
                 boolean still = now == last[0];
                 last[0] = now;
@@ -215,7 +222,7 @@ class ConnectRelayIT {
             channel.close().sync();
             writer.join(WAIT.toMillis());
             assertThat(writer.isAlive()).isFalse();
-            org.awaitility.Awaitility.await().atMost(WAIT).until(() -> session.activeStreams() == 0);
+            await().atMost(WAIT).until(() -> session.activeStreams() == 0);
         }
     }
 
