@@ -59,10 +59,15 @@ public final class TestHubKeys {
                 .issueTime(new Date()).expirationTime(Date.from(expiry)).build());
     }
 
-    /** A token with arbitrary claims. */
+    /** A token with arbitrary claims (signed by the JDK's ECDSA, not the hub's own signer). */
     public String sign(JWTClaimsSet claims) {
+        return sign(new JWSHeader(JWSAlgorithm.ES256), claims);
+    }
+
+    /** A token with an arbitrary header and claims. */
+    public String sign(JWSHeader header, JWTClaimsSet claims) {
         try {
-            SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.ES256), claims);
+            SignedJWT jwt = new SignedJWT(header, claims);
             jwt.sign(new ECDSASigner((ECPrivateKey) pair.getPrivate()));
             return jwt.serialize();
         } catch (JOSEException e) {

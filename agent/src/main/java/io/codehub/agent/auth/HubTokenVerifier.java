@@ -7,15 +7,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.codehub.base.Checks;
-import io.codehub.pki.SignatureProviders;
+import io.codehub.pki.Es256;
 
 /**
  * Verifies the bearer tokens the hub signs for this agent: a JWS with {@code alg=ES256} signed by
@@ -23,14 +22,14 @@ import io.codehub.pki.SignatureProviders;
  * {@code nbf} in the future, each within the configured clock skew.
  *
  * <h2>Cache</h2>
- * An ECDSA verification costs a fraction of a millisecond (BouncyCastle's, {@link SignatureProviders});
+ * An ECDSA verification costs a fraction of a millisecond ({@link Es256}: about 80 µs);
  * the hub reuses a token until it nearly expires, so a verified token is remembered until its
  * {@code exp}. The cache is bounded: when full, expired entries are dropped, and if none are, the
  * whole cache is (the next calls just verify again).
  */
 public final class HubTokenVerifier {
 
-    private final ECDSAVerifier verifier;
+    private final Es256.Verifier verifier;
     private final String agentId;
     private final Duration clockSkew;
     private final int maxTokenLength;
@@ -41,9 +40,8 @@ public final class HubTokenVerifier {
     public HubTokenVerifier(ECPublicKey hubKey, String agentId, Duration clockSkew, int maxTokenLength, int cacheSize,
             Clock clock) {
         try {
-            this.verifier = new ECDSAVerifier(hubKey);
-            verifier.getJCAContext().setProvider(SignatureProviders.ecdsa());
-        } catch (JOSEException e) {
+            this.verifier = Es256.verifier(hubKey);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("hub public key: " + e.getMessage(), e);
         }
         if (maxTokenLength < 64) {
@@ -86,12 +84,13 @@ public final class HubTokenVerifier {
         if (!JWSAlgorithm.ES256.equals(jwt.getHeader().getAlgorithm())) {
             throw new TokenRejectedException("token algorithm " + jwt.getHeader().getAlgorithm() + " (expected: ES256)");
         }
-        try {
-            if (!jwt.verify(verifier)) {
-                throw new TokenRejectedException("token signature is not the hub's");
-            }
-        } catch (JOSEException e) {
-            throw new TokenRejectedException("token signature cannot be verified: " + e.getMessage());
+        Set<String> critical = jwt.getHeader().getCriticalParams();
+        if (critical != null && !critical.isEmpty()) {
+            // RFC 7515 §4.1.11: a recipient that does not understand a critical header must refuse the token.
+            throw new TokenRejectedException("token has critical header parameters " + critical + " (none is understood)");
+        }
+        if (!verifier.verify(jwt.getSigningInput(), jwt.getSignature().decode())) {
+            throw new TokenRejectedException("token signature is not the hub's");
         }
         if (claims.getAudience() == null || !claims.getAudience().contains(agentId)) {
             throw new TokenRejectedException("token audience " + claims.getAudience() + " does not include this agent ("

@@ -11,6 +11,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.Date;
+import java.util.Set;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -79,6 +80,23 @@ class HubTokenVerifierTest {
         hmac.sign(new MACSigner(new byte[32]));
         assertThatThrownBy(() -> verifier.verify(hmac.serialize())).hasMessageContaining("algorithm HS256");
         assertThatThrownBy(() -> verifier.verify(new PlainJWT(claims).serialize())).hasMessageContaining("not a signed JWT");
+    }
+
+    @Test
+    void refusesATokenWithACriticalHeaderItDoesNotUnderstandAndATamperedSignature() {
+        JWTClaimsSet claims = new JWTClaimsSet.Builder().audience("agent-a")
+                .expirationTime(Date.from(NOW.plusSeconds(60))).build();
+        String critical = hub.sign(new JWSHeader.Builder(JWSAlgorithm.ES256).criticalParams(Set.of("exp-ext"))
+                .customParam("exp-ext", true).build(), claims);
+        assertThatThrownBy(() -> verifier.verify(critical)).hasMessageContaining("critical header");
+
+        String token = hub.token("agent-a", NOW.plusSeconds(60));
+        int signatureStart = token.lastIndexOf('.') + 1;
+        char flipped = token.charAt(signatureStart) == 'A' ? 'B' : 'A';
+        String tampered = token.substring(0, signatureStart) + flipped + token.substring(signatureStart + 1);
+        assertThatThrownBy(() -> verifier.verify(tampered)).hasMessageContaining("not the hub's");
+        String truncated = token.substring(0, token.length() - 4);
+        assertThatThrownBy(() -> verifier.verify(truncated)).isInstanceOf(TokenRejectedException.class);
     }
 
     @Test

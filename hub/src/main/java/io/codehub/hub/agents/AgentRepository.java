@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.codehub.hub.db.Sql;
 import io.r2dbc.spi.Readable;
@@ -26,11 +27,14 @@ public final class AgentRepository {
     /** Agents' schedules read per query. */
     static final int SCHEDULE_PAGE = 1000;
 
+    /** Parsed endpoints kept at most (one per agent); past it the cache starts again. */
+    private static final int MAX_ENDPOINTS = 100_000;
     private static final TypeReference<Map<String, String>> LABELS = new TypeReference<>() {
     };
 
     private final DatabaseClient db;
     private final JsonMapper json;
+    private final Map<String, URI> endpoints = new ConcurrentHashMap<>();
 
     public AgentRepository(DatabaseClient db, JsonMapper json) {
         this.db = db;
@@ -359,12 +363,30 @@ public final class AgentRepository {
         return Sql.bind(spec, "at", at, Instant.class).fetch().rowsUpdated().map(rows -> rows == 1);
     }
 
+    /**
+     * The endpoint of a row, parsed once per distinct value: a row is read for every health check
+     * and connect, and parsing {@code tunnel://<id>} throws and catches an exception inside the JDK
+     * whenever the id starts with a digit (it is tried as an IPv4 address first).
+     */
+    private URI endpoint(String text) {
+        URI known = endpoints.get(text);
+        if (known != null) {
+            return known;
+        }
+        if (endpoints.size() >= MAX_ENDPOINTS) {
+            endpoints.clear();
+        }
+        URI parsed = URI.create(text);
+        endpoints.put(text, parsed);
+        return parsed;
+    }
+
     private Agent map(Readable row) {
         String labels = row.get("labels", String.class);
         return new Agent(
                 Sql.text(row, "id"),
                 Sql.text(row, "name"),
-                URI.create(Sql.text(row, "endpoint")),
+                endpoint(Sql.text(row, "endpoint")),
                 Sql.text(row, "api_key_hash"),
                 row.get("previous_api_key_hash", String.class),
                 Sql.instant(row, "previous_key_expires_at"),

@@ -4,7 +4,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -58,8 +60,10 @@ import reactor.core.scheduler.Schedulers;
  * Each agent is checked every {@code interval} from its own point of it (a hash of its id), so a
  * fleet's checks are spread evenly over the interval instead of arriving at one tick, after a hub
  * restart too; a direct agent that just registered is checked at the next tick, a tunnel agent
- * an interval after its session opened (the handshake showed it reachable). When more are due than may run, the longest due go
- * first. A passed check that changes nothing but its time (the common case) is written with the
+ * an interval after its session opened (the handshake showed it reachable). When more are due than
+ * may run, the longest due go first; each tick takes them from the front of a queue ordered by due
+ * time, without looking at the agents not due ({@link CheckTimes}). An agent another hub checks is
+ * looked at again an interval later. A passed check that changes nothing but its time (the common case) is written with the
  * others of its tick in one statement; the list of agents is read every few seconds, a few columns
  * of each, and the rows of the agents due at each tick. After the hub starts, tunnel agents are
  * first checked in the interval after the first: they are reconnecting meanwhile, and a check
@@ -93,13 +97,13 @@ public final class AgentHealthChecker implements SmartLifecycle {
     private final Clock clock;
     private final Backoff backoff;
     private final EventPublisher events;
-    private final Map<String, Instant> nextCheck = new ConcurrentHashMap<>();
+    private final CheckTimes nextCheck = new CheckTimes();
     private final Set<String> checking = ConcurrentHashMap.newKeySet();
     /** Agents that passed a check that changed nothing but its time, to be written in one batch. */
     private final Queue<String> passed = new ConcurrentLinkedQueue<>();
     /** Agents whose last check failed. */
     private final Set<String> failing = ConcurrentHashMap.newKeySet();
-    private volatile @Nullable List<AgentRepository.Schedule> roster;
+    private volatile @Nullable Map<String, AgentRepository.Schedule> roster;
     private volatile Instant rosterReadAt = Instant.MIN;
     /** Until when tunnel agents are not yet checked after a start (they are reconnecting). */
     private volatile Instant reconnectGraceEnd = Instant.MIN;
@@ -163,26 +167,21 @@ public final class AgentHealthChecker implements SmartLifecycle {
         Instant now = clock.instant();
         return recordPassed(now).then(roster(now)).flatMapMany(current -> {
             int free = MAX_CONCURRENT_CHECKS - checking.size();
-            List<Map.Entry<Instant, String>> candidates = new ArrayList<>();
-            for (AgentRepository.Schedule agent : current) {
-                // A tunnel agent that never connected has nothing to check: its first session makes it active.
-                if (agent.tunnel() && agent.status() == AgentStatus.PENDING) {
+            List<String> due = new ArrayList<>();
+            // The longest due first: when more are due than may run, none waits for ever.
+            for (Iterator<CheckTimes.Due> next = nextCheck.due(now); next.hasNext() && due.size() < free;) {
+                String id = next.next().agentId();
+                AgentRepository.Schedule agent = current.get(id);
+                // Not listed yet (registered since the list was read), or a tunnel agent that never
+                // connected (its first session makes it active): nothing to check yet.
+                if (agent == null || agent.tunnel() && agent.status() == AgentStatus.PENDING) {
                     continue;
                 }
-                Instant at = nextCheck.computeIfAbsent(agent.id(), id -> firstCheck(agent, now));
-                if (!now.isBefore(at) && !checking.contains(agent.id()) && ownership.owns(agent.id())) {
-                    candidates.add(Map.entry(at, agent.id()));
-                }
-            }
-            // The longest due first: when more are due than may run, none waits for ever.
-            candidates.sort(Map.Entry.comparingByKey());
-            List<String> due = new ArrayList<>();
-            for (Map.Entry<Instant, String> candidate : candidates) {
-                if (due.size() >= free) {
-                    break;
-                }
-                if (checking.add(candidate.getValue())) {
-                    due.add(candidate.getValue());
+                if (!ownership.owns(id)) {
+                    // Another hub checks it; looked at again an interval later (it may be this hub's by then).
+                    nextCheck.put(id, now.plus(settings.interval()));
+                } else if (checking.add(id)) {
+                    due.add(id);
                 }
             }
             // The checks start off the event loop that read the rows (it serves the API too).
@@ -201,26 +200,34 @@ public final class AgentHealthChecker implements SmartLifecycle {
                 .then();
     }
 
-    /** Every agent's schedule, read again when older than {@value #ROSTER_MAX_AGE_SECONDS} s or the interval. */
-    private Mono<List<AgentRepository.Schedule>> roster(Instant now) {
-        List<AgentRepository.Schedule> current = roster;
+    /**
+     * Every agent's schedule, read again when older than {@value #ROSTER_MAX_AGE_SECONDS} s or the
+     * interval; agents new to it get their first check time, deleted ones lose theirs.
+     */
+    private Mono<Map<String, AgentRepository.Schedule>> roster(Instant now) {
+        Map<String, AgentRepository.Schedule> current = roster;
         Duration maxAge = settings.interval().compareTo(ROSTER_MAX_AGE) < 0 ? settings.interval() : ROSTER_MAX_AGE;
         if (current != null && now.isBefore(rosterReadAt.plus(maxAge))) {
             return Mono.just(current);
         }
-        // Off the event loop that read the last page (it serves the API too): the sets below are O(agents).
-        return agents.schedules().collectList().publishOn(Schedulers.parallel()).doOnNext(all -> {
-            Set<String> ids = new HashSet<>(all.size() * 2);
+        // Off the event loop that read the last page (it serves the API too): this is O(agents).
+        return agents.schedules().collectList().publishOn(Schedulers.parallel()).map(all -> {
+            Map<String, AgentRepository.Schedule> byId = new HashMap<>(all.size() * 2);
             for (AgentRepository.Schedule agent : all) {
-                ids.add(agent.id());
+                byId.put(agent.id(), agent);
                 if (agent.failures() > 0) {
                     failing.add(agent.id());
                 }
+                // A tunnel agent that never connected has nothing to check: its first session makes it active.
+                if (!(agent.tunnel() && agent.status() == AgentStatus.PENDING)) {
+                    nextCheck.putIfAbsent(agent.id(), id -> firstCheck(agent, now));
+                }
             }
-            nextCheck.keySet().retainAll(ids); // deleted agents
-            failing.retainAll(ids);
-            roster = all;
+            nextCheck.retainAll(byId.keySet()); // deleted agents
+            failing.retainAll(byId.keySet());
+            roster = byId;
             rosterReadAt = now;
+            return byId;
         });
     }
 
@@ -255,7 +262,7 @@ public final class AgentHealthChecker implements SmartLifecycle {
         if (failing.contains(event.agentId())) {
             nextCheck.put(event.agentId(), Instant.MIN);
         } else {
-            nextCheck.putIfAbsent(event.agentId(), nextAfterPass(clock.instant()));
+            nextCheck.putIfAbsent(event.agentId(), id -> nextAfterPass(clock.instant()));
         }
     }
 

@@ -70,6 +70,8 @@ public final class StreamReader {
     /** Set once the subscriber is gone or was sent its terminal signal: whoever sets it sends that signal. */
     private final AtomicBoolean detached = new AtomicBoolean();
     private volatile boolean draining;
+    /** Set before the subscriber is completed: it was given the whole stream, and a later one gets nothing. */
+    private volatile boolean delivered;
     // event loop only
     private long received;
     private long discarded;
@@ -98,11 +100,20 @@ public final class StreamReader {
         this.drainLimit = drainLimit;
     }
 
-    /** The stream's DATA; can be subscribed to once (a second subscriber gets an error). */
+    /**
+     * The stream's DATA; can be read once. A later subscriber completes empty once the first was
+     * given the whole stream (nothing is left: Spring's WebClient subscribes again after every
+     * answer, to release a body nobody read, as Reactor Netty's {@code receive()} allows); before
+     * that, or after a failure or cancel, it gets an error.
+     */
     public Flux<DataBuffer> flux() {
         return Flux.<DataBuffer>create(s -> {
             if (!subscribed.compareAndSet(false, true)) {
-                s.error(new IllegalStateException("the inbound data of " + stream + " can be read only once"));
+                if (delivered) {
+                    s.complete();
+                } else {
+                    s.error(new IllegalStateException("the inbound data of " + stream + " can be read only once"));
+                }
                 return;
             }
             s.onCancel(this::cancelled);
@@ -117,7 +128,7 @@ public final class StreamReader {
             }
             if (ended || draining) {
                 if (detached.compareAndSet(false, true)) {
-                    s.complete();
+                    complete(s);
                 }
                 return;
             }
@@ -159,7 +170,7 @@ public final class StreamReader {
             }
         }
         if (endStream && detached.compareAndSet(false, true)) {
-            s.complete();
+            complete(s);
         }
     }
 
@@ -170,7 +181,7 @@ public final class StreamReader {
         if (!endStream) {
             stream.request(1);
         } else if (s != null && !draining && detached.compareAndSet(false, true)) {
-            s.complete();
+            complete(s);
         }
     }
 
@@ -205,6 +216,11 @@ public final class StreamReader {
     /** Whether the stream's inbound side ended (END_STREAM, a reset or an error). */
     public boolean ended() {
         return ended;
+    }
+
+    private void complete(FluxSink<DataBuffer> s) {
+        delivered = true;
+        s.complete();
     }
 
     private void cancelled() {
