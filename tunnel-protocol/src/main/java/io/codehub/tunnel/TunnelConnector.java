@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -25,6 +26,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.resolver.NoopAddressResolverGroup;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
 
@@ -64,6 +66,8 @@ public final class TunnelConnector {
     public static final Duration MOVED_SESSION_GRACE = Duration.ofSeconds(30);
 
     private static final System.Logger LOG = System.getLogger(TunnelConnector.class.getName());
+    /** How long the thread that looks up the hub's name lives without a lookup. */
+    private static final Duration RESOLVER_IDLE = Duration.ofMinutes(1);
 
     private enum State { NEW, RUNNING, STOPPED }
 
@@ -115,11 +119,16 @@ public final class TunnelConnector {
         this.ownsGroup = b.eventLoopGroup == null;
         this.group = ownsGroup ? TunnelTransport.newEventLoopGroup(1) : b.eventLoopGroup;
         this.loop = group.next();
-        this.resolver = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "tunnel-resolver-" + hub.authority());
-            t.setDaemon(true);
-            return t;
-        });
+        // Started on the first lookup, ended after a minute without one: an agent connected for days
+        // holds no thread for a lookup it made once.
+        ThreadPoolExecutor lookups = new ThreadPoolExecutor(1, 1, RESOLVER_IDLE.toSeconds(), TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "tunnel-resolver-" + hub.authority());
+                    t.setDaemon(true);
+                    return t;
+                });
+        lookups.allowCoreThreadTimeOut(true);
+        this.resolver = lookups;
     }
 
     public static TunnelConnectorBuilder builder() {
@@ -225,6 +234,18 @@ public final class TunnelConnector {
         dialling = true;
         String ticket = ticketStore.load();
         HubAddress target = proxy != null ? proxy : hub;
+        byte[] literal = NetUtil.createByteArrayFromIpAddressString(target.host());
+        if (literal != null) {
+            // An IP address needs no lookup: no thread hop (a fleet's worth of connectors in one process
+            // retrying a hub that is down would otherwise wake a resolver thread per attempt).
+            try {
+                InetSocketAddress resolved = new InetSocketAddress(InetAddress.getByAddress(literal), target.port());
+                loop.execute(() -> dial(resolved, ticket));
+                return;
+            } catch (UnknownHostException impossible) {
+                throw new IllegalStateException(impossible); // only for an address of a wrong length
+            }
+        }
         try {
             resolver.execute(() -> {
                 try {

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.codehub.hub.config.GatewayProperties;
 import io.codehub.hub.config.Listeners;
 import io.codehub.hub.schedule.Periodic;
+import io.codehub.hub.tls.KeyFiles;
 import io.codehub.hub.tls.ReloadableTls;
 import io.codehub.tunnel.TunnelTransport;
 import io.codehub.web.ConfigurationException;
@@ -25,7 +26,6 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.jspecify.annotations.Nullable;
@@ -149,7 +149,7 @@ public final class GatewayServer implements SmartLifecycle, io.codehub.hub.acces
         }
         try {
             return new ReloadableTls("gateway", List.of(properties.tlsCert(), properties.tlsKey()), () -> List.of(),
-                    () -> SslContextBuilder.forServer(properties.tlsCert().toFile(), properties.tlsKey().toFile())
+                    () -> KeyFiles.forServer(properties.tlsCert(), properties.tlsKey())
                             .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                                     ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                                     ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,

@@ -80,6 +80,8 @@ public final class AgentHealthChecker implements SmartLifecycle {
     private static final Duration MAX_TICK = Duration.ofMillis(200);
     /** Checks running at once; more due wait for the next tick (a fleet's first checks, say). */
     static final int MAX_CONCURRENT_CHECKS = 1024;
+    /** How much sooner than the interval a passed check's next one is due, beyond a tick: room for the call. */
+    static final long CALL_ALLOWANCE_MILLIS = 1000;
     static final long ROSTER_MAX_AGE_SECONDS = 5;
     /** Passed checks written by one statement at most. */
     private static final int PASSED_BATCH = 1000;
@@ -287,11 +289,15 @@ public final class AgentHealthChecker implements SmartLifecycle {
     }
 
     /**
-     * When an agent whose passed check started at {@code startedAt} (on a tick) is due again: one
-     * tick before the interval is up, so that two checks are never more than the interval apart.
+     * When an agent whose passed check started at {@code startedAt} (on a tick) is due again: a tick
+     * and a call's allowance ({@value #CALL_ALLOWANCE_MILLIS} ms, at most a tenth of the interval)
+     * before the interval is up, so that two answers are never more than the interval apart, even
+     * when the next call is slower than this one (one tick of slack alone was not enough: with
+     * 10,000 agents, a health round over the fleet took 30.01 s in a run with the JVMs profiled).
      */
     private Instant nextAfterPass(Instant startedAt) {
-        return startedAt.plus(settings.interval()).minus(tick());
+        Duration allowance = Duration.ofMillis(Math.min(CALL_ALLOWANCE_MILLIS, settings.interval().toMillis() / 10));
+        return startedAt.plus(settings.interval()).minus(tick()).minus(allowance);
     }
 
     /** Writes the passed checks that changed nothing but the time, in one statement a batch. */

@@ -9,6 +9,7 @@ import io.codehub.hub.config.HubProperties;
 import io.codehub.hub.config.TunnelProperties;
 import io.codehub.hub.identity.HubIdentity;
 import io.codehub.hub.pki.HubPki;
+import io.codehub.hub.tls.KeyFiles;
 import io.codehub.web.ConfigurationException;
 import io.micrometer.observation.ObservationRegistry;
 import io.netty.handler.ssl.SslContext;
@@ -51,10 +52,10 @@ public class RemoteConfiguration {
         if (pki.enabled()) {
             builder.trustManager(pki.trustAnchors().toArray(X509Certificate[]::new));
         }
-        if (tunnel.tls()) {
-            builder.keyManager(tunnel.tlsCert().toFile(), tunnel.tlsKey().toFile());
-        }
         try {
+            if (tunnel.tls()) {
+                KeyFiles.withClientKey(builder, tunnel.tlsCert(), tunnel.tlsKey());
+            }
             return builder.build();
         } catch (SSLException | RuntimeException e) {
             throw new ConfigurationException("CODEHUB_HUB_TUNNEL_TLS_CERT", "cannot use " + tunnel.tlsCert()

@@ -6,6 +6,7 @@ import java.util.List;
 
 import io.codehub.hub.config.TunnelProperties;
 import io.codehub.hub.pki.HubPki;
+import io.codehub.hub.tls.KeyFiles;
 import io.codehub.hub.tls.ReloadableTls;
 import io.codehub.web.ConfigurationException;
 import io.netty.handler.ssl.ClientAuth;
@@ -78,7 +79,7 @@ public final class TunnelTls {
     }
 
     private SslContext build() throws IOException {
-        SslContextBuilder builder = SslContextBuilder.forServer(properties.tlsCert().toFile(), properties.tlsKey().toFile());
+        SslContextBuilder builder = KeyFiles.forServer(properties.tlsCert(), properties.tlsKey());
         if (properties.asksForCertificates()) {
             List<X509Certificate> anchors = pki.trustAnchors();
             builder.clientAuth("require".equals(properties.clientAuth()) ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL)

@@ -159,8 +159,10 @@ final class TunnelExchange implements TunnelStreamHandler {
         if (w != null) {
             w.dispose();
         }
-        fail(new TunnelStreamException(TunnelStreamException.NO_STREAM_ID, Http2Error.CANCEL, false,
-                "the tunnel stream closed before the answer was complete", null));
+        if (!finished) { // the common case is an answer read to its end: no exception to make
+            fail(new TunnelStreamException(TunnelStreamException.NO_STREAM_ID, Http2Error.CANCEL, false,
+                    "the tunnel stream closed before the answer was complete", null));
+        }
     }
 
     private void requestFailed(Throwable failure) {
