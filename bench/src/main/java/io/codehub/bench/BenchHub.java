@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 import io.codehub.tunnel.AuthDecision;
+import io.codehub.tunnel.ServerTls;
 import io.codehub.tunnel.TunnelAuthenticator;
 import io.codehub.tunnel.TunnelLimits;
 import io.codehub.tunnel.TunnelServer;
@@ -56,8 +57,8 @@ public final class BenchHub {
         long mainAt = ManagementFactory.getRuntimeMXBean().getUptime();
         int port = Integer.parseInt(Args.value(args, "--port", "17443"));
         // Read from files, as a real hub does: made once per bench, so that a restart does not pay for it.
-        SslContext tls = SslContextBuilder.forServer(new File(Args.value(args, "--cert", null)),
-                new File(Args.value(args, "--key", null))).build();
+        SslContext tls = ServerTls.withoutSessionCache(SslContextBuilder.forServer(new File(Args.value(args, "--cert", null)),
+                new File(Args.value(args, "--key", null))).build()); // as the hub's tunnel port (TunnelTls)
         TunnelServer server = TunnelServer.builder()
                 .bindAddress(new InetSocketAddress("127.0.0.1", port))
                 .hubId("bench-hub")

@@ -8,6 +8,7 @@ import io.codehub.hub.config.TunnelProperties;
 import io.codehub.hub.pki.HubPki;
 import io.codehub.hub.tls.KeyFiles;
 import io.codehub.hub.tls.ReloadableTls;
+import io.codehub.tunnel.ServerTls;
 import io.codehub.web.ConfigurationException;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
@@ -85,6 +86,6 @@ public final class TunnelTls {
             builder.clientAuth("require".equals(properties.clientAuth()) ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL)
                     .trustManager(anchors.toArray(X509Certificate[]::new));
         }
-        return builder.build();
+        return ServerTls.withoutSessionCache(builder.build());
     }
 }
