@@ -1,13 +1,13 @@
 package io.codehub.bench;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.cert.CertificateException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -15,13 +15,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
+import io.codehub.pki.Pem;
 import io.codehub.tunnel.AuthDecision;
 import io.codehub.tunnel.ServerTls;
 import io.codehub.tunnel.TunnelAuthenticator;
 import io.codehub.tunnel.TunnelLimits;
 import io.codehub.tunnel.TunnelServer;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import io.netty.util.internal.PlatformDependent;
 import org.jspecify.annotations.Nullable;
@@ -57,8 +57,9 @@ public final class BenchHub {
         long mainAt = ManagementFactory.getRuntimeMXBean().getUptime();
         int port = Integer.parseInt(Args.value(args, "--port", "17443"));
         // Read from files, as a real hub does: made once per bench, so that a restart does not pay for it.
-        SslContext tls = ServerTls.withoutSessionCache(SslContextBuilder.forServer(new File(Args.value(args, "--cert", null)),
-                new File(Args.value(args, "--key", null))).build()); // as the hub's tunnel port (TunnelTls)
+        SslContext tls = ServerTls.withoutSessionCache(ServerTls.forServer( // as the hub's tunnel port (TunnelTls)
+                Pem.readPrivateKey(Path.of(Args.value(args, "--key", null)), null),
+                Pem.readCertificates(Path.of(Args.value(args, "--cert", null)))).build());
         TunnelServer server = TunnelServer.builder()
                 .bindAddress(new InetSocketAddress("127.0.0.1", port))
                 .hubId("bench-hub")
