@@ -52,10 +52,6 @@ final class CheckTimes {
         return times.get(agentId);
     }
 
-    boolean contains(String agentId) {
-        return times.containsKey(agentId);
-    }
-
     /** Forgets every agent not in {@code agentIds} (deleted agents). */
     void retainAll(Set<String> agentIds) {
         for (String id : times.keySet()) {
