@@ -43,11 +43,13 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
     private static final int MAX_KEEPALIVE_SECONDS = 3600;
     /**
      * Until the hub's first byte, an attempt waits this many handshake timeouts: a hub at its cap of
-     * handshakes in progress leaves new connections in its listen backlog (the TCP connect has
-     * succeeded, nothing has been answered yet), and a fleet reconnecting at once would otherwise
-     * give up on its turn, back off, and come back later than its turn was.
+     * handshakes in progress lets new connections wait for their turn (accepted, or in its listen
+     * backlog: the TCP connect has succeeded, nothing has been answered yet), up to five handshake
+     * timeouts, and a fleet reconnecting at once would otherwise give up on its turn, back off, and
+     * come back later than its turn was. The price: a hub whose process hangs while its kernel still
+     * accepts is given up on after a minute instead of ten seconds.
      */
-    static final int QUEUED_ALLOWANCE = 3;
+    static final int QUEUED_ALLOWANCE = 6;
 
     /** Everything one attempt needs; credentials never printed. */
     record Attempt(String hostHeader, @Nullable String apiKey, @Nullable String ticket, String agentVersion,

@@ -21,15 +21,12 @@ import org.jspecify.annotations.Nullable;
  * <p>Shared by every event loop of a server, hence thread-safe. An entry exists only while its
  * address has a handshake open, so the table never holds more entries than open connections.
  *
- * <h2>All addresses: a queue, not a refusal</h2>
- * When all addresses together hold {@code maxInAll}, the server stops accepting ({@link #watch});
- * new connections wait in the kernel's accept queue (the listen backlog; beyond it the kernel drops
- * SYNs, which clients retransmit) and are accepted as handshakes end. A fleet reconnecting at once
- * so waits its turn for a few seconds instead of being closed and backing off for up to its backoff
- * cap; the hub stays busy at its pace, never idle while agents wait out a backoff. The connections
- * of the accept batch read before the pause took effect (at most a read's worth, 16 by default) are
- * served all the same: closing them would send their agents into a backoff for nothing. A
- * connection past its address's share is closed at accept.
+ * <h2>All addresses</h2>
+ * When all addresses together hold {@code maxInAll}, new connections wait for a slot in the
+ * {@link HandshakeQueue} (accepted, before TLS) instead of being closed: a fleet reconnecting at
+ * once so waits its turn for a few seconds instead of backing off for up to its backoff cap, and the
+ * hub stays busy at its pace. A slot can be taken past {@code maxInAll} only by a caller that does
+ * not ask {@link #full()} first.
  */
 final class HandshakesPerAddress {
 
@@ -37,7 +34,6 @@ final class HandshakesPerAddress {
     private final int maxInAll;
     private final AtomicInteger inAll = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, Integer> open = new ConcurrentHashMap<>();
-    private volatile Runnable watcher = () -> { };
 
     HandshakesPerAddress(int max) {
         this(max, Integer.MAX_VALUE);
@@ -50,12 +46,10 @@ final class HandshakesPerAddress {
 
     /**
      * Takes a slot for a new connection from {@code source}: the action that gives it back (safe to
-     * run more than once), or null when the address has {@code max} handshakes open already. Taking
-     * the last slot of all addresses together runs the watcher (the server stops accepting).
+     * run more than once), or null when the address has {@code max} handshakes open already.
      */
     @Nullable Runnable tryAcquire(InetAddress source) {
-        // Past maxInAll only by the connections of the accept batch read before the pause took effect.
-        int all = inAll.incrementAndGet();
+        inAll.incrementAndGet();
         InetAddress key = FailedAuthRateLimiter.key(source);
         boolean[] taken = new boolean[1];
         open.compute(key, (k, count) -> {
@@ -70,9 +64,6 @@ final class HandshakesPerAddress {
             giveBack();
             return null;
         }
-        if (all >= maxInAll) {
-            watcher.run();
-        }
         AtomicBoolean released = new AtomicBoolean();
         return () -> {
             if (released.compareAndSet(false, true)) {
@@ -80,15 +71,6 @@ final class HandshakesPerAddress {
                 giveBack();
             }
         };
-    }
-
-    /**
-     * {@code watcher} runs whenever the table may have become full or stopped being full (on any
-     * thread, possibly more often than that): it reads {@link #full()} to decide, so that the last
-     * of several racing runs sees the latest state.
-     */
-    void watch(Runnable value) {
-        watcher = value;
     }
 
     /** Handshakes in progress from all addresses together. */
@@ -102,9 +84,7 @@ final class HandshakesPerAddress {
     }
 
     private void giveBack() {
-        if (inAll.getAndDecrement() >= maxInAll) {
-            watcher.run();
-        }
+        inAll.decrementAndGet();
     }
 
     /** Handshakes open from {@code source}'s address (or /64). */

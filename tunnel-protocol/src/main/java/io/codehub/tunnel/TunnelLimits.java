@@ -15,7 +15,8 @@ import io.codehub.base.Checks;
  * {@code failedAuthBurst} failed authentications per source address refilled by one token every
  * {@code failedAuthRefillPeriod}, at most {@code maxHandshakesPerAddress} connections per source
  * address that have not finished their handshake, at most {@code maxHandshakes} such connections in
- * all, and at most {@code maxTunnels} sessions per hub.
+ * all (at most {@code maxWaitingHandshakes} more accepted and waiting for one of those slots, each for
+ * at most {@code handshakeWaitTimeout}), and at most {@code maxTunnels} sessions per hub.
  *
  * <p>HTTP/2 (both): {@code maxConcurrentStreams}, {@code maxHeaderListSize},
  * {@code maxFrameSize}, {@code initialWindowSize}, at most {@code maxRstFramesPerWindow} RST_STREAM
@@ -39,6 +40,8 @@ public final class TunnelLimits {
     private final Duration failedAuthRefillPeriod;
     private final int maxHandshakesPerAddress;
     private final int maxHandshakes;
+    private final int maxWaitingHandshakes;
+    private final Duration handshakeWaitTimeout;
     private final int maxTunnels;
     private final int maxConcurrentStreams;
     private final int maxHeaderListSize;
@@ -59,6 +62,8 @@ public final class TunnelLimits {
         failedAuthRefillPeriod = b.failedAuthRefillPeriod;
         maxHandshakesPerAddress = b.maxHandshakesPerAddress;
         maxHandshakes = b.maxHandshakes;
+        maxWaitingHandshakes = b.maxWaitingHandshakes;
+        handshakeWaitTimeout = b.handshakeWaitTimeout;
         maxTunnels = b.maxTunnels;
         maxConcurrentStreams = b.maxConcurrentStreams;
         maxHeaderListSize = b.maxHeaderListSize;
@@ -93,6 +98,8 @@ public final class TunnelLimits {
     public Duration failedAuthRefillPeriod() { return failedAuthRefillPeriod; }
     public int maxHandshakesPerAddress() { return maxHandshakesPerAddress; }
     public int maxHandshakes() { return maxHandshakes; }
+    public int maxWaitingHandshakes() { return maxWaitingHandshakes; }
+    public Duration handshakeWaitTimeout() { return handshakeWaitTimeout; }
     public int maxTunnels() { return maxTunnels; }
     public int maxConcurrentStreams() { return maxConcurrentStreams; }
     public int maxHeaderListSize() { return maxHeaderListSize; }
@@ -114,6 +121,8 @@ public final class TunnelLimits {
                 + ", failedAuthRefillPeriod=" + failedAuthRefillPeriod
                 + ", maxHandshakesPerAddress=" + maxHandshakesPerAddress
                 + ", maxHandshakes=" + maxHandshakes
+                + ", maxWaitingHandshakes=" + maxWaitingHandshakes
+                + ", handshakeWaitTimeout=" + handshakeWaitTimeout
                 + ", maxTunnels=" + maxTunnels
                 + ", maxConcurrentStreams=" + maxConcurrentStreams
                 + ", maxHeaderListSize=" + maxHeaderListSize
@@ -136,6 +145,8 @@ public final class TunnelLimits {
         private Duration failedAuthRefillPeriod = Duration.ofSeconds(6);
         private int maxHandshakesPerAddress = 128;
         private int maxHandshakes = 10_000;
+        private int maxWaitingHandshakes = 10_000;
+        private Duration handshakeWaitTimeout = Duration.ofSeconds(50);
         private int maxTunnels = 10_000;
         private int maxConcurrentStreams = 4096;
         private int maxHeaderListSize = 16 * 1024;
@@ -159,6 +170,8 @@ public final class TunnelLimits {
             failedAuthRefillPeriod = l.failedAuthRefillPeriod;
             maxHandshakesPerAddress = l.maxHandshakesPerAddress;
             maxHandshakes = l.maxHandshakes;
+            maxWaitingHandshakes = l.maxWaitingHandshakes;
+            handshakeWaitTimeout = l.handshakeWaitTimeout;
             maxTunnels = l.maxTunnels;
             maxConcurrentStreams = l.maxConcurrentStreams;
             maxHeaderListSize = l.maxHeaderListSize;
@@ -209,12 +222,34 @@ public final class TunnelLimits {
 
         /**
          * Connections of all addresses together in their handshake at once (default 10,000, as many as
-         * {@code maxTunnels}); at the cap the server accepts nothing until a handshake ends, and new
-         * connections wait in the listen backlog (before TLS, costing nothing). A low cap bounds CPU
-         * under a reconnection storm, but many addresses can then hold it with idle sockets.
+         * {@code maxTunnels}); at the cap new connections are accepted and wait, before TLS, until a
+         * handshake ends ({@link #maxWaitingHandshakes}). A low cap bounds CPU under a reconnection
+         * storm, but many addresses can then hold it with idle sockets.
          */
         public Builder maxHandshakes(int value) {
             maxHandshakes = Checks.positive("maxHandshakes", value);
+            return this;
+        }
+
+        /**
+         * Connections accepted while {@link #maxHandshakes} are in progress, waiting (first come,
+         * first served, before TLS: a socket each) for a handshake to end (default 10,000); with that
+         * many waiting the server accepts nothing, and new connections wait in the kernel's listen
+         * backlog, beyond which the kernel drops their SYNs.
+         */
+        public Builder maxWaitingHandshakes(int value) {
+            maxWaitingHandshakes = Checks.positive("maxWaitingHandshakes", value);
+            return this;
+        }
+
+        /**
+         * How long a connection may wait for a handshake slot (default 50 s); one that waited longer
+         * is closed unanswered when its turn comes. An agent waits six of its handshake timeouts
+         * (60 s by default) for the hub's first byte, which comes as its handshake starts: keep this
+         * below that.
+         */
+        public Builder handshakeWaitTimeout(Duration value) {
+            handshakeWaitTimeout = Checks.positive("handshakeWaitTimeout", value);
             return this;
         }
 

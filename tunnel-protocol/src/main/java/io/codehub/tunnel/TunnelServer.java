@@ -1,5 +1,6 @@
 package io.codehub.tunnel;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,10 +19,12 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
 
@@ -54,8 +57,16 @@ public final class TunnelServer {
     private final ServerContext context;
     private final EventLoopGroup group;
     private final boolean ownsGroup;
+    /**
+     * Accepts connections, on a thread of its own: a fleet reconnecting at once arrives in thousands
+     * while every event loop is busy with TLS handshakes, and an accept that waits behind them leaves
+     * the kernel's listen backlog to overflow (SYNs dropped, agents waiting out retransmissions).
+     */
+    private final EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1,
+            new DefaultThreadFactory("codehub-tunnel-accept", true), TunnelTransport.ioHandlerFactory());
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final AtomicBoolean closing = new AtomicBoolean();
+    private final HandshakeQueue<Channel> handshakes;
     private volatile @Nullable Channel serverChannel;
 
     TunnelServer(TunnelServerBuilder b) {
@@ -68,6 +79,8 @@ public final class TunnelServer {
         this.group = ownsGroup
                 ? TunnelTransport.newEventLoopGroup(b.ioThreads)
                 : b.eventLoopGroup;
+        this.handshakes = new HandshakeQueue<>(context.handshakes, b.limits.maxWaitingHandshakes(),
+                b.limits.handshakeWaitTimeout().toNanos(), b.ticker::nanoTime, new Handshakes());
     }
 
     public static TunnelServerBuilder builder() {
@@ -78,7 +91,7 @@ public final class TunnelServer {
     public CompletableFuture<InetSocketAddress> start() {
         CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
         new ServerBootstrap()
-                .group(group)
+                .group(acceptor, group)
                 .channel(TunnelTransport.serverSocketChannel(group))
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -86,27 +99,7 @@ public final class TunnelServer {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        Runnable release = context.handshakes.tryAcquire(ch.remoteAddress().getAddress());
-                        if (release == null) {
-                            // Before TLS and before any byte is read: nothing to answer with, and
-                            // nothing spent on an address that already holds its share of sockets.
-                            LOG.log(System.Logger.Level.DEBUG, "closing a connection from {0}: {1} handshakes "
-                                    + "open from that address", ch.remoteAddress(), context.limits.maxHandshakesPerAddress());
-                            ch.close();
-                            return;
-                        }
-                        ch.closeFuture().addListener(f -> release.run());
-                        ChannelPipeline p = ch.pipeline();
-                        if (context.observer != TunnelObserver.NONE) {
-                            p.addLast(ByteCountingHandler.NAME, new ByteCountingHandler(context.observer));
-                        }
-                        if (sslContext != null) {
-                            p.addLast("tls", sslContext.get().newHandler(ch.alloc()));
-                        }
-                        p.addLast(ServerHandshakeHandler.HTTP_CODEC, new HttpServerCodec(new HttpDecoderConfig()
-                                .setMaxInitialLineLength(ServerHandshakeHandler.MAX_INITIAL_LINE)
-                                .setMaxHeaderSize(context.limits.maxHandshakeHeaderBytes())));
-                        p.addLast("handshake", new ServerHandshakeHandler(context, release));
+                        handshakes.accepted(ch);
                     }
                 })
                 .bind(bindAddress)
@@ -114,14 +107,14 @@ public final class TunnelServer {
                     if (f.isSuccess()) {
                         Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
                         serverChannel = ch;
-                        // At the cap of handshakes from all addresses, accept nothing: connections wait
-                        // in the listen backlog, and are accepted as handshakes end (HandshakesPerAddress).
-                        context.handshakes.watch(() -> ch.eventLoop().execute(() -> {
-                            boolean accepting = !context.handshakes.full();
+                        // With as many connections waiting as the queue holds, accept nothing: more
+                        // wait in the listen backlog, and are accepted as waiting ones start (HandshakeQueue).
+                        handshakes.watch(() -> ch.eventLoop().execute(() -> {
+                            boolean accepting = !handshakes.full();
                             if (ch.config().isAutoRead() != accepting) {
                                 LOG.log(System.Logger.Level.DEBUG, accepting ? "accepting connections again"
-                                        : "{0} handshakes in progress: accepting no connection until one ends",
-                                        context.limits.maxHandshakes());
+                                        : "{0} connections wait for a handshake slot: accepting no more until one starts",
+                                        context.limits.maxWaitingHandshakes());
                                 ch.config().setAutoRead(accepting);
                             }
                         }));
@@ -142,6 +135,11 @@ public final class TunnelServer {
     /** Connections accepted and not yet answered 101 (or closed), from all addresses. */
     int handshakesInProgress() {
         return context.handshakes.inProgress();
+    }
+
+    /** Connections accepted and waiting for a handshake slot. */
+    int handshakesWaiting() {
+        return handshakes.waiting();
     }
 
     /** The live session of {@code agentId}, if it is connected to this hub. */
@@ -241,13 +239,72 @@ public final class TunnelServer {
             pending.add(session.close(TunnelProtocol.GOAWAY_CLOSED, CloseReason.HUB_SHUTDOWN));
         }
         CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
-            if (ownsGroup) {
-                group.shutdownGracefully(0, 2, TimeUnit.SECONDS).addListener(f -> closed.complete(null));
-            } else {
-                closed.complete(null);
-            }
+            acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).addListener(a -> {
+                if (ownsGroup) {
+                    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).addListener(f -> closed.complete(null));
+                } else {
+                    closed.complete(null);
+                }
+            });
         });
         return closed;
+    }
+
+    /**
+     * Starts the handshake of an accepted channel: TLS (when configured), the HTTP codec and the
+     * upgrade handler, on the channel's event loop. A channel that waited for its slot is active
+     * already (no {@code channelActive} comes), so its first read is asked for here.
+     */
+    private final class Handshakes implements HandshakeQueue.Connections<Channel> {
+
+        @Override
+        public InetAddress source(Channel connection) {
+            return ((InetSocketAddress) connection.remoteAddress()).getAddress();
+        }
+
+        @Override
+        public boolean isOpen(Channel connection) {
+            return connection.isActive();
+        }
+
+        @Override
+        public void start(Channel connection, Runnable release, boolean waited) {
+            if (connection.eventLoop().inEventLoop()) {
+                init(connection, release, waited);
+            } else {
+                connection.eventLoop().execute(() -> init(connection, release, waited));
+            }
+        }
+
+        private void init(Channel ch, Runnable release, boolean waited) {
+            ch.closeFuture().addListener(f -> release.run());
+            if (!ch.isActive()) {
+                return; // closed while it waited: its slot goes to the next one
+            }
+            ChannelPipeline p = ch.pipeline();
+            if (context.observer != TunnelObserver.NONE) {
+                p.addLast(ByteCountingHandler.NAME, new ByteCountingHandler(context.observer));
+            }
+            if (sslContext != null) {
+                p.addLast("tls", sslContext.get().newHandler(ch.alloc()));
+            }
+            p.addLast(ServerHandshakeHandler.HTTP_CODEC, new HttpServerCodec(new HttpDecoderConfig()
+                    .setMaxInitialLineLength(ServerHandshakeHandler.MAX_INITIAL_LINE)
+                    .setMaxHeaderSize(context.limits.maxHandshakeHeaderBytes())));
+            p.addLast("handshake", new ServerHandshakeHandler(context, release));
+            if (waited) {
+                ch.read();
+            }
+        }
+
+        @Override
+        public void close(Channel connection) {
+            // Before TLS and before any byte is read: nothing to answer with, and nothing spent.
+            LOG.log(System.Logger.Level.DEBUG, "closing a connection from {0}: {1} handshakes open from that "
+                    + "address, or it waited longer than {2} for a handshake slot", connection.remoteAddress(),
+                    context.limits.maxHandshakesPerAddress(), context.limits.handshakeWaitTimeout());
+            connection.close();
+        }
     }
 
     @Override

@@ -25,9 +25,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The cap on handshakes from all addresses together over real loopback sockets: at the cap the
- * server accepts nothing, and connections wait in the listen backlog until a handshake ends,
- * instead of being closed (and their agents backing off).
+ * The cap on handshakes from all addresses together over real loopback sockets: at the cap new
+ * connections are accepted and wait, before TLS, until a handshake ends, instead of being closed
+ * (and their agents backing off); with the waiting queue full the server accepts nothing, and more
+ * wait in the listen backlog.
  */
 @ExtendWith(NoBufferLeaks.class)
 @Timeout(60)
@@ -56,10 +57,14 @@ class HandshakeCapIT {
     }
 
     private TunnelServer server(int maxHandshakes, TunnelAuthenticator authenticator) throws Exception {
+        return server(TunnelLimits.builder().maxHandshakes(maxHandshakes).handshakeTimeout(Duration.ofSeconds(2)).build(),
+                authenticator);
+    }
+
+    private TunnelServer server(TunnelLimits limits, TunnelAuthenticator authenticator) throws Exception {
         TunnelServer server = TunnelTestKit.server("hub-cap")
                 .authenticator(authenticator)
-                .limits(TunnelLimits.builder().maxHandshakes(maxHandshakes).handshakeTimeout(Duration.ofSeconds(2))
-                        .build())
+                .limits(limits)
                 .build();
         servers.add(server);
         server.start().get(10, TimeUnit.SECONDS);
@@ -102,6 +107,7 @@ class HandshakeCapIT {
         await().atMost(TunnelTestKit.WAIT).until(() -> server.handshakesInProgress() == 2);
 
         agent(hub, "queued");
+        await().atMost(TunnelTestKit.WAIT).until(() -> server.handshakesWaiting() == 1); // accepted, not in the backlog
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
                 .until(() -> failures.isEmpty() && server.session("queued").isEmpty());
 
@@ -113,7 +119,7 @@ class HandshakeCapIT {
     @Test
     void aQueuedAgentWaitsLongerThanItsHandshakeTimeoutForTheHubToAccept() throws Exception {
         // The hub's slot is held by an idle socket for the hub's handshake timeout (2 s); the agent's
-        // own is 1 s, but until the hub's first byte it waits three of them.
+        // own is 1 s, but until the hub's first byte it waits six of them.
         TunnelServer server = server(1);
         InetSocketAddress hub = server.localAddress();
         idle(hub);
@@ -179,5 +185,50 @@ class HandshakeCapIT {
         }
         await().atMost(TunnelTestKit.WAIT).until(() -> server.sessions().size() == 40);
         assertThat(failures).isEmpty();
+    }
+
+    @Test
+    void aConnectionThatWaitedLongerThanTheWaitTimeoutIsClosedUnansweredWhenItsTurnComes() throws Exception {
+        TunnelServer server = server(TunnelLimits.builder().maxHandshakes(1).handshakeTimeout(Duration.ofSeconds(2))
+                .handshakeWaitTimeout(Duration.ofMillis(500)).build(), TunnelTestKit.keyAuthenticator());
+        InetSocketAddress hub = server.localAddress();
+        idle(hub); // holds the one slot until the hub's handshake timeout, 2 s
+        await().atMost(TunnelTestKit.WAIT).until(() -> server.handshakesInProgress() == 1);
+        Socket waiting = idle(hub);
+        await().atMost(TunnelTestKit.WAIT).until(() -> server.handshakesWaiting() == 1);
+
+        // Its turn comes after 2 s, past its 500 ms: closed without a byte, no handshake spent on it.
+        waiting.setSoTimeout(10_000);
+        assertThat(waiting.getInputStream().read()).as("closed unanswered").isEqualTo(-1);
+        assertThat(server.handshakesWaiting()).isZero();
+
+        agent(hub, "after"); // the slot it did not take serves the next one
+        TunnelTestKit.awaitSession(server, "after");
+    }
+
+    @Test
+    void withTheWaitingQueueFullTheServerAcceptsNoMoreUntilOneStarts() throws Exception {
+        TunnelServer server = server(TunnelLimits.builder().maxHandshakes(1).maxWaitingHandshakes(2)
+                .handshakeTimeout(Duration.ofSeconds(30)).build(), TunnelTestKit.keyAuthenticator());
+        InetSocketAddress hub = server.localAddress();
+        Socket holder = idle(hub);
+        await().atMost(TunnelTestKit.WAIT).until(() -> server.handshakesInProgress() == 1);
+        idle(hub);
+        idle(hub);
+        await().atMost(TunnelTestKit.WAIT).until(() -> server.handshakesWaiting() == 2);
+
+        agent(hub, "in-backlog"); // connected by the kernel, not accepted: the queue is full
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+                .until(() -> server.handshakesWaiting() == 2 && server.handshakesInProgress() == 1);
+
+        holder.close(); // the first waiting one starts; a place frees and the agent is accepted, to wait
+        await().atMost(TunnelTestKit.WAIT).until(() -> server.handshakesWaiting() == 2
+                && server.handshakesInProgress() == 1);
+        assertThat(server.session("in-backlog")).as("behind two idle sockets that hold its turn").isEmpty();
+        for (Socket socket : sockets.subList(1, 3)) {
+            socket.close();
+        }
+        TunnelTestKit.awaitSession(server, "in-backlog");
+        assertThat(failures).as("no attempt of the agent failed while it waited").isEmpty();
     }
 }

@@ -167,7 +167,7 @@ public final class AgentRegistry {
      * The agent {@code presented} names, read from the database (no bcrypt); empty when it is not an
      * API key or names no registered agent. {@link #verify} then checks the secret.
      */
-    public Mono<Agent> keyOwner(String presented) {
+    private Mono<Agent> keyOwner(String presented) {
         return Mono.justOrEmpty(ApiKeys.parse(presented)).flatMap(key -> agents.findById(key.agentId()));
     }
 

@@ -42,11 +42,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                    handshake by then is answered 408 (or 503 while its key is being checked) and closed
  *                    ({@code CODEHUB_HUB_TUNNEL_HANDSHAKE_TIMEOUT}, default 10s)
  * @param maxHandshakes connections of all addresses together that may be in their handshake (TLS and
- *                    authentication) at once; at the cap the port accepts nothing until one ends, and
- *                    new connections wait in the listen backlog, before TLS ({@code CODEHUB_HUB_TUNNEL_MAX_HANDSHAKES}, default 10000, as many
+ *                    authentication) at once; at the cap new connections are accepted and wait, before
+ *                    TLS, for one to end ({@code CODEHUB_HUB_TUNNEL_MAX_HANDSHAKES}, default 10000, as many
  *                    as the tunnels a hub holds). Lower (512 on two cores) bounds the hub's CPU under a
  *                    fleet's reconnection storm, at a price: an attacker with many addresses can hold the
  *                    whole cap with idle sockets for a handshake timeout at a time
+ * @param maxWaitingHandshakes connections accepted at the {@code maxHandshakes} cap that may wait for a
+ *                    handshake slot, first come first served, a socket each and no TLS state
+ *                    ({@code CODEHUB_HUB_TUNNEL_MAX_WAITING_HANDSHAKES}, default 10000); with that many
+ *                    waiting the port accepts nothing and more wait in the kernel's listen backlog. A
+ *                    connection waits at most five handshake timeouts, then is closed unanswered
  * @param keyCheckThreads API keys checked (bcrypt) at once in handshakes and enrolments; 0 means half the
  *                    processors, at least 1 ({@code CODEHUB_HUB_TUNNEL_KEY_CHECK_THREADS}, default 0)
  * @param keyCheckQueue key checks that may wait for a thread; more get 503 with Retry-After
@@ -69,12 +74,15 @@ public record TunnelProperties(
         @DefaultValue("0") int keyCheckThreads,
         @DefaultValue("1024") int keyCheckQueue,
         @DefaultValue("5s") Duration moveGrace,
-        @DefaultValue("10000") int maxHandshakes) {
+        @DefaultValue("10000") int maxHandshakes,
+        @DefaultValue("10000") int maxWaitingHandshakes) {
 
     /** Default of {@code moveGrace}. */
     public static final Duration DEFAULT_MOVE_GRACE = Duration.ofSeconds(5);
     /** Default of {@code maxHandshakes}. */
     public static final int DEFAULT_MAX_HANDSHAKES = 10_000;
+    /** Default of {@code maxWaitingHandshakes}. */
+    public static final int DEFAULT_MAX_WAITING_HANDSHAKES = 10_000;
 
     @ConstructorBinding
     public TunnelProperties {
@@ -99,6 +107,7 @@ public record TunnelProperties(
         ConfigurationChecks.positive("CODEHUB_HUB_TUNNEL_HANDSHAKE_TIMEOUT", handshakeTimeout);
         ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_MAX_HANDSHAKES_PER_ADDRESS", maxHandshakesPerAddress, 1, 1_000_000);
         ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_MAX_HANDSHAKES", maxHandshakes, 1, 1_000_000);
+        ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_MAX_WAITING_HANDSHAKES", maxWaitingHandshakes, 1, 1_000_000);
         ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_KEY_CHECK_THREADS", keyCheckThreads, 0, 256);
         ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_KEY_CHECK_QUEUE", keyCheckQueue, 0, 100_000);
         clientAuth = clientAuth.trim().toLowerCase(java.util.Locale.ROOT);
@@ -128,7 +137,15 @@ public record TunnelProperties(
             Duration moveGrace) {
         this(port, address, tlsCert, tlsKey, drainGrace, ticketTtl, clientAuth, failedAuthBurst, failedAuthRefill,
                 handshakeTimeout, maxHandshakesPerAddress, keyCheckThreads, keyCheckQueue, moveGrace,
-                DEFAULT_MAX_HANDSHAKES);
+                DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_WAITING_HANDSHAKES);
+    }
+
+    /**
+     * How long a connection may wait for a handshake slot: five handshake timeouts, within the six an
+     * agent waits for the hub's first byte (which the hub sends as the handshake starts).
+     */
+    public Duration handshakeWait() {
+        return handshakeTimeout.multipliedBy(5);
     }
 
     /** Threads that check API keys: {@code keyCheckThreads}, or half the processors (at least 1) when 0. */

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 import io.codehub.hub.agents.Agent;
+import io.codehub.hub.agents.AgentLookups;
 import io.codehub.hub.agents.AgentRegistry;
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.agents.AgentStatus;
@@ -39,7 +40,8 @@ import reactor.core.publisher.Mono;
  * <h2>Cost</h2>
  * An API key is checked with {@link AgentRegistry#authenticate} (bcrypt, on the registry's hashing
  * scheduler, never on the event loop that calls this); a ticket costs one HMAC and
- * one row read, no bcrypt. Key checks share the port's {@link TunnelKeyChecks} budget (a few
+ * its agent's row, no bcrypt. Rows are read in batches ({@link AgentLookups}): a fleet reconnecting
+ * at once shares a statement among hundreds of handshakes. Key checks share the port's {@link TunnelKeyChecks} budget (a few
  * threads, a short queue, 503 with Retry-After beyond it). Every accepted handshake gets a fresh ticket, so an agent that keeps its
  * ticket pays bcrypt at most once per hub start: {@link #keyChecks()} counts the key checks.
  *
@@ -55,7 +57,7 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
     private static final Duration NOT_ADMITTING_RETRY = Duration.ofSeconds(1);
 
     private final AgentRegistry registry;
-    private final AgentRepository agents;
+    private final AgentLookups agents;
     private final ResumptionTickets tickets;
     private final HubPki pki;
     private final TunnelKeyChecks budget;
@@ -65,7 +67,7 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
 
     /**
      * @param registry  checks API keys
-     * @param agents    reads an agent's row for a ticket
+     * @param agents    where the agents' rows are read from
      * @param tickets   issues and verifies tickets (an HMAC each: cheap enough for the calling thread)
      * @param pki       says which certificates are revoked
      * @param budget    where API keys are checked (bcrypt), and how many at once
@@ -73,7 +75,7 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
     public AgentTunnelAuthenticator(AgentRegistry registry, AgentRepository agents, ResumptionTickets tickets,
             HubPki pki, TunnelKeyChecks budget) {
         this.registry = registry;
-        this.agents = agents;
+        this.agents = new AgentLookups(agents);
         this.tickets = tickets;
         this.pki = pki;
         this.budget = budget;
@@ -149,7 +151,7 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
     }
 
     private Mono<AuthDecision> byCertificate(String agentId) {
-        return agents.findById(agentId)
+        return agents.find(agentId)
                 .map(agent -> admit(agent, false, agentId))
                 .defaultIfEmpty(AuthDecision.reject(403, "the client certificate names agent " + agentId
                         + ", which is not registered", null));
@@ -165,7 +167,7 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
         if (busy != null) {
             return Mono.just(busy(busy));
         }
-        return registry.keyOwner(apiKey)
+        return Mono.justOrEmpty(ApiKeys.parse(apiKey)).flatMap(key -> agents.find(key.agentId()))
                 .flatMap(agent -> budget.run(checking -> budget.timed(() -> {
                     keyChecks.incrementAndGet();
                     return registry.verify(agent, apiKey);
@@ -191,7 +193,7 @@ public final class AgentTunnelAuthenticator implements TunnelAuthenticator {
                         : keyAgent != null && !keyAgent.equals(claims.get().agentId())
                         ? Mono.just(AuthDecision.reject(403, "the API key is not agent " + claims.get().agentId()
                                 + "'s, whose resumption ticket came with it", null))
-                        : agents.findById(claims.get().agentId())
+                        : agents.find(claims.get().agentId())
                                 .map(agent -> ResumptionTickets.matchesKey(claims.get(), agent)
                                         ? admit(agent, true, certificateAgent, true)
                                         : AuthDecision.reject(401, "the resumption ticket was issued for a key that has "

@@ -9,14 +9,12 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 import io.codehub.hub.agents.AgentFacts;
 import io.codehub.hub.agents.AgentRepository;
+import io.codehub.hub.db.Batches;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,10 +53,7 @@ final class ConnectionWrites {
 
     private final AgentRepository agents;
     private final TransactionalOperator tx;
-    private final Scheduler writing;
-    private final Consumer<String> activated;
-    private final Queue<Opened> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean writingNow = new AtomicBoolean();
+    private final Batches<Opened> batches;
 
     /**
      * @param tx        the transaction each batch runs in
@@ -68,43 +63,17 @@ final class ConnectionWrites {
             Consumer<String> activated) {
         this.agents = agents;
         this.tx = tx;
-        this.writing = writing;
-        this.activated = activated;
+        this.batches = new Batches<>("writing the connection", MAX_BATCH, batch -> write(batch).subscribeOn(writing)
+                .doOnNext(activated)
+                .doOnError(e -> log.warn("the connection of {} agent(s) (first {}, session {}) could not be recorded: {}",
+                        batch.size(), batch.get(0).agentId(), batch.get(0).sessionId(), e.toString()))
+                .onErrorComplete()
+                .then());
     }
 
     /** Queues {@code opened}; written with the next batch. Any thread. */
     void add(Opened opened) {
-        queue.add(opened);
-        drain();
-    }
-
-    private void drain() {
-        if (!writingNow.compareAndSet(false, true)) {
-            return;
-        }
-        List<Opened> batch = new ArrayList<>();
-        Opened next;
-        while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) {
-            batch.add(next);
-        }
-        if (batch.isEmpty()) {
-            writingNow.set(false);
-            if (!queue.isEmpty()) {
-                drain(); // added after the poll, before the flag was cleared
-            }
-            return;
-        }
-        // doFinally: the next batch is started however this one ends (an error, a failing consumer).
-        write(batch).subscribeOn(writing).doFinally(signal -> done()).subscribe(activated, e ->
-                log.warn("the connection of {} agent(s) (first {}, session {}) could not be recorded: {}", batch.size(),
-                        batch.get(0).agentId(), batch.get(0).sessionId(), e.toString()));
-    }
-
-    private void done() {
-        writingNow.set(false);
-        if (!queue.isEmpty()) {
-            drain();
-        }
+        batches.add(opened);
     }
 
     /**

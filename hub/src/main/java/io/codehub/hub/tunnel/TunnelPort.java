@@ -96,6 +96,8 @@ public final class TunnelPort implements SmartLifecycle, ApplicationEventPublish
                         .handshakeTimeout(properties.handshakeTimeout())
                         .maxHandshakesPerAddress(properties.maxHandshakesPerAddress())
                         .maxHandshakes(properties.maxHandshakes())
+                        .maxWaitingHandshakes(properties.maxWaitingHandshakes())
+                        .handshakeWaitTimeout(properties.handshakeWait())
                         .build());
         if (tls.enabled()) {
             builder.sslContextSupplier(tls::current);
