@@ -149,6 +149,17 @@ final class HandshakeQueue<C> {
         };
     }
 
+    /** Closes every waiting connection, unanswered: the server is closing. */
+    void closeAll() {
+        List<C> all = new ArrayList<>();
+        synchronized (this) {
+            waiting.forEach(w -> all.add(w.connection()));
+            waiting.clear();
+            waitingCount = 0;
+        }
+        all.forEach(connections::close);
+    }
+
     /**
      * {@code watcher} runs whenever the queue may have become full or stopped being full (on any
      * thread, possibly more often than that): it reads {@link #full()} to decide, so that the last

@@ -232,7 +232,10 @@ public final class TunnelServer {
         Channel ch = serverChannel;
         if (ch != null) {
             CompletableFuture<Void> unbound = new CompletableFuture<>();
-            ch.close().addListener(f -> unbound.complete(null));
+            ch.close().addListener(f -> {
+                handshakes.closeAll(); // none accepted after this
+                unbound.complete(null);
+            });
             pending.add(unbound);
         }
         for (DefaultTunnelSession session : context.registry.all()) {
@@ -300,9 +303,10 @@ public final class TunnelServer {
         @Override
         public void close(Channel connection) {
             // Before TLS and before any byte is read: nothing to answer with, and nothing spent.
-            LOG.log(System.Logger.Level.DEBUG, "closing a connection from {0}: {1} handshakes open from that "
-                    + "address, or it waited longer than {2} for a handshake slot", connection.remoteAddress(),
-                    context.limits.maxHandshakesPerAddress(), context.limits.handshakeWaitTimeout());
+            LOG.log(System.Logger.Level.DEBUG, "closing a connection from {0} before its handshake: its address "
+                    + "holds {1} handshakes, it waited longer than {2} for a slot, or the server is closing",
+                    connection.remoteAddress(), context.limits.maxHandshakesPerAddress(),
+                    context.limits.handshakeWaitTimeout());
             connection.close();
         }
     }

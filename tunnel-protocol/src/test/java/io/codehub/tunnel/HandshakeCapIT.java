@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
+import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -230,5 +231,30 @@ class HandshakeCapIT {
         }
         TunnelTestKit.awaitSession(server, "in-backlog");
         assertThat(failures).as("no attempt of the agent failed while it waited").isEmpty();
+    }
+
+    @Test
+    void closingTheServerClosesTheConnectionsThatWaitForASlot() throws Exception {
+        // An event loop group the server does not own (so does not shut down, closing its channels):
+        // only the server's close closes the waiting connection.
+        MultiThreadIoEventLoopGroup shared = TunnelTransport.newEventLoopGroup(1);
+        try {
+            TunnelServer server = TunnelTestKit.server("hub-cap-shared").eventLoopGroup(shared)
+                    .authenticator(TunnelTestKit.keyAuthenticator())
+                    .limits(TunnelLimits.builder().maxHandshakes(1).handshakeTimeout(Duration.ofSeconds(30)).build())
+                    .build();
+            InetSocketAddress hub = server.start().get(10, TimeUnit.SECONDS);
+            idle(hub);
+            await().atMost(TunnelTestKit.WAIT).until(() -> server.handshakesInProgress() == 1);
+            Socket waiting = idle(hub);
+            await().atMost(TunnelTestKit.WAIT).until(() -> server.handshakesWaiting() == 1);
+
+            server.close().get(10, TimeUnit.SECONDS);
+            waiting.setSoTimeout(10_000);
+            assertThat(waiting.getInputStream().read()).as("closed with the server").isEqualTo(-1);
+            assertThat(server.handshakesWaiting()).isZero();
+        } finally {
+            shared.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
+        }
     }
 }

@@ -160,4 +160,18 @@ class HandshakeQueueTest {
         assertThat(closed).as("closed already").isEmpty();
         assertThat(queue.waiting()).isZero();
     }
+
+    @Test
+    void closingTheServerClosesEveryWaitingConnection() {
+        HandshakeQueue<String> queue = queue(1, 10, 10);
+        queue.accepted("1-holder");
+        queue.accepted("2-a");
+        queue.accepted("3-b");
+
+        queue.closeAll();
+        assertThat(closed).containsExactly("2-a", "3-b");
+        assertThat(queue.waiting()).isZero();
+        started.get("1-holder").run();
+        assertThat(startedAfterWaiting).isEmpty();
+    }
 }

@@ -61,5 +61,4 @@ public final class AgentLookups {
             return result.asMono();
         });
     }
-
 }
