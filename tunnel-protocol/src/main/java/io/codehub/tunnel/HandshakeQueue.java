@@ -26,8 +26,9 @@ import io.codehub.base.Checks;
  * <li>A connection that waited longer than {@code maxWaitNanos} is closed when its turn comes, without
  *     a handshake: its agent has likely given up (it waits six handshake timeouts for the hub's first
  *     byte), and a late handshake would spend the slot for nothing.
- * <li>The per-address cap applies when a handshake starts: a connection whose address already holds
- *     its share of handshakes is closed then, as it is at accept.
+ * <li>A waiting connection counts against its address's share ({@code maxHandshakesPerAddress})
+ *     as one in its handshake does: a connection accepted while its address holds its share is
+ *     closed at once, so one address cannot fill the queue and hold the fleet's place in it.
  * </ul>
  *
  * <p>Thread-safe: connections of every event loop go through one instance; a short lock orders the
@@ -55,7 +56,8 @@ final class HandshakeQueue<C> {
         void close(C connection);
     }
 
-    private record Waiting<C>(C connection, long sinceNanos) {
+    /** A connection waiting for a slot, and the action that gives back its address's share. */
+    private record Waiting<C>(C connection, long sinceNanos, Runnable share) {
     }
 
     private final HandshakesPerAddress slots;
@@ -79,33 +81,34 @@ final class HandshakeQueue<C> {
 
     /** A connection was just accepted: starts its handshake, queues it, or closes it. */
     void accepted(C connection) {
-        Runnable release;
+        Runnable share = slots.tryAcquireShare(connections.source(connection));
+        if (share == null) {
+            connections.close(connection);
+            return;
+        }
+        Runnable slot;
         synchronized (this) {
             if (!waiting.isEmpty() || slots.full()) {
-                waiting.addLast(new Waiting<>(connection, nanoTime.getAsLong()));
+                waiting.addLast(new Waiting<>(connection, nanoTime.getAsLong(), share));
                 waitingCount = waiting.size();
                 if (waitingCount == maxWaiting) {
                     watcher.run();
                 }
                 return;
             }
-            release = slots.tryAcquire(connections.source(connection));
+            slot = slots.acquireSlot();
         }
-        if (release == null) {
-            connections.close(connection);
-        } else {
-            connections.start(connection, releaseThenNext(release), false);
-        }
+        connections.start(connection, releaseThenNext(share, slot), false);
     }
 
     /**
-     * Hands the slot given back to the connections waiting longest: closes those that waited too
-     * long (or whose address holds its share), starts the first other one.
+     * Hands the slot given back to the connection waiting longest: closes those ahead of it that
+     * waited too long, skips those whose clients left, and starts the first other one.
      */
     private void next() {
-        List<C> closing = new ArrayList<>();
-        C started = null;
-        Runnable release = () -> { };
+        List<Waiting<C>> closing = new ArrayList<>();
+        Waiting<C> started = null;
+        Runnable slot = () -> { };
         boolean resume;
         synchronized (this) {
             boolean wasFull = waiting.size() >= maxWaiting;
@@ -113,18 +116,12 @@ final class HandshakeQueue<C> {
             Waiting<C> w;
             while (started == null && !slots.full() && (w = waiting.pollFirst()) != null) {
                 if (!connections.isOpen(w.connection())) {
-                    continue; // its client gave up, and closed it: nothing to start, nor to close
-                }
-                if (now - w.sinceNanos() > maxWaitNanos) {
-                    closing.add(w.connection());
-                    continue;
-                }
-                Runnable slot = slots.tryAcquire(connections.source(w.connection()));
-                if (slot == null) {
-                    closing.add(w.connection());
+                    w.share().run(); // its client gave up, and closed it: nothing to start, nor to close
+                } else if (now - w.sinceNanos() > maxWaitNanos) {
+                    closing.add(w);
                 } else {
-                    started = w.connection();
-                    release = slot;
+                    started = w;
+                    slot = slots.acquireSlot();
                 }
             }
             waitingCount = waiting.size();
@@ -133,17 +130,23 @@ final class HandshakeQueue<C> {
         if (resume) {
             watcher.run();
         }
-        closing.forEach(connections::close);
+        closing.forEach(this::close);
         if (started != null) {
-            connections.start(started, releaseThenNext(release), true);
+            connections.start(started.connection(), releaseThenNext(started.share(), slot), true);
         }
     }
 
-    private Runnable releaseThenNext(Runnable release) {
+    private void close(Waiting<C> w) {
+        w.share().run();
+        connections.close(w.connection());
+    }
+
+    private Runnable releaseThenNext(Runnable share, Runnable slot) {
         AtomicBoolean released = new AtomicBoolean();
         return () -> {
             if (released.compareAndSet(false, true)) {
-                release.run();
+                share.run();
+                slot.run();
                 next();
             }
         };
@@ -151,13 +154,13 @@ final class HandshakeQueue<C> {
 
     /** Closes every waiting connection, unanswered: the server is closing. */
     void closeAll() {
-        List<C> all = new ArrayList<>();
+        List<Waiting<C>> all;
         synchronized (this) {
-            waiting.forEach(w -> all.add(w.connection()));
+            all = new ArrayList<>(waiting);
             waiting.clear();
             waitingCount = 0;
         }
-        all.forEach(connections::close);
+        all.forEach(this::close);
     }
 
     /**

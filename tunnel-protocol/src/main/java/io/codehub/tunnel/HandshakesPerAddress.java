@@ -9,8 +9,8 @@ import io.codehub.base.Checks;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Connections of one source address that have not finished their handshake (not yet answered 101,
- * or an endpoint request still open): at most {@code max} each, so one address cannot hold every
+ * Connections of one source address that have not finished their handshake (waiting for one to
+ * start, not yet answered 101, or an endpoint request still open): at most {@code max} each, so one address cannot hold every
  * socket of the hub with idle or slow handshakes. Authenticated sessions do not count: many agents
  * behind one NAT address are fine, only their simultaneous handshakes are capped. All addresses
  * together have at most {@code maxInAll} (a fleet reconnecting at once: the hub finishes the TLS
@@ -45,11 +45,11 @@ final class HandshakesPerAddress {
     }
 
     /**
-     * Takes a slot for a new connection from {@code source}: the action that gives it back (safe to
-     * run more than once), or null when the address has {@code max} handshakes open already.
+     * Counts a connection against its address's share only (one waiting for a slot of all addresses
+     * together counts too): the action that gives it back (safe to run more than once), or null when
+     * the address has {@code max} connections counted already.
      */
-    @Nullable Runnable tryAcquire(InetAddress source) {
-        inAll.incrementAndGet();
+    @Nullable Runnable tryAcquireShare(InetAddress source) {
         InetAddress key = FailedAuthRateLimiter.key(source);
         boolean[] taken = new boolean[1];
         open.compute(key, (k, count) -> {
@@ -61,14 +61,26 @@ final class HandshakesPerAddress {
             return current + 1;
         });
         if (!taken[0]) {
-            giveBack();
             return null;
         }
         AtomicBoolean released = new AtomicBoolean();
         return () -> {
             if (released.compareAndSet(false, true)) {
                 open.computeIfPresent(key, (k, count) -> count <= 1 ? null : count - 1);
-                giveBack();
+            }
+        };
+    }
+
+    /**
+     * Takes one of all addresses' {@code maxInAll} slots, even past it (callers ask {@link #full()}
+     * first): the action that gives it back (safe to run more than once).
+     */
+    Runnable acquireSlot() {
+        inAll.incrementAndGet();
+        AtomicBoolean released = new AtomicBoolean();
+        return () -> {
+            if (released.compareAndSet(false, true)) {
+                inAll.decrementAndGet();
             }
         };
     }
@@ -83,11 +95,7 @@ final class HandshakesPerAddress {
         return inAll.get() >= maxInAll;
     }
 
-    private void giveBack() {
-        inAll.decrementAndGet();
-    }
-
-    /** Handshakes open from {@code source}'s address (or /64). */
+    /** Connections counted against {@code source}'s address (or /64): handshakes open and connections waiting. */
     int openFrom(InetAddress source) {
         return open.getOrDefault(FailedAuthRateLimiter.key(source), 0);
     }

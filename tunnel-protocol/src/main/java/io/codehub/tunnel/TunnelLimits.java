@@ -212,8 +212,8 @@ public final class TunnelLimits {
 
         /**
          * Connections one source address (an IPv6 /64) may have open before their handshake is
-         * answered 101 (default 128); a connection past it is closed at accept, unanswered.
-         * Sessions do not count, only handshakes in progress.
+         * answered 101 (default 128), in their handshake or waiting for one; a connection past it is
+         * closed at accept, unanswered. Sessions do not count, only handshakes in progress or waiting.
          */
         public Builder maxHandshakesPerAddress(int value) {
             maxHandshakesPerAddress = Checks.positive("maxHandshakesPerAddress", value);

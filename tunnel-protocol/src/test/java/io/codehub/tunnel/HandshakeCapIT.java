@@ -234,6 +234,30 @@ class HandshakeCapIT {
     }
 
     @Test
+    void oneAddressCannotFillTheWaitingQueueItsWaitingConnectionsCountAgainstItsShare() throws Exception {
+        TunnelServer server = server(TunnelLimits.builder().maxHandshakes(1).maxHandshakesPerAddress(3)
+                .handshakeTimeout(Duration.ofSeconds(30)).build(), TunnelTestKit.keyAuthenticator());
+        InetSocketAddress hub = server.localAddress();
+        idle(hub); // holds the one slot
+        await().atMost(TunnelTestKit.WAIT).until(() -> server.handshakesInProgress() == 1);
+        idle(hub);
+        idle(hub);
+        await().atMost(TunnelTestKit.WAIT).until(() -> server.handshakesWaiting() == 2);
+
+        // 127.0.0.1 holds its share of three: one in its handshake, two waiting. A fourth is closed at once.
+        Socket past = idle(hub);
+        past.setSoTimeout(10_000);
+        assertThat(past.getInputStream().read()).as("closed at accept, unanswered").isEqualTo(-1);
+        assertThat(server.handshakesWaiting()).isEqualTo(2);
+
+        Socket other = new Socket(); // another address (all of 127/8 is loopback) has its own share: waits
+        sockets.add(other);
+        other.bind(new InetSocketAddress("127.0.0.2", 0));
+        other.connect(hub, 5_000);
+        await().atMost(TunnelTestKit.WAIT).until(() -> server.handshakesWaiting() == 3);
+    }
+
+    @Test
     void closingTheServerClosesTheConnectionsThatWaitForASlot() throws Exception {
         // An event loop group the server does not own (so does not shut down, closing its channels):
         // only the server's close closes the waiting connection.

@@ -26,17 +26,15 @@ class HandshakeQueueTest {
     private final List<String> gone = new ArrayList<>();
     private final AtomicLong now = new AtomicLong();
     private final AtomicInteger told = new AtomicInteger();
+    private HandshakesPerAddress slots = new HandshakesPerAddress(1);
 
     private HandshakeQueue<String> queue(int maxHandshakes, int maxPerAddress, int maxWaiting) {
-        HandshakeQueue<String> queue = new HandshakeQueue<>(new HandshakesPerAddress(maxPerAddress, maxHandshakes),
-                maxWaiting, MAX_WAIT, now::get, new HandshakeQueue.Connections<>() {
+        slots = new HandshakesPerAddress(maxPerAddress, maxHandshakes);
+        HandshakeQueue<String> queue = new HandshakeQueue<>(slots, maxWaiting, MAX_WAIT, now::get,
+                new HandshakeQueue.Connections<>() {
                     @Override
                     public InetAddress source(String connection) {
-                        try {
-                            return InetAddress.getByName("127.0.0." + connection.split("-")[0]);
-                        } catch (UnknownHostException e) {
-                            throw new IllegalStateException(e);
-                        }
+                        return address(connection.split("-")[0]);
                     }
 
                     @Override
@@ -59,6 +57,14 @@ class HandshakeQueueTest {
                 });
         queue.watch(told::incrementAndGet);
         return queue;
+    }
+
+    private static InetAddress address(String lastDigits) {
+        try {
+            return InetAddress.getByName("127.0.0." + lastDigits);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
@@ -105,24 +111,32 @@ class HandshakeQueueTest {
         started.get("1-holder").run();
         assertThat(closed).containsExactly("2-stale");
         assertThat(startedAfterWaiting).containsExactly("3-fresh");
+        assertThat(slots.openFrom(address("2"))).as("the closed one's share given back").isZero();
     }
 
     @Test
-    void aConnectionWhoseAddressHoldsItsShareIsClosedAtItsTurn() {
-        HandshakeQueue<String> queue = queue(2, 1, 10);
+    void aWaitingConnectionCountsAgainstItsAddressShareSoOneAddressCannotFillTheQueue() {
+        HandshakeQueue<String> queue = queue(1, 2, 10);
         queue.accepted("1-holder");
-        queue.accepted("2-holder");
-        queue.accepted("1-again"); // waits: all slots taken
-        queue.accepted("3-other");
+        queue.accepted("1-waits");
+        queue.accepted("1-past-share"); // one in its handshake and one waiting: the address's share
+        queue.accepted("2-other"); // another address has its own share
+        assertThat(closed).containsExactly("1-past-share");
+        assertThat(queue.waiting()).isEqualTo(2);
+        assertThat(slots.openFrom(address("1"))).isEqualTo(2);
 
-        started.get("2-holder").run(); // a slot frees, but address 1 still holds its one handshake
-        assertThat(closed).containsExactly("1-again");
-        assertThat(startedAfterWaiting).containsExactly("3-other");
+        started.get("1-holder").run();
+        assertThat(startedAfterWaiting).containsExactly("1-waits");
+        queue.accepted("1-again"); // its address holds one now: waits
+        assertThat(closed).containsExactly("1-past-share");
+        assertThat(queue.waiting()).isEqualTo(2);
 
-        queue.accepted("1-past-share"); // at accept, with a slot free: closed too
-        assertThat(closed).containsExactly("1-again");
-        started.get("3-other").run();
-        assertThat(closed).containsExactly("1-again", "1-past-share");
+        started.get("1-waits").run();
+        started.get("2-other").run();
+        assertThat(startedAfterWaiting).containsExactly("1-waits", "2-other", "1-again");
+        started.get("1-again").run();
+        assertThat(slots.openFrom(address("1"))).as("every share given back").isZero();
+        assertThat(slots.inProgress()).isZero();
     }
 
     @Test
@@ -159,6 +173,7 @@ class HandshakeQueueTest {
         assertThat(startedAfterWaiting).containsExactly("3-next");
         assertThat(closed).as("closed already").isEmpty();
         assertThat(queue.waiting()).isZero();
+        assertThat(slots.openFrom(address("2"))).as("its share given back").isZero();
     }
 
     @Test
@@ -171,6 +186,7 @@ class HandshakeQueueTest {
         queue.closeAll();
         assertThat(closed).containsExactly("2-a", "3-b");
         assertThat(queue.waiting()).isZero();
+        assertThat(slots.openFrom(address("2"))).isZero();
         started.get("1-holder").run();
         assertThat(startedAfterWaiting).isEmpty();
     }

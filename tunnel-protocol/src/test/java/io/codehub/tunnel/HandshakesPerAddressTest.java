@@ -19,33 +19,33 @@ class HandshakesPerAddressTest {
         InetAddress other = InetAddress.getByName("127.0.0.3");
         List<Runnable> slots = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            Runnable slot = handshakes.tryAcquire(one);
+            Runnable slot = handshakes.tryAcquireShare(one);
             assertThat(slot).as("slot %d", i).isNotNull();
             slots.add(slot);
         }
-        assertThat(handshakes.tryAcquire(one)).isNull();
-        assertThat(handshakes.tryAcquire(other)).as("another address has its own share").isNotNull();
+        assertThat(handshakes.tryAcquireShare(one)).isNull();
+        assertThat(handshakes.tryAcquireShare(other)).as("another address has its own share").isNotNull();
 
         slots.get(0).run();
         slots.get(0).run(); // twice (101, then close) gives back one slot only
         assertThat(handshakes.openFrom(one)).isEqualTo(2);
-        assertThat(handshakes.tryAcquire(one)).isNotNull();
-        assertThat(handshakes.tryAcquire(one)).isNull();
+        assertThat(handshakes.tryAcquireShare(one)).isNotNull();
+        assertThat(handshakes.tryAcquireShare(one)).isNull();
     }
 
     @Test
     void anIpv6SourceIsCountedByItsSlash64() throws Exception {
         for (int i = 1; i <= 3; i++) {
-            assertThat(handshakes.tryAcquire(InetAddress.getByName("2001:db8:1:2::" + i))).isNotNull();
+            assertThat(handshakes.tryAcquireShare(InetAddress.getByName("2001:db8:1:2::" + i))).isNotNull();
         }
-        assertThat(handshakes.tryAcquire(InetAddress.getByName("2001:db8:1:2:ffff::9"))).isNull();
-        assertThat(handshakes.tryAcquire(InetAddress.getByName("2001:db8:1:3::1"))).isNotNull();
+        assertThat(handshakes.tryAcquireShare(InetAddress.getByName("2001:db8:1:2:ffff::9"))).isNull();
+        assertThat(handshakes.tryAcquireShare(InetAddress.getByName("2001:db8:1:3::1"))).isNotNull();
     }
 
     @Test
     void anEntryLivesOnlyWhileItsAddressHasAHandshakeOpen() throws Exception {
         InetAddress source = InetAddress.getByName("127.0.0.4");
-        Runnable slot = handshakes.tryAcquire(source);
+        Runnable slot = handshakes.tryAcquireShare(source);
         slot.run();
         assertThat(handshakes.openFrom(source)).isZero();
         assertThatThrownBy(() -> new HandshakesPerAddress(0))
@@ -58,9 +58,7 @@ class HandshakesPerAddressTest {
         List<Runnable> slots = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             assertThat(capped.full()).isFalse();
-            Runnable slot = capped.tryAcquire(InetAddress.getByName("127.0.0." + (10 + i)));
-            assertThat(slot).as("slot %d", i).isNotNull();
-            slots.add(slot);
+            slots.add(capped.acquireSlot());
         }
         assertThat(capped.full()).isTrue();
         assertThat(capped.inProgress()).isEqualTo(4);
@@ -69,5 +67,6 @@ class HandshakesPerAddressTest {
         slots.get(0).run(); // given back once only
         assertThat(capped.inProgress()).isEqualTo(3);
         assertThat(capped.full()).isFalse();
+        assertThat(capped.openFrom(InetAddress.getByName("127.0.0.10"))).as("slots are not any address's share").isZero();
     }
 }
