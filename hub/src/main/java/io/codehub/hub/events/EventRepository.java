@@ -25,6 +25,9 @@ public final class EventRepository {
     private static final TypeReference<Map<String, String>> DETAIL = new TypeReference<>() {
     };
 
+    /** Rows one {@code INSERT} of {@link #insertAll} carries at most: six parameters each. */
+    static final int ROWS_PER_STATEMENT = 256;
+
     private final DatabaseClient db;
     private final JsonMapper json;
     private final @Nullable TransactionalOperator tx;
@@ -40,29 +43,63 @@ public final class EventRepository {
         this.tx = tx;
     }
 
-    /** Inserts {@code events}, the i-th happening at {@code at.get(i)}, in order and in one transaction. */
+    /**
+     * Inserts {@code events}, the i-th happening at {@code at.get(i)}, in order and in one
+     * transaction: one statement per {@value #ROWS_PER_STATEMENT} rows (a fleet reconnecting after a
+     * hub restart records an event per agent: a statement each was most of the hub's database work).
+     */
     public Flux<Event> insertAll(List<NewEvent> events, List<Instant> at) {
-        Flux<Event> inserts = Flux.range(0, events.size()).concatMap(i -> insert(events.get(i), at.get(i)));
-        return tx == null ? inserts : tx.transactional(inserts);
+        if (events.size() != at.size()) {
+            throw new IllegalArgumentException("events: " + events.size() + ", times: " + at.size() + " (expected: as many)");
+        }
+        int statements = (events.size() + ROWS_PER_STATEMENT - 1) / ROWS_PER_STATEMENT;
+        Flux<Event> inserts = Flux.range(0, statements).concatMap(n -> {
+            int from = n * ROWS_PER_STATEMENT;
+            int to = Math.min(events.size(), from + ROWS_PER_STATEMENT);
+            return insertRows(events.subList(from, to), at.subList(from, to));
+        });
+        return tx == null || statements <= 1 ? inserts : tx.transactional(inserts);
     }
 
-    /** Stores {@code event} as having happened {@code at}; completes with the stored row (its id given). */
-    public Mono<Event> insert(NewEvent event, Instant at) {
-        GenericExecuteSpec spec = db.sql("""
-                INSERT INTO events (occurred_at, type, agent_id, workspace_id, reason, detail)
-                VALUES (:at, :type, :agentId, :workspaceId, :reason, :detail)""")
-                .bind("type", event.type().wire());
-        spec = Sql.bind(spec, "at", at, Instant.class);
-        spec = Sql.bind(spec, "agentId", event.agentId(), String.class);
-        spec = Sql.bind(spec, "workspaceId", event.workspaceId(), String.class);
-        spec = Sql.bind(spec, "reason", event.reason(), String.class);
-        spec = Sql.bind(spec, "detail", event.detail().isEmpty() ? null : json.writeValueAsString(event.detail()),
-                String.class);
+    /**
+     * One multi-row {@code INSERT}. Its rows take their ids in the order they are listed (the
+     * identity is drawn row by row), so the ids the database returns, sorted, are the events' in
+     * order, whatever order it returns them in.
+     */
+    private Flux<Event> insertRows(List<NewEvent> events, List<Instant> at) {
+        StringBuilder sql = new StringBuilder("INSERT INTO events (occurred_at, type, agent_id, workspace_id, reason, "
+                + "detail) VALUES ");
+        for (int i = 0; i < events.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("(:at").append(i).append(", :type").append(i).append(", :agentId")
+                    .append(i).append(", :workspaceId").append(i).append(", :reason").append(i).append(", :detail")
+                    .append(i).append(')');
+        }
+        GenericExecuteSpec spec = db.sql(sql.toString());
+        for (int i = 0; i < events.size(); i++) {
+            NewEvent event = events.get(i);
+            spec = spec.bind("type" + i, event.type().wire());
+            spec = Sql.bind(spec, "at" + i, at.get(i), Instant.class);
+            spec = Sql.bind(spec, "agentId" + i, event.agentId(), String.class);
+            spec = Sql.bind(spec, "workspaceId" + i, event.workspaceId(), String.class);
+            spec = Sql.bind(spec, "reason" + i, event.reason(), String.class);
+            spec = Sql.bind(spec, "detail" + i, event.detail().isEmpty() ? null : json.writeValueAsString(event.detail()),
+                    String.class);
+        }
         return spec.filter(statement -> statement.returnGeneratedValues("id"))
                 .map(row -> Sql.bigint(row, "id"))
-                .one()
-                .map(id -> new Event(id, at, event.type(), event.agentId(), event.workspaceId(), event.reason(),
-                        event.detail()));
+                .all()
+                .collectSortedList()
+                .flatMapMany(ids -> {
+                    if (ids.size() != events.size()) {
+                        return Flux.error(new IllegalStateException("inserted " + events.size() + " events, the "
+                                + "database returned " + ids.size() + " ids"));
+                    }
+                    return Flux.range(0, events.size()).map(i -> {
+                        NewEvent event = events.get(i);
+                        return new Event(ids.get(i), at.get(i), event.type(), event.agentId(), event.workspaceId(),
+                                event.reason(), event.detail());
+                    });
+                });
     }
 
     /**

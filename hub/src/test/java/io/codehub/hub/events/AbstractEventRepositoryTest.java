@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -33,7 +34,7 @@ import reactor.test.StepVerifier;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class AbstractEventRepositoryTest {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
     private TestDatabase database;
@@ -43,6 +44,11 @@ abstract class AbstractEventRepositoryTest {
 
     /** Opens the database under test. */
     abstract TestDatabase open() throws Exception;
+
+    /** {@code INSERT}s into {@code events} the database has run so far, or -1 where it does not tell. */
+    long insertStatementsRun(TestDatabase database) {
+        return -1;
+    }
 
     @BeforeAll
     void openDatabase() throws Exception {
@@ -94,6 +100,39 @@ abstract class AbstractEventRepositoryTest {
         assertThatThrownBy(() -> repository.insertAll(List.of(fine, tooLong), List.of(T0, T0)).collectList().block(TIMEOUT))
                 .isNotNull();
         assertThat(repository.newest(new EventFilter(other, null, Set.of()), null, null, 10).collectList().block(TIMEOUT)).isEmpty();
+    }
+
+    @Test
+    void morePastTheRowsOfOneStatementAreStoredInOrderAndAllOrNothing() {
+        int count = EventRepository.ROWS_PER_STATEMENT * 2 + 88;
+        String agent = unique();
+        List<NewEvent> events = IntStream.range(0, count)
+                .mapToObj(i -> NewEvent.agent(EventType.AGENT_CONNECTED, agent).with("n", Integer.toString(i))).toList();
+        List<Instant> times = IntStream.range(0, count).mapToObj(T0::plusSeconds).toList();
+        long statementsBefore = insertStatementsRun(database);
+        List<Event> stored = repository.insertAll(events, times).collectList().block(TIMEOUT);
+        assertThat(stored).hasSize(count);
+        if (statementsBefore >= 0) {
+            assertThat(insertStatementsRun(database) - statementsBefore).as("one statement per %d rows",
+                    EventRepository.ROWS_PER_STATEMENT).isEqualTo(3);
+        }
+        assertThat(stored).extracting(Event::id).isSorted().doesNotHaveDuplicates();
+        List<Event> read = repository.newest(new EventFilter(agent, null, Set.of()), null, null, count).collectList()
+                .block(TIMEOUT);
+        List<Event> newestFirst = new ArrayList<>(stored);
+        Collections.reverse(newestFirst);
+        assertThat(read).as("read back newest first: each id with its own event").containsExactlyElementsOf(newestFirst);
+        assertThat(read.get(0).detail()).containsEntry("n", Integer.toString(count - 1));
+        assertThat(read.get(0).at()).isEqualTo(T0.plusSeconds(count - 1));
+
+        // A refused row in the last statement takes the earlier statements' rows with it.
+        String other = unique();
+        List<NewEvent> failing = new ArrayList<>(IntStream.range(0, count - 1)
+                .mapToObj(i -> NewEvent.agent(EventType.AGENT_CONNECTED, other)).toList());
+        failing.add(NewEvent.agent(EventType.AGENT_CONNECTED, "a".repeat(300)));
+        assertThatThrownBy(() -> repository.insertAll(failing, times).collectList().block(TIMEOUT)).isNotNull();
+        assertThat(repository.newest(new EventFilter(other, null, Set.of()), null, null, 10).collectList().block(TIMEOUT))
+                .isEmpty();
     }
 
     @Test
