@@ -25,6 +25,8 @@ final class ProcessMemory {
     /** "garbage-first heap total 262144K, used 19853K" (G1), "def new generation total 4928K, used 2179K" (Serial), ... */
     private static final Pattern HEAP_USED = Pattern.compile("(?m)^\\s*(?!Metaspace|class space)[a-zA-Z][^\\n]*?"
             + "total \\d+K, used (\\d+)K");
+    /** "ZHeap           used 42M, capacity 378M, max capacity 6028M" (ZGC, generational or not). */
+    private static final Pattern Z_HEAP_USED = Pattern.compile("(?m)^\\s*ZHeap\\s+used (\\d+)([KMG])");
 
     private ProcessMemory() {
     }
@@ -35,17 +37,31 @@ final class ProcessMemory {
         if (jcmd(pid, "GC.run") != null) {
             String info = jcmd(pid, "GC.heap_info");
             if (info != null) {
-                Matcher m = HEAP_USED.matcher(info);
-                long used = 0;
-                boolean found = false;
-                while (m.find()) {
-                    used += Long.parseLong(m.group(1)) * 1024;
-                    found = true;
-                }
-                heap = found ? used : -1;
+                heap = heapUsed(info);
             }
         }
         return new Sample(resident(pid), heap);
+    }
+
+    /** The heap in use that {@code jcmd GC.heap_info} printed (G1, Serial, Parallel, ZGC), or -1. */
+    static long heapUsed(String info) {
+        Matcher m = HEAP_USED.matcher(info);
+        long used = 0;
+        boolean found = false;
+        while (m.find()) {
+            used += Long.parseLong(m.group(1)) * 1024;
+            found = true;
+        }
+        Matcher z = Z_HEAP_USED.matcher(info);
+        if (!found && z.find()) {
+            used = Long.parseLong(z.group(1)) << switch (z.group(2)) {
+                case "K" -> 10;
+                case "M" -> 20;
+                default -> 30;
+            };
+            found = true;
+        }
+        return found ? used : -1;
     }
 
     /**
