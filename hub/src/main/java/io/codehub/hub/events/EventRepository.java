@@ -46,7 +46,7 @@ public final class EventRepository {
     /**
      * Inserts {@code events}, the i-th happening at {@code at.get(i)}, in order and in one
      * transaction: one statement per {@value #ROWS_PER_STATEMENT} rows (a fleet reconnecting after a
-     * hub restart records an event per agent: a statement each was most of the hub's database work).
+     * hub restart records an event per agent: 10,000 statements, now about 40).
      */
     public Flux<Event> insertAll(List<NewEvent> events, List<Instant> at) {
         if (events.size() != at.size()) {
