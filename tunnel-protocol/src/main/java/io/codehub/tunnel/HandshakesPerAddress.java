@@ -10,16 +10,16 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Connections of one source address that have not finished their handshake (waiting for one to
- * start, not yet answered 101, or an endpoint request still open): at most {@code max} each, so one address cannot hold every
- * socket of the hub with idle or slow handshakes. Authenticated sessions do not count: many agents
- * behind one NAT address are fine, only their simultaneous handshakes are capped. All addresses
- * together have at most {@code maxInAll} (a fleet reconnecting at once: the hub finishes the TLS
- * handshakes and authentications it started within their timeout, and closes the others at accept
- * for their agents to retry, instead of starting all and finishing none). IPv6 sources are
- * keyed by their /64, as in {@link FailedAuthRateLimiter}.
+ * start, not yet answered 101, or an endpoint request still open): at most {@code max} each, so one
+ * address cannot hold every socket of the hub with idle or slow handshakes, nor fill the queue of
+ * those waiting. Authenticated sessions do not count: many agents behind one NAT address are fine,
+ * only their simultaneous handshakes are capped. Handshakes in progress from all addresses together
+ * have at most {@code maxInAll} slots (a fleet reconnecting at once: the hub finishes the TLS
+ * handshakes and authentications it started within their timeout instead of starting all and
+ * finishing none). IPv6 sources are keyed by their /64, as in {@link FailedAuthRateLimiter}.
  *
  * <p>Shared by every event loop of a server, hence thread-safe. An entry exists only while its
- * address has a handshake open, so the table never holds more entries than open connections.
+ * address has a connection counted, so the table never holds more entries than open connections.
  *
  * <h2>All addresses</h2>
  * When all addresses together hold {@code maxInAll}, new connections wait for a slot in the
