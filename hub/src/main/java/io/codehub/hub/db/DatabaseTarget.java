@@ -105,9 +105,13 @@ public sealed interface DatabaseTarget {
     record Postgres(String host, int port, String database, String user, @Nullable String password,
             @Nullable String schema) implements DatabaseTarget {
 
+        /** Prepared statements one connection keeps on the server at most, the least recently used closed first. */
+        static final int MAX_PREPARED_STATEMENTS = 256;
         private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}");
         /** r2dbc-postgresql's option for the binary format of parameters and results. */
         private static final Option<Boolean> FORCE_BINARY = Option.valueOf("forceBinary");
+        /** r2dbc-postgresql's option for how many prepared statements a connection keeps (-1: all, its default). */
+        private static final Option<Integer> PREPARED_STATEMENT_CACHE = Option.valueOf("preparedStatementCacheQueries");
         private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
         private static final String EXPECTED = " (expected: postgresql://user[:password]@host:port/database)";
 
@@ -183,7 +187,13 @@ public sealed interface DatabaseTarget {
                     // Rows in the binary format: a timestamp is eight bytes to read, where its text is
                     // parsed with a formatter (with 10,000 agents, most of the hub's steady allocation
                     // and so most of its GC pauses).
-                    .option(FORCE_BINARY, true);
+                    .option(FORCE_BINARY, true)
+                    // The driver prepares each statement text once per connection and, by default, keeps
+                    // every one on the server for the connection's life; a statement with an IN list of
+                    // n ids (batched reads and writes) is a new text for every n, so the server's memory
+                    // per connection would grow with each batch size ever used. The least recently used
+                    // beyond the cap are closed on the server.
+                    .option(PREPARED_STATEMENT_CACHE, MAX_PREPARED_STATEMENTS);
             if (password != null) {
                 options.option(ConnectionFactoryOptions.PASSWORD, password);
             }
