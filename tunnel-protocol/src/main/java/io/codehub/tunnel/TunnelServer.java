@@ -304,7 +304,8 @@ public final class TunnelServer {
         public void close(Channel connection) {
             // Before TLS and before any byte is read: nothing to answer with, and nothing spent.
             LOG.log(System.Logger.Level.DEBUG, "closing a connection from {0} before its handshake: its address "
-                    + "holds {1} handshakes, it waited longer than {2} for a slot, or the server is closing",
+                    + "holds {1} connections in or waiting for a handshake, it waited longer than {2} for a slot, "
+                    + "or the server is closing",
                     connection.remoteAddress(), context.limits.maxHandshakesPerAddress(),
                     context.limits.handshakeWaitTimeout());
             connection.close();
