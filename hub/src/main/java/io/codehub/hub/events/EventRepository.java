@@ -2,6 +2,7 @@ package io.codehub.hub.events;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -88,18 +89,19 @@ public final class EventRepository {
                     .append(i).append(", :workspaceId").append(i).append(", :reason").append(i).append(", :detail")
                     .append(i).append(')');
         }
-        GenericExecuteSpec spec = db.sql(sql.toString());
+        Map<String, Object> values = new HashMap<>(events.size() * 8);
         for (int i = 0; i < events.size(); i++) {
             NewEvent event = events.get(i);
-            spec = spec.bind("type" + i, event.type().wire());
-            spec = Sql.bind(spec, "at" + i, at.get(i), Instant.class);
-            spec = Sql.bind(spec, "agentId" + i, event.agentId(), String.class);
-            spec = Sql.bind(spec, "workspaceId" + i, event.workspaceId(), String.class);
-            spec = Sql.bind(spec, "reason" + i, event.reason(), String.class);
-            spec = Sql.bind(spec, "detail" + i, event.detail().isEmpty() ? null : json.writeValueAsString(event.detail()),
-                    String.class);
+            values.put("type" + i, event.type().wire());
+            values.put("at" + i, Sql.value(at.get(i), Instant.class));
+            values.put("agentId" + i, Sql.value(event.agentId(), String.class));
+            values.put("workspaceId" + i, Sql.value(event.workspaceId(), String.class));
+            values.put("reason" + i, Sql.value(event.reason(), String.class));
+            values.put("detail" + i, Sql.value(event.detail().isEmpty() ? null : json.writeValueAsString(event.detail()),
+                    String.class));
         }
-        return spec.filter(statement -> statement.returnGeneratedValues("id"))
+        return db.sql(sql.toString()).bindValues(values)
+                .filter(statement -> statement.returnGeneratedValues("id"))
                 .map(row -> Sql.bigint(row, "id"))
                 .all()
                 .collectSortedList()
