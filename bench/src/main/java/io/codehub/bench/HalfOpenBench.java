@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import io.codehub.tunnel.AuthDecision;
 import io.codehub.tunnel.ConnectorListener;
 import io.codehub.tunnel.HubSessionInfo;
+import io.codehub.tunnel.Keepalive;
 import io.codehub.tunnel.TunnelConnector;
 import io.codehub.tunnel.TunnelListener;
 import io.codehub.tunnel.TunnelServer;
@@ -172,8 +173,10 @@ final class HalfOpenBench {
         try {
             TunnelSession current = next(opened, "the first session");
             for (int i = 0; i < runs; i++) {
-                // Anywhere between two of the hub's PINGs (5 s apart by default).
-                Thread.sleep(ThreadLocalRandom.current().nextLong(500, 5500));
+                // Anywhere between two of the hub's PINGs (15 s apart by default; the agent's kernel
+                // probes the path after 5 s of quiet between them).
+                long interval = Keepalive.DEFAULT.interval().toMillis();
+                Thread.sleep(ThreadLocalRandom.current().nextLong(500, interval + 500));
                 int agentPort = current.remoteAddress().getPort();
                 List<List<String>> rules = List.of(
                         List.of("INPUT", "-p", "tcp", "--sport", Integer.toString(agentPort), "-j", "DROP"),

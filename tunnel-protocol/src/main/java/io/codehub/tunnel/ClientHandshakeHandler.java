@@ -214,9 +214,9 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
         // From here the HTTP encoder passes bytes through: the HTTP/2 codec writes its preface at once.
         ((HttpClientCodec) pipeline.get(HTTP_CODEC)).prepareUpgradeFrom(ctx);
         pipeline.addAfter(HTTP_CODEC, "agent-idle", new AgentIdleHandler(keepalive));
-        // The hub's PINGs come every interval: a path quiet for longer is probed by the kernel, which
-        // finds a dead one (a NAT that dropped the flow) seconds before the idle deadline would.
-        TunnelTransport.probeDeadPaths(ctx.channel(), keepalive);
+        // A path quiet for 5 s (between two of the hub's PINGs) is probed by the kernel, which finds a
+        // dead one (a NAT that dropped the flow) within 8 s, long before the idle deadline would.
+        TunnelTransport.probeDeadPaths(ctx.channel(), TunnelTransport.pathQuiet(keepalive));
         pipeline.addAfter("agent-idle", Http2Pipelines.FLUSH, Http2Pipelines.flushConsolidation());
         pipeline.addAfter(Http2Pipelines.FLUSH, Http2Pipelines.CODEC, Http2Pipelines.agentCodec(attempt.limits()));
         pipeline.addAfter(Http2Pipelines.CODEC, Http2Pipelines.MULTIPLEX,

@@ -19,14 +19,26 @@ import io.codehub.base.Checks;
 public record Keepalive(Duration interval, Duration ackTimeout) {
 
     /**
-     * 5 s interval, 9 s ACK timeout: a half-open connection is noticed by the hub within 14 s
-     * (interval + ACK timeout) and by the agent within 15 s at the latest (its idle deadline), within
-     * 8 s where its kernel probes the path ({@link TunnelTransport#probeDeadPaths}), while an agent
-     * whose machine is busy for a few seconds (or a hub working through a reconnect storm) does not
-     * lose its tunnel over one late ACK. A PING is 17 bytes, so even
-     * 10,000 tunnels cost the hub 2,000 tiny frames a second.
+     * 15 s interval, 9 s ACK timeout: a half-open connection is noticed by the hub within 24 s
+     * (interval + ACK timeout), by an agent on epoll or NIO within 8 s (its kernel probes a path
+     * quiet for {@link TunnelTransport#PATH_QUIET}, {@link TunnelTransport#probeDeadPaths}) and by
+     * any agent within 45 s (its idle deadline), while an agent whose machine is busy for a few
+     * seconds (or a hub working through a reconnect storm) does not lose its tunnel over one late ACK.
+     * A PING costs the hub a TLS record written and one read, a system call each: at 10,000 tunnels
+     * the 5 s interval used until 2026-12-07 was 2,000 of each a second, the largest part of an idle
+     * fleet's cost to the hub (docs/benchmarks.md, "Fleet").
      */
-    public static final Keepalive DEFAULT = new Keepalive(Duration.ofSeconds(5), Duration.ofSeconds(9));
+    public static final Keepalive DEFAULT = new Keepalive(Duration.ofSeconds(15), Duration.ofSeconds(9));
+
+    /**
+     * 5 s interval, 9 s ACK timeout: the hub-to-hub relay connections ({@link RelayClient},
+     * {@link RelayServer}), one per pair of hubs, where a PING costs next to nothing and a dead peer
+     * hub is best noticed within 14 s.
+     */
+    public static final Keepalive RELAY = new Keepalive(Duration.ofSeconds(5), Duration.ofSeconds(9));
+
+    /** The longest ACK timeout {@link #withInterval} gives. */
+    static final Duration MAX_DEFAULT_ACK_TIMEOUT = Duration.ofSeconds(9);
 
     public Keepalive {
         Checks.wholeSeconds("interval", interval);
@@ -35,6 +47,18 @@ public record Keepalive(Duration interval, Duration ackTimeout) {
             throw new IllegalArgumentException(
                     "ackTimeout: " + ackTimeout + " (expected: <= two intervals, " + interval.multipliedBy(2) + ")");
         }
+    }
+
+    /**
+     * A keepalive with a PING every {@code interval} and the default ACK timeout (9 s), or two
+     * intervals when that is shorter.
+     *
+     * @throws IllegalArgumentException when {@code interval} is not a positive number of whole seconds
+     */
+    public static Keepalive withInterval(Duration interval) {
+        Checks.wholeSeconds("interval", interval);
+        Duration twice = interval.multipliedBy(2);
+        return new Keepalive(interval, twice.compareTo(MAX_DEFAULT_ACK_TIMEOUT) < 0 ? twice : MAX_DEFAULT_ACK_TIMEOUT);
     }
 
     /** How long an agent waits without hearing from the hub before it closes the session. */

@@ -176,7 +176,7 @@ public final class RelayClient {
 
         private @Nullable SslContext sslContext;
         private TunnelLimits limits = RelayServer.DEFAULT_LIMITS;
-        private Keepalive keepalive = Keepalive.DEFAULT;
+        private Keepalive keepalive = Keepalive.RELAY;
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration reconnectBackoff = Duration.ofSeconds(1);
         private Ticker ticker = Ticker.systemTicker();
@@ -204,7 +204,7 @@ public final class RelayClient {
             return this;
         }
 
-        /** PING interval and ACK timeout of every relay connection (default {@link Keepalive#DEFAULT}). */
+        /** PING interval and ACK timeout of every relay connection (default {@link Keepalive#RELAY}). */
         public Builder keepalive(Keepalive value) {
             keepalive = Objects.requireNonNull(value, "keepalive");
             return this;

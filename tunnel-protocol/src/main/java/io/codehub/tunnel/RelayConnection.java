@@ -64,7 +64,7 @@ final class RelayConnection {
 
     /** A connection that will never be made (the client is closed). */
     static RelayConnection failed(InetSocketAddress peer, EventLoop loop, String why) {
-        RelayConnection c = new RelayConnection(peer, loop, 0, null, TunnelLimits.defaults(), Keepalive.DEFAULT,
+        RelayConnection c = new RelayConnection(peer, loop, 0, null, TunnelLimits.defaults(), Keepalive.RELAY,
                 Ticker.systemTicker());
         c.connectFailed(new TunnelConnectionException(TunnelConnectionException.Reason.CLOSED, null, true,
                 "relay connection to " + peer + ": " + why, null));

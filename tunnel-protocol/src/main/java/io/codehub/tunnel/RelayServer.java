@@ -274,7 +274,7 @@ public final class RelayServer {
         private @Nullable RelayHandler handler;
         private @Nullable Supplier<SslContext> sslContext;
         private TunnelLimits limits = DEFAULT_LIMITS;
-        private Keepalive keepalive = Keepalive.DEFAULT;
+        private Keepalive keepalive = Keepalive.RELAY;
         private Duration connectIdleTimeout = Duration.ofHours(ConnectRelay.DEFAULT_IDLE_HOURS);
         private @Nullable EventLoopGroup eventLoopGroup;
         private int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -312,7 +312,7 @@ public final class RelayServer {
         /**
          * The forwarders' keepalive ({@link RelayClient.Builder#keepalive}): a relay connection on
          * which nothing arrived for {@value TunnelProtocol#AGENT_IDLE_INTERVALS} intervals is closed,
-         * which resets its relayed streams (default {@link Keepalive#DEFAULT}).
+         * which resets its relayed streams (default {@link Keepalive#RELAY}).
          */
         public Builder keepalive(Keepalive value) {
             keepalive = Objects.requireNonNull(value, "keepalive");

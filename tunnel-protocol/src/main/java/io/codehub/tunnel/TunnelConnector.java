@@ -222,6 +222,13 @@ public final class TunnelConnector {
         return current;
     }
 
+    /** The connection of the current session (null when there is none), read on the event loop; for tests. */
+    CompletableFuture<@Nullable Channel> currentChannel() {
+        CompletableFuture<@Nullable Channel> channel = new CompletableFuture<>();
+        loop.execute(() -> channel.complete(currentChannel));
+        return channel;
+    }
+
     public boolean isConnected() {
         return current != null;
     }

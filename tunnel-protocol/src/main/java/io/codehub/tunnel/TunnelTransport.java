@@ -33,6 +33,14 @@ public final class TunnelTransport {
     private static final boolean EPOLL = !"nio".equalsIgnoreCase(System.getProperty("codehub.tunnel.transport"))
             && Epoll.isAvailable();
 
+    /**
+     * How long an agent's tunnel may be quiet (no segment from the hub) before its kernel probes the
+     * path: 5 s, or the hub's keepalive interval when that is shorter ({@link #pathQuiet}). Shorter
+     * than the default PING interval on purpose: the probes are answered by the hub's kernel, which
+     * costs the hub's process nothing, so a dead path is found within 8 s while the hub PINGs every
+     * 15 s.
+     */
+    static final Duration PATH_QUIET = Duration.ofSeconds(5);
     /** Seconds between two TCP keepalive probes once a path has gone quiet. */
     static final int PATH_PROBE_INTERVAL_SECONDS = 1;
     /** Unanswered TCP keepalive probes after which the kernel gives the connection up. */
@@ -81,6 +89,11 @@ public final class TunnelTransport {
             LOG.log(System.Logger.Level.DEBUG, "TCP keepalive probes not set on " + channel + ": " + e);
         }
         return false;
+    }
+
+    /** {@link #PATH_QUIET}, or {@code keepaliveInterval} when that is shorter. */
+    static Duration pathQuiet(Duration keepaliveInterval) {
+        return keepaliveInterval.compareTo(PATH_QUIET) < 0 ? keepaliveInterval : PATH_QUIET;
     }
 
     /**

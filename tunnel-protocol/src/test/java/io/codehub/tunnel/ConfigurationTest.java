@@ -55,7 +55,16 @@ class ConfigurationTest {
 
     @Test
     void keepaliveAndBackoffValidate() {
-        assertThat(Keepalive.DEFAULT.agentIdleTimeout()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(Keepalive.DEFAULT).isEqualTo(new Keepalive(Duration.ofSeconds(15), Duration.ofSeconds(9)));
+        assertThat(Keepalive.DEFAULT.agentIdleTimeout()).isEqualTo(Duration.ofSeconds(45));
+        assertThat(Keepalive.RELAY).isEqualTo(new Keepalive(Duration.ofSeconds(5), Duration.ofSeconds(9)));
+        assertThat(Keepalive.withInterval(Duration.ofSeconds(30)))
+                .isEqualTo(new Keepalive(Duration.ofSeconds(30), Duration.ofSeconds(9)));
+        assertThat(Keepalive.withInterval(Duration.ofSeconds(2)))
+                .as("the ACK timeout stays within two intervals")
+                .isEqualTo(new Keepalive(Duration.ofSeconds(2), Duration.ofSeconds(4)));
+        assertThatThrownBy(() -> Keepalive.withInterval(Duration.ofMillis(2500)))
+                .hasMessage("interval: PT2.5S (expected: whole seconds)");
         assertThatThrownBy(() -> new Keepalive(Duration.ofMillis(1500), Duration.ofSeconds(1)))
                 .hasMessage("interval: PT1.5S (expected: whole seconds)");
         assertThatThrownBy(() -> new Keepalive(Duration.ofSeconds(5), Duration.ofSeconds(11)))

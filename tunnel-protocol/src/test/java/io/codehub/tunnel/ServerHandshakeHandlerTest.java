@@ -97,7 +97,7 @@ class ServerHandshakeHandlerTest {
         assertThat(response.header("Connection")).isEqualToIgnoringCase("upgrade");
         assertThat(response.header("Codehub-Session-Id")).matches("[A-Za-z0-9_-]{22}");
         assertThat(response.header("Codehub-Hub-Id")).isEqualTo("hub-1");
-        assertThat(response.header("Codehub-Keepalive-Interval")).isEqualTo("5");
+        assertThat(response.header("Codehub-Keepalive-Interval")).isEqualTo("15");
         assertThat(response.header("Codehub-Resumption-Ticket")).isEqualTo("t-next");
         // The hub is the HTTP/2 client: its connection preface follows the 101 at once.
         assertThat(out.substring(out.indexOf("\r\n\r\n") + 4)).startsWith("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");

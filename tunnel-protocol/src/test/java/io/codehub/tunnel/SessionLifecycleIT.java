@@ -30,6 +30,8 @@ import io.codehub.base.Backoff;
 import io.codehub.base.FixedRandom;
 import io.codehub.tunnel.TunnelTestKit.Collector;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -290,6 +292,26 @@ class SessionLifecycleIT {
         TunnelSession session = awaitSession(server, "agent-1");
         await().atMost(WAIT).until(() -> session.lastRtt() != null);
         assertThat(session.lastRtt()).isPositive().isLessThan(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void theAgentsKernelProbesAPathQuietForFiveSecondsWhateverThePingInterval() throws Exception {
+        TunnelServer slow = started(server("hub-slow")); // the default: a PING every 15 s
+        TunnelConnector first = started(connector(slow.localAddress(), "agent-1", echo()));
+        awaitSession(slow, "agent-1");
+        await().atMost(WAIT).until(() -> first.currentSession() != null);
+        assertThat(first.currentSession().keepaliveInterval()).isEqualTo(Duration.ofSeconds(15));
+        Channel channel = first.currentChannel().get(10, TimeUnit.SECONDS);
+        assertThat(channel.config().getOption(EpollChannelOption.TCP_KEEPIDLE)).as("probes after 5 s, not 15")
+                .isEqualTo(5);
+        assertThat(channel.config().getOption(EpollChannelOption.TCP_USER_TIMEOUT)).isEqualTo(8_000);
+
+        TunnelServer fast = started(server("hub-fast").keepalive(Keepalive.withInterval(Duration.ofSeconds(2))));
+        TunnelConnector second = started(connector(fast.localAddress(), "agent-2", echo()));
+        awaitSession(fast, "agent-2");
+        await().atMost(WAIT).until(() -> second.currentSession() != null);
+        assertThat(second.currentChannel().get(10, TimeUnit.SECONDS).config().getOption(EpollChannelOption.TCP_KEEPIDLE))
+                .as("a hub that PINGs more often than every 5 s: probes after one interval").isEqualTo(2);
     }
 
     @Test

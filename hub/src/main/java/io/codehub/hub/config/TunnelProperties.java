@@ -57,6 +57,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param keyCheckQueue key checks that may wait for a thread; more get 503 with Retry-After
  *                    ({@code CODEHUB_HUB_TUNNEL_KEY_CHECK_QUEUE}, default 1024: a few seconds of checks at
  *                    the default bcrypt cost, within the handshake timeout)
+ * @param keepaliveInterval time between two PINGs on each tunnel, whole seconds from 1 to 3600
+ *                    ({@code CODEHUB_HUB_TUNNEL_KEEPALIVE_INTERVAL}, default 15s); the hub closes a tunnel
+ *                    whose ACK is 9 s late (two intervals when shorter), agents one they heard nothing on
+ *                    for three intervals. Shorter finds a dead agent sooner and costs the hub a TLS record
+ *                    written and read per tunnel and interval
  */
 @ConfigurationProperties("codehub.hub.tunnel")
 public record TunnelProperties(
@@ -75,7 +80,8 @@ public record TunnelProperties(
         @DefaultValue("1024") int keyCheckQueue,
         @DefaultValue("5s") Duration moveGrace,
         @DefaultValue("10000") int maxHandshakes,
-        @DefaultValue("10000") int maxWaitingHandshakes) {
+        @DefaultValue("10000") int maxWaitingHandshakes,
+        @DefaultValue("15s") Duration keepaliveInterval) {
 
     /** Default of {@code moveGrace}. */
     public static final Duration DEFAULT_MOVE_GRACE = Duration.ofSeconds(5);
@@ -83,6 +89,10 @@ public record TunnelProperties(
     public static final int DEFAULT_MAX_HANDSHAKES = 10_000;
     /** Default of {@code maxWaitingHandshakes}. */
     public static final int DEFAULT_MAX_WAITING_HANDSHAKES = 10_000;
+    /** Default of {@code keepaliveInterval}. */
+    public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Duration.ofSeconds(15);
+    /** Longest {@code keepaliveInterval}: the agents' limit on the interval the hub announces. */
+    static final Duration MAX_KEEPALIVE_INTERVAL = Duration.ofHours(1);
 
     @ConstructorBinding
     public TunnelProperties {
@@ -110,6 +120,11 @@ public record TunnelProperties(
         ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_MAX_WAITING_HANDSHAKES", maxWaitingHandshakes, 1, 1_000_000);
         ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_KEY_CHECK_THREADS", keyCheckThreads, 0, 256);
         ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_KEY_CHECK_QUEUE", keyCheckQueue, 0, 100_000);
+        if (keepaliveInterval.toNanos() % 1_000_000_000L != 0 || keepaliveInterval.compareTo(Duration.ofSeconds(1)) < 0
+                || keepaliveInterval.compareTo(MAX_KEEPALIVE_INTERVAL) > 0) {
+            throw new ConfigurationException("CODEHUB_HUB_TUNNEL_KEEPALIVE_INTERVAL", "'" + keepaliveInterval + "'",
+                    "Set CODEHUB_HUB_TUNNEL_KEEPALIVE_INTERVAL to whole seconds from 1s to 3600s, such as 15s.");
+        }
         clientAuth = clientAuth.trim().toLowerCase(java.util.Locale.ROOT);
         if (!clientAuth.matches("none|optional|require")) {
             throw new ConfigurationException("CODEHUB_HUB_TUNNEL_CLIENT_AUTH", "'" + clientAuth + "'",
@@ -137,7 +152,17 @@ public record TunnelProperties(
             Duration moveGrace) {
         this(port, address, tlsCert, tlsKey, drainGrace, ticketTtl, clientAuth, failedAuthBurst, failedAuthRefill,
                 handshakeTimeout, maxHandshakesPerAddress, keyCheckThreads, keyCheckQueue, moveGrace,
-                DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_WAITING_HANDSHAKES);
+                DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_WAITING_HANDSHAKES, DEFAULT_KEEPALIVE_INTERVAL);
+    }
+
+    /** The settings as bound, with the default {@code keepaliveInterval}. */
+    public TunnelProperties(int port, String address, @Nullable Path tlsCert, @Nullable Path tlsKey, Duration drainGrace,
+            Duration ticketTtl, String clientAuth, int failedAuthBurst, Duration failedAuthRefill,
+            Duration handshakeTimeout, int maxHandshakesPerAddress, int keyCheckThreads, int keyCheckQueue,
+            Duration moveGrace, int maxHandshakes, int maxWaitingHandshakes) {
+        this(port, address, tlsCert, tlsKey, drainGrace, ticketTtl, clientAuth, failedAuthBurst, failedAuthRefill,
+                handshakeTimeout, maxHandshakesPerAddress, keyCheckThreads, keyCheckQueue, moveGrace,
+                maxHandshakes, maxWaitingHandshakes, DEFAULT_KEEPALIVE_INTERVAL);
     }
 
     /**

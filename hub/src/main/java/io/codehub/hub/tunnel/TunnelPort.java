@@ -13,6 +13,7 @@ import io.codehub.hub.config.TunnelProperties;
 import io.codehub.hub.identity.HubDrainStatus;
 import io.codehub.tunnel.CloseReason;
 import io.codehub.tunnel.HandshakeProblem;
+import io.codehub.tunnel.Keepalive;
 import io.codehub.tunnel.TunnelAuthenticator;
 import io.codehub.tunnel.TunnelEndpoint;
 import io.codehub.tunnel.TunnelLimits;
@@ -90,6 +91,7 @@ public final class TunnelPort implements SmartLifecycle, ApplicationEventPublish
                 .listener(new SessionLog(id -> connected.accept(id), () -> sessionEvents))
                 .observer(observer)
                 .clock(clock)
+                .keepalive(Keepalive.withInterval(properties.keepaliveInterval()))
                 .limits(TunnelLimits.defaults().toBuilder()
                         .failedAuthBurst(properties.failedAuthBurst())
                         .failedAuthRefillPeriod(properties.failedAuthRefill())

@@ -75,6 +75,10 @@ class TunnelPortTest {
                     .build();
             agent.start();
             await().atMost(WAIT).until(() -> tunnels.session("agent-tls").isPresent());
+            TunnelConnector connected = agent;
+            await().atMost(WAIT).until(() -> connected.currentSession() != null);
+            assertThat(connected.currentSession().keepaliveInterval()).as("the default PING interval")
+                    .isEqualTo(Duration.ofSeconds(15));
 
             CountDownLatch stopped = new CountDownLatch(1);
             port.stop(stopped::countDown);
@@ -194,6 +198,43 @@ class TunnelPortTest {
                 .isInstanceOfSatisfying(ConfigurationException.class,
                         e -> assertThat(e.variable()).isEqualTo("CODEHUB_HUB_TUNNEL_TLS_CERT"));
         assertThat(properties(0, " ::1 ", null, null).address()).isEqualTo("::1");
+        for (Duration interval : List.of(Duration.ofMillis(1500), Duration.ZERO, Duration.ofSeconds(3601))) {
+            assertThatThrownBy(() -> withKeepalive(interval))
+                    .isInstanceOfSatisfying(ConfigurationException.class,
+                            e -> assertThat(e.variable()).isEqualTo("CODEHUB_HUB_TUNNEL_KEEPALIVE_INTERVAL"));
+        }
+    }
+
+    @Test
+    void theConfiguredKeepaliveIntervalReachesTheAgent() throws Exception {
+        LiveTunnels tunnels = new LiveTunnels();
+        TunnelProperties properties = withKeepalive(Duration.ofSeconds(7));
+        TunnelPort port = new TunnelPort(properties, "test-hub", ANY_KEY, tunnels,
+                new TunnelTls(properties, HubPki.disabled()), null);
+        TunnelConnector agent = null;
+        try {
+            port.start();
+            agent = TunnelConnector.builder()
+                    .hubUri(URI.create("tcp://127.0.0.1:" + port.localAddress().getPort()))
+                    .apiKey("chk_agent-7_secret")
+                    .agentVersion("test/1")
+                    .streamHandlerFactory((stream, headers, end) -> null)
+                    .build();
+            agent.start();
+            TunnelConnector connected = agent;
+            await().atMost(WAIT).until(() -> connected.currentSession() != null);
+            assertThat(connected.currentSession().keepaliveInterval()).isEqualTo(Duration.ofSeconds(7));
+        } finally {
+            if (agent != null) {
+                agent.stop().get(10, TimeUnit.SECONDS);
+            }
+            port.stop();
+        }
+    }
+
+    private static TunnelProperties withKeepalive(Duration interval) {
+        return new TunnelProperties(0, "127.0.0.1", null, null, Duration.ofSeconds(10), Duration.ofHours(24), "none", 10,
+                Duration.ofSeconds(6), Duration.ofSeconds(10), 128, 0, 32, Duration.ofSeconds(5), 10_000, 10_000, interval);
     }
 
     @Test
