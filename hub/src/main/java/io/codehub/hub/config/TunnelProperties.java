@@ -120,8 +120,8 @@ public record TunnelProperties(
         ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_MAX_WAITING_HANDSHAKES", maxWaitingHandshakes, 1, 1_000_000);
         ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_KEY_CHECK_THREADS", keyCheckThreads, 0, 256);
         ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_KEY_CHECK_QUEUE", keyCheckQueue, 0, 100_000);
-        if (keepaliveInterval.toNanos() % 1_000_000_000L != 0 || keepaliveInterval.compareTo(Duration.ofSeconds(1)) < 0
-                || keepaliveInterval.compareTo(MAX_KEEPALIVE_INTERVAL) > 0) {
+        if (keepaliveInterval.compareTo(Duration.ofSeconds(1)) < 0 || keepaliveInterval.compareTo(MAX_KEEPALIVE_INTERVAL) > 0
+                || keepaliveInterval.getNano() != 0) {
             throw new ConfigurationException("CODEHUB_HUB_TUNNEL_KEEPALIVE_INTERVAL", "'" + keepaliveInterval + "'",
                     "Set CODEHUB_HUB_TUNNEL_KEEPALIVE_INTERVAL to whole seconds from 1s to 3600s, such as 15s.");
         }

@@ -198,7 +198,7 @@ class TunnelPortTest {
                 .isInstanceOfSatisfying(ConfigurationException.class,
                         e -> assertThat(e.variable()).isEqualTo("CODEHUB_HUB_TUNNEL_TLS_CERT"));
         assertThat(properties(0, " ::1 ", null, null).address()).isEqualTo("::1");
-        for (Duration interval : List.of(Duration.ofMillis(1500), Duration.ZERO, Duration.ofSeconds(3601))) {
+        for (Duration interval : List.of(Duration.ofMillis(1500), Duration.ZERO, Duration.ofSeconds(3601), Duration.ofDays(1_000_000_000))) {
             assertThatThrownBy(() -> withKeepalive(interval))
                     .isInstanceOfSatisfying(ConfigurationException.class,
                             e -> assertThat(e.variable()).isEqualTo("CODEHUB_HUB_TUNNEL_KEEPALIVE_INTERVAL"));
