@@ -25,7 +25,7 @@ public record Keepalive(Duration interval, Duration ackTimeout) {
      * any agent within 45 s (its idle deadline), while an agent whose machine is busy for a few
      * seconds (or a hub working through a reconnect storm) does not lose its tunnel over one late ACK.
      * A PING costs the hub a TLS record written and one read, a system call each: at 10,000 tunnels
-     * the 5 s interval used until 2026-12-07 was 2,000 of each a second, the largest part of an idle
+     * the 5 s interval used until 2026-12-07 was 2,000 of each a second, about a third of an idle
      * fleet's cost to the hub (docs/benchmarks.md, "Fleet").
      */
     public static final Keepalive DEFAULT = new Keepalive(Duration.ofSeconds(15), Duration.ofSeconds(9));
