@@ -76,7 +76,7 @@ public final class Checks {
     /** {@code value}, when longer than zero and a whole number of seconds (a protocol field in seconds). */
     public static Duration wholeSeconds(String name, @Nullable Duration value) {
         positive(name, value);
-        if (value.toNanos() % 1_000_000_000L != 0) {
+        if (value.getNano() != 0) { // not toNanos(): it overflows past 292 years
             throw invalid(name, value, "whole seconds");
         }
         return value;

@@ -19,6 +19,8 @@ class ChecksTest {
         assertThat(Checks.positive("callTimeout", Duration.ofHours(1), Duration.ofHours(1))).isEqualTo(Duration.ofHours(1));
         assertThat(Checks.notNegative("clockSkew", Duration.ZERO)).isEqualTo(Duration.ZERO);
         assertThat(Checks.wholeSeconds("interval", Duration.ofSeconds(5))).isEqualTo(Duration.ofSeconds(5));
+        assertThat(Checks.wholeSeconds("interval", Duration.ofDays(1_000_000_000))).as("no overflow")
+                .isEqualTo(Duration.ofDays(1_000_000_000));
         assertThat(Checks.notBlank("agentVersion", "1.0")).isEqualTo("1.0");
     }
 
