@@ -40,7 +40,7 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
     static final String HTTP_CODEC = "http-codec";
     static final String AGGREGATOR = "http-aggregator";
     static final int MAX_RESPONSE_BYTES = 16 * 1024;
-    private static final int MAX_KEEPALIVE_SECONDS = 3600;
+    private static final long MAX_KEEPALIVE_SECONDS = TunnelProtocol.MAX_KEEPALIVE_INTERVAL.toSeconds();
     /**
      * Until the hub's first byte, an attempt waits this many handshake timeouts: a hub at its cap of
      * handshakes in progress lets new connections wait for their turn (accepted, or in its listen

@@ -1,5 +1,7 @@
 package io.codehub.tunnel;
 
+import java.time.Duration;
+
 import io.codehub.base.AgentTime;
 
 /**
@@ -44,6 +46,9 @@ public final class TunnelProtocol {
 
     /** Media type of every handshake error body (RFC 9457). */
     public static final String PROBLEM_JSON = "application/problem+json";
+
+    /** The longest keepalive interval a 101 may announce; an agent refuses a longer one. */
+    public static final Duration MAX_KEEPALIVE_INTERVAL = Duration.ofHours(1);
 
     /** The agent closes a session after hearing nothing for this many keepalive intervals. */
     public static final int AGENT_IDLE_INTERVALS = 3;

@@ -3,6 +3,7 @@ package io.codehub.hub.config;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import io.codehub.tunnel.Keepalive;
 import io.codehub.web.ConfigurationException;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -91,8 +92,6 @@ public record TunnelProperties(
     public static final int DEFAULT_MAX_WAITING_HANDSHAKES = 10_000;
     /** Default of {@code keepaliveInterval}. */
     public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Duration.ofSeconds(15);
-    /** Longest {@code keepaliveInterval}: the agents' limit on the interval the hub announces. */
-    static final Duration MAX_KEEPALIVE_INTERVAL = Duration.ofHours(1);
 
     @ConstructorBinding
     public TunnelProperties {
@@ -120,10 +119,11 @@ public record TunnelProperties(
         ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_MAX_WAITING_HANDSHAKES", maxWaitingHandshakes, 1, 1_000_000);
         ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_KEY_CHECK_THREADS", keyCheckThreads, 0, 256);
         ConfigurationChecks.inRange("CODEHUB_HUB_TUNNEL_KEY_CHECK_QUEUE", keyCheckQueue, 0, 100_000);
-        if (keepaliveInterval.compareTo(Duration.ofSeconds(1)) < 0 || keepaliveInterval.compareTo(MAX_KEEPALIVE_INTERVAL) > 0
-                || keepaliveInterval.getNano() != 0) {
-            throw new ConfigurationException("CODEHUB_HUB_TUNNEL_KEEPALIVE_INTERVAL", "'" + keepaliveInterval + "'",
-                    "Set CODEHUB_HUB_TUNNEL_KEEPALIVE_INTERVAL to whole seconds from 1s to 3600s, such as 15s.");
+        try {
+            Keepalive.withInterval(keepaliveInterval);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("CODEHUB_HUB_TUNNEL_KEEPALIVE_INTERVAL", e.getMessage(),
+                    "Set CODEHUB_HUB_TUNNEL_KEEPALIVE_INTERVAL to whole seconds from 1s to 3600s, such as 15s.", e);
         }
         clientAuth = clientAuth.trim().toLowerCase(java.util.Locale.ROOT);
         if (!clientAuth.matches("none|optional|require")) {
@@ -182,6 +182,11 @@ public record TunnelProperties(
      */
     public int keyCheckThreadsOrDefault() {
         return keyCheckThreads > 0 ? keyCheckThreads : Math.max(2, Runtime.getRuntime().availableProcessors() / 2);
+    }
+
+    /** The tunnels' PINGs: every {@code keepaliveInterval}, with the ACK timeout {@link Keepalive#withInterval} gives. */
+    public Keepalive keepalive() {
+        return Keepalive.withInterval(keepaliveInterval);
     }
 
     /** Whether agents are asked for client certificates at all. */

@@ -13,7 +13,6 @@ import io.codehub.hub.config.TunnelProperties;
 import io.codehub.hub.identity.HubDrainStatus;
 import io.codehub.tunnel.CloseReason;
 import io.codehub.tunnel.HandshakeProblem;
-import io.codehub.tunnel.Keepalive;
 import io.codehub.tunnel.TunnelAuthenticator;
 import io.codehub.tunnel.TunnelEndpoint;
 import io.codehub.tunnel.TunnelLimits;
@@ -91,7 +90,7 @@ public final class TunnelPort implements SmartLifecycle, ApplicationEventPublish
                 .listener(new SessionLog(id -> connected.accept(id), () -> sessionEvents))
                 .observer(observer)
                 .clock(clock)
-                .keepalive(Keepalive.withInterval(properties.keepaliveInterval()))
+                .keepalive(properties.keepalive())
                 .limits(TunnelLimits.defaults().toBuilder()
                         .failedAuthBurst(properties.failedAuthBurst())
                         .failedAuthRefillPeriod(properties.failedAuthRefill())
