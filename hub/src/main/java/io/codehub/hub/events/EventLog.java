@@ -26,10 +26,10 @@ import reactor.util.concurrent.Queues;
  * {@link #publish} only queues the event (a bounded queue: when it is full the event is dropped and
  * counted, {@link #dropped()}), so it never blocks and never fails; it is safe on a Netty event loop.
  * One writer takes the queue in order and inserts what has queued up, up to {@value #BATCH} events
- * in multi-row statements, one for a full batch (a fleet connecting at once publishes two events per agent: a commit per event
- * fell behind, and events were dropped from the full queue; a restarted hub's 10,000 reconnections
- * took 10,000 statements in batches, now about 40); a failed write is logged and its
- * events are lost, the operation that caused them is not. Because there is one writer, ids increase
+ * in multi-row statements, one for a full batch (a fleet connecting at once publishes two events
+ * per agent: a commit per event fell behind, and events were dropped from the full queue; a
+ * restarted hub's 10,000 reconnections took 10,000 statements in batches, now about 40); a failed
+ * write is logged and its events are lost, the operation that caused them is not. Because there is one writer, ids increase
  * in the order events were published, and live subscribers see them in id order.
  *
  * <h2>Live subscribers</h2>

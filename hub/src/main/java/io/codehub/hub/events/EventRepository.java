@@ -53,8 +53,10 @@ public final class EventRepository {
      * transaction, as multi-row statements of {@value #ROWS_PER_STATEMENT} rows and then of the
      * powers of two that make up the rest (600 rows: 256, 256, 64, 16, 8). A fleet reconnecting after
      * a hub restart records an event per agent: 10,000 statements before, about 40 now. The sizes are
-     * powers of two so that a connection prepares at most nine statement texts, not one per count
-     * (the driver keeps every text it prepared for the connection's life).
+     * powers of two so that a connection prepares at most nine statement texts, not one per count:
+     * they stay among the statements it keeps prepared on the server (at most
+     * {@code DatabaseTarget.Postgres.MAX_PREPARED_STATEMENTS}, the least recently used closed) instead
+     * of pushing the others out.
      */
     public Flux<Event> insertAll(List<NewEvent> events, List<Instant> at) {
         if (events.size() != at.size()) {
