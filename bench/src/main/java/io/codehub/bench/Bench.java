@@ -233,8 +233,13 @@ public final class Bench {
 
         /** The command that runs {@code main} in a child JVM with this one's runtime, class path and tunnel settings. */
         static List<String> javaCommand(Class<?> main, String... args) {
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xss256k", "-XX:+UseSerialGC"));
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            String hubOptions = System.getenv("CODEHUB_BENCH_HUB_JAVA_OPTS");
+            if (main == BenchHub.class && hubOptions != null && !hubOptions.isBlank()) {
+                command.addAll(List.of(hubOptions.trim().split("\\s+")));
+            } else {
+                command.addAll(List.of("-Xss256k", "-XX:+UseSerialGC"));
+            }
             // Settings such as -Dio.netty.handler.ssl.noOpenSsl=true (JDK TLS) reach the children too.
             System.getProperties().stringPropertyNames().stream()
                     .filter(k -> k.startsWith("io.netty.") || k.startsWith("codehub.tunnel."))

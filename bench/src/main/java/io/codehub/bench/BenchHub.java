@@ -57,7 +57,7 @@ public final class BenchHub {
         long mainAt = ManagementFactory.getRuntimeMXBean().getUptime();
         int port = Integer.parseInt(Args.value(args, "--port", "17443"));
         // Read from files, as a real hub does: made once per bench, so that a restart does not pay for it.
-        SslContext tls = ServerTls.withoutSessionCache(ServerTls.forServer( // as the hub's tunnel port (TunnelTls)
+        SslContext tls = ServerTls.forIdleConnections(ServerTls.forServer( // as the hub's tunnel port (TunnelTls)
                 Pem.readPrivateKey(Path.of(Args.value(args, "--key", null)), null),
                 Pem.readCertificates(Path.of(Args.value(args, "--cert", null)))).build());
         TunnelServer server = TunnelServer.builder()

@@ -76,6 +76,11 @@ final class DefaultTunnelSession implements TunnelSession {
     @Override public int activeStreams() { return activeStreams.get(); }
     @Override public CompletableFuture<Void> closeFuture() { return closeFuture; }
 
+    /** The tunnel connection (tests look at its codec). */
+    Channel channel() {
+        return channel;
+    }
+
     @Override
     public boolean isActive() {
         return channel.isActive() && !draining;

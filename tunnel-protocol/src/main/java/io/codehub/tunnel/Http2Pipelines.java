@@ -72,6 +72,15 @@ final class Http2Pipelines {
      */
     static final WriteBufferWaterMark STREAM_WATER_MARK = new WriteBufferWaterMark(128 * 1024, 512 * 1024);
 
+    /**
+     * {@code SETTINGS_HEADER_TABLE_SIZE} each end advertises: no HPACK dynamic table either way. A
+     * tunnel's header blocks are Agent API calls, each with a token of its own, and CONNECT requests:
+     * little repeats, and a table would hold the last calls' headers on both ends of every idle tunnel
+     * (Netty's decoder also sizes its table's array for 4,096 bytes up front: 528 bytes of hub heap a
+     * tunnel). Header fields go as static-table references and literals.
+     */
+    static final int HEADER_TABLE_SIZE = 0;
+
     private Http2Pipelines() {
     }
 
@@ -184,6 +193,7 @@ final class Http2Pipelines {
 
     private static Http2Settings commonSettings(TunnelLimits limits) {
         return new Http2Settings()
+                .headerTableSize(HEADER_TABLE_SIZE)
                 .maxHeaderListSize(limits.maxHeaderListSize())
                 .maxFrameSize(limits.maxFrameSize())
                 .initialWindowSize(limits.initialWindowSize());

@@ -13,6 +13,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,6 +24,7 @@ import io.codehub.tunnel.TunnelTestKit.Collector;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.ssl.DelegatingSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -83,7 +85,10 @@ class TunnelRoundTripIT {
 
     @Test
     void fiveMegabytesEachWayOverTls() throws Exception {
-        SslContext serverTls = SslContextBuilder.forServer(certificate.key(), certificate.cert()).build();
+        // The hub's tunnel port context: its handshake output (the first flight, larger than the
+        // 256-byte buffer) and the close's alerts go through the short-write path.
+        SslContext serverTls = ServerTls.forIdleConnections(
+                SslContextBuilder.forServer(certificate.key(), certificate.cert()).build());
         SslContext clientTls = SslContextBuilder.forClient().trustManager(certificate.cert()).build();
         server = server("hub-tls").sslContext(serverTls).build();
         InetSocketAddress address = server.start().get(10, TimeUnit.SECONDS);
@@ -181,16 +186,42 @@ class TunnelRoundTripIT {
         assertThat(response.body.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo((long) written * BULK_CHUNK);
     }
 
+    /**
+     * Neither end keeps an HPACK dynamic table ({@link Http2Pipelines#HEADER_TABLE_SIZE}): after calls
+     * with the same header fields each way, both decoders and both encoders are at table size 0, and
+     * the calls were answered.
+     */
+    @Test
+    @Timeout(60)
+    void neitherEndKeepsAHeaderTable() throws Exception {
+        TunnelSession session = start(echo());
+        for (int i = 0; i < 3; i++) {
+            roundTrip(session, 1);
+        }
+        Http2FrameCodec hub = ((DefaultTunnelSession) session).channel().pipeline().get(Http2FrameCodec.class);
+        Http2FrameCodec agentCodec = agent.currentChannel().get(10, TimeUnit.SECONDS).pipeline().get(Http2FrameCodec.class);
+        for (Http2FrameCodec codec : List.of(hub, agentCodec)) {
+            assertThat(codec.decoder().localSettings().headerTableSize())
+                    .as("the table the peer may fill for this end (its decoder's, as applied)").isZero();
+            assertThat(codec.encoder().configuration().headersConfiguration().maxHeaderTableSize())
+                    .as("the table this end may fill for the peer").isZero();
+        }
+    }
+
     private void roundTrip(TunnelSession session) throws Exception {
+        roundTrip(session, CHUNKS);
+    }
+
+    private void roundTrip(TunnelSession session, int chunks) throws Exception {
         Collector response = new Collector();
         TunnelStream stream = session.openStream(response).get(10, TimeUnit.SECONDS);
         response.attach(stream);
         stream.writeHeaders(post("/echo"), false).get(10, TimeUnit.SECONDS);
         CRC32 sent = new CRC32();
-        writeChunks(stream, CHUNKS, CHUNK, sent).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        writeChunks(stream, chunks, CHUNK, sent).get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
         assertThat(response.headers.get(10, TimeUnit.SECONDS).status().toString()).isEqualTo("200");
-        assertThat(response.body.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo((long) CHUNKS * CHUNK);
+        assertThat(response.body.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo((long) chunks * CHUNK);
         assertThat(response.crc.getValue()).isEqualTo(sent.getValue());
     }
 

@@ -86,6 +86,6 @@ public final class TunnelTls {
             builder.clientAuth("require".equals(properties.clientAuth()) ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL)
                     .trustManager(anchors.toArray(X509Certificate[]::new));
         }
-        return ServerTls.withoutSessionCache(builder.build());
+        return ServerTls.forIdleConnections(builder.build());
     }
 }
