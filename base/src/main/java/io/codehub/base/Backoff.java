@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * addition never more than {@code max(base, k × t)}, where {@code t} is how long the caller has
  * been failing: a caller whose first tries all failed within a short outage then waits in
  * proportion to that outage instead of running up to the cap (the agent's reconnect,
- * {@code docs/tunnel-protocol.md} §7.4). Over a long outage the bound is the plain exponential.
+ * {@code docs/tunnel-protocol.md} §7.3). Over a long outage the bound is the plain exponential.
  *
  * <h2>Jitter</h2>
  * <ul>
@@ -127,7 +127,7 @@ public final class Backoff {
      * This backoff whose ceiling is also never more than {@code max(base, factor × t)}, with
      * {@code t} the time spent failing passed to {@link #delay(int, Duration, RandomGenerator)}.
      *
-     * @param factor at least 1 (the agent's reconnect uses 1)
+     * @param factor at least 1 (the agent's reconnect uses 2)
      */
     public Backoff boundedByFailingTime(int factor) {
         if (factor < 1) {

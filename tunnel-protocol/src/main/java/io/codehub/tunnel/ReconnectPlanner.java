@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * tested with a fake ticker and a seeded random: counts consecutive failures, resets the count
  * after a session that stayed up {@code healthyAfter}, tracks since when the agent has been
  * failing, and turns each event into the delay before the next attempt. The delays themselves come
- * from the {@link Backoff} (by default full jitter bounded by the time spent failing, see
+ * from the {@link Backoff} (by default full jitter bounded by twice the time spent failing, see
  * {@link TunnelConnectorBuilder#DEFAULT_BACKOFF}); Retry-After and a draining GOAWAY add a spread
  * of up to {@code drainJitter}. Thread-safe.
  *

@@ -23,14 +23,12 @@ import org.jspecify.annotations.Nullable;
 public final class TunnelConnectorBuilder {
 
     /**
-     * The reconnect backoff of {@code docs/tunnel-protocol.md} §7.4: 1 s doubling to 30 s, full
-     * jitter, the ceiling also bounded by the time the agent has been failing, so that a fleet tries
-     * again within twice an outage (three times with a bound of twice that time: 10,000 agents took
-     * 31.8 s after a hub that listened again after 8.5 s).
+     * The reconnect backoff of {@code docs/tunnel-protocol.md} §7.3: 1 s doubling to 30 s, full
+     * jitter, the ceiling also bounded by twice the time the agent has been failing.
      */
     public static final Backoff DEFAULT_BACKOFF = Backoff.exponential(Duration.ofSeconds(1), Duration.ofSeconds(30))
             .withFullJitter()
-            .boundedByFailingTime(1);
+            .boundedByFailingTime(2);
 
     @Nullable HubAddress hub;
     @Nullable HubAddress proxy;
