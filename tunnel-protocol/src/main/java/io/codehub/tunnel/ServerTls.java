@@ -29,11 +29,12 @@ import io.netty.handler.ssl.SslContextBuilder;
  *
  * <h2>A small buffer for handshake output</h2>
  * Netty's OpenSSL engine gives each connection a native buffer, 2 KiB by default, for what the TLS
- * library writes while the engine reads (the handshake's answers, alerts, a key update's reply); it
- * lives as long as the connection. Writing more than it holds is an ordinary short write: the
- * library keeps the rest and the engine asks to wrap, which takes it all at once (every hub handshake
- * already does: its first flight, with the hybrid key share, is larger than 2 KiB). So the tunnel port
- * keeps {@value #HANDSHAKE_OUTPUT_BUFFER} bytes, enough for any alert or key update reply:
+ * library writes while the engine reads: on a server, an alert (the reply to a close_notify) or a
+ * key update's reply; its handshake flights leave through wraps (1,667 bytes for the first, with the
+ * hybrid key share and a P-256 certificate). The buffer lives as long as the connection. More than it
+ * holds is an ordinary short write: the library keeps the rest and the engine asks to wrap, which
+ * takes it all ({@code ServerTlsTest} runs a server with a 1-byte buffer). So the tunnel port keeps
+ * {@value #HANDSHAKE_OUTPUT_BUFFER} bytes, more than an alert or a key update's reply:
  * {@code bin/codehub bench idle-tunnels --count 10000} measured 13.9–14.9 KB of hub RSS per tunnel of the
  * second half with it, 15.4–18.0 KB with 2 KiB (three and five runs, same hour), 23 MB less in all at
  * 10,000 tunnels.

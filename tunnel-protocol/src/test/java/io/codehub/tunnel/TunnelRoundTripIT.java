@@ -85,8 +85,7 @@ class TunnelRoundTripIT {
 
     @Test
     void fiveMegabytesEachWayOverTls() throws Exception {
-        // The hub's tunnel port context: its handshake output (the first flight, larger than the
-        // 256-byte buffer) and the close's alerts go through the short-write path.
+        // The hub's tunnel port context (ServerTls: no session cache, a 256-byte handshake output buffer).
         SslContext serverTls = ServerTls.forIdleConnections(
                 SslContextBuilder.forServer(certificate.key(), certificate.cert()).build());
         SslContext clientTls = SslContextBuilder.forClient().trustManager(certificate.cert()).build();
