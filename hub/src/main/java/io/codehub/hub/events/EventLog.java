@@ -29,8 +29,9 @@ import reactor.util.concurrent.Queues;
  * in multi-row statements, one for a full batch (a fleet connecting at once publishes two events
  * per agent: a commit per event fell behind, and events were dropped from the full queue; a
  * restarted hub's 10,000 reconnections took 10,000 statements in batches, now about 40); a failed
- * write is logged and its events are lost, the operation that caused them is not. Because there is one writer, ids increase
- * in the order events were published, and live subscribers see them in id order.
+ * write is logged and its events are lost, the operation that caused them is not. Because there is
+ * one writer, ids increase in the order events were published, and live subscribers see them in id
+ * order.
  *
  * <h2>Live subscribers</h2>
  * {@link #live} gives each subscriber its own buffer of {@code subscriberBuffer} events. A
