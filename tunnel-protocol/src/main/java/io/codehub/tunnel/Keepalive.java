@@ -61,6 +61,7 @@ public record Keepalive(Duration interval, Duration ackTimeout) {
      *     up to {@link TunnelProtocol#MAX_KEEPALIVE_INTERVAL}
      */
     public static Keepalive withInterval(Duration interval) {
+        Checks.positive("interval", interval); // before the arithmetic, with the constructor's kind of message
         Duration twice = interval.multipliedBy(2);
         return new Keepalive(interval, twice.compareTo(MAX_DEFAULT_ACK_TIMEOUT) < 0 ? twice : MAX_DEFAULT_ACK_TIMEOUT);
     }

@@ -65,6 +65,7 @@ class ConfigurationTest {
                 .isEqualTo(new Keepalive(Duration.ofSeconds(2), Duration.ofSeconds(4)));
         assertThatThrownBy(() -> Keepalive.withInterval(Duration.ofMillis(2500)))
                 .hasMessage("interval: PT2.5S (expected: whole seconds)");
+        assertThatThrownBy(() -> Keepalive.withInterval(null)).hasMessage("interval: null (expected: > 0)");
         assertThatThrownBy(() -> Keepalive.withInterval(Duration.ofSeconds(3601)))
                 .hasMessage("interval: PT1H1S (expected: <= PT1H, which agents accept)");
         assertThatThrownBy(() -> new Keepalive(Duration.ofMillis(1500), Duration.ofSeconds(1)))
