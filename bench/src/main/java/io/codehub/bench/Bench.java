@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -60,7 +61,7 @@ public final class Bench {
         switch (scenario) {
             case "tunnel" -> TunnelReport.run(args, port);
             case "idle-tunnels" -> idleTunnels(count, port);
-            case "restart" -> restart(count, port);
+            case "restart" -> restart(count, port, Integer.parseInt(Args.value(args, "--restarts", "1")));
             case "bulk" -> bulk(Long.parseLong(Args.value(args, "--bulk-mb", "1024")) * 1_000_000L);
             case "gateway" -> GatewayReport.run(args);
             case "ha" -> HaReport.run(args);
@@ -68,7 +69,7 @@ public final class Bench {
             case "half-open" -> HalfOpenBench.report(args);
             default -> {
                 System.err.println("usage: bench tunnel [--tunnels N] [--seconds S] [--json FILE]"
-                        + " | idle-tunnels [--count N] | restart [--count N] | bulk [--bulk-mb M]   (all take --port P)"
+                        + " | idle-tunnels [--count N] | restart [--count N] [--restarts N] | bulk [--bulk-mb M]   (all take --port P)"
                         + " | gateway [--seconds S] [--bulk-mb M] [--runs N] [--json FILE]"
                         + " | ha [--hubs N] [--tunnels N] [--seconds S] [--runs N] [--json FILE] [--database URL]"
                         + " | fleet [--agents N] [--workspaces N] [--minutes M] [--runs N] [--json FILE] [--database URL]"
@@ -139,43 +140,73 @@ public final class Bench {
      * connects in that second, and the cores each process used.
      */
     static double restart(int count, int port) throws Exception {
+        return restart(count, port, 1);
+    }
+
+    /**
+     * Connects {@code count} agents, then kills the hub and starts a new one {@code restarts} times
+     * in a row, each time until every agent is back; prints each restart and answers the seconds of
+     * the last. The first restart finds the swarm's JVM as young as its connect left it (its
+     * reconnect path still interpreted or in C1 code, its compilers busy); a later one finds it as
+     * warm as the long-running agents it stands for. The new hub is a new JVM every time.
+     */
+    static double restart(int count, int port, int restarts) throws Exception {
+        if (restarts < 1) {
+            throw new IllegalArgumentException("--restarts " + restarts + " (expected: 1 or more)");
+        }
         String portArg = Integer.toString(port);
-        Child hub = Child.start("hub", BenchHub.class, BenchHub.args(port));
+        Child[] hub = {Child.start("hub", BenchHub.class, BenchHub.args(port))};
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "bench-restart-timeline");
             t.setDaemon(true);
             return t;
         });
         try (Child swarm = Child.start("swarm", BenchSwarm.class, "--port", portArg, "--count", Integer.toString(count))) {
-            hub.await("ready", Duration.ofSeconds(60));
-            long took = hub.awaitCount("sessions", count, CONNECT_ALL);
-            System.out.printf(Locale.ROOT, "%nrestart: %d agents connected in %.1f s; killing the hub%n", count, took / 1000.0);
-            hub.close();
-            swarm.awaitCount("connected", 0, CONNECT_ALL, true);
-            long killed = System.nanoTime();
-            hub = Child.start("hub", BenchHub.class, BenchHub.args(port));
-            Child newHub = hub;
-            Map<String, List<Long>> processes = new LinkedHashMap<>();
-            processes.put("hub", List.of(newHub.pid()));
-            processes.put("swarm", List.of(swarm.pid()));
-            CpuMeter both = new CpuMeter(processes);
-            CpuMeter.Snapshot[] last = {both.snapshot()};
-            long[] lastFailed = {swarm.counter("failed")};
-            ticker.scheduleAtFixedRate(() -> {
-                CpuMeter.Snapshot now = both.snapshot();
-                long failed = swarm.counter("failed");
-                System.out.printf(Locale.ROOT, "    %5.1f s: %5d sessions, %5d failed connects; cores %s%n",
-                        (System.nanoTime() - killed) / 1e9, Math.max(0, newHub.counter("sessions")),
-                        failed - lastFailed[0], CpuMeter.between(last[0], now));
-                last[0] = now;
-                lastFailed[0] = failed;
-            }, 1, 1, TimeUnit.SECONDS);
-            String ready = hub.await("ready", Duration.ofSeconds(60));
+            hub[0].await("ready", Duration.ofSeconds(60));
+            long took = hub[0].awaitCount("sessions", count, CONNECT_ALL);
+            System.out.printf(Locale.ROOT, "%nrestart: %d agents connected in %.1f s%n", count, took / 1000.0);
+            double seconds = 0;
+            for (int i = 1; i <= restarts; i++) {
+                System.out.printf(Locale.ROOT, "%nrestart %d of %d: killing the hub%n", i, restarts);
+                seconds = restartOnce(hub, swarm, count, port, ticker);
+            }
+            return seconds;
+        } finally {
+            ticker.shutdownNow();
+            hub[0].close();
+        }
+    }
+
+    /** Kills {@code hub[0]}, starts its successor in its place and answers the seconds until all {@code count} are back. */
+    private static double restartOnce(Child[] hub, Child swarm, int count, int port, ScheduledExecutorService ticker)
+            throws Exception {
+        hub[0].close();
+        swarm.awaitCount("connected", 0, CONNECT_ALL, true);
+        long killed = System.nanoTime();
+        Child newHub = Child.start("hub", BenchHub.class, BenchHub.args(port));
+        hub[0] = newHub;
+        Map<String, List<Long>> processes = new LinkedHashMap<>();
+        processes.put("hub", List.of(newHub.pid()));
+        processes.put("swarm", List.of(swarm.pid()));
+        CpuMeter both = new CpuMeter(processes);
+        CpuMeter.Snapshot[] last = {both.snapshot()};
+        long[] lastFailed = {swarm.counter("failed")};
+        ScheduledFuture<?> timeline = ticker.scheduleAtFixedRate(() -> {
+            CpuMeter.Snapshot now = both.snapshot();
+            long failed = swarm.counter("failed");
+            System.out.printf(Locale.ROOT, "    %5.1f s: %5d sessions, %5d failed connects; cores %s%n",
+                    (System.nanoTime() - killed) / 1e9, Math.max(0, newHub.counter("sessions")),
+                    failed - lastFailed[0], CpuMeter.between(last[0], now));
+            last[0] = now;
+            lastFailed[0] = failed;
+        }, 1, 1, TimeUnit.SECONDS);
+        try {
+            String ready = newHub.await("ready", Duration.ofSeconds(60));
             long listening = System.nanoTime();
             CpuMeter.Snapshot hubStarted = both.snapshot();
-            hub.awaitCount("sessions", count, Duration.ofSeconds(120));
+            newHub.awaitCount("sessions", count, Duration.ofSeconds(120));
             long back = System.nanoTime();
-            ticker.shutdownNow();
+            timeline.cancel(false);
             System.out.printf(Locale.ROOT, "  new hub listening %.1f s after the old one died (%s; JVM uptime ms)%n",
                     (listening - killed) / 1e9, ready);
             System.out.printf(Locale.ROOT, "  all %d agents back %.1f s after the old hub died (%.1f s after the new one listened); "
@@ -183,8 +214,7 @@ public final class Bench {
             System.out.printf(Locale.ROOT, "  new hub CPU: %.1f s until listening%n", hubStarted.ticks().get("hub") / 100.0);
             return (back - killed) / 1e9;
         } finally {
-            ticker.shutdownNow();
-            hub.close();
+            timeline.cancel(false);
         }
     }
 
@@ -234,9 +264,9 @@ public final class Bench {
         /** The command that runs {@code main} in a child JVM with this one's runtime, class path and tunnel settings. */
         static List<String> javaCommand(Class<?> main, String... args) {
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-            String hubOptions = System.getenv("CODEHUB_BENCH_HUB_JAVA_OPTS");
-            if (main == BenchHub.class && hubOptions != null && !hubOptions.isBlank()) {
-                command.addAll(List.of(hubOptions.trim().split("\\s+")));
+            String options = System.getenv(main == BenchHub.class ? "CODEHUB_BENCH_HUB_JAVA_OPTS" : "CODEHUB_BENCH_SWARM_JAVA_OPTS");
+            if (options != null && !options.isBlank()) {
+                command.addAll(List.of(options.trim().split("\\s+")));
             } else {
                 command.addAll(List.of("-Xss256k", "-XX:+UseSerialGC"));
             }
