@@ -75,6 +75,10 @@ public record WebhookProperties(
         ConfigurationChecks.inRange("CODEHUB_HUB_WEBHOOKS_MAX_ATTEMPTS", maxAttempts, 1, 20);
         ConfigurationChecks.positive("CODEHUB_HUB_WEBHOOKS_BACKOFF", backoff);
         ConfigurationChecks.positive("CODEHUB_HUB_WEBHOOKS_MAX_BACKOFF", maxBackoff);
+        if (maxBackoff.compareTo(backoff) < 0) {
+            throw new ConfigurationException("CODEHUB_HUB_WEBHOOKS_MAX_BACKOFF", maxBackoff + " (shorter than "
+                    + "CODEHUB_HUB_WEBHOOKS_BACKOFF " + backoff + ")", "Give a longest delay at least as long as the first.");
+        }
         ConfigurationChecks.positive("CODEHUB_HUB_WEBHOOKS_MAX_AGE", maxAge);
     }
 

@@ -6,9 +6,8 @@ import java.util.random.RandomGenerator;
 
 import io.codehub.base.Backoff;
 import io.codehub.base.Checks;
+import io.codehub.hub.schedule.BackoffRetry;
 import io.codehub.runtime.BackendUnavailableException;
-import reactor.core.publisher.Mono;
-import reactor.util.retry.Retry;
 import reactor.util.retry.RetrySpec;
 
 /**
@@ -45,11 +44,8 @@ public record RemoteCallPolicy(Duration callTimeout, int maxRetries, Duration re
 
     /** The retry of a call: any unavailability when {@code idempotent}, else only an unprocessed one. */
     RetrySpec retry(boolean idempotent) {
-        Backoff backoff = backoff(retryBackoff, retryMaxBackoff);
-        return Retry.max(maxRetries)
-                .filter(error -> retryable(error, idempotent))
-                .doBeforeRetryAsync(signal -> Mono.delay(backoff.delay((int) signal.totalRetries(), random)).then())
-                .onRetryExhaustedThrow((spec, signal) -> signal.failure());
+        return BackoffRetry.of(backoff(retryBackoff, retryMaxBackoff), maxRetries, random)
+                .filter(error -> retryable(error, idempotent));
     }
 
     /** Whether a failed call may be repeated: it did not happen, or repeating it changes nothing. */

@@ -1,6 +1,7 @@
 /**
  * Background work the hub repeats on a timer ({@link io.codehub.hub.schedule.Periodic}): sweeps,
- * counts, samples. Depends on no other package of the hub.
+ * counts, samples; and the delays of its reactive retries ({@link io.codehub.hub.schedule.BackoffRetry}).
+ * Depends on no other package of the hub.
  */
 @NullMarked
 package io.codehub.hub.schedule;

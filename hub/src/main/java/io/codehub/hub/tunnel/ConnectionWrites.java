@@ -11,10 +11,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
 
+import io.codehub.base.Backoff;
 import io.codehub.hub.agents.AgentFacts;
 import io.codehub.hub.agents.AgentRepository;
 import io.codehub.hub.db.Batches;
+import io.codehub.hub.schedule.BackoffRetry;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +25,6 @@ import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
-import reactor.util.retry.Retry;
 
 /**
  * Writes the sessions that opened to the agents' rows, many in one transaction: what opened while
@@ -39,7 +41,9 @@ final class ConnectionWrites {
     /** Sessions written by one transaction at most. */
     static final int MAX_BATCH = 200;
     private static final int RETRIES = 2;
-    private static final Duration RETRY_BACKOFF = Duration.ofMillis(100);
+    /** Before a batch is written again: 100 ms doubling, ±50 %. */
+    private static final Backoff RETRY_BACKOFF = Backoff.exponential(Duration.ofMillis(100), Duration.ofSeconds(1))
+            .withProportionalJitter(0.5);
 
     private static final Logger log = LoggerFactory.getLogger(ConnectionWrites.class);
 
@@ -54,13 +58,15 @@ final class ConnectionWrites {
     private final AgentRepository agents;
     private final TransactionalOperator tx;
     private final Batches<Opened> batches;
+    private final RandomGenerator random;
 
     /**
      * @param tx        the transaction each batch runs in
      * @param activated told the id of each agent a batch made {@code active}, after it committed
      */
     ConnectionWrites(AgentRepository agents, TransactionalOperator tx, Scheduler writing,
-            Consumer<String> activated) {
+            Consumer<String> activated, RandomGenerator random) {
+        this.random = random;
         this.agents = agents;
         this.tx = tx;
         this.batches = new Batches<>("writing the connection", MAX_BATCH, batch -> write(batch).subscribeOn(writing)
@@ -103,7 +109,7 @@ final class ConnectionWrites {
                                 e.getKey().agentVersion(), e.getKey().facts()))
                         .then(Mono.just(pending))));
         return tx.transactional(writes)
-                .retryWhen(Retry.backoff(RETRIES, RETRY_BACKOFF)
+                .retryWhen(BackoffRetry.of(RETRY_BACKOFF, RETRIES, random)
                         .doBeforeRetry(r -> log.info("writing the connection of {} agent(s) failed, trying again: {}",
                                 batch.size(), r.failure().toString())))
                 .flatMapIterable(pending -> pending);

@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.random.RandomGenerator;
 
 import io.codehub.hub.agents.AgentFacts;
 import io.codehub.hub.agents.AgentRepository;
@@ -47,10 +48,11 @@ final class SessionEvents {
     /**
      * @param tx  what each batch of opened sessions is written in ({@link ConnectionWrites})
      * @param hub among many hubs this hub's id, which its events name ({@code "hub"}); null for a single hub
+     * @param random the jitter of a batch's retry
      */
     SessionEvents(AgentRepository agents, TransactionalOperator tx, EventPublisher events, Scheduler writing,
-            Clock clock, AgentClocks clocks, @Nullable String hub) {
-        this.connections = new ConnectionWrites(agents, tx, writing, this::activated);
+            Clock clock, AgentClocks clocks, @Nullable String hub, RandomGenerator random) {
+        this.connections = new ConnectionWrites(agents, tx, writing, this::activated, random);
         this.hub = hub;
         this.agents = agents;
         this.events = events;

@@ -1,6 +1,7 @@
 package io.codehub.hub.tunnel;
 
 import java.time.Clock;
+import java.util.Random;
 
 import io.codehub.hub.agents.AgentConnected;
 import io.codehub.hub.agents.AgentConnections;
@@ -108,7 +109,7 @@ public class TunnelConfiguration {
         observer.ifAvailable(port::observe);
         port.clock(clock);
         port.recordSessions(new SessionEvents(agents, tx, history, Schedulers.parallel(), clock, clocks,
-                cluster.enabled() ? cluster.idOrHostName() : null));
+                cluster.enabled() ? cluster.idOrHostName() : null, new Random()));
         return port;
     }
 }

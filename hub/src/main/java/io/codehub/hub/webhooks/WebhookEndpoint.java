@@ -4,10 +4,13 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
+import java.util.random.RandomGenerator;
 
+import io.codehub.base.Backoff;
 import io.codehub.hub.HubApplication;
 import io.codehub.hub.config.WebhookProperties;
 import io.codehub.hub.events.Event;
+import io.codehub.hub.schedule.BackoffRetry;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -17,7 +20,6 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
-import reactor.util.retry.Retry;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -55,9 +57,14 @@ final class WebhookEndpoint {
     private final JsonMapper json;
     private final Clock clock;
     private final WebhookProperties settings;
+    /** Between attempts: {@code settings.backoff()} doubling to {@code settings.maxBackoff()}, ±50 %. */
+    private final Backoff retry;
+    private final RandomGenerator random;
 
     WebhookEndpoint(URI url, ConnectionProvider connections, WebhookSignature signature, JsonMapper json, Clock clock,
-            WebhookProperties settings) {
+            WebhookProperties settings, RandomGenerator random) {
+        this.retry = Backoff.exponential(settings.backoff(), settings.maxBackoff()).withProportionalJitter(0.5);
+        this.random = random;
         this.url = url;
         this.origin = WebhookProperties.origin(url);
         this.signature = signature;
@@ -86,12 +93,10 @@ final class WebhookEndpoint {
         }
         byte[] body = json.writeValueAsBytes(event);
         return Mono.defer(() -> attempt(event, body))
-                .retryWhen(Retry.backoff(settings.maxAttempts() - 1L, settings.backoff())
-                        .maxBackoff(settings.maxBackoff())
+                .retryWhen(BackoffRetry.of(retry, settings.maxAttempts() - 1L, random)
                         .filter(WebhookEndpoint::retryable)
                         .doBeforeRetry(signal -> log.debug("webhook {}: event {} attempt {} failed ({}); retrying", origin,
-                                event.id(), signal.totalRetries() + 1, signal.failure().getMessage()))
-                        .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
+                                event.id(), signal.totalRetries() + 1, signal.failure().getMessage())))
                 .thenReturn(Outcome.DELIVERED)
                 .doOnNext(outcome -> log.debug("webhook {}: event {} delivered", origin, event.id()))
                 .onErrorResume(e -> {

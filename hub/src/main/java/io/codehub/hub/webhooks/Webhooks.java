@@ -4,15 +4,19 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.random.RandomGenerator;
 
+import io.codehub.base.Backoff;
 import io.codehub.hub.config.WebhookProperties;
 import io.codehub.hub.events.EventFilter;
 import io.codehub.hub.events.EventLog;
 import io.codehub.hub.events.EventRepository;
 import io.codehub.hub.events.EventType;
 import io.codehub.hub.problem.HubProblemException;
+import io.codehub.hub.schedule.BackoffRetry;
 import io.codehub.web.ConfigurationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +24,6 @@ import org.springframework.context.SmartLifecycle;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.netty.resources.ConnectionProvider;
-import reactor.util.retry.Retry;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -39,8 +42,9 @@ import tools.jackson.databind.json.JsonMapper;
 public final class Webhooks implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(Webhooks.class);
-    private static final Duration RESUME_BACKOFF = Duration.ofSeconds(1);
-    private static final Duration RESUME_MAX_BACKOFF = Duration.ofSeconds(30);
+    /** Before a follower reads the history again after an error: 1 s doubling to 30 s, ±50 %. */
+    private static final Backoff RESUME_BACKOFF = Backoff.exponential(Duration.ofSeconds(1), Duration.ofSeconds(30))
+            .withProportionalJitter(0.5);
 
     private final EventLog events;
     private final EventRepository history;
@@ -48,9 +52,18 @@ public final class Webhooks implements SmartLifecycle {
     private final ConnectionProvider connections;
     private final List<WebhookEndpoint> endpoints;
     private final List<Disposable> followers = new ArrayList<>();
+    private final RandomGenerator random;
     private volatile boolean running;
 
+    /** With a fresh {@link Random} for the retries' jitter. */
     public Webhooks(WebhookProperties settings, EventLog events, EventRepository history, JsonMapper json, Clock clock) {
+        this(settings, events, history, json, clock, new Random());
+    }
+
+    /** With {@code random} for the jitter of every retry (the followers' and the endpoints'). */
+    public Webhooks(WebhookProperties settings, EventLog events, EventRepository history, JsonMapper json, Clock clock,
+            RandomGenerator random) {
+        this.random = random;
         this.events = events;
         this.history = history;
         this.filter = new EventFilter(null, null, types(settings));
@@ -60,7 +73,8 @@ public final class Webhooks implements SmartLifecycle {
                 .build();
         String secret = settings.secret();
         this.endpoints = secret == null ? List.of() : settings.urls().stream()
-                .map(url -> new WebhookEndpoint(url, connections, new WebhookSignature(secret), json, clock, settings))
+                .map(url -> new WebhookEndpoint(url, connections, new WebhookSignature(secret), json, clock, settings,
+                        random))
                 .toList();
     }
 
@@ -92,7 +106,7 @@ public final class Webhooks implements SmartLifecycle {
         AtomicLong handled = new AtomicLong(from);
         return Flux.defer(() -> events.stream(handled.get(), filter))
                 .concatMap(event -> endpoint.deliver(event).doOnNext(outcome -> handled.set(event.id())), 0)
-                .retryWhen(Retry.backoff(Long.MAX_VALUE, RESUME_BACKOFF).maxBackoff(RESUME_MAX_BACKOFF)
+                .retryWhen(BackoffRetry.of(RESUME_BACKOFF, Long.MAX_VALUE, random)
                         .doBeforeRetry(signal -> log.info("webhook {}: resuming after event {} ({})", endpoint.origin(),
                                 handled.get(), signal.failure().toString())))
                 .subscribe();

@@ -13,6 +13,7 @@ import io.codehub.hub.events.EventType;
 import io.codehub.hub.events.NewEvent;
 import io.codehub.hub.problem.HubProblemException;
 import io.codehub.hub.problem.HubProblemType;
+import io.codehub.hub.schedule.BackoffRetry;
 import io.codehub.runtime.ImagePullPolicy;
 import io.codehub.runtime.InstanceSpec;
 import org.jspecify.annotations.Nullable;
@@ -22,7 +23,6 @@ import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.util.retry.Retry;
 
 /**
  * The workspaces API's service: it records what is asked (one transaction per change) and nudges
@@ -107,11 +107,8 @@ public final class WorkspaceService {
                                         .with("desired", saved.desired()).with("action", action));
                             }
                         })))
-                .retryWhen(Retry.max(CONFLICT_RETRIES)
-                        .filter(OptimisticLockingFailureException.class::isInstance)
-                        .doBeforeRetryAsync(retry -> Mono.delay(
-                                CONFLICT_BACKOFF.delay((int) retry.totalRetries(), random)).then())
-                        .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
+                .retryWhen(BackoffRetry.of(CONFLICT_BACKOFF, CONFLICT_RETRIES, random)
+                        .filter(OptimisticLockingFailureException.class::isInstance))
                 .doOnNext(saved -> {
                     log.info("workspace {}: {} requested (desired {}, observed {})", id, action, saved.desired(),
                             saved.observed());

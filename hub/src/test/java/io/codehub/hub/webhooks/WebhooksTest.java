@@ -182,6 +182,10 @@ class WebhooksTest {
         assertThat(catchThrowable(() -> settings(List.of(URI.create("ftp://x/y")), SECRET,
                 List.of("agent.connected"), Duration.ofMinutes(1)))).isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("CODEHUB_HUB_WEBHOOKS_URLS");
+        assertThat(catchThrowable(() -> new WebhookProperties(List.of(url), SECRET, List.of("agent.connected"),
+                Duration.ofSeconds(2), 3, Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofMinutes(1))))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("CODEHUB_HUB_WEBHOOKS_MAX_BACKOFF")
+                .hasMessageContaining("shorter than CODEHUB_HUB_WEBHOOKS_BACKOFF");
         WebhookProperties unknownType = settings(List.of(url), SECRET, List.of("agent.exploded"), Duration.ofMinutes(1));
         assertThat(catchThrowable(() -> new Webhooks(unknownType, events, history,
                 database.json(), clock))).isInstanceOf(ConfigurationException.class)
