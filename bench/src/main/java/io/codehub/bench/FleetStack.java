@@ -56,7 +56,7 @@ final class FleetStack implements AutoCloseable {
     private final String database;
     private final String schema;
     private final String adminToken;
-    /** The hub laid out by bin/hub-layout: its jar, libraries, class data archive, {@code jvm.args} and {@code hub.args}. */
+    /** The hub laid out by bin/hub-layout: its jar, libraries, class data archive and {@code hub.args}. */
     private final Path hubApp;
     private final Map<String, String> hubEnv = new LinkedHashMap<>();
     private final List<Process> processes = new CopyOnWriteArrayList<>();
@@ -157,9 +157,8 @@ final class FleetStack implements AutoCloseable {
     void startHub() throws Exception {
         hubStarts++;
         String javaOpts = System.getenv("CODEHUB_BENCH_HUB_JAVA_OPTS");
-        // As bin/codehub starts it: the hub's own JVM options (jvm.args) before the bench's.
-        Process process = java("hub-" + hubStarts, "@" + hubApp.resolve("jvm.args") + " "
-                + (javaOpts != null ? javaOpts : HUB_JAVA_OPTS), List.of("@" + hubApp.resolve("hub.args")), hubEnv);
+        Process process = java("hub-" + hubStarts, javaOpts != null ? javaOpts : HUB_JAVA_OPTS,
+                List.of("@" + hubApp.resolve("hub.args")), hubEnv);
         hub = process;
         until("the hub to be ready", HUB_READY, process, () -> admin.readiness() == 200);
     }
