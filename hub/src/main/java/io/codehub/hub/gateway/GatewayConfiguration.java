@@ -44,7 +44,7 @@ class GatewayConfiguration {
             dialer.waitForMovingAgents(MOVE_WAIT);
         }
         GatewayAccess access = new GatewayAccess(sessions, codes, new SessionCookie(clock), properties.secure());
-        return new GatewayServer(properties, new Gateway(properties, routes, dialer, access,
+        return new GatewayServer(properties, Gateway.create(properties, routes, dialer, access,
                 observer.getIfAvailable(() -> GatewayObserver.NONE)));
     }
 }

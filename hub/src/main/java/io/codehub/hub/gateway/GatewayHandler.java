@@ -924,7 +924,7 @@ final class GatewayHandler extends ChannelDuplexHandler {
             return;
         }
         e.logged = true;
-        gateway.accessLog(e.host == null ? null : e.host.workspaceId(), e.port, e.client, e.method, e.path, status,
+        gateway.exchanged(e.host == null ? null : e.host.workspaceId(), e.port, e.client, e.method, e.path, status,
                 e.in, e.out, System.nanoTime() - e.startNanos, e.upgrade && status == 101, e.outcome);
     }
 

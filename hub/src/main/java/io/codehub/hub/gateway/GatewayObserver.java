@@ -17,6 +17,10 @@ public interface GatewayObserver {
     default void exchanged(int status, long bytesIn, long bytesOut, long nanos, boolean webSocket) {
     }
 
+    /** The access log dropped {@code lines} lines: more were waiting to be written than it holds. */
+    default void accessLogDropped(long lines) {
+    }
+
     /** An app accepted a WebSocket upgrade; {@link #exchanged} with {@code webSocket} true follows when it ends. */
     default void webSocketOpened() {
     }

@@ -122,6 +122,7 @@ public final class GatewayServer implements SmartLifecycle, io.codehub.hub.acces
                 });
         try {
             Channel bound = bootstrap.bind(bind).sync().channel();
+            gateway.accessLog().start();
             server = bound;
             group = loops;
             connections = all;
@@ -172,6 +173,7 @@ public final class GatewayServer implements SmartLifecycle, io.codehub.hub.acces
             checks.dispose();
         }
         if (s == null) {
+            gateway.accessLog().close();
             return;
         }
         s.close().syncUninterruptibly();
@@ -183,6 +185,7 @@ public final class GatewayServer implements SmartLifecycle, io.codehub.hub.acces
         if (loops != null) {
             loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
+        gateway.accessLog().close(); // the lines of the exchanges that ended while draining
     }
 
     /**

@@ -22,6 +22,7 @@ final class GatewayMeters implements GatewayObserver {
     private final AtomicInteger webSockets = new AtomicInteger();
     private final Counter received;
     private final Counter sent;
+    private final Counter accessLogDropped;
 
     GatewayMeters(MeterRegistry registry) {
         for (int i = 0; i < CLASSES.length; i++) {
@@ -36,6 +37,10 @@ final class GatewayMeters implements GatewayObserver {
                 .register(registry);
         received = bytes(registry, "received");
         sent = bytes(registry, "sent");
+        accessLogDropped = Counter.builder("codehub.gateway.access.log.dropped")
+                .description("Access log lines the gateway dropped because more were waiting to be written than its "
+                        + "queue holds (the log's output was slower than the traffic)")
+                .register(registry);
     }
 
     private static Counter bytes(MeterRegistry registry, String direction) {
@@ -60,6 +65,11 @@ final class GatewayMeters implements GatewayObserver {
         if (webSocket) {
             webSockets.decrementAndGet();
         }
+    }
+
+    @Override
+    public void accessLogDropped(long lines) {
+        accessLogDropped.increment(lines);
     }
 
     @Override

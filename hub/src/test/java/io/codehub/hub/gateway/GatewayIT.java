@@ -23,6 +23,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.codehub.hub.support.AgentProcess;
 import io.codehub.hub.support.Chromium;
 import io.codehub.hub.support.GatewayClient;
@@ -46,6 +49,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -177,6 +181,31 @@ class GatewayIT {
         assertThat(response.status()).isEqualTo(200);
         JsonNode headers = JSON.readTree(response.body());
         assertThat(headers.has("authorization")).as("the gateway's own token is not forwarded").isFalse();
+    }
+
+    @Test
+    @Order(2)
+    void eachRequestGetsAnAccessLogLineWithoutItsCredentialsWrittenOffTheEventLoops() {
+        String id = workspaces.get("tunnel");
+        String token = access(id, "{\"subject\":\"ci-bot\"}").get("token").asString();
+        Logger logger = (Logger) LoggerFactory.getLogger(Gateway.ACCESS_LOGGER);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        logger.addAppender(lines);
+        try {
+            assertThat(gateway.get(host(id), "/headers?note=query-secret", Map.of("Authorization", "Bearer " + token,
+                    "Cookie", cookies.get("tunnel"))).status()).isEqualTo(200);
+
+            ILoggingEvent line = await().atMost(Duration.ofSeconds(5)).until(() -> lines.list.stream()
+                    .filter(e -> e.getFormattedMessage().contains(" GET /headers ")).findFirst().orElse(null),
+                    e -> e != null);
+            assertThat(line.getFormattedMessage()).startsWith("workspace=" + id + " port=").contains(
+                    " GET /headers status=200 in=0 out=").doesNotContain("query-secret").doesNotContain(token)
+                    .doesNotContain(cookies.get("tunnel").substring(cookies.get("tunnel").indexOf('=') + 1));
+            assertThat(line.getThreadName()).isEqualTo("codehub-gateway-access-log");
+        } finally {
+            logger.detachAppender(lines);
+        }
     }
 
     @ParameterizedTest
