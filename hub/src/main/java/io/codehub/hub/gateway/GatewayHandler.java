@@ -373,8 +373,21 @@ final class GatewayHandler extends ChannelDuplexHandler {
                         }
                         return;
                     }
-                    if (exchange != e || closing || !channel.isActive()) {
+                    if (exchange != e || closing) {
                         channel.close();
+                        return;
+                    }
+                    if (!channel.isActive()) {
+                        // Closed between its opening and now (its tunnel going away): nothing of the
+                        // request went out on it, so it is dialled once more, or answered.
+                        channel.close();
+                        if (e.retried) {
+                            answer(new GatewayException(GatewayProblem.UNAVAILABLE, "the connection to the workspace's "
+                                    + "app closed as it opened, twice", null, Duration.ofSeconds(5)), request);
+                        } else {
+                            e.retried = true;
+                            dial(request, e, route, host, port);
+                        }
                         return;
                     }
                     upstream = channel;
@@ -390,10 +403,12 @@ final class GatewayHandler extends ChannelDuplexHandler {
      * thread: bytes relay without a task hand-off per message, and the connection stays there for
      * its life (a keep-alive connection serves one workspace). Called while routing a request, when
      * nothing is read or scheduled on the connection but its idle timer, which is replaced on the
-     * new loop.
+     * new loop. A loop that takes no channel (shutting down) leaves the connection where it was, and
+     * {@code then} runs there: its dial answers for itself.
      */
     private void moveTo(EventLoop loop, Runnable then) {
         Channel ch = context().channel();
+        EventLoop from = ch.eventLoop();
         ch.deregister().addListener(deregistered -> {
             if (!deregistered.isSuccess()) {
                 gateway.log().debug("gateway connection from {}: cannot leave its event loop: {}", ch.remoteAddress(),
@@ -402,15 +417,22 @@ final class GatewayHandler extends ChannelDuplexHandler {
                 return;
             }
             loop.register(ch).addListener(registered -> {
-                if (!registered.isSuccess()) {
-                    // The loop is shutting down (the hub stops): the connection goes with it.
-                    gateway.log().debug("gateway connection from {}: cannot join the tunnel's event loop: {}",
-                            ch.remoteAddress(), registered.cause().toString());
-                    ch.close();
+                if (registered.isSuccess()) {
+                    ch.pipeline().replace(IDLE, IDLE, GatewayServer.idleHandler(gateway.properties()));
+                    onLoop(then);
                     return;
                 }
-                ch.pipeline().replace(IDLE, IDLE, GatewayServer.idleHandler(gateway.properties()));
-                onLoop(then);
+                gateway.log().debug("gateway connection from {}: cannot join the tunnel's event loop, staying on its "
+                        + "own: {}", ch.remoteAddress(), registered.cause().toString());
+                from.register(ch).addListener(back -> {
+                    if (back.isSuccess()) {
+                        ch.pipeline().replace(IDLE, IDLE, GatewayServer.idleHandler(gateway.properties()));
+                        onLoop(then);
+                    } else {
+                        // Both loops end: the hub is stopping, and the connection goes with it.
+                        ch.close();
+                    }
+                });
             });
         });
     }

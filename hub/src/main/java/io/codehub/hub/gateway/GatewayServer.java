@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -204,6 +205,9 @@ public final class GatewayServer implements SmartLifecycle, io.codehub.hub.acces
                 ch.pipeline().fireUserEventTriggered(GatewayHandler.DRAIN);
             } catch (IllegalStateException e) {
                 // Between two event loops (moving to its tunnel's): closed with the rest after the grace.
+            } catch (RejectedExecutionException e) {
+                // On a loop that ended already: nothing more can happen on it.
+                ch.close();
             }
         }
         if (!closed.awaitUninterruptibly(grace.toMillis(), TimeUnit.MILLISECONDS)) {

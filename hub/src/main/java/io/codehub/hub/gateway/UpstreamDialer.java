@@ -99,15 +99,20 @@ final class UpstreamDialer {
     }
 
     /**
-     * The event loop of the route's agent's tunnel, or null for a direct agent or one with no
-     * tunnel now: a tunnel's channels run on that loop (see {@link TunnelSession#eventLoop()}).
+     * The event loop of the route's agent's tunnel, or null for a direct agent, one with no tunnel
+     * now, or a loop that is ending: a tunnel's channels run on that loop (see
+     * {@link TunnelSession#eventLoop()}).
      */
     @Nullable EventLoop tunnelLoop(Route route) {
         if (!isTunnel(route.endpoint())) {
             return null;
         }
         TunnelSession session = tunnels.session(route.agentId()).orElse(null);
-        return session != null && session.isActive() ? session.eventLoop() : null;
+        if (session == null || !session.isActive()) {
+            return null;
+        }
+        EventLoop loop = session.eventLoop();
+        return loop.isShuttingDown() ? null : loop;
     }
 
     /**

@@ -5,6 +5,7 @@ import java.net.SocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -21,6 +22,8 @@ import io.codehub.tunnel.TunnelObserver;
 import io.codehub.tunnel.TunnelServer;
 import io.codehub.tunnel.TunnelServerBuilder;
 import io.codehub.tunnel.TunnelSession;
+import io.codehub.tunnel.TunnelTransport;
+import io.netty.channel.EventLoopGroup;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,8 +47,17 @@ import org.springframework.context.SmartLifecycle;
  * finish. Agents still here after {@code CODEHUB_HUB_TUNNEL_MOVE_GRACE}, and agents too old for the
  * request, get GOAWAY {@code draining} and {@code CODEHUB_HUB_TUNNEL_DRAIN_GRACE} for their open
  * streams; then the port closes.
+ *
+ * <h2>Event loops</h2>
+ * The port's connections run on event loops the port keeps for the hub's life: a drain closes the
+ * port but not them, and they end when the application context closes ({@link #close()}), after
+ * every lifecycle stop. The workspace gateway moves its client connections onto a tunnel's loop
+ * (one thread per connection and its CONNECT streams) and stops after this port does; loops that
+ * ended with the drain closed those connections with nothing answered, and failed the gateway's own
+ * drain.
  */
-public final class TunnelPort implements SmartLifecycle, ApplicationEventPublisherAware, HubDrainStatus {
+public final class TunnelPort implements SmartLifecycle, ApplicationEventPublisherAware, HubDrainStatus,
+        AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TunnelPort.class);
     /** The prefix of the port's settings. */
@@ -65,6 +77,8 @@ public final class TunnelPort implements SmartLifecycle, ApplicationEventPublish
     private volatile @Nullable ApplicationEventPublisher publisher;
     /** The running drain, once one started; completes when the port is closed. */
     private @Nullable CompletableFuture<Void> drained;
+    /** The connections' event loops, made at the first start, ended by {@link #close()}. */
+    private @Nullable EventLoopGroup loops;
 
     /**
      * @param tls       the port's TLS (plaintext when it has none)
@@ -85,6 +99,7 @@ public final class TunnelPort implements SmartLifecycle, ApplicationEventPublish
         InetSocketAddress bind = Listeners.bindAddress(SETTINGS, properties.address(), properties.port());
         TunnelServerBuilder builder = TunnelServer.builder()
                 .bindAddress(bind)
+                .eventLoopGroup(loops())
                 .hubId(hubId)
                 .authenticator(authenticator)
                 .listener(new SessionLog(id -> connected.accept(id), () -> sessionEvents))
@@ -191,6 +206,28 @@ public final class TunnelPort implements SmartLifecycle, ApplicationEventPublish
     @Override
     public void stop() {
         stop(() -> { });
+    }
+
+    /**
+     * Ends the connections' event loops (the application context closing, after every lifecycle
+     * stop: the gateway's connections on them are closed by then).
+     */
+    @Override
+    public synchronized void close() {
+        EventLoopGroup group = loops;
+        loops = null;
+        if (group != null) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private synchronized EventLoopGroup loops() {
+        EventLoopGroup group = loops;
+        if (group == null) {
+            group = TunnelTransport.newEventLoopGroup(Math.max(1, Runtime.getRuntime().availableProcessors()));
+            loops = group;
+        }
+        return group;
     }
 
     @Override

@@ -51,7 +51,9 @@ class HaproxyConfigTest {
                 .doesNotContain("send-proxy");
         for (String backend : List.of("backend api_hubs", "backend gateway_hubs")) {
             assertThat(section(shipped, backend)).contains("mode http", "option forwardfor", "timeout tunnel",
-                    "uri /actuator/health/readiness", "http-check expect status 200");
+                    "uri /actuator/health/readiness", "http-check expect status 200",
+                    // a request a hub closed unanswered goes to another hub, when idempotent (HaproxyRetryIT)
+                    "retry-on conn-failure empty-response", "http-request disable-l7-retry if !METH_GET !METH_OPTIONS");
         }
         assertThat(section(shipped, "listen stats")).contains("bind 127.0.0.1:");
     }
@@ -69,6 +71,17 @@ class HaproxyConfigTest {
         assertThat(section(rendered, "backend tunnel_hubs")).contains("balance leastconn",
                 "on-marked-down shutdown-sessions");
         assertThat(check(Files.writeString(dir.resolve("haproxy.cfg"), rendered))).contains("Configuration file is valid");
+    }
+
+    @Test
+    void withoutLayer7RetriesTheConfigurationRetriesConnectionFailuresOnly() throws Exception {
+        String shipped = Files.readString(Haproxy.SHIPPED_CONFIG);
+        String without = Haproxy.withoutLayer7Retries(shipped);
+        assertThat(without).doesNotContain("retry-on", "disable-l7-retry").contains("retries 3", "option redispatch 1");
+        assertThat(shipped.lines().count() - without.lines().count()).isEqualTo(4);
+        String rendered = Haproxy.render(without, PORTS, BACKENDS, dir.resolve("admin.sock"));
+        assertThat(check(Files.writeString(dir.resolve("haproxy.cfg"), rendered))).contains("Configuration file is valid");
+        assertThatThrownBy(() -> Haproxy.withoutLayer7Retries(without)).hasMessageContaining("no layer-7 retries");
     }
 
     @Test

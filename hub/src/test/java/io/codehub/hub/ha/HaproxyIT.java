@@ -108,7 +108,8 @@ class HaproxyIT {
         // The gateway frontend reaches the hubs' gateways: a host that names no workspace gets the hub's answer.
         WebTestClient gateway = HubProcess.adminClient(haproxy.gatewayUrl(), ADMIN_TOKEN);
         for (int i = 0; i < 4; i++) {
-            int status = gateway.get().uri("/").header("Host", "nothing.apps.localhost").exchange().returnResult(String.class)
+            int status = gateway.get().uri("/").header("Host", "nothing.apps.localhost").exchange()
+                    .expectBody(String.class).returnResult()
                     .getStatus().value();
             assertThat(status).as("through the gateway frontend").isBetween(400, 499);
         }

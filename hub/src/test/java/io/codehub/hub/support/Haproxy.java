@@ -73,6 +73,35 @@ public final class Haproxy implements AutoCloseable {
      * every frontend accepts connections.
      */
     public static Haproxy start(List<HubProcess> hubs, Path dir) throws IOException {
+        return start(hubs, dir, true);
+    }
+
+    /**
+     * As {@link #start(List, Path)}, with the shipped layer-7 retries ({@code retry-on},
+     * {@code disable-l7-retry}) left out when {@code layer7Retries} is false: HAProxy then retries
+     * connection failures only, so a hub that closes a request unanswered shows as HAProxy's 502
+     * instead of being hidden by a retry on another hub. For tests of what hubs do by themselves.
+     */
+    public static Haproxy start(List<HubProcess> hubs, Path dir, boolean layer7Retries) throws IOException {
+        Map<String, List<Server>> backends = new LinkedHashMap<>();
+        backends.put("tunnel_hubs", hubs.stream().map(h -> new Server(h.hubId(), h.tunnelPort(), h.apiPort())).toList());
+        backends.put("api_hubs", hubs.stream().map(h -> new Server(h.hubId(), h.apiPort(), h.apiPort())).toList());
+        backends.put("gateway_hubs", hubs.stream().map(h -> new Server(h.hubId(), h.gatewayPort(), h.apiPort()))
+                .toList());
+        return start(backends, dir, layer7Retries);
+    }
+
+    /**
+     * Starts HAProxy with {@code backends} as the servers of each shipped backend (by backend name:
+     * {@code tunnel_hubs}, {@code api_hubs}, {@code gateway_hubs}), as {@link #start(List, Path)} does
+     * for hubs: for tests that put stand-ins of their own behind the shipped configuration.
+     */
+    public static Haproxy start(Map<String, List<Server>> backends, Path dir) throws IOException {
+        return start(backends, dir, true);
+    }
+
+    private static Haproxy start(Map<String, List<Server>> backends, Path dir, boolean layer7Retries)
+            throws IOException {
         if (!Files.isExecutable(BINARY)) {
             throw new IllegalStateException(BINARY + " is missing: install Debian's haproxy package "
                     + "(.ci/prepare-env does; it never starts the system service)");
@@ -82,14 +111,10 @@ public final class Haproxy implements AutoCloseable {
         for (String frontend : FRONTENDS) {
             ports.put(frontend, AgentProcess.freePort());
         }
-        Map<String, List<Server>> backends = new LinkedHashMap<>();
-        backends.put("tunnel_hubs", hubs.stream().map(h -> new Server(h.hubId(), h.tunnelPort(), h.apiPort())).toList());
-        backends.put("api_hubs", hubs.stream().map(h -> new Server(h.hubId(), h.apiPort(), h.apiPort())).toList());
-        backends.put("gateway_hubs", hubs.stream().map(h -> new Server(h.hubId(), h.gatewayPort(), h.apiPort()))
-                .toList());
+        String shipped = Files.readString(SHIPPED_CONFIG);
         Path socket = dir.toAbsolutePath().resolve("admin.sock");
         Path config = Files.writeString(dir.resolve("haproxy.cfg"),
-                render(Files.readString(SHIPPED_CONFIG), ports, backends, socket));
+                render(layer7Retries ? shipped : withoutLayer7Retries(shipped), ports, backends, socket));
         Path log = dir.resolve("haproxy.log");
         Process process = new ProcessBuilder(BINARY.toString(), "-f", config.toAbsolutePath().toString(), "-db")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -185,6 +210,17 @@ public final class Haproxy implements AutoCloseable {
             throw new IllegalArgumentException("no server lines in " + difference(backends.keySet(), served));
         }
         return out.toString();
+    }
+
+    /** {@code config} without its {@code retry-on} and {@code http-request disable-l7-retry} lines; fails when it has none. */
+    public static String withoutLayer7Retries(String config) {
+        String without = config.lines()
+                .filter(line -> !line.strip().startsWith("retry-on ") && !line.strip().startsWith("http-request disable-l7-retry"))
+                .reduce("", (all, line) -> all + line + "\n");
+        if (without.lines().count() == config.lines().count()) {
+            throw new IllegalArgumentException("the configuration has no layer-7 retries to leave out");
+        }
+        return without;
     }
 
     /** The port of {@code frontend} (one of {@link #FRONTENDS}). */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -28,8 +29,13 @@ import io.codehub.tunnel.TunnelConnector;
 import io.codehub.tunnel.TunnelSession;
 import io.codehub.tunnel.TunnelStream;
 import io.codehub.tunnel.TunnelStreamHandler;
+import io.codehub.tunnel.TunnelTransport;
 import io.codehub.web.ConfigurationException;
+import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.ssl.SslContext;
@@ -90,18 +96,68 @@ class TunnelPortTest {
                 agent.stop().get(10, TimeUnit.SECONDS);
             }
             port.stop();
+            port.close();
             certificate.delete();
+        }
+    }
+
+    /**
+     * The workspace gateway moves its client connections onto a tunnel's event loop and stops after
+     * the port: a drain must leave those loops running, and only {@link TunnelPort#close()} (the
+     * context closing) ends them. Before, the port's own loops ended with its drain and closed such
+     * connections with nothing answered.
+     */
+    @Test
+    void itsEventLoopsOutliveTheDrainSoThatConnectionsMovedOntoThemStayOpenUntilClose() throws Exception {
+        LiveTunnels tunnels = new LiveTunnels();
+        TunnelPort port = plaintextPort(tunnels, Duration.ofSeconds(1));
+        TunnelConnector agent = null;
+        Channel moved = null;
+        try (ServerSocket app = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            port.start();
+            agent = TunnelConnector.builder()
+                    .hubUri(URI.create("tcp://127.0.0.1:" + port.localAddress().getPort()))
+                    .apiKey("chk_agent-tls_secret")
+                    .agentVersion("test/1")
+                    .streamHandlerFactory((stream, headers, end) -> null)
+                    .build();
+            agent.start();
+            TunnelSession session = await().atMost(WAIT).until(() -> tunnels.session("agent-tls").orElse(null),
+                    s -> s != null);
+            EventLoop loop = session.eventLoop();
+            // A connection of another server's, on the tunnel's loop (as the gateway's client connections are).
+            moved = new Bootstrap().group(loop).channel(TunnelTransport.socketChannel(loop))
+                    .handler(new ChannelInboundHandlerAdapter())
+                    .connect(app.getLocalSocketAddress()).sync().channel();
+
+            CountDownLatch stopped = new CountDownLatch(1);
+            port.stop(stopped::countDown);
+            assertThat(stopped.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("drained").isTrue();
+            assertThat(tunnels.session("agent-tls")).isEmpty();
+            assertThat(loop.isShuttingDown()).as("the loop after the drain").isFalse();
+            assertThat(loop.submit(() -> "ran").get(10, TimeUnit.SECONDS)).isEqualTo("ran");
+            assertThat(moved.isOpen()).as("a connection on the loop after the drain").isTrue();
+
+            port.close();
+            assertThat(loop.isTerminated()).as("the loop after close").isTrue();
+            Channel closed = moved;
+            await().atMost(WAIT).until(() -> !closed.isOpen());
+        } finally {
+            if (moved != null) {
+                moved.close();
+            }
+            if (agent != null) {
+                agent.stop().get(10, TimeUnit.SECONDS);
+            }
+            port.stop();
+            port.close();
         }
     }
 
     @Test
     void stoppingDrainsAgentsGetGoAwayDrainingAndTheCallInFlightFinishes() throws Exception {
         LiveTunnels tunnels = new LiveTunnels();
-        TunnelProperties properties = new TunnelProperties(0, "127.0.0.1", null, null, Duration.ofSeconds(20),
-                Duration.ofHours(1), "none", 10, Duration.ofSeconds(6),
-                Duration.ofSeconds(10), 128, 0, 32);
-        TunnelPort port = new TunnelPort(properties, "test-hub", ANY_KEY, tunnels,
-                new TunnelTls(properties, HubPki.disabled()), null);
+        TunnelPort port = plaintextPort(tunnels, Duration.ofSeconds(20));
         List<String> goAways = new CopyOnWriteArrayList<>();
         CompletableFuture<TunnelStream> agentSide = new CompletableFuture<>();
         TunnelConnector agent = null;
@@ -166,6 +222,7 @@ class TunnelPortTest {
                 agent.stop().get(10, TimeUnit.SECONDS);
             }
             port.stop();
+            port.close();
         }
     }
 
@@ -180,7 +237,17 @@ class TunnelPortTest {
             assertThatThrownBy(port::start).isInstanceOfSatisfying(ConfigurationException.class,
                     e -> assertThat(e.variable()).isEqualTo("CODEHUB_HUB_TUNNEL_PORT"));
             assertThat(port.isRunning()).isFalse();
+            port.close();
         }
+    }
+
+    /** A plaintext port on a free loopback port, whose drain gives open streams {@code drainGrace}. */
+    private static TunnelPort plaintextPort(LiveTunnels tunnels, Duration drainGrace) {
+        TunnelProperties properties = new TunnelProperties(0, "127.0.0.1", null, null, drainGrace,
+                Duration.ofHours(1), "none", 10, Duration.ofSeconds(6),
+                Duration.ofSeconds(10), 128, 0, 32);
+        return new TunnelPort(properties, "test-hub", ANY_KEY, tunnels, new TunnelTls(properties, HubPki.disabled()),
+                null);
     }
 
     @Test
@@ -229,6 +296,7 @@ class TunnelPortTest {
                 agent.stop().get(10, TimeUnit.SECONDS);
             }
             port.stop();
+            port.close();
         }
     }
 
@@ -281,6 +349,7 @@ class TunnelPortTest {
                 }
             }
             port.stop();
+            port.close();
         }
     }
 
