@@ -3,7 +3,6 @@ package io.codehub.hub.ha;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -26,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.sun.net.httpserver.HttpServer;
+import io.codehub.hub.support.GatewayClient;
 import io.codehub.hub.support.Haproxy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -126,16 +125,13 @@ class HaproxyRetryIT {
      */
     private Answer send(String frontend, String method, String path) throws IOException {
         String body = method.equals("POST") ? "{\"n\":1}" : "";
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), haproxy.port(frontend))) {
-            socket.setSoTimeout(20_000);
-            socket.getOutputStream().write((method + " " + path + " HTTP/1.1\r\nHost: retry-it\r\nConnection: close\r\n"
-                    + (body.isEmpty() ? "" : "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n")
-                    + "\r\n" + body).getBytes(StandardCharsets.US_ASCII));
-            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(answer).as(method + " " + path + " through " + frontend).startsWith("HTTP/1.1 ");
-            int headEnd = answer.indexOf("\r\n\r\n");
-            return new Answer(Integer.parseInt(answer.substring(9, 12)), headEnd < 0 ? "" : answer.substring(headEnd + 4));
-        }
+        String answer = new GatewayClient(haproxy.port(frontend)).raw(method + " " + path
+                + " HTTP/1.1\r\nHost: retry-it\r\nConnection: close\r\n"
+                + (body.isEmpty() ? "" : "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n")
+                + "\r\n" + body, 64 * 1024);
+        assertThat(answer).as(method + " " + path + " through " + frontend).startsWith("HTTP/1.1 ");
+        int headEnd = answer.indexOf("\r\n\r\n");
+        return new Answer(GatewayClient.status(answer), headEnd < 0 ? "" : answer.substring(headEnd + 4));
     }
 
     private record Answer(int status, String body) {
@@ -183,12 +179,9 @@ class HaproxyRetryIT {
             try (connection) {
                 connection.setSoTimeout(10_000);
                 InputStream in = connection.getInputStream();
-                String head = head(in);
-                if (head == null) {
-                    return;
-                }
+                String head = GatewayClient.readHead(in);
                 String[] requestLine = head.substring(0, head.indexOf("\r\n")).split(" ");
-                in.readNBytes(contentLength(head));
+                in.readNBytes(GatewayClient.contentLength(head));
                 requests.computeIfAbsent(requestLine[0], m -> new AtomicInteger()).incrementAndGet();
                 if (answer) {
                     byte[] body = ("answered " + requestLine[1]).getBytes(StandardCharsets.US_ASCII);
@@ -199,34 +192,8 @@ class HaproxyRetryIT {
                     out.flush();
                 }
             } catch (IOException e) {
-                // the client went away: nothing to count
+                // the client went away (before a whole head, too): nothing to count
             }
-        }
-
-        /** The request head up to its empty line, or null when the connection ended before one. */
-        private static String head(InputStream in) throws IOException {
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            int matched = 0;
-            byte[] end = {'\r', '\n', '\r', '\n'};
-            while (matched < end.length) {
-                int b = in.read();
-                if (b < 0 || head.size() > 32 * 1024) {
-                    return null;
-                }
-                head.write(b);
-                matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
-            }
-            return head.toString(StandardCharsets.US_ASCII);
-        }
-
-        private static int contentLength(String head) {
-            for (String line : head.split("\r\n")) {
-                int colon = line.indexOf(':');
-                if (colon > 0 && line.substring(0, colon).trim().toLowerCase(Locale.ROOT).equals("content-length")) {
-                    return Integer.parseInt(line.substring(colon + 1).trim());
-                }
-            }
-            return 0;
         }
 
         @Override

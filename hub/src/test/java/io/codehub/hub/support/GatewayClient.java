@@ -107,14 +107,19 @@ public final class GatewayClient {
         out.flush();
         InputStream in = socket.getInputStream();
         String head = readHead(in);
+        in.readNBytes(contentLength(head));
+        return head;
+    }
+
+    /** The {@code Content-Length} of a raw request or response head; 0 when it has none. */
+    public static int contentLength(String head) {
         int length = 0;
         for (String line : head.split("\r\n")) {
             if (line.regionMatches(true, 0, "content-length:", 0, 15)) {
                 length = Integer.parseInt(line.substring(15).trim());
             }
         }
-        in.readNBytes(length);
-        return head;
+        return length;
     }
 
     /** Reads a response head, up to and with its empty line, a byte at a time (nothing after it). */

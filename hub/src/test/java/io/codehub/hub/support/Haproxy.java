@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import org.awaitility.core.ConditionTimeoutException;
 
@@ -216,7 +217,7 @@ public final class Haproxy implements AutoCloseable {
     public static String withoutLayer7Retries(String config) {
         String without = config.lines()
                 .filter(line -> !line.strip().startsWith("retry-on ") && !line.strip().startsWith("http-request disable-l7-retry"))
-                .reduce("", (all, line) -> all + line + "\n");
+                .collect(Collectors.joining("\n", "", "\n"));
         if (without.lines().count() == config.lines().count()) {
             throw new IllegalArgumentException("the configuration has no layer-7 retries to leave out");
         }
