@@ -1,5 +1,6 @@
 package io.codehub.agent;
 
+import io.codehub.tunnel.NettyDefaults;
 import io.codehub.web.ReactorNettyDefaults;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -11,6 +12,7 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class AgentApplication {
 
     public static void main(String[] args) {
+        NettyDefaults.apply();
         ReactorNettyDefaults.apply();
         SpringApplication.run(AgentApplication.class, args);
     }

@@ -22,6 +22,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.codehub.tunnel.NettyDefaults;
+
 /**
  * {@code bin/codehub bench <scenario> [--count N]}: runs a hub process and a swarm of simulated
  * agents and prints what it measured.
@@ -55,6 +57,7 @@ public final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
+        NettyDefaults.apply(); // as the hub and the agent start
         String scenario = args.length > 0 ? args[0] : "";
         int count = Integer.parseInt(Args.value(args, "--count", "10000"));
         int port = Integer.parseInt(Args.value(args, "--port", "17443"));

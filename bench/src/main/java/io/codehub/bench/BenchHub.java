@@ -17,6 +17,7 @@ import java.util.logging.Logger;
 
 import io.codehub.pki.Pem;
 import io.codehub.tunnel.AuthDecision;
+import io.codehub.tunnel.NettyDefaults;
 import io.codehub.tunnel.ServerTls;
 import io.codehub.tunnel.TunnelAuthenticator;
 import io.codehub.tunnel.TunnelLimits;
@@ -53,6 +54,7 @@ public final class BenchHub {
     }
 
     public static void main(String[] args) throws Exception {
+        NettyDefaults.apply(); // as the hub and the agent start
         TUNNEL_LOG.setLevel(java.util.logging.Level.WARNING); // one line per session would drown the results
         long mainAt = ManagementFactory.getRuntimeMXBean().getUptime();
         int port = Integer.parseInt(Args.value(args, "--port", "17443"));

@@ -10,6 +10,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import io.codehub.tunnel.ConnectorListener;
+import io.codehub.tunnel.NettyDefaults;
 import io.codehub.tunnel.TunnelConnector;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 
@@ -29,6 +30,7 @@ public final class BenchSwarm {
     }
 
     public static void main(String[] args) throws Exception {
+        NettyDefaults.apply(); // as the hub and the agent start
         TUNNEL_LOG.setLevel(Level.WARNING); // one line per session would drown the results
         int port = Integer.parseInt(Args.value(args, "--port", "17443"));
         int count = Integer.parseInt(Args.value(args, "--count", "1000"));

@@ -46,6 +46,7 @@ import io.codehub.runtime.Runtime;
 import io.codehub.tunnel.AgentDescription;
 import io.codehub.tunnel.ConnectorListener;
 import io.codehub.tunnel.IncomingStreamHandlerFactory;
+import io.codehub.tunnel.NettyDefaults;
 import io.codehub.tunnel.TunnelConnector;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -99,6 +100,7 @@ public final class FleetSwarm {
     }
 
     public static void main(String[] args) throws Exception {
+        NettyDefaults.apply(); // as the hub and the agent start
         TUNNEL_LOG.setLevel(Level.WARNING); // one line per session would drown the results
         int port = (int) Args.positive(args, "--port", "-1");
         Path agentsFile = Path.of(Args.value(args, "--agents", "agents.txt"));

@@ -23,6 +23,7 @@ import io.codehub.tunnel.AuthDecision;
 import io.codehub.tunnel.ConnectorListener;
 import io.codehub.tunnel.HubSessionInfo;
 import io.codehub.tunnel.Keepalive;
+import io.codehub.tunnel.NettyDefaults;
 import io.codehub.tunnel.TunnelConnector;
 import io.codehub.tunnel.TunnelListener;
 import io.codehub.tunnel.TunnelServer;
@@ -137,6 +138,7 @@ final class HalfOpenBench {
 
     /** Inside the namespace: one hub and one agent, {@code args[0]} replacements, one {@code run <seconds> <cause>} line each. */
     public static void main(String[] args) throws Exception {
+        NettyDefaults.apply(); // as the hub and the agent start
         int runs = Integer.parseInt(args[0]);
         BlockingQueue<TunnelSession> opened = new LinkedBlockingQueue<>();
         BlockingQueue<String> agentClosed = new LinkedBlockingQueue<>();

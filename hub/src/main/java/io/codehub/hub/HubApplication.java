@@ -1,5 +1,6 @@
 package io.codehub.hub;
 
+import io.codehub.tunnel.NettyDefaults;
 import io.codehub.web.ReactorNettyDefaults;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -13,6 +14,7 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 public class HubApplication {
 
     public static void main(String[] args) {
+        NettyDefaults.apply();
         ReactorNettyDefaults.apply();
         SpringApplication.run(HubApplication.class, args);
     }
