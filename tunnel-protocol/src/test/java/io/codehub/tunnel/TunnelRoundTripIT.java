@@ -11,10 +11,12 @@ import static io.codehub.tunnel.TunnelTestKit.writeChunks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.lang.reflect.Field;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32;
@@ -24,7 +26,10 @@ import io.codehub.tunnel.TunnelTestKit.Collector;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2RemoteFlowController;
+import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.netty.handler.ssl.DelegatingSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -204,6 +209,36 @@ class TunnelRoundTripIT {
                     .as("the table the peer may fill for this end (its decoder's, as applied)").isZero();
             assertThat(codec.encoder().configuration().headersConfiguration().maxHeaderTableSize())
                     .as("the table this end may fill for the peer").isZero();
+        }
+    }
+
+    /**
+     * Both ends share a connection's window among its streams with Netty's
+     * {@link UniformStreamByteDistributor} (Http2Pipelines.TunnelCodecBuilder), not the weighted
+     * one with RFC 7540's priority tree, and two streams written at once both arrive whole.
+     */
+    @Test
+    @Timeout(60)
+    void bothEndsShareTheWindowWithoutAPriorityTree() throws Exception {
+        TunnelSession session = start(echo());
+        CompletableFuture<Void> first = CompletableFuture.runAsync(() -> roundTripUnchecked(session));
+        CompletableFuture<Void> second = CompletableFuture.runAsync(() -> roundTripUnchecked(session));
+        CompletableFuture.allOf(first, second).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        Http2FrameCodec hub = ((DefaultTunnelSession) session).channel().pipeline().get(Http2FrameCodec.class);
+        Http2FrameCodec agentCodec = agent.currentChannel().get(10, TimeUnit.SECONDS).pipeline().get(Http2FrameCodec.class);
+        for (Http2FrameCodec codec : List.of(hub, agentCodec)) {
+            Http2RemoteFlowController controller = codec.connection().remote().flowController();
+            Field distributor = DefaultHttp2RemoteFlowController.class.getDeclaredField("streamByteDistributor");
+            distributor.setAccessible(true);
+            assertThat(distributor.get(controller)).isInstanceOf(UniformStreamByteDistributor.class);
+        }
+    }
+
+    private void roundTripUnchecked(TunnelSession session) {
+        try {
+            roundTrip(session);
+        } catch (Exception e) {
+            throw new CompletionException(e);
         }
     }
 
