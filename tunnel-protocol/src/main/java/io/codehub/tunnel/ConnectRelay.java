@@ -25,7 +25,8 @@ import org.jspecify.annotations.Nullable;
  * <h2>Back-pressure</h2>
  * Neither side reads ahead: the upstream socket has {@code AUTO_READ} off and is read again only
  * after the previous chunk was written to the tunnel, and the stream requests its next DATA frame
- * only after the previous one was written to the upstream (the HexDumpProxy pattern).
+ * only after the previous one was written to the upstream (the HexDumpProxy pattern). A read takes
+ * up to 256 KiB (the tunnel's default frame size), as much as the socket holds.
  */
 public final class ConnectRelay implements IncomingStreamHandlerFactory {
 

@@ -10,6 +10,7 @@ import java.util.concurrent.RejectedExecutionException;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -28,6 +29,16 @@ import org.jspecify.annotations.Nullable;
 final class ConnectRelayHandler implements TunnelStreamHandler {
 
     private static final System.Logger LOG = System.getLogger(ConnectRelayHandler.class.getName());
+
+    /**
+     * How much one read of the upstream socket takes: Netty's adaptive guess, from 64 bytes up to
+     * {@link TunnelLimits#DEFAULT_MAX_FRAME_SIZE} (Netty's default stops at 64 KiB), so that a bulk
+     * answer leaves in DATA frames of the tunnel's largest size, one per read, and an interactive
+     * stream (a WebSocket's keystrokes) keeps small buffers. The relay reads again only after a
+     * chunk was written, so a stream holds at most one such buffer.
+     */
+    private static final AdaptiveRecvByteBufAllocator UPSTREAM_READS =
+            new AdaptiveRecvByteBufAllocator(64, 16 * 1024, TunnelLimits.DEFAULT_MAX_FRAME_SIZE);
 
     private final DefaultTunnelStream stream;
     private final Duration connectTimeout;
@@ -73,6 +84,7 @@ final class ConnectRelayHandler implements TunnelStreamHandler {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, UPSTREAM_READS)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
                 .handler(new Upstream())
                 .connect(target)

@@ -41,7 +41,7 @@ class ConfigurationTest {
         assertThat(d.maxHandshakeHeaderBytes()).isEqualTo(8192);
         assertThat(d.maxConcurrentStreams()).isEqualTo(4096);
         assertThat(d.maxHeaderListSize()).isEqualTo(16384);
-        assertThat(d.maxFrameSize()).isEqualTo(16384);
+        assertThat(d.maxFrameSize()).isEqualTo(256 * 1024);
         assertThat(d.initialWindowSize()).isEqualTo(1 << 20);
         assertThat(d.streamIdleTimeout()).isEqualTo(Duration.ofMinutes(5));
         assertThat(d.maxTunnels()).isEqualTo(10_000);
