@@ -30,6 +30,7 @@ final class LoopbackTunnel implements AutoCloseable {
 
     static final Duration WAIT = Duration.ofSeconds(20);
     static final int WINDOW = 64 * 1024;
+    static final int MAX_FRAME = 16 * 1024;
     private static final String AGENT = "bridge-agent";
     private static final String KEY = "chk_" + AGENT + "_s3cr3t";
 
@@ -45,7 +46,9 @@ final class LoopbackTunnel implements AutoCloseable {
     }
 
     static LoopbackTunnel start() throws Exception {
-        TunnelLimits limits = TunnelLimits.builder().initialWindowSize(WINDOW).build();
+        // 16 KiB frames (RFC 9113's minimum; the tunnel's default is 256 KiB): a frame is one of the
+        // tests' 16 KiB chunks, so they can count what demand lets through frame by frame.
+        TunnelLimits limits = TunnelLimits.builder().initialWindowSize(WINDOW).maxFrameSize(MAX_FRAME).build();
         TunnelServer server = TunnelServer.builder()
                 .bindAddress(new InetSocketAddress("127.0.0.1", 0))
                 .hubId("bridge-hub")
