@@ -282,9 +282,9 @@ public final class TunnelLimits {
          * the RFC 9113 minimum is 16 KiB). Each DATA frame is one message through the receiver's HTTP/2
          * codec and stream channel, with its flow-control accounting, and one write onward: with 16 KiB
          * frames, a 64 KiB read of a workspace's answer crossed the hub as four of each.
-         * {@code bench gateway --phases download}, the tunnel path, same hour: 431–486 MB/s at 16 KiB
-         * (four runs), 531–572 at 64 KiB (four), 630–700 at 256 KiB with the CONNECT relay reading
-         * up to 256 KiB (two); the hub's CPU per GB 1.18 s, 0.90 s, 0.75 s. A frame is no larger
+         * {@code bench gateway --phases download}, the tunnel path, in an alternating pair with nothing
+         * else changed: 508–536 MB/s at 16 KiB, 580–601 at 256 KiB with the CONNECT relay reading up
+         * to 256 KiB (docs/benchmarks.md, session 23, also for the hub's CPU per GB). A frame is no larger
          * than a quarter of a stream's window (1 MiB), and the receiver holds a frame in pieces until
          * it is whole, never copied (the codec's composing cumulator).
          */
