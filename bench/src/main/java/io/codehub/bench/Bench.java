@@ -94,11 +94,14 @@ public final class Bench {
      * What one idle tunnel costs the hub.
      *
      * @param heapAndDirect    heap + direct bytes after GC per tunnel (the target's measure)
-     * @param resident         process RSS growth per tunnel, from the hub's idle start to all tunnels
+     * @param resident         process RSS growth per tunnel, from the hub's idle start (its young
+     *                         generation already resident) to all tunnels
      * @param residentMarginal process RSS growth per tunnel of the second half, connected to a hub that
      *                         already holds the first: what one more tunnel costs once the memory a
      *                         connect storm touches whatever the count (the young generation, malloc
-     *                         arenas) is resident
+     *                         arenas) is resident. The hub makes its young generation resident before
+     *                         the first half ({@link BenchHub#touchYoungGeneration}), so that neither
+     *                         half is charged a survivor space it happens to touch first.
      */
     record IdleCost(double heapAndDirect, double resident, double residentMarginal) {
     }
@@ -108,6 +111,7 @@ public final class Bench {
         int half = count / 2;
         try (Child hub = Child.start("hub", BenchHub.class, BenchHub.args(port))) {
             hub.await("ready", Duration.ofSeconds(60));
+            System.out.println("idle-tunnels: hub " + hub.touchYoung());
             long[] before = hub.measure();
             try (Child first = Child.start("swarm", BenchSwarm.class, "--port", Integer.toString(port),
                     "--count", Integer.toString(half))) {
@@ -128,8 +132,8 @@ public final class Bench {
                     System.out.printf(Locale.ROOT, "  hub RSS    %,12d -> %,12d -> %,12d bytes%n", before[2], middle[2], after[2]);
                     System.out.printf(Locale.ROOT, "  per tunnel %.1f KB (heap %.1f KB + direct %.1f KB); target <= 16 KB%n",
                             perTunnel / 1024, (after[0] - before[0]) / 1024.0 / count, (after[1] - before[1]) / 1024.0 / count);
-                    System.out.printf(Locale.ROOT, "  process RSS growth per tunnel %.1f KB from the idle hub (includes the young "
-                            + "generation and malloc arenas a connect storm makes resident, whatever the count); %.1f KB "
+                    System.out.printf(Locale.ROOT, "  process RSS growth per tunnel %.1f KB from the idle hub (includes the "
+                            + "malloc arenas a connect storm makes resident, whatever the count); %.1f KB "
                             + "each in the second half%n", (after[2] - before[2]) / 1024.0 / count, marginal / 1024);
                     return new IdleCost(perTunnel, (after[2] - before[2]) / (double) count, marginal);
                 }
@@ -333,18 +337,28 @@ public final class Bench {
 
         /** {heap, direct, resident} bytes in use in the child after GC. */
         long[] measure() throws IOException, InterruptedException {
-            stdin.write("measure\n");
+            String[] parts = ask("measure", "memory ").split(" ");
+            return new long[] {Long.parseLong(parts[1].substring(5)), Long.parseLong(parts[2].substring(7)),
+                Long.parseLong(parts[3].substring(4))};
+        }
+
+        /** Has a {@link BenchHub} make its young generation resident ({@link BenchHub#touchYoungGeneration}); answers its line. */
+        String touchYoung() throws IOException, InterruptedException {
+            return ask("touch-young", "young ");
+        }
+
+        /** Writes {@code command} to the child's stdin and waits up to a minute for its line starting with {@code answer}. */
+        private String ask(String command, String answer) throws IOException, InterruptedException {
+            stdin.write(command + "\n");
             stdin.flush();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (System.nanoTime() < deadline) {
                 String line = lines.poll(100, TimeUnit.MILLISECONDS);
-                if (line != null && line.startsWith("memory ")) {
-                    String[] parts = line.split(" ");
-                    return new long[] {Long.parseLong(parts[1].substring(5)), Long.parseLong(parts[2].substring(7)),
-                        Long.parseLong(parts[3].substring(4))};
+                if (line != null && line.startsWith(answer)) {
+                    return line;
                 }
             }
-            throw new IllegalStateException(name + " did not report memory");
+            throw new IllegalStateException(name + " did not answer " + command);
         }
 
         @Override

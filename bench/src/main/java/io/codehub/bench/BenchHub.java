@@ -4,11 +4,15 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.BufferPoolMXBean;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.CertificateException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,7 +35,8 @@ import org.jspecify.annotations.Nullable;
  * The hub side of a benchmark: a {@link TunnelServer} with TLS on 127.0.0.1, accepting
  * {@code chk_<id>_bench} keys and {@code t-<id>} resumption tickets. Reports {@code sessions N}
  * on stdout four times a second, and answers {@code measure} on stdin with
- * {@code memory heap=H direct=D} after garbage collection.
+ * {@code memory heap=H direct=D rss=R} after garbage collection, and {@code touch-young} with
+ * {@code young ...} once its young generation is resident ({@link #touchYoungGeneration}).
  */
 public final class BenchHub {
 
@@ -40,6 +45,9 @@ public final class BenchHub {
 
     /** The bench's certificate (P-256, as pki issues), made once per bench process. */
     private static @Nullable SelfSignedCertificate certificate;
+
+    /** Where {@link #touchYoungGeneration} puts what it allocates to fill eden, so that it is not optimised away. */
+    private static volatile byte @Nullable [] garbage;
 
     private BenchHub() {
     }
@@ -84,6 +92,8 @@ public final class BenchHub {
         for (String line = in.readLine(); line != null; line = in.readLine()) {
             if (line.equals("measure")) {
                 System.out.println(memory());
+            } else if (line.equals("touch-young")) {
+                System.out.println(touchYoungGeneration());
             }
         }
         reporter.shutdownNow();
@@ -120,6 +130,51 @@ public final class BenchHub {
         }
         long nettyDirect = PlatformDependent.usedDirectMemory();
         return "memory heap=" + heap + " direct=" + (direct + Math.max(0, nettyDirect)) + " rss=" + residentBytes();
+    }
+
+    /**
+     * Makes the whole young generation resident, as it is in any hub that has taken a connect storm:
+     * fills eden until a young collection, twice, each time with a survivor space's worth of live
+     * objects, so that the collection copies into each survivor space in turn. The serial collector's
+     * survivor spaces are 12.6 MB each at this machine's default heap; a hub touches one of them at
+     * its first young collection under load and the other at its second. Before, {@code idle-tunnels}
+     * connected its halves with one young collection in each, and the second half was charged the
+     * other survivor space: 12.6 MB, 2.5 KB a tunnel of 5,000, that 5,000 more tunnels do not cost
+     * again. Collectors without fixed survivor spaces (G1, ZGC) are left as they are.
+     *
+     * @return {@code young eden=E survivor=S collections=C}, or {@code young skipped (COLLECTOR)}
+     */
+    static String touchYoungGeneration() {
+        MemoryPoolMXBean eden = pool("Eden Space");
+        MemoryPoolMXBean survivor = pool("Survivor Space");
+        GarbageCollectorMXBean young = ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .filter(c -> List.of(c.getMemoryPoolNames()).contains("Eden Space")
+                        && !List.of(c.getMemoryPoolNames()).contains("Tenured Gen"))
+                .findFirst().orElse(null);
+        if (eden == null || survivor == null || young == null) {
+            return "young skipped (" + ManagementFactory.getGarbageCollectorMXBeans().get(0).getName() + ")";
+        }
+        long survivorBytes = survivor.getUsage().getCommitted();
+        long before = young.getCollectionCount();
+        for (int round = 0; round < 2; round++) {
+            List<byte[]> live = new ArrayList<>();
+            for (long held = 0; held < survivorBytes; held += 512) {
+                live.add(new byte[512 - 16]); // 512 bytes with its header
+            }
+            long count = young.getCollectionCount();
+            while (young.getCollectionCount() == count) {
+                garbage = new byte[4096];
+            }
+            live.clear();
+        }
+        garbage = null;
+        return "young eden=" + eden.getUsage().getCommitted() + " survivor=" + survivorBytes
+                + " collections=" + (young.getCollectionCount() - before);
+    }
+
+    private static @Nullable MemoryPoolMXBean pool(String name) {
+        return ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getName().equals(name)).findFirst().orElse(null);
     }
 
     /**
