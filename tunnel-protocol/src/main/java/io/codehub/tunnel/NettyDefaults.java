@@ -14,19 +14,39 @@ package io.codehub.tunnel;
  * agents' backoff ({@code docs/benchmarks.md}). No codehub dashboard or alert uses these events; a
  * flight recording of the JVM, its threads, sockets and GC works as before, and
  * {@code -Dio.netty.jfr.enabled=true} brings the allocator's events back for a profiling session.
+ *
+ * <p>{@code io.netty.allocator.lowMemory=false}: Netty's adaptive allocator (4.2's default) runs in a
+ * low-memory mode when the JVM's maximum heap is 512 MiB or less, as with the {@code -Xmx512m} of
+ * the gateway benchmark's processes, the {@code -Xmx256m} of the tests' and a container of less
+ * than about 730 MiB at the hub image's {@code MaxRAMPercentage=70}. In that mode it pools
+ * buffers of at most 16,896 bytes: every larger one, which is every socket read of a bulk transfer
+ * (the relay reads up to 256 KiB), is a {@code ByteBuffer.allocateDirect} that the JVM zeroes, and a
+ * free when released. A CPU profile of {@code bench gateway --phases download} put those
+ * allocations at 7.8 % of the hub's event loops and 5.9 % of the tunnel agent's. Out of that
+ * mode, such buffers come from pooled chunks (8 buffers each, at most 8 MiB): what the hub ran with
+ * in every benchmark without {@code -Xmx} (the tunnel and fleet benchmarks' memory per agent).
+ * {@code -Dio.netty.allocator.lowMemory=true} brings the mode back for a very small heap.
  */
 public final class NettyDefaults {
 
     /** The system property, as Netty names it. */
     public static final String JFR_ENABLED = "io.netty.jfr.enabled";
 
+    /** The adaptive allocator's low-memory switch, as Netty names it. */
+    public static final String ALLOCATOR_LOW_MEMORY = "io.netty.allocator.lowMemory";
+
     private NettyDefaults() {
     }
 
     /** Sets each property that is not set already; call first thing in main. */
     public static void apply() {
-        if (System.getProperty(JFR_ENABLED) == null) {
-            System.setProperty(JFR_ENABLED, "false");
+        setUnlessSet(JFR_ENABLED, "false");
+        setUnlessSet(ALLOCATOR_LOW_MEMORY, "false");
+    }
+
+    private static void setUnlessSet(String property, String value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, value);
         }
     }
 }
