@@ -19,19 +19,29 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import jdk.net.ExtendedSocketOptions;
 
 /**
  * The socket transport tunnels run on: Linux epoll when its native library loads (fewer copies
  * and system calls per byte than NIO), NIO everywhere else or when the system property
- * {@code codehub.tunnel.transport=nio} asks for it. {@link TunnelServer} and {@link TunnelConnector}
- * choose their channel classes to match the event loop group they run on, so a group made here,
- * or any NIO group, works.
+ * {@code codehub.tunnel.transport=nio} asks for it. {@code codehub.tunnel.transport=io_uring}
+ * asks for Linux io_uring where the kernel allows it (Linux 5.x and later, without a seccomp profile
+ * or {@code kernel.io_uring_disabled} that forbids it; epoll otherwise): the system calls of many
+ * sockets go to the kernel together, which on the gateway's many small requests took the hub's
+ * requests per second up by half ({@code docs/benchmarks.md}, session 24). {@link TunnelServer} and
+ * {@link TunnelConnector} choose their channel classes to match the event loop group they run on, so
+ * a group made here, or any NIO or io_uring group, works.
  */
 public final class TunnelTransport {
 
-    private static final boolean EPOLL = !"nio".equalsIgnoreCase(System.getProperty("codehub.tunnel.transport"))
-            && Epoll.isAvailable();
+    private static final String CHOSEN = System.getProperty("codehub.tunnel.transport", "");
+    private static final boolean IO_URING = "io_uring".equalsIgnoreCase(CHOSEN) && IoUring.isAvailable();
+    private static final boolean EPOLL = !IO_URING && !"nio".equalsIgnoreCase(CHOSEN) && Epoll.isAvailable();
 
     /**
      * How long an agent's tunnel may be quiet (no segment from the hub) before its kernel probes the
@@ -56,7 +66,7 @@ public final class TunnelTransport {
      * flow, a cable, a suspended peer) within {@code quiet} plus {@value #PATH_PROBES} seconds of
      * the last segment from the peer: TCP keepalive probes after {@code quiet} without one, every
      * {@value #PATH_PROBE_INTERVAL_SECONDS} s, and on epoll also {@code TCP_USER_TIMEOUT} for data
-     * sent and never acknowledged (a PING ACK in flight when the path died). The connection then
+     * sent and never acknowledged (a PING ACK in flight when the path died), and so on io_uring. The connection then
      * fails with "Connection timed out". The peer's kernel answers the probes, so a live peer that
      * is merely busy (a hub working through a reconnect storm) is never given up this way: that is
      * what the application's own, longer, deadlines are for.
@@ -68,6 +78,14 @@ public final class TunnelTransport {
         int idle = (int) Math.max(1, quiet.toSeconds());
         int giveUpMillis = (idle + PATH_PROBES * PATH_PROBE_INTERVAL_SECONDS) * 1000;
         try {
+            if (channel instanceof IoUringSocketChannel) {
+                channel.config().setOption(ChannelOption.SO_KEEPALIVE, true);
+                channel.config().setOption(IoUringChannelOption.TCP_KEEPIDLE, idle);
+                channel.config().setOption(IoUringChannelOption.TCP_KEEPINTVL, PATH_PROBE_INTERVAL_SECONDS);
+                channel.config().setOption(IoUringChannelOption.TCP_KEEPCNT, PATH_PROBES);
+                channel.config().setOption(IoUringChannelOption.TCP_USER_TIMEOUT, giveUpMillis);
+                return true;
+            }
             if (channel instanceof EpollSocketChannel) {
                 channel.config().setOption(ChannelOption.SO_KEEPALIVE, true);
                 channel.config().setOption(EpollChannelOption.TCP_KEEPIDLE, idle);
@@ -98,15 +116,18 @@ public final class TunnelTransport {
 
     /**
      * Whether the peer's kernel has acknowledged every segment sent on {@code channel}: TCP_INFO's
-     * count of unacknowledged segments is zero. Only epoll can tell; false elsewhere.
+     * count of unacknowledged segments is zero. Only epoll and io_uring can tell; false on NIO.
      */
     static boolean peerAcknowledgedAll(Channel channel) {
+        if (channel instanceof IoUringSocketChannel uring) {
+            return uring.isActive() && uring.tcpInfo().unacked() == 0;
+        }
         return channel instanceof EpollSocketChannel epoll && epoll.isActive() && epoll.tcpInfo().unacked() == 0;
     }
 
-    /** {@code epoll} or {@code nio}: what {@link #newEventLoopGroup(int)} creates. */
+    /** {@code io_uring}, {@code epoll} or {@code nio}: what {@link #newEventLoopGroup(int)} creates. */
     public static String name() {
-        return EPOLL ? "epoll" : "nio";
+        return IO_URING ? "io_uring" : EPOLL ? "epoll" : "nio";
     }
 
     /** An event loop group of {@code threads} threads on the preferred transport. */
@@ -115,17 +136,22 @@ public final class TunnelTransport {
     }
 
     static IoHandlerFactory ioHandlerFactory() {
-        return EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        return IO_URING ? IoUringIoHandler.newFactory() : EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     }
 
     /** The socket channel class that runs on {@code group}. */
     public static Class<? extends SocketChannel> socketChannel(EventLoopGroup group) {
-        return isEpoll(group) ? EpollSocketChannel.class : NioSocketChannel.class;
+        return isIoUring(group) ? IoUringSocketChannel.class : isEpoll(group) ? EpollSocketChannel.class : NioSocketChannel.class;
     }
 
     /** The server socket channel class that runs on {@code group}. */
     public static Class<? extends ServerSocketChannel> serverSocketChannel(EventLoopGroup group) {
-        return isEpoll(group) ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        return isIoUring(group) ? IoUringServerSocketChannel.class
+                : isEpoll(group) ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    private static boolean isIoUring(EventLoopGroup group) {
+        return group instanceof IoEventLoopGroup io && io.isIoType(IoUringIoHandler.class);
     }
 
     private static boolean isEpoll(EventLoopGroup group) {

@@ -18,11 +18,15 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioChannelOption;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringSocketChannel;
 import jdk.net.ExtendedSocketOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The dead-path probes land on a real connected socket, on both transports. */
+/** The dead-path probes land on a real connected socket, on each transport. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class TunnelTransportTest {
 
@@ -40,6 +44,39 @@ class TunnelTransportTest {
             assertThat(channel.config().getOption(EpollChannelOption.TCP_KEEPINTVL)).isEqualTo(1);
             assertThat(channel.config().getOption(EpollChannelOption.TCP_KEEPCNT)).isEqualTo(3);
             assertThat(channel.config().getOption(EpollChannelOption.TCP_USER_TIMEOUT)).isEqualTo(8000);
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    @Test
+    void deadPathProbesAreSetOnAnIoUringSocketWithAUserTimeout() throws Exception {
+        assertThat(IoUring.isAvailable()).as("io_uring on this Linux machine: " + IoUring.unavailabilityCause()).isTrue();
+        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, IoUringIoHandler.newFactory());
+        try {
+            Channel channel = connected(group);
+            assertThat(channel).isInstanceOf(IoUringSocketChannel.class);
+
+            assertThat(TunnelTransport.probeDeadPaths(channel, Duration.ofSeconds(6))).isTrue();
+
+            assertThat(channel.config().getOption(ChannelOption.SO_KEEPALIVE)).isTrue();
+            assertThat(channel.config().getOption(IoUringChannelOption.TCP_KEEPIDLE)).isEqualTo(6);
+            assertThat(channel.config().getOption(IoUringChannelOption.TCP_KEEPINTVL)).isEqualTo(1);
+            assertThat(channel.config().getOption(IoUringChannelOption.TCP_KEEPCNT)).isEqualTo(3);
+            assertThat(channel.config().getOption(IoUringChannelOption.TCP_USER_TIMEOUT)).isEqualTo(9000);
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    @Test
+    void onIoUringTheHubCanTellThatThePeersKernelAcknowledgedEverySegment() throws Exception {
+        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, IoUringIoHandler.newFactory());
+        try {
+            Channel channel = connected(group);
+            channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[64 * 1024])).sync();
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> TunnelTransport.peerAcknowledgedAll(channel));
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
