@@ -140,7 +140,9 @@ public final class BenchHub {
      * its first young collection under load and the other at its second. Before, {@code idle-tunnels}
      * connected its halves with one young collection in each, and the second half was charged the
      * other survivor space: 12.6 MB, 2.5 KB a tunnel of 5,000, that 5,000 more tunnels do not cost
-     * again. Collectors without fixed survivor spaces (G1, ZGC) are left as they are.
+     * again. The serial collector only (the bench hub's default); with any other the heap is left as
+     * it is. Each round allocates at most four times eden before it gives up waiting for the
+     * collection.
      *
      * @return {@code young eden=E survivor=S collections=C}, or {@code young skipped (COLLECTOR)}
      */
@@ -155,6 +157,7 @@ public final class BenchHub {
             return "young skipped (" + ManagementFactory.getGarbageCollectorMXBeans().get(0).getName() + ")";
         }
         long survivorBytes = survivor.getUsage().getCommitted();
+        long bound = 4 * eden.getUsage().getCommitted();
         long before = young.getCollectionCount();
         for (int round = 0; round < 2; round++) {
             List<byte[]> live = new ArrayList<>();
@@ -162,7 +165,7 @@ public final class BenchHub {
                 live.add(new byte[512 - 16]); // 512 bytes with its header
             }
             long count = young.getCollectionCount();
-            while (young.getCollectionCount() == count) {
+            for (long allocated = 0; young.getCollectionCount() == count && allocated < bound; allocated += 4096) {
                 garbage = new byte[4096];
             }
             live.clear();
