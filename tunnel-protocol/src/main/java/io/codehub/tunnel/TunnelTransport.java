@@ -25,6 +25,7 @@ import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import jdk.net.ExtendedSocketOptions;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The socket transport tunnels run on: Linux epoll when its native library loads (fewer copies
@@ -65,11 +66,11 @@ public final class TunnelTransport {
      * Has the kernel find a dead path under {@code channel} (a NAT or firewall that dropped the
      * flow, a cable, a suspended peer) within {@code quiet} plus {@value #PATH_PROBES} seconds of
      * the last segment from the peer: TCP keepalive probes after {@code quiet} without one, every
-     * {@value #PATH_PROBE_INTERVAL_SECONDS} s, and on epoll also {@code TCP_USER_TIMEOUT} for data
-     * sent and never acknowledged (a PING ACK in flight when the path died), and so on io_uring. The connection then
-     * fails with "Connection timed out". The peer's kernel answers the probes, so a live peer that
-     * is merely busy (a hub working through a reconnect storm) is never given up this way: that is
-     * what the application's own, longer, deadlines are for.
+     * {@value #PATH_PROBE_INTERVAL_SECONDS} s, and on epoll and io_uring also {@code TCP_USER_TIMEOUT}
+     * for data sent and never acknowledged (a PING ACK in flight when the path died). The connection
+     * then fails with "Connection timed out". The peer's kernel answers the probes, so a live peer
+     * that is merely busy (a hub working through a reconnect storm) is never given up this way: that
+     * is what the application's own, longer, deadlines are for.
      *
      * @return whether the probes are set; false when the channel's transport cannot (the
      *     application's idle deadline still applies)
@@ -79,34 +80,36 @@ public final class TunnelTransport {
         int giveUpMillis = (idle + PATH_PROBES * PATH_PROBE_INTERVAL_SECONDS) * 1000;
         try {
             if (channel instanceof IoUringSocketChannel) {
-                channel.config().setOption(ChannelOption.SO_KEEPALIVE, true);
-                channel.config().setOption(IoUringChannelOption.TCP_KEEPIDLE, idle);
-                channel.config().setOption(IoUringChannelOption.TCP_KEEPINTVL, PATH_PROBE_INTERVAL_SECONDS);
-                channel.config().setOption(IoUringChannelOption.TCP_KEEPCNT, PATH_PROBES);
-                channel.config().setOption(IoUringChannelOption.TCP_USER_TIMEOUT, giveUpMillis);
-                return true;
+                return probe(channel, idle, IoUringChannelOption.TCP_KEEPIDLE, IoUringChannelOption.TCP_KEEPINTVL,
+                        IoUringChannelOption.TCP_KEEPCNT, IoUringChannelOption.TCP_USER_TIMEOUT, giveUpMillis);
             }
             if (channel instanceof EpollSocketChannel) {
-                channel.config().setOption(ChannelOption.SO_KEEPALIVE, true);
-                channel.config().setOption(EpollChannelOption.TCP_KEEPIDLE, idle);
-                channel.config().setOption(EpollChannelOption.TCP_KEEPINTVL, PATH_PROBE_INTERVAL_SECONDS);
-                channel.config().setOption(EpollChannelOption.TCP_KEEPCNT, PATH_PROBES);
-                channel.config().setOption(EpollChannelOption.TCP_USER_TIMEOUT, giveUpMillis);
-                return true;
+                return probe(channel, idle, EpollChannelOption.TCP_KEEPIDLE, EpollChannelOption.TCP_KEEPINTVL,
+                        EpollChannelOption.TCP_KEEPCNT, EpollChannelOption.TCP_USER_TIMEOUT, giveUpMillis);
             }
             if (channel instanceof NioSocketChannel) {
-                channel.config().setOption(ChannelOption.SO_KEEPALIVE, true);
-                channel.config().setOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE), idle);
-                channel.config().setOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL),
-                        PATH_PROBE_INTERVAL_SECONDS);
-                channel.config().setOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), PATH_PROBES);
-                return true;
+                return probe(channel, idle, NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE),
+                        NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL),
+                        NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), null, giveUpMillis);
             }
         } catch (RuntimeException e) {
             // An option the platform lacks (NIO off Linux): the idle deadline still closes a dead tunnel, later.
             LOG.log(System.Logger.Level.DEBUG, "TCP keepalive probes not set on " + channel + ": " + e);
         }
         return false;
+    }
+
+    /** Sets the probes with one transport's options; {@code userTimeout} where it has one. */
+    private static boolean probe(Channel channel, int idle, ChannelOption<Integer> keepIdle, ChannelOption<Integer> keepInterval,
+            ChannelOption<Integer> keepCount, @Nullable ChannelOption<Integer> userTimeout, int giveUpMillis) {
+        channel.config().setOption(ChannelOption.SO_KEEPALIVE, true);
+        channel.config().setOption(keepIdle, idle);
+        channel.config().setOption(keepInterval, PATH_PROBE_INTERVAL_SECONDS);
+        channel.config().setOption(keepCount, PATH_PROBES);
+        if (userTimeout != null) {
+            channel.config().setOption(userTimeout, giveUpMillis);
+        }
+        return true;
     }
 
     /** {@link #PATH_QUIET}, or {@code keepaliveInterval} when that is shorter. */
