@@ -73,7 +73,7 @@ public final class Bench {
             default -> {
                 System.err.println("usage: bench tunnel [--tunnels N] [--seconds S] [--json FILE]"
                         + " | idle-tunnels [--count N] | restart [--count N] [--restarts N] | bulk [--bulk-mb M]   (all take --port P)"
-                        + " | gateway [--seconds S] [--bulk-mb M] [--runs N] [--json FILE]"
+                        + " | gateway [--seconds S] [--bulk-mb M] [--rounds R] [--runs N] [--json FILE]"
                         + " | ha [--hubs N] [--tunnels N] [--seconds S] [--runs N] [--json FILE] [--database URL]"
                         + " | fleet [--agents N] [--workspaces N] [--minutes M] [--runs N] [--json FILE] [--database URL]"
                         + " | half-open [--runs N] [--json FILE]");

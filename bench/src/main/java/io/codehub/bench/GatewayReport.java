@@ -11,19 +11,24 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import io.codehub.tunnel.TunnelTransport;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 
 /**
- * {@code bench gateway [--seconds S] [--bulk-mb M] [--runs N] [--json FILE]}: the workspace
- * gateway against the app it fronts, in one run per {@code --runs}, each on a fresh
+ * {@code bench gateway [--seconds S] [--bulk-mb M] [--rounds R] [--runs N] [--json FILE]}: the
+ * workspace gateway against the app it fronts, in one run per {@code --runs}, each on a fresh
  * {@link GatewayStack}. Three paths to the same sample app image: {@code upstream} (the app's
  * published port, no gateway), {@code direct} (the gateway to a direct agent's workspace) and
  * {@code tunnel} (the gateway and the agent's tunnel to a tunnel-only agent's workspace). Each
- * measure runs on the three paths one after the other, so whatever else the machine does weighs
- * on all of them alike; then 1,000 idle WebSockets through the tunnel path and the hub's memory.
+ * measure runs in {@code --rounds} rounds (default {@value #ROUNDS}; a timed measure runs
+ * {@code S / R} seconds a round), each round the three paths back to back, the order rotated each
+ * round, so that whatever else the machine does weighs on all of them alike: a rate is the
+ * median over the rounds, its ratio to the upstream the median of the rounds' ratios, and a
+ * latency the percentile of every round's round trips together. Then 1,000 idle WebSockets
+ * through the tunnel path and the hub's memory.
  *
  * <p>The load client is this process (Netty on {@value #CLIENT_THREADS} event-loop threads): on a
  * small machine it competes for the same cores as the hub, the agents, the Docker engine and the
@@ -43,9 +48,15 @@ final class GatewayReport {
     /** The measures, in the order they run; {@code --phases} picks some (to profile one, say). */
     private static final String[] PHASES = {"latency", "rps", "download", "upload", "echo", "ws", "idle"};
     private static final int IDLE_SOCKETS = 1_000;
+    /** Rounds of each measure, every path once a round. */
+    private static final int ROUNDS = 3;
     private static final int WARMUP_REQUESTS = 3_000;
     private static final int MAX_SAMPLES = 200_000;
     private static final Duration LOAD_WARMUP = Duration.ofSeconds(1);
+    /** Sequential round trips before those measured, on the new connection of each round after the first. */
+    private static final int ROUND_WARMUP_REQUESTS = 300;
+    /** The shortest a round of a timed measure runs, whatever {@code --seconds / --rounds} is. */
+    private static final Duration MIN_ROUND = Duration.ofMillis(500);
 
     /** A target of the issue: a key, how it is judged, and the bound. */
     private record Target(String key, String what, boolean atMost, double bound) {
@@ -89,6 +100,7 @@ final class GatewayReport {
         Duration seconds = Duration.ofSeconds(Args.positive(args, "--seconds", "10"));
         long bulkBytes = Args.positive(args, "--bulk-mb", "1024") * 1024 * 1024;
         int runs = (int) Args.positive(args, "--runs", "1");
+        int rounds = (int) Args.positive(args, "--rounds", Integer.toString(ROUNDS));
         int idle = (int) Args.positive(args, "--idle", Integer.toString(IDLE_SOCKETS));
         String json = Args.value(args, "--json", "");
         boolean ssh = Args.flag(args, "--ssh");
@@ -107,9 +119,9 @@ final class GatewayReport {
             for (int run = 1; run <= runs; run++) {
                 System.out.printf(Locale.ROOT, "%n[bench] gateway run %d of %d: starting the hub, two agents and two "
                         + "workspaces%n", run, runs);
-                Map<String, Double> result = once(root, group, phases, seconds, bulkBytes, idle, ssh);
+                Map<String, Double> result = once(root, group, phases, seconds, rounds, bulkBytes, idle, ssh);
                 results.add(result);
-                table(String.format(Locale.ROOT, "run %d of %d", run, runs), result, seconds, bulkBytes, idle, ssh);
+                table(String.format(Locale.ROOT, "run %d of %d", run, runs), result, seconds, rounds, bulkBytes, idle, ssh);
             }
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10_000);
@@ -150,7 +162,7 @@ final class GatewayReport {
                     http.upload(t, bulk);
                 }
                 if (phases.contains("echo")) {
-                    ws.echoP50Micros(t, 0, 1_000, seconds);
+                    ws.echoes(t, 0, 1_000, seconds);
                 }
                 if (phases.contains("ws")) {
                     ws.messagesPerSecond(t, Duration.ZERO, burst);
@@ -161,7 +173,7 @@ final class GatewayReport {
 
     /** One run on a fresh stack: every key. */
     private static Map<String, Double> once(Path root, EventLoopGroup group, List<String> phases, Duration seconds,
-            long bulkBytes, int idle, boolean ssh)
+            int roundCount, long bulkBytes, int idle, boolean ssh)
             throws Exception {
         HttpLoad http = new HttpLoad(group);
         WebSocketLoad ws = new WebSocketLoad(group);
@@ -178,60 +190,64 @@ final class GatewayReport {
             JitWarmup.Result warmup = warmUp(stack, http, ws, targets, phases, seconds, bulkBytes);
             r.put("gw_warmup_seconds", warmup.seconds());
             System.out.println("[bench] warm-up, every phase on every path a round: " + warmup.describe());
-            for (GatewayTarget t : phases.contains("latency") ? targets : List.<GatewayTarget>of()) {
-                CpuMeter.Snapshot from = cpu.snapshot();
-                HttpLoad.Latency latency = http.latency(t, WARMUP_REQUESTS, MAX_SAMPLES, seconds);
-                r.put("gw_p50_us_" + t.name(), latency.p50Micros());
-                r.put("gw_p99_us_" + t.name(), latency.p99Micros());
-                progress("sequential GET /hello", t, String.format(Locale.ROOT, "p50 %.0f us, p99 %.0f us (%d samples)",
-                        latency.p50Micros(), latency.p99Micros(), latency.samples()), from, cpu);
+            Rounds rounds = new Rounds(targets, roundCount, cpu);
+            Duration perRound = seconds.dividedBy(roundCount).compareTo(MIN_ROUND) < 0 ? MIN_ROUND
+                    : seconds.dividedBy(roundCount);
+            if (phases.contains("latency")) {
+                Map<String, List<HttpLoad.Latency>> latencies = rounds.measure("sequential GET /hello",
+                        (t, round) -> http.latency(t, round == 0 ? WARMUP_REQUESTS : ROUND_WARMUP_REQUESTS, MAX_SAMPLES,
+                                perRound),
+                        l -> String.format(Locale.ROOT, "p50 %.0f us, p99 %.0f us (%d samples)", l.p50Micros(),
+                                l.p99Micros(), l.samples()));
+                latencies.forEach((path, measures) -> {
+                    HttpLoad.Latency pooled = HttpLoad.Latency.pooled(measures);
+                    r.put("gw_p50_us_" + path, pooled.p50Micros());
+                    r.put("gw_p99_us_" + path, pooled.p99Micros());
+                });
             }
-            for (GatewayTarget t : phases.contains("rps") ? targets : List.<GatewayTarget>of()) {
-                CpuMeter.Snapshot from = cpu.snapshot();
-                double rps = http.requestsPerSecond(t, LOAD_WARMUP, seconds);
-                r.put("gw_rps_" + t.name(), rps);
-                progress("64 connections of GET /hello", t, String.format(Locale.ROOT, "%.0f requests/s", rps), from, cpu);
+            if (phases.contains("rps")) {
+                rates(r, "gw_rps_", "gw_rps_ratio_", "gw_rps_tunnel_over_ssh", rounds.measure(
+                        "64 connections of GET /hello", (t, round) -> http.requestsPerSecond(t, LOAD_WARMUP, perRound),
+                        rate -> String.format(Locale.ROOT, "%.0f requests/s", rate)));
             }
-            for (GatewayTarget t : phases.contains("download") ? targets : List.<GatewayTarget>of()) {
-                http.download(t, Math.min(bulkBytes, 256L * 1024 * 1024)); // warm-up
-                CpuMeter.Snapshot from = cpu.snapshot();
-                double mbps = http.download(t, bulkBytes);
-                r.put("gw_bulk_mbps_" + t.name(), mbps);
-                progress("download", t, String.format(Locale.ROOT, "%.0f MB/s", mbps), from, cpu);
+            if (phases.contains("download")) {
+                rates(r, "gw_bulk_mbps_", "gw_bulk_ratio_", "gw_bulk_tunnel_over_ssh", rounds.measure("download",
+                        (t, round) -> {
+                            if (round == 0) {
+                                http.download(t, Math.min(bulkBytes, 256L * 1024 * 1024)); // warm-up
+                            }
+                            return http.download(t, bulkBytes);
+                        }, mbps -> String.format(Locale.ROOT, "%.0f MB/s", mbps)));
             }
-            for (GatewayTarget t : phases.contains("upload") ? targets : List.<GatewayTarget>of()) {
-                http.upload(t, Math.min(bulkBytes, 256L * 1024 * 1024)); // warm-up
-                CpuMeter.Snapshot from = cpu.snapshot();
-                double mbps = http.upload(t, bulkBytes);
-                r.put("gw_upload_mbps_" + t.name(), mbps);
-                progress("upload", t, String.format(Locale.ROOT, "%.0f MB/s", mbps), from, cpu);
+            if (phases.contains("upload")) {
+                rates(r, "gw_upload_mbps_", "gw_upload_ratio_", "gw_upload_tunnel_over_ssh", rounds.measure("upload",
+                        (t, round) -> {
+                            if (round == 0) {
+                                http.upload(t, Math.min(bulkBytes, 256L * 1024 * 1024)); // warm-up
+                            }
+                            return http.upload(t, bulkBytes);
+                        }, mbps -> String.format(Locale.ROOT, "%.0f MB/s", mbps)));
             }
-            for (GatewayTarget t : phases.contains("echo") ? targets : List.<GatewayTarget>of()) {
-                CpuMeter.Snapshot from = cpu.snapshot();
-                double p50 = ws.echoP50Micros(t, WARMUP_REQUESTS, MAX_SAMPLES, seconds);
-                r.put("gw_ws_echo_p50_us_" + t.name(), p50);
-                progress("WebSocket echo", t, String.format(Locale.ROOT, "p50 %.0f us", p50), from, cpu);
+            if (phases.contains("echo")) {
+                Map<String, List<HttpLoad.Latency>> echoes = rounds.measure("WebSocket echo",
+                        (t, round) -> ws.echoes(t, round == 0 ? WARMUP_REQUESTS : ROUND_WARMUP_REQUESTS, MAX_SAMPLES,
+                                perRound),
+                        l -> String.format(Locale.ROOT, "p50 %.0f us (%d samples)", l.p50Micros(), l.samples()));
+                echoes.forEach((path, measures) -> r.put("gw_ws_echo_p50_us_" + path,
+                        HttpLoad.Latency.pooled(measures).p50Micros()));
             }
-            for (GatewayTarget t : phases.contains("ws") ? targets : List.<GatewayTarget>of()) {
-                CpuMeter.Snapshot from = cpu.snapshot();
-                double rate = ws.messagesPerSecond(t, LOAD_WARMUP, seconds);
-                r.put("gw_ws_msgs_per_s_" + t.name(), rate);
-                progress("64 pipelining WebSockets", t, String.format(Locale.ROOT, "%.0f echoes/s", rate), from, cpu);
+            if (phases.contains("ws")) {
+                rates(r, "gw_ws_msgs_per_s_", "gw_ws_msgs_ratio_", null, rounds.measure("64 pipelining WebSockets",
+                        (t, round) -> ws.messagesPerSecond(t, LOAD_WARMUP, perRound),
+                        rate -> String.format(Locale.ROOT, "%.0f echoes/s", rate)));
             }
             if (phases.contains("idle")) {
                 idleWebSockets(stack, ws, idle, r);
             }
             for (String path : new String[] {"direct", "tunnel", "ssh"}) {
                 difference(r, "gw_p50_added_us_" + path, "gw_p50_us_" + path, "gw_p50_us_upstream");
-                ratio(r, "gw_rps_ratio_" + path, "gw_rps_" + path, "gw_rps_upstream");
-                ratio(r, "gw_bulk_ratio_" + path, "gw_bulk_mbps_" + path, "gw_bulk_mbps_upstream");
-                ratio(r, "gw_upload_ratio_" + path, "gw_upload_mbps_" + path, "gw_upload_mbps_upstream");
                 difference(r, "gw_ws_echo_p50_added_us_" + path, "gw_ws_echo_p50_us_" + path, "gw_ws_echo_p50_us_upstream");
-                ratio(r, "gw_ws_msgs_ratio_" + path, "gw_ws_msgs_per_s_" + path, "gw_ws_msgs_per_s_upstream");
             }
-            ratio(r, "gw_rps_tunnel_over_ssh", "gw_rps_tunnel", "gw_rps_ssh");
-            ratio(r, "gw_bulk_tunnel_over_ssh", "gw_bulk_mbps_tunnel", "gw_bulk_mbps_ssh");
-            ratio(r, "gw_upload_tunnel_over_ssh", "gw_upload_mbps_tunnel", "gw_upload_mbps_ssh");
             r.replaceAll((k, v) -> Math.round(v * 100) / 100.0);
             failed = false;
             return r;
@@ -249,9 +265,79 @@ final class GatewayReport {
         }
     }
 
-    private static void ratio(Map<String, Double> r, String key, String value, String baseline) {
-        if (r.containsKey(value) && r.containsKey(baseline)) {
-            r.put(key, r.get(value) / r.get(baseline));
+    /**
+     * A rate measured in rounds: each path's median over the rounds under {@code valuePrefix}, and
+     * under {@code ratioPrefix} the median over the rounds of the path's rate over the upstream's
+     * in the same round (measured back to back, so a machine that slows down for a while weighs on
+     * both); {@code overSsh}, when given, the same for the tunnel over {@code ssh -R}.
+     */
+    private static void rates(Map<String, Double> r, String valuePrefix, String ratioPrefix, String overSsh,
+            Map<String, List<Double>> byPath) {
+        byPath.forEach((path, values) -> r.put(valuePrefix + path, median(values)));
+        List<Double> upstream = byPath.get("upstream");
+        byPath.forEach((path, values) -> {
+            if (!path.equals("upstream")) {
+                r.put(ratioPrefix + path, medianRatio(values, upstream));
+            }
+        });
+        if (overSsh != null && byPath.containsKey("ssh")) {
+            r.put(overSsh, medianRatio(byPath.get("tunnel"), byPath.get("ssh")));
+        }
+    }
+
+    /** The median over the rounds of each round's value over that round's baseline. */
+    static double medianRatio(List<Double> values, List<Double> baselines) {
+        if (values.size() != baselines.size()) {
+            throw new IllegalArgumentException(values.size() + " values for " + baselines.size() + " baselines");
+        }
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < values.size(); i++) {
+            ratios.add(values.get(i) / baselines.get(i));
+        }
+        return median(ratios);
+    }
+
+    /** The middle value; the mean of the two middle ones when the count is even. */
+    static double median(List<Double> values) {
+        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
+    /** The paths in the order round {@code round} (0-based) measures them: rotated by one each round. */
+    static <T> List<T> inOrder(List<T> paths, int round) {
+        List<T> order = new ArrayList<>(paths.size());
+        for (int i = 0; i < paths.size(); i++) {
+            order.add(paths.get((i + round) % paths.size()));
+        }
+        return order;
+    }
+
+    /** A measure of one path in one round (0-based). */
+    @FunctionalInterface
+    private interface Measure<T> {
+        T on(GatewayTarget target, int round) throws Exception;
+    }
+
+    /**
+     * Runs a measure in rounds: every path once a round, back to back, the order rotated by one
+     * path each round (so no path is always first after another phase, or always last); each
+     * result printed with the cores every process kept busy meanwhile.
+     */
+    private record Rounds(List<GatewayTarget> targets, int count, CpuMeter cpu) {
+
+        <T> Map<String, List<T>> measure(String what, Measure<T> measure, Function<T, String> describe) throws Exception {
+            Map<String, List<T>> byPath = new LinkedHashMap<>();
+            targets.forEach(t -> byPath.put(t.name(), new ArrayList<>()));
+            for (int round = 0; round < count; round++) {
+                for (GatewayTarget t : inOrder(targets, round)) {
+                    CpuMeter.Snapshot from = cpu.snapshot();
+                    T result = measure.on(t, round);
+                    byPath.get(t.name()).add(result);
+                    progress(count == 1 ? what : what + ", round " + (round + 1), t, describe.apply(result), from, cpu);
+                }
+            }
+            return byPath;
         }
     }
 
@@ -329,10 +415,11 @@ final class GatewayReport {
                 CpuMeter.between(from, cpu.snapshot()));
     }
 
-    private static void table(String title, Map<String, Double> r, Duration seconds, long bulkBytes, int idle,
-            boolean ssh) {
-        System.out.printf(Locale.ROOT, "%ncodehub workspace gateway benchmark, %s (%d s phases, %d MiB transfers, "
-                + "transport %s)%n", title, seconds.toSeconds(), bulkBytes / 1024 / 1024, TunnelTransport.name());
+    private static void table(String title, Map<String, Double> r, Duration seconds, int rounds, long bulkBytes,
+            int idle, boolean ssh) {
+        System.out.printf(Locale.ROOT, "%ncodehub workspace gateway benchmark, %s (%d s phases in %d rounds, %d MiB "
+                + "transfers, this client's transport %s)%n", title, seconds.toSeconds(), rounds, bulkBytes / 1024 / 1024,
+                TunnelTransport.name());
         System.out.printf(Locale.ROOT, "  %-36s %12s %12s %12s%s%n", "", "upstream", "direct", "tunnel",
                 ssh ? String.format(Locale.ROOT, " %12s", "ssh -R") : "");
         row(r, "GET /hello p50 (us)", "gw_p50_us_");

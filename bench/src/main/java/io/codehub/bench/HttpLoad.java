@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -56,8 +57,26 @@ final class HttpLoad {
     private static final Pattern SHA_ANSWER = Pattern.compile("\"bytes\":\\s*(\\d+),\\s*\"sha256\":\\s*\"([0-9a-f]{64})\"");
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
 
-    /** Sequential latencies, in microseconds. */
-    record Latency(double p50Micros, double p99Micros, int samples) {
+    /** Sequential round trips: their durations in nanoseconds, sorted. */
+    record Latency(long[] sortedNanos) {
+
+        /** The round trips of several measures of one path together. */
+        static Latency pooled(List<Latency> measures) {
+            long[] all = measures.stream().flatMapToLong(m -> Arrays.stream(m.sortedNanos)).sorted().toArray();
+            return new Latency(all);
+        }
+
+        double p50Micros() {
+            return percentile(sortedNanos, 50) / 1000.0;
+        }
+
+        double p99Micros() {
+            return percentile(sortedNanos, 99) / 1000.0;
+        }
+
+        int samples() {
+            return sortedNanos.length;
+        }
     }
 
     private final EventLoopGroup group;
@@ -89,7 +108,7 @@ final class HttpLoad {
         if (samples.length == 0) {
             throw new IllegalStateException(target + ": no GET /hello completed within " + limit);
         }
-        return new Latency(percentile(samples, 50) / 1000.0, percentile(samples, 99) / 1000.0, samples.length);
+        return new Latency(samples);
     }
 
     /**

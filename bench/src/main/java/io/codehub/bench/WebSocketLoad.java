@@ -65,9 +65,9 @@ final class WebSocketLoad {
 
     /**
      * One socket, one message after another, each sent when the previous echo arrived:
-     * {@code warmup} round trips, then up to {@code maxSamples} within {@code limit}; p50 in µs.
+     * {@code warmup} round trips, then up to {@code maxSamples} within {@code limit}.
      */
-    double echoP50Micros(GatewayTarget target, int warmup, int maxSamples, Duration limit) throws Exception {
+    HttpLoad.Latency echoes(GatewayTarget target, int warmup, int maxSamples, Duration limit) throws Exception {
         Echoes echoes = new Echoes(warmup, maxSamples, limit.toNanos());
         Channel channel = open(target, echoes);
         try {
@@ -81,7 +81,7 @@ final class WebSocketLoad {
         if (samples.length == 0) {
             throw new IllegalStateException(target + ": no WebSocket echo within " + limit);
         }
-        return samples[Math.max(0, (int) Math.ceil(samples.length / 2.0) - 1)] / 1000.0;
+        return new HttpLoad.Latency(samples);
     }
 
     /**

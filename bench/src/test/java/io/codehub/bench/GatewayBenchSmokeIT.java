@@ -27,7 +27,7 @@ class GatewayBenchSmokeIT {
         System.setProperty("codehub.root", ".."); // failsafe runs in bench/; the jars are ../hub/target, ../agent/target
         Path json = dir.resolve("gateway.json");
 
-        GatewayReport.run(new String[] {"gateway", "--seconds", "1", "--bulk-mb", "4", "--idle", "8",
+        GatewayReport.run(new String[] {"gateway", "--seconds", "1", "--bulk-mb", "4", "--rounds", "2", "--idle", "8",
             "--json", json.toString()});
 
         JsonNode report = HubAdmin.JSON.readTree(json.toFile());
