@@ -1,6 +1,9 @@
 package io.codehub.tunnel;
 
 import java.time.Duration;
+import java.util.Locale;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -36,13 +39,25 @@ import org.jspecify.annotations.Nullable;
  * sockets go to the kernel together, which on the gateway's many small requests took the hub's
  * requests per second up by half ({@code docs/benchmarks.md}, session 24). {@link TunnelServer} and
  * {@link TunnelConnector} choose their channel classes to match the event loop group they run on, so
- * a group made here, or any NIO or io_uring group, works.
+ * a group made here, or any NIO or io_uring group, works. A transport asked for that cannot run
+ * here, or a value that names none, is logged once as a warning with the reason, and the default
+ * runs.
  */
 public final class TunnelTransport {
 
-    private static final String CHOSEN = System.getProperty("codehub.tunnel.transport", "");
-    private static final boolean IO_URING = "io_uring".equalsIgnoreCase(CHOSEN) && IoUring.isAvailable();
-    private static final boolean EPOLL = !IO_URING && !"nio".equalsIgnoreCase(CHOSEN) && Epoll.isAvailable();
+    private static final System.Logger LOG = System.getLogger(TunnelTransport.class.getName());
+    /** The system property that chooses the transport. */
+    static final String PROPERTY = "codehub.tunnel.transport";
+    private static final Choice CHOICE = choose(System.getProperty(PROPERTY, ""), IoUring::isAvailable,
+            IoUring::unavailabilityCause, Epoll::isAvailable, Epoll::unavailabilityCause);
+    private static final boolean IO_URING = CHOICE.name().equals("io_uring");
+    private static final boolean EPOLL = CHOICE.name().equals("epoll");
+
+    static {
+        if (CHOICE.warning() != null) {
+            LOG.log(System.Logger.Level.WARNING, CHOICE.warning());
+        }
+    }
 
     /**
      * How long an agent's tunnel may be quiet (no segment from the hub) before its kernel probes the
@@ -57,9 +72,34 @@ public final class TunnelTransport {
     /** Unanswered TCP keepalive probes after which the kernel gives the connection up. */
     static final int PATH_PROBES = 3;
 
-    private static final System.Logger LOG = System.getLogger(TunnelTransport.class.getName());
-
     private TunnelTransport() {
+    }
+
+    /** The transport that runs, and why it is not the one asked for when it is not. */
+    record Choice(String name, @Nullable String warning) {
+    }
+
+    /**
+     * The transport for {@code asked} (the property's value; empty for the default): io_uring when
+     * asked for and available, NIO when asked for, epoll otherwise where it is available, NIO where
+     * not (only a warning when epoll was asked for by name). Only what is asked for is probed, so a
+     * machine without io_uring never loads its native library.
+     */
+    static Choice choose(String asked, BooleanSupplier ioUring, Supplier<@Nullable Throwable> ioUringCause,
+            BooleanSupplier epoll, Supplier<@Nullable Throwable> epollCause) {
+        String value = asked.strip().toLowerCase(Locale.ROOT);
+        String fallback = epoll.getAsBoolean() ? "epoll" : "nio";
+        return switch (value) {
+            case "io_uring" -> ioUring.getAsBoolean() ? new Choice("io_uring", null)
+                    : new Choice(fallback, PROPERTY + "=io_uring: io_uring is not available here (" + ioUringCause.get()
+                            + "; a seccomp profile or kernel.io_uring_disabled may forbid it); running on " + fallback);
+            case "nio" -> new Choice("nio", null);
+            case "", "epoll" -> value.isEmpty() || fallback.equals("epoll") ? new Choice(fallback, null)
+                    : new Choice("nio", PROPERTY + "=epoll: epoll is not available here (" + epollCause.get()
+                            + "); running on nio");
+            default -> new Choice(fallback, PROPERTY + "='" + asked + "' names no transport (expected epoll, io_uring "
+                    + "or nio); running on " + fallback);
+        };
     }
 
     /**

@@ -26,9 +26,52 @@ import jdk.net.ExtendedSocketOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The dead-path probes land on a real connected socket, on each transport. */
+/** The transport chosen by the property, and the dead-path probes on a real connected socket of each. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class TunnelTransportTest {
+
+    @Test
+    void theDefaultIsEpollWhereItLoadsAndNioElseWithoutAWarning() {
+        assertThat(choose("", true, true)).isEqualTo(new TunnelTransport.Choice("epoll", null));
+        assertThat(choose("", true, false)).isEqualTo(new TunnelTransport.Choice("nio", null));
+        assertThat(choose(" EPOLL ", false, true)).isEqualTo(new TunnelTransport.Choice("epoll", null));
+        assertThat(choose("nio", true, true)).isEqualTo(new TunnelTransport.Choice("nio", null));
+        assertThat(choose("io_uring", true, true)).isEqualTo(new TunnelTransport.Choice("io_uring", null));
+    }
+
+    @Test
+    void aTransportAskedForThatCannotRunFallsBackWithAWarningThatSaysWhy() {
+        TunnelTransport.Choice noUring = choose("io_uring", false, true);
+        assertThat(noUring.name()).isEqualTo("epoll");
+        assertThat(noUring.warning()).isEqualTo("codehub.tunnel.transport=io_uring: io_uring is not available here "
+                + "(java.lang.UnsupportedOperationException: io_uring is off; a seccomp profile or "
+                + "kernel.io_uring_disabled may forbid it); running on epoll");
+
+        TunnelTransport.Choice noEpoll = choose("epoll", false, false);
+        assertThat(noEpoll.name()).isEqualTo("nio");
+        assertThat(noEpoll.warning()).contains("epoll is not available here", "epoll is off", "running on nio");
+    }
+
+    @Test
+    void aValueThatNamesNoTransportRunsTheDefaultWithAWarning() {
+        TunnelTransport.Choice typo = choose("iouring", true, true);
+
+        assertThat(typo.name()).isEqualTo("epoll");
+        assertThat(typo.warning()).isEqualTo("codehub.tunnel.transport='iouring' names no transport (expected epoll, "
+                + "io_uring or nio); running on epoll");
+    }
+
+    @Test
+    void onlyTheTransportAskedForIsProbed() {
+        TunnelTransport.choose("", () -> {
+            throw new AssertionError("io_uring probed though not asked for");
+        }, () -> null, () -> true, () -> null);
+    }
+
+    private static TunnelTransport.Choice choose(String asked, boolean ioUring, boolean epoll) {
+        return TunnelTransport.choose(asked, () -> ioUring, () -> new UnsupportedOperationException("io_uring is off"),
+                () -> epoll, () -> new UnsupportedOperationException("epoll is off"));
+    }
 
     @Test
     void deadPathProbesAreSetOnAnEpollSocketWithAUserTimeout() throws Exception {

@@ -126,11 +126,12 @@ public final class TunnelPort implements SmartLifecycle, ApplicationEventPublish
         server = started;
         tunnels.attach(started);
         if (!tls.enabled()) {
-            log.warn("tunnel port {} is plaintext: agent API keys cross the network in the clear; set "
-                    + "CODEHUB_HUB_TUNNEL_TLS_CERT and CODEHUB_HUB_TUNNEL_TLS_KEY outside loopback tests", bound);
+            log.warn("tunnel port {} ({}) is plaintext: agent API keys cross the network in the clear; set "
+                    + "CODEHUB_HUB_TUNNEL_TLS_CERT and CODEHUB_HUB_TUNNEL_TLS_KEY outside loopback tests", bound,
+                    TunnelTransport.name());
         } else {
-            log.info("tunnel port {} (TLS, client certificates: {}{})", bound, properties.clientAuth(),
-                    enrolment != null ? ", enrolment at " + CertificateEnrolment.PATH : "");
+            log.info("tunnel port {} ({}, TLS, client certificates: {}{})", bound, TunnelTransport.name(),
+                    properties.clientAuth(), enrolment != null ? ", enrolment at " + CertificateEnrolment.PATH : "");
         }
     }
 
