@@ -211,22 +211,12 @@ final class GatewayReport {
                         rate -> String.format(Locale.ROOT, "%.0f requests/s", rate)));
             }
             if (phases.contains("download")) {
-                rates(r, "gw_bulk_mbps_", "gw_bulk_ratio_", "gw_bulk_tunnel_over_ssh", rounds.measure("download",
-                        (t, round) -> {
-                            if (round == 0) {
-                                http.download(t, Math.min(bulkBytes, 256L * 1024 * 1024)); // warm-up
-                            }
-                            return http.download(t, bulkBytes);
-                        }, mbps -> String.format(Locale.ROOT, "%.0f MB/s", mbps)));
+                rates(r, "gw_bulk_mbps_", "gw_bulk_ratio_", "gw_bulk_tunnel_over_ssh",
+                        rounds.measure("download", transfers(http::download, bulkBytes), GatewayReport::megabytes));
             }
             if (phases.contains("upload")) {
-                rates(r, "gw_upload_mbps_", "gw_upload_ratio_", "gw_upload_tunnel_over_ssh", rounds.measure("upload",
-                        (t, round) -> {
-                            if (round == 0) {
-                                http.upload(t, Math.min(bulkBytes, 256L * 1024 * 1024)); // warm-up
-                            }
-                            return http.upload(t, bulkBytes);
-                        }, mbps -> String.format(Locale.ROOT, "%.0f MB/s", mbps)));
+                rates(r, "gw_upload_mbps_", "gw_upload_ratio_", "gw_upload_tunnel_over_ssh",
+                        rounds.measure("upload", transfers(http::upload, bulkBytes), GatewayReport::megabytes));
             }
             if (phases.contains("echo")) {
                 Map<String, List<HttpLoad.Latency>> echoes = rounds.measure("WebSocket echo",
@@ -311,6 +301,26 @@ final class GatewayReport {
             order.add(paths.get((i + round) % paths.size()));
         }
         return order;
+    }
+
+    /** One transfer of {@code bytes} to or from a path: MB/s. */
+    @FunctionalInterface
+    private interface Transfer {
+        double megabytesPerSecond(GatewayTarget target, long bytes) throws Exception;
+    }
+
+    /** {@code bytes} a round, after a warm-up of at most 256 MiB before the first. */
+    private static Measure<Double> transfers(Transfer transfer, long bytes) {
+        return (t, round) -> {
+            if (round == 0) {
+                transfer.megabytesPerSecond(t, Math.min(bytes, 256L * 1024 * 1024));
+            }
+            return transfer.megabytesPerSecond(t, bytes);
+        };
+    }
+
+    private static String megabytes(double perSecond) {
+        return String.format(Locale.ROOT, "%.0f MB/s", perSecond);
     }
 
     /** A measure of one path in one round (0-based). */
