@@ -50,9 +50,6 @@ public final class TunnelTransport {
     static final String PROPERTY = "codehub.tunnel.transport";
     private static final Choice CHOICE = choose(System.getProperty(PROPERTY, ""), IoUring::isAvailable,
             IoUring::unavailabilityCause, Epoll::isAvailable, Epoll::unavailabilityCause);
-    private static final boolean IO_URING = CHOICE.name().equals("io_uring");
-    private static final boolean EPOLL = CHOICE.name().equals("epoll");
-
     static {
         if (CHOICE.warning() != null) {
             LOG.log(System.Logger.Level.WARNING, CHOICE.warning());
@@ -80,26 +77,27 @@ public final class TunnelTransport {
     }
 
     /**
-     * The transport for {@code asked} (the property's value; empty for the default): io_uring when
-     * asked for and available, NIO when asked for, epoll otherwise where it is available, NIO where
-     * not (only a warning when epoll was asked for by name). Only what is asked for is probed, so a
-     * machine without io_uring never loads its native library.
+     * The transport for {@code asked} (the property's value; empty for the default): NIO or io_uring
+     * when asked for (io_uring where available), epoll otherwise where it is available, NIO where
+     * not; a warning when what was asked for by name does not run. io_uring is probed only when asked
+     * for, epoll only when it may run, so a machine without io_uring never loads its native library.
      */
     static Choice choose(String asked, BooleanSupplier ioUring, Supplier<@Nullable Throwable> ioUringCause,
             BooleanSupplier epoll, Supplier<@Nullable Throwable> epollCause) {
         String value = asked.strip().toLowerCase(Locale.ROOT);
+        if (value.equals("nio") || value.equals("io_uring") && ioUring.getAsBoolean()) {
+            return new Choice(value, null);
+        }
         String fallback = epoll.getAsBoolean() ? "epoll" : "nio";
-        return switch (value) {
-            case "io_uring" -> ioUring.getAsBoolean() ? new Choice("io_uring", null)
-                    : new Choice(fallback, PROPERTY + "=io_uring: io_uring is not available here (" + ioUringCause.get()
-                            + "; a seccomp profile or kernel.io_uring_disabled may forbid it); running on " + fallback);
-            case "nio" -> new Choice("nio", null);
-            case "", "epoll" -> value.isEmpty() || fallback.equals("epoll") ? new Choice(fallback, null)
-                    : new Choice("nio", PROPERTY + "=epoll: epoll is not available here (" + epollCause.get()
-                            + "); running on nio");
-            default -> new Choice(fallback, PROPERTY + "='" + asked + "' names no transport (expected epoll, io_uring "
-                    + "or nio); running on " + fallback);
+        String warning = switch (value) {
+            case "" -> null;
+            case "epoll" -> fallback.equals("epoll") ? null
+                    : PROPERTY + "=epoll: epoll is not available here (" + epollCause.get() + ")";
+            case "io_uring" -> PROPERTY + "=io_uring: io_uring is not available here (" + ioUringCause.get()
+                    + "; a seccomp profile or kernel.io_uring_disabled may forbid it)";
+            default -> PROPERTY + "='" + asked + "' names no transport (expected epoll, io_uring or nio)";
         };
+        return new Choice(fallback, warning == null ? null : warning + "; running on " + fallback);
     }
 
     /**
@@ -170,7 +168,7 @@ public final class TunnelTransport {
 
     /** {@code io_uring}, {@code epoll} or {@code nio}: what {@link #newEventLoopGroup(int)} creates. */
     public static String name() {
-        return IO_URING ? "io_uring" : EPOLL ? "epoll" : "nio";
+        return CHOICE.name();
     }
 
     /** An event loop group of {@code threads} threads on the preferred transport. */
@@ -179,7 +177,11 @@ public final class TunnelTransport {
     }
 
     static IoHandlerFactory ioHandlerFactory() {
-        return IO_URING ? IoUringIoHandler.newFactory() : EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        return switch (CHOICE.name()) {
+            case "io_uring" -> IoUringIoHandler.newFactory();
+            case "epoll" -> EpollIoHandler.newFactory();
+            default -> NioIoHandler.newFactory();
+        };
     }
 
     /** The socket channel class that runs on {@code group}. */
@@ -198,6 +200,6 @@ public final class TunnelTransport {
     }
 
     private static boolean isEpoll(EventLoopGroup group) {
-        return EPOLL && group instanceof IoEventLoopGroup io && io.isIoType(EpollIoHandler.class);
+        return group instanceof IoEventLoopGroup io && Epoll.isAvailable() && io.isIoType(EpollIoHandler.class);
     }
 }

@@ -23,6 +23,7 @@ import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringSocketChannel;
 import jdk.net.ExtendedSocketOptions;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -63,9 +64,32 @@ class TunnelTransportTest {
 
     @Test
     void onlyTheTransportAskedForIsProbed() {
-        TunnelTransport.choose("", () -> {
+        assertThat(TunnelTransport.choose("", () -> {
             throw new AssertionError("io_uring probed though not asked for");
-        }, () -> null, () -> true, () -> null);
+        }, () -> null, () -> true, () -> null).name()).isEqualTo("epoll");
+        assertThat(TunnelTransport.choose("nio", () -> {
+            throw new AssertionError("io_uring probed though nio was asked for");
+        }, () -> null, () -> {
+            throw new AssertionError("epoll probed though nio was asked for");
+        }, () -> null).name()).isEqualTo("nio");
+    }
+
+    /**
+     * Probes set on {@code channel} after a quiet of {@code idleSeconds}, read back with its
+     * transport's options; {@code userTimeout} where the transport has one.
+     */
+    private static void assertProbes(Channel channel, int idleSeconds, ChannelOption<Integer> keepIdle,
+            ChannelOption<Integer> keepInterval, ChannelOption<Integer> keepCount,
+            @Nullable ChannelOption<Integer> userTimeout, int userTimeoutMillis) {
+        assertThat(TunnelTransport.probeDeadPaths(channel, Duration.ofSeconds(idleSeconds))).isTrue();
+
+        assertThat(channel.config().getOption(ChannelOption.SO_KEEPALIVE)).isTrue();
+        assertThat(channel.config().getOption(keepIdle)).isEqualTo(idleSeconds);
+        assertThat(channel.config().getOption(keepInterval)).isEqualTo(1);
+        assertThat(channel.config().getOption(keepCount)).isEqualTo(3);
+        if (userTimeout != null) {
+            assertThat(channel.config().getOption(userTimeout)).isEqualTo(userTimeoutMillis);
+        }
     }
 
     private static TunnelTransport.Choice choose(String asked, boolean ioUring, boolean epoll) {
@@ -80,13 +104,8 @@ class TunnelTransportTest {
         try {
             Channel channel = connected(group);
 
-            assertThat(TunnelTransport.probeDeadPaths(channel, Duration.ofSeconds(5))).isTrue();
-
-            assertThat(channel.config().getOption(ChannelOption.SO_KEEPALIVE)).isTrue();
-            assertThat(channel.config().getOption(EpollChannelOption.TCP_KEEPIDLE)).isEqualTo(5);
-            assertThat(channel.config().getOption(EpollChannelOption.TCP_KEEPINTVL)).isEqualTo(1);
-            assertThat(channel.config().getOption(EpollChannelOption.TCP_KEEPCNT)).isEqualTo(3);
-            assertThat(channel.config().getOption(EpollChannelOption.TCP_USER_TIMEOUT)).isEqualTo(8000);
+            assertProbes(channel, 5, EpollChannelOption.TCP_KEEPIDLE, EpollChannelOption.TCP_KEEPINTVL,
+                    EpollChannelOption.TCP_KEEPCNT, EpollChannelOption.TCP_USER_TIMEOUT, 8000);
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
@@ -100,13 +119,8 @@ class TunnelTransportTest {
             Channel channel = connected(group);
             assertThat(channel).isInstanceOf(IoUringSocketChannel.class);
 
-            assertThat(TunnelTransport.probeDeadPaths(channel, Duration.ofSeconds(6))).isTrue();
-
-            assertThat(channel.config().getOption(ChannelOption.SO_KEEPALIVE)).isTrue();
-            assertThat(channel.config().getOption(IoUringChannelOption.TCP_KEEPIDLE)).isEqualTo(6);
-            assertThat(channel.config().getOption(IoUringChannelOption.TCP_KEEPINTVL)).isEqualTo(1);
-            assertThat(channel.config().getOption(IoUringChannelOption.TCP_KEEPCNT)).isEqualTo(3);
-            assertThat(channel.config().getOption(IoUringChannelOption.TCP_USER_TIMEOUT)).isEqualTo(9000);
+            assertProbes(channel, 6, IoUringChannelOption.TCP_KEEPIDLE, IoUringChannelOption.TCP_KEEPINTVL,
+                    IoUringChannelOption.TCP_KEEPCNT, IoUringChannelOption.TCP_USER_TIMEOUT, 9000);
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
@@ -131,12 +145,10 @@ class TunnelTransportTest {
         try {
             Channel channel = connected(group);
 
-            assertThat(TunnelTransport.probeDeadPaths(channel, Duration.ofSeconds(7))).isTrue();
-
-            assertThat(channel.config().getOption(ChannelOption.SO_KEEPALIVE)).isTrue();
-            assertThat(channel.config().getOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE))).isEqualTo(7);
-            assertThat(channel.config().getOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL))).isEqualTo(1);
-            assertThat(channel.config().getOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT))).isEqualTo(3);
+            // NIO has no TCP_USER_TIMEOUT
+            assertProbes(channel, 7, NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE),
+                    NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL),
+                    NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), null, 0);
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
