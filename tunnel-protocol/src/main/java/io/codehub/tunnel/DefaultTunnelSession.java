@@ -1,6 +1,7 @@
 package io.codehub.tunnel;
 
 import java.net.InetSocketAddress;
+import java.net.SocketException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,6 +14,7 @@ import java.util.function.Consumer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoop;
+import io.netty.channel.unix.Errors;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import org.jspecify.annotations.Nullable;
@@ -183,14 +185,22 @@ final class DefaultTunnelSession implements TunnelSession {
     /**
      * Why the session ended: the reason recorded first; without one, {@link CloseReason#ERROR} when
      * an error closed it, else {@link CloseReason#CLOSED_BY_AGENT} (the agent's side ended the TCP
-     * connection without a GOAWAY, e.g. a killed process).
+     * connection without a GOAWAY, e.g. a killed process: with a FIN, or with a reset when bytes
+     * it had not read were waiting, as a PING or a health check the hub had just sent).
      */
     CloseReason closeReason() {
         CloseReason reason = closeReason;
         if (reason != null) {
             return reason;
         }
-        return closeCause == null ? CloseReason.CLOSED_BY_AGENT : CloseReason.ERROR;
+        Throwable cause = closeCause;
+        return cause == null || resetByPeer(cause) ? CloseReason.CLOSED_BY_AGENT : CloseReason.ERROR;
+    }
+
+    /** The peer's kernel reset the connection (epoll and io_uring: ECONNRESET; NIO: its message). */
+    static boolean resetByPeer(Throwable cause) {
+        return cause instanceof Errors.NativeIoException nativeIo && nativeIo.expectedErr() == Errors.ERRNO_ECONNRESET_NEGATIVE
+                || cause instanceof SocketException && "Connection reset".equals(cause.getMessage());
     }
 
     void recordRtt(Duration rtt) {
